@@ -1,0 +1,56 @@
+# kam: `make run` serves the demo, `make test` runs the whole suite. See README.md.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export KAM_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: run test lint format bench vendor messages clean install install-dev
+
+$(VENV)/.installed-run: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed-run
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed-run
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(BIN)/kam migrate --noinput -v0
+	$(BIN)/kam collectstatic --noinput -v0
+	$(BIN)/kam demo --if-empty
+	$(BIN)/kam serve
+
+test: install-dev
+	$(BIN)/pytest -q
+	@if [ -n "$$KAM_TEST_DATABASE_URL" ]; then \
+		echo "== PostgreSQL leg: $$KAM_TEST_DATABASE_URL"; \
+		$(BIN)/pytest -q -m "not browser"; \
+	else echo "== KAM_TEST_DATABASE_URL not set: PostgreSQL leg skipped"; fi
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy kam kam_analytics
+	DJANGO_SETTINGS_MODULE=kam.settings.test $(BIN)/kam makemigrations --check --dry-run -v0
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install-dev
+	$(BIN)/python bench/run.py
+
+messages: install-dev
+	cd kam && ../$(BIN)/kam makemessages -l de -l en --no-obsolete --add-location file
+	cd kam && ../$(BIN)/kam compilemessages
+
+vendor:
+	bash scripts/vendor-assets.sh
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache

@@ -1,0 +1,107 @@
+from typing import cast
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kam.accounts.models import Account, Stakeholder, TeamMembership
+from kam.accounts.selectors import accounts_visible_to
+from kam.core.forms import StyledForm
+from kam.users.models import Role, User
+
+LEGAL_FORMS = ["GmbH", "AG", "GmbH & Co. KG", "KG", "SE", "OHG", "e.K.", "UG", "KGaA", "Sonstige"]
+
+
+class AccountForm(StyledForm, forms.ModelForm):
+    parent_number = forms.CharField(
+        label=_("Muttergesellschaft (Kundennummer)"),
+        required=False,
+        help_text=_("Leer lassen, wenn der Kunde zu keinem Konzern gehört."),
+        widget=forms.TextInput(attrs={"list": "parent-options", "autocomplete": "off"}),
+    )
+
+    class Meta:
+        model = Account
+        fields = [
+            "customer_number",
+            "name",
+            "legal_form",
+            "industry",
+            "street",
+            "postal_code",
+            "city",
+            "country",
+            "website",
+            "owner",
+            "status",
+            "tier",
+        ]
+        widgets = {"legal_form": forms.TextInput(attrs={"list": "legal-forms"})}
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = User.objects.filter(
+            is_active=True, role__in=[Role.KEY_ACCOUNT_MANAGER, Role.FIELD_SALES]
+        ).order_by("last_name", "first_name")
+        if self.instance.parent_id:
+            self.fields["parent_number"].initial = self.instance.parent.customer_number
+
+    def clean_parent_number(self) -> Account | None:
+        number = self.cleaned_data["parent_number"].strip()
+        if not number:
+            return None
+        parent = accounts_visible_to(self.user).filter(customer_number=number).first()
+        if parent is None:
+            raise forms.ValidationError(
+                _("Es gibt keinen sichtbaren Kunden mit der Nummer %(number)s."),
+                params={"number": number},
+            )
+        if parent.pk == self.instance.pk:
+            raise forms.ValidationError(
+                _("Ein Kunde kann nicht seine eigene Muttergesellschaft sein.")
+            )
+        return parent
+
+    def account_data(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data["parent"] = self.cleaned_data["parent_number"]
+        return data
+
+
+class TeamMembershipForm(StyledForm, forms.ModelForm):
+    class Meta:
+        model = TeamMembership
+        fields = ["user", "role", "access"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["user"]).queryset = User.objects.filter(
+            is_active=True
+        ).order_by("last_name")
+
+
+class StakeholderForm(StyledForm, forms.ModelForm):
+    class Meta:
+        model = Stakeholder
+        fields = [
+            "first_name",
+            "last_name",
+            "position",
+            "department",
+            "email",
+            "phone",
+            "buying_role",
+            "influence",
+            "attitude",
+            "reports_to",
+            "notes",
+        ]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, account: Account, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.account = account
+        others = account.stakeholders.all()
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        cast(forms.ModelChoiceField, self.fields["reports_to"]).queryset = others

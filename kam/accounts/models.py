@@ -1,0 +1,177 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from kam.core.audit import AuditedModel
+
+
+class KeyAccountStatus(models.TextChoices):
+    NONE = "none", _("kein Key Account")
+    CANDIDATE = "candidate", _("Kandidat")
+    KEY_ACCOUNT = "key_account", _("Key Account")
+    STRATEGIC = "strategic", _("Strategischer Key Account")
+
+
+class Account(models.Model):
+    """A customer (Kunde); with `parent` the member of a group (Konzern)."""
+
+    customer_number = models.CharField(_("Kundennummer"), max_length=40, unique=True)
+    name = models.CharField(_("Name"), max_length=200, db_index=True)
+    legal_form = models.CharField(_("Rechtsform"), max_length=40, blank=True)
+    industry = models.CharField(_("Branche"), max_length=100, blank=True, db_index=True)
+    street = models.CharField(_("Straße"), max_length=200, blank=True)
+    postal_code = models.CharField(_("PLZ"), max_length=20, blank=True)
+    city = models.CharField(_("Ort"), max_length=100, blank=True)
+    country = models.CharField(_("Land"), max_length=2, default="DE")
+    website = models.URLField(_("Website"), blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("Muttergesellschaft"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Key Account Manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_accounts",
+    )
+    status = models.CharField(
+        _("Key-Account-Status"),
+        max_length=20,
+        choices=KeyAccountStatus.choices,
+        default=KeyAccountStatus.NONE,
+        db_index=True,
+    )
+    tier = models.CharField(_("Stufe"), max_length=40, blank=True, db_index=True)
+    created_at = models.DateTimeField(_("angelegt"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("geändert"), auto_now=True)
+    history = HistoricalRecords(bases=[AuditedModel])
+
+    class Meta:
+        verbose_name = _("Kunde")
+        verbose_name_plural = _("Kunden")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.customer_number} {self.name}"
+
+
+class TeamRole(models.TextChoices):
+    KEY_ACCOUNT_MANAGER = "kam", _("Key Account Manager")
+    FIELD_SALES = "field", _("Außendienst")
+    CUSTOMER_SERVICE = "service", _("Kundenservice")
+    EXECUTIVE_SPONSOR = "sponsor", _("Executive Sponsor")
+    SPECIALIST = "specialist", _("Spezialist")
+
+
+class Access(models.TextChoices):
+    READ = "read", _("Lesen")
+    EDIT = "edit", _("Bearbeiten")
+
+
+class TeamMembership(models.Model):
+    """A user on an account's team (Key Account Center)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="team")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Benutzer"),
+        on_delete=models.CASCADE,
+        related_name="team_memberships",
+    )
+    role = models.CharField(_("Teamrolle"), max_length=20, choices=TeamRole.choices)
+    access = models.CharField(
+        _("Zugriff"), max_length=10, choices=Access.choices, default=Access.READ
+    )
+    history = HistoricalRecords(bases=[AuditedModel])
+
+    class Meta:
+        verbose_name = _("Teammitglied")
+        verbose_name_plural = _("Account-Team")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "user"], name="one_membership_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"
+
+
+class BuyingRole(models.TextChoices):
+    DECISION_MAKER = "decision_maker", _("Entscheider")
+    INFLUENCER = "influencer", _("Beeinflusser")
+    USER = "user", _("Anwender")
+    GATEKEEPER = "gatekeeper", _("Gatekeeper")
+    CHAMPION = "champion", _("Fürsprecher")
+
+
+class Attitude(models.TextChoices):
+    SUPPORTER = "supporter", _("Unterstützer")
+    NEUTRAL = "neutral", _("neutral")
+    CRITIC = "critic", _("Kritiker")
+
+
+class Stakeholder(models.Model):
+    """A contact person at the customer (Ansprechpartner, buying centre)."""
+
+    #: Personal data in the GDPR sense: exports, erasure and retention work on these fields.
+    PERSONAL_DATA_FIELDS = ("first_name", "last_name", "position", "email", "phone", "notes")
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="stakeholders")
+    first_name = models.CharField(_("Vorname"), max_length=100, blank=True)
+    last_name = models.CharField(_("Nachname"), max_length=100)
+    position = models.CharField(_("Position"), max_length=150, blank=True)
+    department = models.CharField(_("Abteilung"), max_length=150, blank=True)
+    email = models.EmailField(_("E-Mail"), blank=True)
+    phone = models.CharField(_("Telefon"), max_length=50, blank=True)
+    buying_role = models.CharField(
+        _("Rolle im Buying Center"), max_length=20, choices=BuyingRole.choices, blank=True
+    )
+    influence = models.PositiveSmallIntegerField(
+        _("Einfluss (1–5)"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    attitude = models.CharField(
+        _("Haltung zu uns"), max_length=20, choices=Attitude.choices, default=Attitude.NEUTRAL
+    )
+    reports_to = models.ForeignKey(
+        "self",
+        verbose_name=_("berichtet an"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="direct_reports",
+    )
+    notes = models.TextField(_("Notizen"), blank=True)
+    history = HistoricalRecords(bases=[AuditedModel])
+
+    class Meta:
+        verbose_name = _("Ansprechpartner")
+        verbose_name_plural = _("Ansprechpartner")
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(influence__gte=1, influence__lte=5), name="influence_1_to_5"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+def personal_data_fields() -> dict[str, tuple[str, ...]]:
+    """Every model field that holds personal data, for GDPR exports and erasure."""
+    from django.apps import apps
+
+    return {
+        model._meta.label: model.PERSONAL_DATA_FIELDS
+        for model in apps.get_models()
+        if hasattr(model, "PERSONAL_DATA_FIELDS")
+    }

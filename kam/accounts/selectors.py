@@ -1,0 +1,203 @@
+"""Reads of accounts. Every read of account data starts at `accounts_visible_to(user)`."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.shortcuts import get_object_or_404
+
+from kam.accounts.models import Access, Account, Stakeholder, TeamMembership
+from kam.users.models import Role, User
+
+_SCOPE_SQL = """
+WITH RECURSIVE
+  chain(id) AS (
+    SELECT id FROM {user} WHERE id = %s
+    UNION SELECT u.id FROM {user} u JOIN chain ON u.manager_id = chain.id
+  ),
+  roots(id) AS (
+    SELECT a.id FROM {account} a WHERE a.owner_id IN (SELECT id FROM chain)
+    UNION SELECT t.account_id FROM {team} t
+      WHERE t.user_id IN (SELECT id FROM chain) {team_filter}
+  ),
+  tree(id) AS (
+    SELECT id FROM roots
+    UNION SELECT a.id FROM {account} a JOIN tree ON a.parent_id = tree.id
+  )
+SELECT id FROM tree
+"""
+
+
+def _scope_sql(*, edit_only: bool) -> str:
+    return _SCOPE_SQL.format(
+        user=User._meta.db_table,
+        account=Account._meta.db_table,
+        team=TeamMembership._meta.db_table,
+        team_filter=f"AND t.access = '{Access.EDIT}'" if edit_only else "",
+    )
+
+
+def _scoped(user: User | AnonymousUser, *, edit_only: bool) -> QuerySet[Account]:
+    accounts = Account.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return accounts.none()
+    if user.is_superuser or user.role in (Role.ADMIN, Role.LEADERSHIP):
+        return accounts
+    if user.role == Role.CUSTOMER_SERVICE:
+        return accounts.none() if edit_only else accounts
+    if user.role in (Role.KEY_ACCOUNT_MANAGER, Role.FIELD_SALES):
+        scope = RawSQL(_scope_sql(edit_only=edit_only), (user.pk,))  # noqa: S611
+        return accounts.filter(id__in=scope)
+    return accounts.none()
+
+
+def accounts_visible_to(user: User | AnonymousUser) -> QuerySet[Account]:
+    """The one gate: the accounts a user may see (deny by default).
+
+    Key account managers and field reps see the accounts they own or are on the team of, those
+    of every user who reports to them (directly or down the manager chain), and every account
+    below those in the group hierarchy.
+    """
+    return _scoped(user, edit_only=False)
+
+
+def accounts_editable_by(user: User | AnonymousUser) -> QuerySet[Account]:
+    """The visible accounts a user may change: a team seat with read access does not count."""
+    return _scoped(user, edit_only=True)
+
+
+def can_create_accounts(user: User | AnonymousUser) -> bool:
+    return user.is_authenticated and (
+        user.is_superuser or user.role in (Role.ADMIN, Role.LEADERSHIP, Role.KEY_ACCOUNT_MANAGER)
+    )
+
+
+def can_delete_accounts(user: User | AnonymousUser) -> bool:
+    return user.is_authenticated and (
+        user.is_superuser or user.role in (Role.ADMIN, Role.LEADERSHIP)
+    )
+
+
+@dataclass(frozen=True)
+class AccountFilter:
+    q: str = ""
+    status: str = ""
+    tier: str = ""
+    owner: str = ""
+    industry: str = ""
+    sort: str = "name"
+
+
+SORTS = {
+    "name": ("name", "id"),
+    "-name": ("-name", "-id"),
+    "number": ("customer_number",),
+    "-number": ("-customer_number",),
+    "status": ("status", "name"),
+    "-status": ("-status", "name"),
+    "owner": ("owner__last_name", "name"),
+    "-owner": ("-owner__last_name", "name"),
+}
+
+
+def account_list(*, user: User, filters: AccountFilter) -> QuerySet[Account]:
+    accounts = accounts_visible_to(user).select_related("owner", "parent")
+    if filters.q:
+        accounts = accounts.filter(
+            Q(customer_number__istartswith=filters.q) | Q(name__icontains=filters.q)
+        )
+    for field in ("status", "tier", "industry"):
+        if value := getattr(filters, field):
+            accounts = accounts.filter(**{field: value})
+    if filters.owner.isdigit():
+        accounts = accounts.filter(owner_id=int(filters.owner))
+    return accounts.order_by(*SORTS.get(filters.sort, SORTS["name"]))
+
+
+def account_get(*, user: User, pk: int) -> Account:
+    """One visible account, or 404: another manager's account is not found, not empty."""
+    return get_object_or_404(
+        accounts_visible_to(user)
+        .select_related("owner", "parent")
+        .annotate(member_count=Count("members")),
+        pk=pk,
+    )
+
+
+def account_get_editable(*, user: User, pk: int) -> Account:
+    account_get(user=user, pk=pk)  # 404 for what the user cannot see at all
+    return get_object_or_404(accounts_editable_by(user), pk=pk)
+
+
+def account_ancestors(account: Account) -> list[Account]:
+    """The chain of parents up to the group's top, top first."""
+    chain: list[Account] = []
+    current = account.parent
+    while current is not None and len(chain) < 100:
+        chain.append(current)
+        current = current.parent
+    return list(reversed(chain))
+
+
+def account_group_ids(account_id: int) -> list[int]:
+    """The account and every account below it in the group hierarchy."""
+    sql = f"""
+        WITH RECURSIVE tree(id) AS (
+          SELECT %s UNION SELECT a.id FROM {Account._meta.db_table} a
+          JOIN tree ON a.parent_id = tree.id
+        ) SELECT id FROM tree
+    """  # noqa: S608 (table names come from the models, values are parameters)
+    tree = RawSQL(sql, (account_id,))  # noqa: S611
+    return list(Account.objects.filter(id__in=tree).values_list("id", flat=True))
+
+
+def account_members(*, user: User, account: Account) -> QuerySet[Account]:
+    return accounts_visible_to(user).filter(parent=account).select_related("owner")
+
+
+def account_team(account: Account) -> QuerySet[TeamMembership]:
+    return account.team.select_related("user").order_by("role", "user__last_name")
+
+
+def account_stakeholders(account: Account) -> list[Stakeholder]:
+    return list(account.stakeholders.all())
+
+
+@dataclass
+class OrgNode:
+    stakeholder: Stakeholder
+    children: list["OrgNode"]
+
+
+def stakeholder_org_chart(stakeholders: list[Stakeholder]) -> list[OrgNode]:
+    """The customer's organisation as trees: who reports to whom."""
+    nodes = {s.pk: OrgNode(s, []) for s in stakeholders}
+    roots: list[OrgNode] = []
+    for stakeholder in stakeholders:
+        boss = nodes.get(stakeholder.reports_to_id) if stakeholder.reports_to_id else None
+        (boss.children if boss and boss is not nodes[stakeholder.pk] else roots).append(
+            nodes[stakeholder.pk]
+        )
+    return roots
+
+
+def stakeholders_visible_to(user: User) -> QuerySet[Stakeholder]:
+    return Stakeholder.objects.filter(account__in=accounts_visible_to(user))
+
+
+def account_filter_choices(user: User) -> dict:
+    visible = accounts_visible_to(user)
+    owners = User.objects.filter(owned_accounts__in=visible).distinct().order_by("last_name")
+    return {
+        "industries": list(
+            visible.exclude(industry="")
+            .values_list("industry", flat=True)
+            .distinct()
+            .order_by("industry")
+        ),
+        "tiers": list(
+            visible.exclude(tier="").values_list("tier", flat=True).distinct().order_by("tier")
+        ),
+        "owners": list(owners.only("id", "first_name", "last_name", "username")),
+    }

@@ -1,0 +1,118 @@
+"""Writes of accounts, team memberships and stakeholders: atomic, validated, audited."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
+
+from kam.accounts.models import Account, Stakeholder, TeamMembership
+from kam.accounts.selectors import account_group_ids
+
+ACCOUNT_FIELDS = (
+    "customer_number",
+    "name",
+    "legal_form",
+    "industry",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "website",
+    "parent",
+    "owner",
+    "status",
+    "tier",
+)
+
+
+def _validate_parent(account: Account) -> None:
+    if account.parent_id is None or account.pk is None:
+        return
+    if account.parent_id in account_group_ids(account.pk):
+        raise ValidationError(
+            {
+                "parent": _(
+                    "Ein Kunde kann nicht unter sich selbst oder einem seiner Mitglieder hängen."
+                )
+            }
+        )
+
+
+@transaction.atomic
+def account_create(**fields: Any) -> Account:
+    account = Account(**fields)
+    account.full_clean()
+    account.save()
+    return account
+
+
+@transaction.atomic
+def account_update(*, account: Account, data: dict[str, Any]) -> Account:
+    changed = [
+        name for name in ACCOUNT_FIELDS if name in data and getattr(account, name) != data[name]
+    ]
+    for name in changed:
+        setattr(account, name, data[name])
+    if not changed:
+        return account
+    account.full_clean()
+    _validate_parent(account)
+    account.save(update_fields=[*changed, "updated_at"])
+    return account
+
+
+@transaction.atomic
+def account_delete(*, account: Account) -> None:
+    try:
+        account.delete()
+    except ProtectedError:
+        raise ValidationError(
+            _("Der Kunde hat noch Mitglieder oder Daten und kann nicht gelöscht werden.")
+        ) from None
+
+
+@transaction.atomic
+def team_member_set(*, account: Account, user, role: str, access: str) -> TeamMembership:
+    membership = TeamMembership.objects.filter(account=account, user=user).first()
+    if membership is None:
+        membership = TeamMembership(account=account, user=user)
+    membership.role, membership.access = role, access
+    membership.full_clean(validate_constraints=False)
+    membership.save()
+    return membership
+
+
+@transaction.atomic
+def team_member_remove(*, membership: TeamMembership) -> None:
+    membership.delete()
+
+
+def _validate_reports_to(stakeholder: Stakeholder) -> None:
+    boss = stakeholder.reports_to
+    if boss is None:
+        return
+    if boss.account_id != stakeholder.account_id:
+        raise ValidationError({"reports_to": _("Nur Ansprechpartner desselben Kunden.")})
+    seen = {stakeholder.pk}
+    while boss is not None:
+        if boss.pk in seen:
+            raise ValidationError(
+                {"reports_to": _("Diese Zuordnung ergäbe einen Kreis im Organigramm.")}
+            )
+        seen.add(boss.pk)
+        boss = boss.reports_to
+
+
+@transaction.atomic
+def stakeholder_save(*, stakeholder: Stakeholder) -> Stakeholder:
+    stakeholder.full_clean()
+    _validate_reports_to(stakeholder)
+    stakeholder.save()
+    return stakeholder
+
+
+@transaction.atomic
+def stakeholder_delete(*, stakeholder: Stakeholder) -> None:
+    stakeholder.delete()

@@ -1,0 +1,9 @@
+"""The JSON API (OpenAPI at /api/docs). Every endpoint reads through the scoping selectors."""
+
+from ninja import NinjaAPI
+from ninja.security import django_auth
+
+from kam.accounts.api import router as accounts_router
+
+api = NinjaAPI(title="kam API", version="1", auth=django_auth, urls_namespace="api")
+api.add_router("/accounts", accounts_router)

@@ -1,0 +1,37 @@
+from decimal import Decimal
+
+from django import template
+from django.utils.formats import number_format
+from django.utils.http import urlencode
+
+register = template.Library()
+
+
+@register.filter
+def money(value, places: int = 2) -> str:
+    """1234.5 → '1.234,50 €' in German, '1,234.50 €' in English."""
+    if value is None or value == "":
+        return "–"
+    return f"{number_format(Decimal(value), int(places), force_grouping=True)} €"
+
+
+@register.filter
+def percent(value, places: int = 1) -> str:
+    """A fraction (0.123) shown as '12,3 %'."""
+    if value is None or value == "":
+        return "–"
+    return f"{number_format(Decimal(str(value)) * 100, int(places), force_grouping=True)} %"
+
+
+@register.simple_tag(takes_context=True)
+def query(context, **changes) -> str:
+    """The current query string with some parameters changed (filters live in the URL)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    if "page" not in changes:
+        params.pop("page", None)
+    return "?" + urlencode(sorted(params.lists()), doseq=True)

@@ -1,0 +1,58 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Administrator")
+    LEADERSHIP = "leadership", _("Vertriebsleitung")
+    KEY_ACCOUNT_MANAGER = "kam", _("Key Account Manager")
+    FIELD_SALES = "field", _("Außendienst")
+    CUSTOMER_SERVICE = "service", _("Kundenservice")
+
+
+#: Roles that see every account.
+ALL_ACCOUNTS_ROLES = {Role.ADMIN, Role.LEADERSHIP, Role.CUSTOMER_SERVICE}
+#: Roles that get the margin permission when created without saying otherwise.
+MARGIN_ROLES = {Role.ADMIN, Role.LEADERSHIP, Role.KEY_ACCOUNT_MANAGER}
+
+
+class User(AbstractUser):
+    role = models.CharField(
+        _("Rolle"), max_length=20, choices=Role.choices, default=Role.KEY_ACCOUNT_MANAGER
+    )
+    manager = models.ForeignKey(
+        "self",
+        verbose_name=_("Vorgesetzte(r)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+    )
+    language = models.CharField(
+        _("Sprache"),
+        max_length=5,
+        blank=True,
+        choices=[("", _("wie im Browser")), ("de", "Deutsch"), ("en", "English")],
+    )
+
+    class Meta:
+        verbose_name = _("Benutzer")
+        verbose_name_plural = _("Benutzer")
+        permissions = [("view_margins", _("Darf Margen und Deckungsbeiträge sehen"))]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def sees_all_accounts(self) -> bool:
+        return self.is_superuser or self.role in ALL_ACCOUNTS_ROLES
+
+    @property
+    def can_view_margins(self) -> bool:
+        """Margins and contribution figures are a permission of their own."""
+        if not self.is_active:
+            return False
+        if self.role == Role.CUSTOMER_SERVICE and not self.is_superuser:
+            return False
+        return self.has_perm("users.view_margins")
