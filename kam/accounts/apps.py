@@ -5,4 +5,4 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "kam.accounts"
     label = "accounts"
-    verbose_name = _("Kunden")
+    verbose_name = _("Accounts")

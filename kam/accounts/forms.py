@@ -13,9 +13,9 @@ LEGAL_FORMS = ["GmbH", "AG", "GmbH & Co. KG", "KG", "SE", "OHG", "e.K.", "UG", "
 
 class AccountForm(StyledForm, forms.ModelForm):
     parent_number = forms.CharField(
-        label=_("Muttergesellschaft (Kundennummer)"),
+        label=_("Parent company (customer number)"),
         required=False,
-        help_text=_("Leer lassen, wenn der Kunde zu keinem Konzern gehört."),
+        help_text=_("Leave empty if the account belongs to no group."),
         widget=forms.TextInput(attrs={"list": "parent-options", "autocomplete": "off"}),
     )
 
@@ -53,13 +53,11 @@ class AccountForm(StyledForm, forms.ModelForm):
         parent = accounts_visible_to(self.user).filter(customer_number=number).first()
         if parent is None:
             raise forms.ValidationError(
-                _("Es gibt keinen sichtbaren Kunden mit der Nummer %(number)s."),
+                _("There is no visible account with the number %(number)s."),
                 params={"number": number},
             )
         if parent.pk == self.instance.pk:
-            raise forms.ValidationError(
-                _("Ein Kunde kann nicht seine eigene Muttergesellschaft sein.")
-            )
+            raise forms.ValidationError(_("An account cannot be its own parent company."))
         return parent
 
     def account_data(self) -> dict:

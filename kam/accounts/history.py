@@ -4,11 +4,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from kam.accounts.models import Account, Stakeholder, TeamMembership
 
 HIDDEN_FIELDS = {"id", "updated_at", "created_at"}
-KIND_LABELS = {"+": "angelegt", "~": "geändert", "-": "gelöscht"}
+KIND_LABELS = {"+": _lazy("created"), "~": _lazy("changed"), "-": _lazy("deleted")}
 
 
 @dataclass
@@ -70,7 +71,7 @@ def _entries(model, records, subject_of) -> list[HistoryEntry]:
                 who=str(record.history_user) if record.history_user else _("System"),
                 source=record.get_history_source_display(),
                 subject=subject_of(record),
-                action=_(KIND_LABELS[record.history_type]),
+                action=str(KIND_LABELS[record.history_type]),
                 changes=changes,
             )
         )
@@ -85,7 +86,7 @@ def account_history(account: Account, *, limit: int = 200) -> list[HistoryEntry]
             .order_by("history_date", "history_id")
         )
 
-    entries = _entries(Account, ordered(Account.history, id=account.pk), lambda r: _("Stammdaten"))
+    entries = _entries(Account, ordered(Account.history, id=account.pk), lambda r: _("Master data"))
     entries += _entries(
         TeamMembership,
         ordered(TeamMembership.history, account_id=account.pk).select_related("user"),
@@ -94,9 +95,7 @@ def account_history(account: Account, *, limit: int = 200) -> list[HistoryEntry]
     entries += _entries(
         Stakeholder,
         ordered(Stakeholder.history, account_id=account.pk),
-        lambda r: (
-            _("Ansprechpartner: %(name)s") % {"name": f"{r.first_name} {r.last_name}".strip()}
-        ),
+        lambda r: _("Stakeholder: %(name)s") % {"name": f"{r.first_name} {r.last_name}".strip()},
     )
     entries.sort(key=lambda entry: entry.when, reverse=True)
     return entries[:limit]

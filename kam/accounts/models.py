@@ -8,27 +8,27 @@ from kam.core.audit import AuditedModel
 
 
 class KeyAccountStatus(models.TextChoices):
-    NONE = "none", _("kein Key Account")
-    CANDIDATE = "candidate", _("Kandidat")
-    KEY_ACCOUNT = "key_account", _("Key Account")
-    STRATEGIC = "strategic", _("Strategischer Key Account")
+    NONE = "none", _("no key account")
+    CANDIDATE = "candidate", _("Candidate")
+    KEY_ACCOUNT = "key_account", _("Key account")
+    STRATEGIC = "strategic", _("Strategic key account")
 
 
 class Account(models.Model):
     """A customer (Kunde); with `parent` the member of a group (Konzern)."""
 
-    customer_number = models.CharField(_("Kundennummer"), max_length=40, unique=True)
+    customer_number = models.CharField(_("Customer number"), max_length=40, unique=True)
     name = models.CharField(_("Name"), max_length=200, db_index=True)
-    legal_form = models.CharField(_("Rechtsform"), max_length=40, blank=True)
-    industry = models.CharField(_("Branche"), max_length=100, blank=True, db_index=True)
-    street = models.CharField(_("Straße"), max_length=200, blank=True)
-    postal_code = models.CharField(_("PLZ"), max_length=20, blank=True)
-    city = models.CharField(_("Ort"), max_length=100, blank=True)
-    country = models.CharField(_("Land"), max_length=2, default="DE")
+    legal_form = models.CharField(_("Legal form"), max_length=40, blank=True)
+    industry = models.CharField(_("Industry"), max_length=100, blank=True, db_index=True)
+    street = models.CharField(_("Street"), max_length=200, blank=True)
+    postal_code = models.CharField(_("Postal code"), max_length=20, blank=True)
+    city = models.CharField(_("City"), max_length=100, blank=True)
+    country = models.CharField(_("Country"), max_length=2, default="DE")
     website = models.URLField(_("Website"), blank=True)
     parent = models.ForeignKey(
         "self",
-        verbose_name=_("Muttergesellschaft"),
+        verbose_name=_("Parent company"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -36,27 +36,27 @@ class Account(models.Model):
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("Key Account Manager"),
+        verbose_name=_("Key account manager"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="owned_accounts",
     )
     status = models.CharField(
-        _("Key-Account-Status"),
+        _("Key account status"),
         max_length=20,
         choices=KeyAccountStatus.choices,
         default=KeyAccountStatus.NONE,
         db_index=True,
     )
-    tier = models.CharField(_("Stufe"), max_length=40, blank=True, db_index=True)
-    created_at = models.DateTimeField(_("angelegt"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("geändert"), auto_now=True)
+    tier = models.CharField(_("Tier"), max_length=40, blank=True, db_index=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
     history = HistoricalRecords(bases=[AuditedModel])
 
     class Meta:
-        verbose_name = _("Kunde")
-        verbose_name_plural = _("Kunden")
+        verbose_name = _("Account")
+        verbose_name_plural = _("Accounts")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -64,16 +64,16 @@ class Account(models.Model):
 
 
 class TeamRole(models.TextChoices):
-    KEY_ACCOUNT_MANAGER = "kam", _("Key Account Manager")
-    FIELD_SALES = "field", _("Außendienst")
-    CUSTOMER_SERVICE = "service", _("Kundenservice")
-    EXECUTIVE_SPONSOR = "sponsor", _("Executive Sponsor")
-    SPECIALIST = "specialist", _("Spezialist")
+    KEY_ACCOUNT_MANAGER = "kam", _("Key account manager")
+    FIELD_SALES = "field", _("Field sales")
+    CUSTOMER_SERVICE = "service", _("Customer service")
+    EXECUTIVE_SPONSOR = "sponsor", _("Executive sponsor")
+    SPECIALIST = "specialist", _("Specialist")
 
 
 class Access(models.TextChoices):
-    READ = "read", _("Lesen")
-    EDIT = "edit", _("Bearbeiten")
+    READ = "read", _("Read")
+    EDIT = "edit", _("Edit")
 
 
 class TeamMembership(models.Model):
@@ -82,19 +82,19 @@ class TeamMembership(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="team")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("Benutzer"),
+        verbose_name=_("User"),
         on_delete=models.CASCADE,
         related_name="team_memberships",
     )
-    role = models.CharField(_("Teamrolle"), max_length=20, choices=TeamRole.choices)
+    role = models.CharField(_("Team role"), max_length=20, choices=TeamRole.choices)
     access = models.CharField(
-        _("Zugriff"), max_length=10, choices=Access.choices, default=Access.READ
+        _("Access"), max_length=10, choices=Access.choices, default=Access.READ
     )
     history = HistoricalRecords(bases=[AuditedModel])
 
     class Meta:
-        verbose_name = _("Teammitglied")
-        verbose_name_plural = _("Account-Team")
+        verbose_name = _("Team member")
+        verbose_name_plural = _("Account team")
         constraints = [
             models.UniqueConstraint(fields=["account", "user"], name="one_membership_per_user")
         ]
@@ -104,17 +104,17 @@ class TeamMembership(models.Model):
 
 
 class BuyingRole(models.TextChoices):
-    DECISION_MAKER = "decision_maker", _("Entscheider")
-    INFLUENCER = "influencer", _("Beeinflusser")
-    USER = "user", _("Anwender")
+    DECISION_MAKER = "decision_maker", _("Decision maker")
+    INFLUENCER = "influencer", _("Influencer")
+    USER = "user", _("End user")
     GATEKEEPER = "gatekeeper", _("Gatekeeper")
-    CHAMPION = "champion", _("Fürsprecher")
+    CHAMPION = "champion", _("Champion")
 
 
 class Attitude(models.TextChoices):
-    SUPPORTER = "supporter", _("Unterstützer")
+    SUPPORTER = "supporter", _("Supporter")
     NEUTRAL = "neutral", _("neutral")
-    CRITIC = "critic", _("Kritiker")
+    CRITIC = "critic", _("Critic")
 
 
 class Stakeholder(models.Model):
@@ -124,37 +124,37 @@ class Stakeholder(models.Model):
     PERSONAL_DATA_FIELDS = ("first_name", "last_name", "position", "email", "phone", "notes")
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="stakeholders")
-    first_name = models.CharField(_("Vorname"), max_length=100, blank=True)
-    last_name = models.CharField(_("Nachname"), max_length=100)
+    first_name = models.CharField(_("First name"), max_length=100, blank=True)
+    last_name = models.CharField(_("Last name"), max_length=100)
     position = models.CharField(_("Position"), max_length=150, blank=True)
-    department = models.CharField(_("Abteilung"), max_length=150, blank=True)
-    email = models.EmailField(_("E-Mail"), blank=True)
-    phone = models.CharField(_("Telefon"), max_length=50, blank=True)
+    department = models.CharField(_("Department"), max_length=150, blank=True)
+    email = models.EmailField(_("Email"), blank=True)
+    phone = models.CharField(_("Phone"), max_length=50, blank=True)
     buying_role = models.CharField(
-        _("Rolle im Buying Center"), max_length=20, choices=BuyingRole.choices, blank=True
+        _("Buying-centre role"), max_length=20, choices=BuyingRole.choices, blank=True
     )
     influence = models.PositiveSmallIntegerField(
-        _("Einfluss (1–5)"),
+        _("Influence (1–5)"),
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
     attitude = models.CharField(
-        _("Haltung zu uns"), max_length=20, choices=Attitude.choices, default=Attitude.NEUTRAL
+        _("Attitude towards us"), max_length=20, choices=Attitude.choices, default=Attitude.NEUTRAL
     )
     reports_to = models.ForeignKey(
         "self",
-        verbose_name=_("berichtet an"),
+        verbose_name=_("Reports to"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="direct_reports",
     )
-    notes = models.TextField(_("Notizen"), blank=True)
+    notes = models.TextField(_("Notes"), blank=True)
     history = HistoricalRecords(bases=[AuditedModel])
 
     class Meta:
-        verbose_name = _("Ansprechpartner")
-        verbose_name_plural = _("Ansprechpartner")
+        verbose_name = _("Stakeholder")
+        verbose_name_plural = _("Stakeholders")
         ordering = ["last_name", "first_name"]
         constraints = [
             models.CheckConstraint(

@@ -32,11 +32,7 @@ def _validate_parent(account: Account) -> None:
         return
     if account.parent_id in account_group_ids(account.pk):
         raise ValidationError(
-            {
-                "parent": _(
-                    "Ein Kunde kann nicht unter sich selbst oder einem seiner Mitglieder hängen."
-                )
-            }
+            {"parent": _("An account cannot be placed below itself or one of its members.")}
         )
 
 
@@ -69,7 +65,7 @@ def account_delete(*, account: Account) -> None:
         account.delete()
     except ProtectedError:
         raise ValidationError(
-            _("Der Kunde hat noch Mitglieder oder Daten und kann nicht gelöscht werden.")
+            _("The account still has members or data and cannot be deleted.")
         ) from None
 
 
@@ -94,13 +90,11 @@ def _validate_reports_to(stakeholder: Stakeholder) -> None:
     if boss is None:
         return
     if boss.account_id != stakeholder.account_id:
-        raise ValidationError({"reports_to": _("Nur Ansprechpartner desselben Kunden.")})
+        raise ValidationError({"reports_to": _("Only stakeholders of the same account.")})
     seen = {stakeholder.pk}
     while boss is not None:
         if boss.pk in seen:
-            raise ValidationError(
-                {"reports_to": _("Diese Zuordnung ergäbe einen Kreis im Organigramm.")}
-            )
+            raise ValidationError({"reports_to": _("This would create a loop in the org chart.")})
         seen.add(boss.pk)
         boss = boss.reports_to
 

@@ -94,7 +94,7 @@ def account_create(request: AuthenticatedRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Kunde %(name)s angelegt.") % {"name": account.name})
+            messages.success(request, _("Account %(name)s created.") % {"name": account.name})
             return redirect("accounts:detail", pk=account.pk)
     return _account_form_page(request, form)
 
@@ -110,7 +110,7 @@ def account_update(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Änderungen gespeichert."))
+            messages.success(request, _("Changes saved."))
             return redirect("accounts:detail", pk=pk)
     return _account_form_page(request, form, account)
 
@@ -126,7 +126,7 @@ def account_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("accounts:detail", pk=pk)
-        messages.success(request, _("Kunde gelöscht."))
+        messages.success(request, _("Account deleted."))
         return redirect("accounts:list")
     return render(
         request,
@@ -147,7 +147,7 @@ def team_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     form = TeamMembershipForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.team_member_set(account=account, **form.cleaned_data)
-        messages.success(request, _("Team aktualisiert."))
+        messages.success(request, _("Team updated."))
         return redirect(account_url(account) + "#team")
     return render(
         request,
@@ -155,7 +155,7 @@ def team_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         {
             "form": form,
             "account": account,
-            "title": _("Teammitglied hinzufügen"),
+            "title": _("Add team member"),
         },
     )
 
@@ -166,7 +166,7 @@ def team_remove(request: AuthenticatedRequest, pk: int, membership_pk: int) -> H
     account = selectors.account_get_editable(user=request.user, pk=pk)
     membership = get_object_or_404(account.team, pk=membership_pk)
     services.team_member_remove(membership=membership)
-    messages.success(request, _("%(user)s aus dem Team entfernt.") % {"user": membership.user})
+    messages.success(request, _("%(user)s removed from the team.") % {"user": membership.user})
     return redirect(account_url(account) + "#team")
 
 
@@ -185,9 +185,9 @@ def stakeholder_edit(
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Ansprechpartner gespeichert."))
+            messages.success(request, _("Stakeholder saved."))
             return redirect(account_url(account) + "#stakeholders")
-    title = _("Ansprechpartner bearbeiten") if stakeholder else _("Ansprechpartner anlegen")
+    title = _("Edit stakeholder") if stakeholder else _("Add stakeholder")
     return render(
         request, "accounts/simple_form.html", {"form": form, "account": account, "title": title}
     )
@@ -199,7 +199,7 @@ def stakeholder_delete(request: AuthenticatedRequest, pk: int, stakeholder_pk: i
     stakeholder = get_object_or_404(account.stakeholders, pk=stakeholder_pk)
     if request.method == "POST":
         services.stakeholder_delete(stakeholder=stakeholder)
-        messages.success(request, _("Ansprechpartner gelöscht."))
+        messages.success(request, _("Stakeholder deleted."))
         return redirect(account_url(account) + "#stakeholders")
     return render(
         request,

@@ -9,12 +9,12 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Source(models.TextChoices):
-    UI = "ui", _("Oberfläche")
+    UI = "ui", _("Web interface")
     ADMIN = "admin", _("Administration")
     API = "api", _("API")
-    CLI = "cli", _("Kommandozeile")
+    CLI = "cli", _("Command line")
     IMPORT = "import", _("Import")
-    JOB = "job", _("Hintergrundjob")
+    JOB = "job", _("Background job")
 
 
 _current_source: ContextVar[str] = ContextVar("kam_audit_source", default=Source.CLI)
@@ -37,7 +37,7 @@ class AuditedModel(models.Model):
     """Base of every historical record: adds where the change came from."""
 
     history_source = models.CharField(
-        _("Quelle"), max_length=10, choices=Source.choices, default=Source.CLI
+        _("Source"), max_length=10, choices=Source.choices, default=Source.CLI
     )
 
     class Meta:

@@ -24,4 +24,4 @@ class UserSettingsForm(StyledForm, forms.ModelForm):
     class Meta:
         model = User
         fields = ["first_name", "last_name", "email", "language"]
-        labels = {"language": _("Sprache der Oberfläche")}
+        labels = {"language": _("Interface language")}

@@ -8,19 +8,19 @@ from kam.core.audit import Source
 class BulkEvent(models.Model):
     """One audit record for a bulk operation (an import, a mass update) instead of one per row."""
 
-    created_at = models.DateTimeField(_("Zeitpunkt"), auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("Time"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
-    source = models.CharField(_("Quelle"), max_length=10, choices=Source.choices)
-    action = models.CharField(_("Aktion"), max_length=100)
-    summary = models.TextField(_("Zusammenfassung"), blank=True)
-    row_count = models.PositiveIntegerField(_("Zeilen"), default=0)
-    account_ids = models.JSONField(_("betroffene Kunden"), default=list, blank=True)
+    source = models.CharField(_("Source"), max_length=10, choices=Source.choices)
+    action = models.CharField(_("Action"), max_length=100)
+    summary = models.TextField(_("Summary"), blank=True)
+    row_count = models.PositiveIntegerField(_("Rows"), default=0)
+    account_ids = models.JSONField(_("Accounts affected"), default=list, blank=True)
 
     class Meta:
-        verbose_name = _("Massenänderung")
-        verbose_name_plural = _("Massenänderungen")
+        verbose_name = _("Bulk change")
+        verbose_name_plural = _("Bulk changes")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

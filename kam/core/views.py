@@ -31,7 +31,7 @@ def user_settings(request: AuthenticatedRequest) -> HttpResponse:
         user = form.save()
         if user.language:
             translation.activate(user.language)
-        messages.success(request, _("Einstellungen gespeichert."))
+        messages.success(request, _("Settings saved."))
         return redirect("settings")
     return render(request, "core/settings.html", {"form": form})
 

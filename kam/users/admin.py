@@ -13,5 +13,5 @@ class UserAdmin(BaseUserAdmin):
     autocomplete_fields = ("manager",)
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
-        (_("Vertrieb"), {"fields": ("role", "manager", "language")}),
+        (_("Sales"), {"fields": ("role", "manager", "language")}),
     )

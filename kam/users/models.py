@@ -5,10 +5,10 @@ from django.utils.translation import gettext_lazy as _
 
 class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
-    LEADERSHIP = "leadership", _("Vertriebsleitung")
-    KEY_ACCOUNT_MANAGER = "kam", _("Key Account Manager")
-    FIELD_SALES = "field", _("Außendienst")
-    CUSTOMER_SERVICE = "service", _("Kundenservice")
+    LEADERSHIP = "leadership", _("Sales leadership")
+    KEY_ACCOUNT_MANAGER = "kam", _("Key account manager")
+    FIELD_SALES = "field", _("Field sales")
+    CUSTOMER_SERVICE = "service", _("Customer service")
 
 
 #: Roles that see every account.
@@ -19,27 +19,27 @@ MARGIN_ROLES = {Role.ADMIN, Role.LEADERSHIP, Role.KEY_ACCOUNT_MANAGER}
 
 class User(AbstractUser):
     role = models.CharField(
-        _("Rolle"), max_length=20, choices=Role.choices, default=Role.KEY_ACCOUNT_MANAGER
+        _("Role"), max_length=20, choices=Role.choices, default=Role.KEY_ACCOUNT_MANAGER
     )
     manager = models.ForeignKey(
         "self",
-        verbose_name=_("Vorgesetzte(r)"),
+        verbose_name=_("Manager"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="reports",
     )
     language = models.CharField(
-        _("Sprache"),
+        _("Language"),
         max_length=5,
         blank=True,
-        choices=[("", _("wie im Browser")), ("de", "Deutsch"), ("en", "English")],
+        choices=[("", _("as in the browser")), ("de", "Deutsch"), ("en", "English")],
     )
 
     class Meta:
-        verbose_name = _("Benutzer")
-        verbose_name_plural = _("Benutzer")
-        permissions = [("view_margins", _("Darf Margen und Deckungsbeiträge sehen"))]
+        verbose_name = _("User")
+        verbose_name_plural = _("User")
+        permissions = [("view_margins", _("Can see margins and contribution figures"))]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username

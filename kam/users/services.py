@@ -21,7 +21,7 @@ def user_create(
     margins: bool | None = None,
 ) -> User:
     if role not in Role.values:
-        raise ValidationError(_("Unbekannte Rolle: %(role)s") % {"role": role})
+        raise ValidationError(_("Unknown role: %(role)s") % {"role": role})
     user = User(
         username=username,
         role=role,
