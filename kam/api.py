@@ -1,9 +1,16 @@
 """The JSON API (OpenAPI at /api/docs). Every endpoint reads through the scoping selectors."""
 
+from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from kam.accounts.api import router as accounts_router
 
-api = NinjaAPI(title="kam API", version="1", auth=django_auth, urls_namespace="api")
+api = NinjaAPI(
+    title="kam API",
+    version="1",
+    auth=django_auth,
+    urls_namespace="api",
+    docs_decorator=login_required,
+)
 api.add_router("/accounts", accounts_router)

@@ -12,6 +12,7 @@ LEGAL_FORMS = ["GmbH", "AG", "GmbH & Co. KG", "KG", "SE", "OHG", "e.K.", "UG", "
 
 
 class AccountForm(StyledForm, forms.ModelForm):
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
     parent_number = forms.CharField(
         label=_("Parent company (customer number)"),
         required=False,

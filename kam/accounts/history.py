@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from kam.accounts.models import Account, Stakeholder, TeamMembership
 
-HIDDEN_FIELDS = {"id", "updated_at", "created_at"}
+HIDDEN_FIELDS = {"id", "updated_at", "created_at", "account_id"}
 KIND_LABELS = {"+": _lazy("created"), "~": _lazy("changed"), "-": _lazy("deleted")}
 
 
@@ -86,7 +86,11 @@ def account_history(account: Account, *, limit: int = 200) -> list[HistoryEntry]
             .order_by("history_date", "history_id")
         )
 
-    entries = _entries(Account, ordered(Account.history, id=account.pk), lambda r: _("Master data"))
+    entries = _entries(
+        Account,
+        ordered(Account.history, id=account.pk).select_related("parent", "owner"),
+        lambda r: _("Master data"),
+    )
     entries += _entries(
         TeamMembership,
         ordered(TeamMembership.history, account_id=account.pk).select_related("user"),
@@ -94,7 +98,7 @@ def account_history(account: Account, *, limit: int = 200) -> list[HistoryEntry]
     )
     entries += _entries(
         Stakeholder,
-        ordered(Stakeholder.history, account_id=account.pk),
+        ordered(Stakeholder.history, account_id=account.pk).select_related("reports_to"),
         lambda r: _("Stakeholder: %(name)s") % {"name": f"{r.first_name} {r.last_name}".strip()},
     )
     entries.sort(key=lambda entry: entry.when, reverse=True)

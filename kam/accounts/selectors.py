@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
@@ -126,8 +127,11 @@ def account_get(*, user: User, pk: int) -> Account:
 
 
 def account_get_editable(*, user: User, pk: int) -> Account:
-    account_get(user=user, pk=pk)  # 404 for what the user cannot see at all
-    return get_object_or_404(accounts_editable_by(user), pk=pk)
+    """404 for what the user cannot see at all, 403 for what they may only look at."""
+    account = account_get(user=user, pk=pk)
+    if not accounts_editable_by(user).filter(pk=pk).exists():
+        raise PermissionDenied
+    return account
 
 
 def account_ancestors(account: Account) -> list[Account]:

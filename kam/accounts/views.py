@@ -92,7 +92,7 @@ def account_create(request: AuthenticatedRequest) -> HttpResponse:
         try:
             account = services.account_create(**form.account_data())
         except ValidationError as error:
-            form.add_error(None, error)
+            form.add_error(None, error.messages)
         else:
             messages.success(request, _("Account %(name)s created.") % {"name": account.name})
             return redirect("accounts:detail", pk=account.pk)
@@ -108,7 +108,7 @@ def account_update(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         try:
             services.account_update(account=fresh, data=form.account_data())
         except ValidationError as error:
-            form.add_error(None, error)
+            form.add_error(None, error.messages)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("accounts:detail", pk=pk)
@@ -183,7 +183,7 @@ def stakeholder_edit(
         try:
             services.stakeholder_save(stakeholder=form.instance)
         except ValidationError as error:
-            form.add_error(None, error)
+            form.add_error(None, error.messages)
         else:
             messages.success(request, _("Stakeholder saved."))
             return redirect(account_url(account) + "#stakeholders")

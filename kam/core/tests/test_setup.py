@@ -1,0 +1,134 @@
+"""Settings, the `kam` commands and the translation catalogue."""
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import polib
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import transaction
+
+from kam.accounts.models import Account, Stakeholder, TeamMembership
+from kam.core.models import BulkEvent
+from kam.settings.env import env_bool, secret_key
+from kam.users.models import User
+
+ROOT = Path(__file__).resolve().parents[3]
+LOCALE = ROOT / "kam" / "locale"
+
+
+def test_secret_key_is_generated_once_and_kept(tmp_path, monkeypatch):
+    monkeypatch.delenv("KAM_SECRET_KEY", raising=False)
+
+    first, second = secret_key(tmp_path), secret_key(tmp_path)
+
+    assert first == second and len(first) > 40
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_env_bool_refuses_nonsense(monkeypatch):
+    monkeypatch.setenv("KAM_DEBUG", "vielleicht")
+
+    with pytest.raises(ValueError, match="KAM_DEBUG"):
+        env_bool("KAM_DEBUG")
+
+
+def test_production_settings_pass_the_deploy_check(tmp_path):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "kam.settings.production",
+        "KAM_DATA_DIR": str(tmp_path),
+        "KAM_SECRET_KEY": "x" * 60 + "a-long-random-production-key",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "kam.cli", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_createuser_reads_the_password_from_stdin(db, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("geheim-123\n"))
+    call_command(
+        "createuser", "boss", "--role", "leadership", "--password-stdin", stdout=io.StringIO()
+    )
+    monkeypatch.setattr("sys.stdin", io.StringIO("geheim-456\n"))
+    call_command(
+        "createuser",
+        "rep",
+        "--role",
+        "field",
+        "--manager",
+        "boss",
+        "--password-stdin",
+        stdout=io.StringIO(),
+    )
+
+    rep = User.objects.get(username="rep")
+    assert rep.manager.username == "boss" and rep.check_password("geheim-456")
+    assert not rep.can_view_margins
+
+
+def test_createuser_names_an_unknown_manager(db, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("pw-123456\n"))
+
+    with pytest.raises(CommandError, match="niemand"):
+        call_command(
+            "createuser", "rep", "--role", "field", "--manager", "niemand", "--password-stdin"
+        )
+
+
+def load_demo_and_roll_back(seed: int) -> tuple[list, str]:
+    out = io.StringIO()
+    with transaction.atomic():
+        call_command("demo", "--accounts", "60", "--seed", str(seed), stdout=out)
+        assert Account.objects.count() == 60
+        assert Account.objects.filter(parent__isnull=False).exists()
+        assert TeamMembership.objects.exists() and Stakeholder.objects.exists()
+        assert BulkEvent.objects.filter(action="demo").count() == 1
+        company = list(
+            Account.objects.order_by("customer_number").values_list(
+                "name", "parent__customer_number", "owner__username", "status"
+            )
+        )
+        transaction.set_rollback(True)
+    return company, out.getvalue()
+
+
+def test_demo_is_deterministic_and_prints_the_logins(db):
+    first, printed = load_demo_and_roll_back(7)
+    again, _ = load_demo_and_roll_back(7)
+    other, _ = load_demo_and_roll_back(8)
+
+    assert first == again
+    assert first != other
+    assert "mueller" in printed and "kam-demo" in printed
+
+
+def test_demo_if_empty_does_not_load_twice(db):
+    call_command("demo", "--accounts", "20", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("demo", "--if-empty", stdout=out)
+
+    assert Account.objects.count() == 20
+    assert "bereits" in out.getvalue() and "leitung" in out.getvalue()
+
+
+def test_the_german_catalogue_is_complete_and_compiled():
+    po = polib.pofile(str(LOCALE / "de" / "LC_MESSAGES" / "django.po"))
+    mo = polib.mofile(str(LOCALE / "de" / "LC_MESSAGES" / "django.mo"))
+
+    assert [e.msgid for e in po.untranslated_entries()] == []
+    assert [e.msgid for e in po.fuzzy_entries()] == []
+    compiled = {e.msgid: e.msgstr for e in mo}
+    assert all(compiled.get(e.msgid) == e.msgstr for e in po if not e.msgid_plural), (
+        "django.mo is older than django.po: run `make messages`"
+    )

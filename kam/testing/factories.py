@@ -1,0 +1,60 @@
+"""factory_boy factories shared by the test suites of all apps."""
+
+import factory
+from django.contrib.auth.models import Permission
+
+from kam.accounts.models import Access, Account, Stakeholder, TeamMembership, TeamRole
+from kam.users.models import MARGIN_ROLES, Role, User
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name", locale="de_DE")
+    last_name = factory.Faker("last_name", locale="de_DE")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
+    role = Role.KEY_ACCOUNT_MANAGER
+    password = factory.django.Password("secret-pass")
+
+    @factory.post_generation
+    def margins(user, create, extracted, **kwargs):
+        wanted = extracted if extracted is not None else user.role in MARGIN_ROLES
+        if create and wanted:
+            user.user_permissions.add(Permission.objects.get(codename="view_margins"))
+        if create and user.role == Role.ADMIN:
+            user.is_staff = user.is_superuser = True
+            user.save(update_fields=["is_staff", "is_superuser"])
+
+
+class AccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Account
+
+    customer_number = factory.Sequence(lambda n: f"K{n:06d}")
+    name = factory.Faker("company", locale="de_DE")
+    city = factory.Faker("city", locale="de_DE")
+    industry = "Maschinenbau"
+    owner = factory.SubFactory(UserFactory)
+
+
+class TeamMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TeamMembership
+
+    account = factory.SubFactory(AccountFactory)
+    user = factory.SubFactory(UserFactory)
+    role = TeamRole.FIELD_SALES
+    access = Access.READ
+
+
+class StakeholderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Stakeholder
+
+    account = factory.SubFactory(AccountFactory)
+    first_name = factory.Faker("first_name", locale="de_DE")
+    last_name = factory.Faker("last_name", locale="de_DE")
+    position = "Einkauf"
