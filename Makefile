@@ -45,9 +45,11 @@ format: install-dev
 bench: install-dev
 	$(BIN)/python bench/run.py
 
+# Each app keeps its own catalogue (kam/<app>/locale); German is filled in by hand in the .po.
 messages: install-dev
-	cd kam && ../$(BIN)/kam makemessages -l de -l en --no-obsolete --add-location file
-	cd kam && ../$(BIN)/kam compilemessages
+	for app in kam/*/; do [ -d $$app/locale ] || continue; \
+		(cd $$app && $(CURDIR)/$(BIN)/kam makemessages -l de -l en --no-obsolete --add-location file -v0 \
+		&& $(CURDIR)/$(BIN)/kam compilemessages -v0); done
 
 vendor:
 	bash scripts/vendor-assets.sh

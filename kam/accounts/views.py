@@ -13,6 +13,7 @@ from kam.accounts.forms import LEGAL_FORMS, AccountForm, StakeholderForm, TeamMe
 from kam.accounts.history import account_history
 from kam.accounts.models import KeyAccountStatus
 from kam.core.http import AuthenticatedRequest
+from kam.core.plugins import account_panels
 
 
 def _filters(request: AuthenticatedRequest) -> selectors.AccountFilter:
@@ -71,6 +72,7 @@ def account_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "history": account_history(account),
         "can_edit": selectors.accounts_editable_by(request.user).filter(pk=pk).exists(),
         "can_delete": selectors.can_delete_accounts(request.user),
+        "panels": account_panels(request, account),
     }
     return render(request, "accounts/account_detail.html", context)
 

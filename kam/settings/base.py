@@ -105,7 +105,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", "Deutsch"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS: list[Path] = []  # each app keeps its catalogue in kam/<app>/locale
 TIME_ZONE = env_str("KAM_TIME_ZONE", "Europe/Berlin")
 USE_I18N = True
 USE_TZ = True

@@ -1,30 +1,30 @@
 """Every role × every URL × every action, and a guard that no URL is left out of the matrix.
 
 A row names a URL, the object it is called on (`own`: alice's account; `foreign`: carol's), the
-method, and the expected status for each of: root (admin), leader, alice (key account manager),
-bob (field rep reporting to alice, on the team of alice's account with edit access),
-sam (customer service), anonymous.
+method, and the expected status for each role in kam.testing.matrix.ROLES. Apps add rows in
+`kam/<app>/tests/matrix.py` (see kam.testing.matrix).
 """
-
-from dataclasses import dataclass
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kam.accounts.models import Access
+from kam.core.plugins import app_modules
 from kam.testing.factories import AccountFactory, StakeholderFactory, TeamMembershipFactory
+from kam.testing.matrix import ROLES, Row, account_pk
 
-ROLES = ("root", "leader", "alice", "bob", "sam", "anonymous")
+
+def stakeholder_kwargs(objects: dict) -> dict:
+    return {"pk": objects["account"].pk, "stakeholder_pk": objects["stakeholder"].pk}
 
 
-@dataclass(frozen=True)
-class Row:
-    name: str
-    target: str  # none | own | foreign
-    method: str
-    expected: str  # one status per role, in ROLES order
-    args: str = ""  # which object ids go into the URL: "", "account", "stakeholder", "team"
+def team_kwargs(objects: dict) -> dict:
+    return {"pk": objects["account"].pk, "membership_pk": objects["team"].pk}
+
+
+def api_account(objects: dict) -> dict:
+    return {"account_id": objects["account"].pk}
 
 
 MATRIX = [
@@ -37,29 +37,42 @@ MATRIX = [
     Row("accounts:list", "none", "get", "200 200 200 200 200 302"),
     Row("accounts:autocomplete", "none", "get", "200 200 200 200 200 302"),
     Row("accounts:create", "none", "get", "200 200 200 403 403 302"),
-    Row("accounts:detail", "own", "get", "200 200 200 200 200 302", "account"),
-    Row("accounts:detail", "foreign", "get", "200 200 404 404 200 302", "account"),
-    Row("accounts:update", "own", "get", "200 200 200 200 403 302", "account"),
-    Row("accounts:update", "foreign", "get", "200 200 404 404 403 302", "account"),
-    Row("accounts:delete", "own", "get", "200 200 403 403 403 302", "account"),
-    Row("accounts:delete", "foreign", "get", "200 200 404 404 403 302", "account"),
-    Row("accounts:team_add", "own", "get", "200 200 200 200 403 302", "account"),
-    Row("accounts:team_add", "foreign", "get", "200 200 404 404 403 302", "account"),
-    Row("accounts:team_remove", "own", "post", "302 302 302 302 403 302", "team"),
-    Row("accounts:team_remove", "foreign", "post", "302 302 404 404 403 302", "team"),
-    Row("accounts:stakeholder_create", "own", "get", "200 200 200 200 403 302", "account"),
-    Row("accounts:stakeholder_create", "foreign", "get", "200 200 404 404 403 302", "account"),
-    Row("accounts:stakeholder_update", "own", "get", "200 200 200 200 403 302", "stakeholder"),
-    Row("accounts:stakeholder_update", "foreign", "get", "200 200 404 404 403 302", "stakeholder"),
-    Row("accounts:stakeholder_delete", "own", "get", "200 200 200 200 403 302", "stakeholder"),
-    Row("accounts:stakeholder_delete", "foreign", "get", "200 200 404 404 403 302", "stakeholder"),
+    Row("accounts:detail", "own", "get", "200 200 200 200 200 302", account_pk),
+    Row("accounts:detail", "foreign", "get", "200 200 404 404 200 302", account_pk),
+    Row("accounts:update", "own", "get", "200 200 200 200 403 302", account_pk),
+    Row("accounts:update", "foreign", "get", "200 200 404 404 403 302", account_pk),
+    Row("accounts:delete", "own", "get", "200 200 403 403 403 302", account_pk),
+    Row("accounts:delete", "foreign", "get", "200 200 404 404 403 302", account_pk),
+    Row("accounts:team_add", "own", "get", "200 200 200 200 403 302", account_pk),
+    Row("accounts:team_add", "foreign", "get", "200 200 404 404 403 302", account_pk),
+    Row("accounts:team_remove", "own", "post", "302 302 302 302 403 302", team_kwargs),
+    Row("accounts:team_remove", "foreign", "post", "302 302 404 404 403 302", team_kwargs),
+    Row("accounts:stakeholder_create", "own", "get", "200 200 200 200 403 302", account_pk),
+    Row("accounts:stakeholder_create", "foreign", "get", "200 200 404 404 403 302", account_pk),
+    Row("accounts:stakeholder_update", "own", "get", "200 200 200 200 403 302", stakeholder_kwargs),
+    Row(
+        "accounts:stakeholder_update",
+        "foreign",
+        "get",
+        "200 200 404 404 403 302",
+        stakeholder_kwargs,
+    ),
+    Row("accounts:stakeholder_delete", "own", "get", "200 200 200 200 403 302", stakeholder_kwargs),
+    Row(
+        "accounts:stakeholder_delete",
+        "foreign",
+        "get",
+        "200 200 404 404 403 302",
+        stakeholder_kwargs,
+    ),
     Row("api:list_accounts", "none", "get", "200 200 200 200 200 401"),
-    Row("api:get_account", "own", "get", "200 200 200 200 200 401", "api_account"),
-    Row("api:get_account", "foreign", "get", "200 200 404 404 200 401", "api_account"),
+    Row("api:get_account", "own", "get", "200 200 200 200 200 401", api_account),
+    Row("api:get_account", "foreign", "get", "200 200 404 404 200 401", api_account),
     Row("api:openapi-json", "none", "get", "200 200 200 200 200 302"),
     Row("api:openapi-view", "none", "get", "200 200 200 200 200 302"),
     Row("api:api-root", "none", "get", "404 404 404 404 404 404"),
 ]
+MATRIX += [row for module in app_modules("tests.matrix") for row in module.ROWS]
 
 #: URL names outside the matrix, each with the reason.
 EXEMPT_NAMESPACES = {
@@ -88,49 +101,36 @@ def test_every_url_is_in_the_matrix():
     assert not missing, f"URLs without a permission-matrix entry: {sorted(missing)}"
 
 
+def app_objects(account, users) -> dict:
+    objects: dict = {}
+    for module in app_modules("tests.matrix"):
+        if hasattr(module, "objects"):
+            objects.update(module.objects(account, users))
+    return objects
+
+
+def build_world(root, leader, alice, bob, carol, sam) -> dict:
+    users = {"root": root, "leader": leader, "alice": alice, "bob": bob, "sam": sam}
+    world: dict = {"users": users}
+    for target, owner, team_user in (("own", alice, bob), ("foreign", carol, carol)):
+        account = AccountFactory(owner=owner)
+        world[target] = {
+            "account": account,
+            "stakeholder": StakeholderFactory(account=account),
+            "team": TeamMembershipFactory(account=account, user=team_user, access=Access.EDIT),
+            **app_objects(account, users),
+        }
+    return world
+
+
 @pytest.fixture
 def make_world(root, leader, alice, bob, carol, sam):
     return lambda: build_world(root, leader, alice, bob, carol, sam)
 
 
-@pytest.fixture
-def world(make_world):
-    return make_world()
-
-
-def build_world(root, leader, alice, bob, carol, sam):
-    own = AccountFactory(owner=alice)
-    foreign = AccountFactory(owner=carol)
-    return {
-        "users": {"root": root, "leader": leader, "alice": alice, "bob": bob, "sam": sam},
-        "own": {
-            "account": own,
-            "stakeholder": StakeholderFactory(account=own),
-            "team": TeamMembershipFactory(account=own, user=bob, access=Access.EDIT),
-        },
-        "foreign": {
-            "account": foreign,
-            "stakeholder": StakeholderFactory(account=foreign),
-            "team": TeamMembershipFactory(account=foreign, user=carol, access=Access.EDIT),
-        },
-    }
-
-
 def url_of(row: Row, objects: dict) -> str:
-    if row.args == "account":
-        return reverse(row.name, kwargs={"pk": objects["account"].pk})
-    if row.args == "api_account":
-        return reverse(row.name, kwargs={"account_id": objects["account"].pk})
-    if row.args == "stakeholder":
-        return reverse(
-            row.name,
-            kwargs={"pk": objects["account"].pk, "stakeholder_pk": objects["stakeholder"].pk},
-        )
-    if row.args == "team":
-        return reverse(
-            row.name, kwargs={"pk": objects["account"].pk, "membership_pk": objects["team"].pk}
-        )
-    return reverse(row.name)
+    url = reverse(row.name, kwargs=row.kwargs(objects) if row.kwargs else None)
+    return f"{url}?{row.query}" if row.query else url
 
 
 @pytest.mark.parametrize("row", MATRIX, ids=lambda r: f"{r.name}-{r.target}-{r.method}")
@@ -139,19 +139,18 @@ def test_permission_matrix(row: Row, make_world):
     expected = dict(zip(ROLES, row.expected.split(), strict=True))
     got = {}
     for role in ROLES:
+        if row.method == "post":
+            world = make_world()  # a POST may delete its object: each role gets a fresh one
         client = Client()
         if role != "anonymous":
             client.force_login(world["users"][role])
-        if row.method == "post":
-            world = make_world()  # a POST may delete its object: each role gets a fresh one
-        objects = world.get(row.target, {})
-        response = getattr(client, row.method)(url_of(row, objects))
+        response = getattr(client, row.method)(url_of(row, world.get(row.target, {})), row.data)
         got[role] = str(response.status_code)
     assert got == expected
 
 
-def test_admin_is_staff_only(world, client):
-    for role, user in world["users"].items():
+def test_admin_is_staff_only(make_world, client):
+    for role, user in make_world()["users"].items():
         client.force_login(user)
         status = client.get(reverse("admin:index")).status_code
         assert status == (200 if role == "root" else 302), role

@@ -18,7 +18,6 @@ from kam.settings.env import env_bool, secret_key
 from kam.users.models import User
 
 ROOT = Path(__file__).resolve().parents[3]
-LOCALE = ROOT / "kam" / "locale"
 
 
 def test_secret_key_is_generated_once_and_kept(tmp_path, monkeypatch):
@@ -122,9 +121,17 @@ def test_demo_if_empty_does_not_load_twice(db):
     assert "bereits" in out.getvalue() and "leitung" in out.getvalue()
 
 
-def test_the_german_catalogue_is_complete_and_compiled():
-    po = polib.pofile(str(LOCALE / "de" / "LC_MESSAGES" / "django.po"))
-    mo = polib.mofile(str(LOCALE / "de" / "LC_MESSAGES" / "django.mo"))
+CATALOGUES = sorted((ROOT / "kam").glob("*/locale/de/LC_MESSAGES/django.po"))
+
+
+def test_every_app_with_strings_has_a_catalogue():
+    assert {path.parts[-5] for path in CATALOGUES} >= {"core", "accounts", "users"}
+
+
+@pytest.mark.parametrize("catalogue", CATALOGUES, ids=lambda path: path.parts[-5])
+def test_the_german_catalogue_is_complete_and_compiled(catalogue):
+    po = polib.pofile(str(catalogue))
+    mo = polib.mofile(str(catalogue.with_suffix(".mo")))
 
     assert [e.msgid for e in po.untranslated_entries()] == []
     assert [e.msgid for e in po.fuzzy_entries()] == []

@@ -5,6 +5,7 @@ from django.db import transaction
 
 from kam.accounts.models import Account
 from kam.core.audit import Source, audit_source
+from kam.core.plugins import app_modules
 from kam.core.services import bulk_event_record
 from kam.demo import company
 from kam.users.models import User
@@ -37,6 +38,10 @@ class Command(BaseCommand):
             company.assign_status(rng, accounts)
             company.create_teams(rng, users, accounts)
             company.create_stakeholders(rng, accounts)
+            demo_company = company.DemoCompany(users=users, accounts=accounts)
+            for module in app_modules("demo"):
+                self.stdout.write(f"Demo: {module.__name__} …")
+                module.populate(rng, demo_company)
             bulk_event_record(
                 action="demo",
                 summary=f"Demo-Firma geladen: {len(accounts)} Kunden (Seed {seed})",
