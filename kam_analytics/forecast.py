@@ -1,0 +1,338 @@
+"""Tomorrow's top customers: expected revenue and margin per account over the next 12 months.
+
+Inputs are the monthly account facts as arrays (accounts × months, oldest month first, the last
+column being the last complete month before the as-of date): revenue and margin in EUR (any
+money unit works, results come back in it) and the number of distinct purchase days per month.
+Time is measured in months from the start of the first column; by default each account's first
+and last purchase are placed in the middle of the first and last month with a purchase day, and
+the as-of point is the end of the last column. Day-precise positions can be passed instead
+(e.g. month index + (day − 1) / days in month).
+
+The forecast combines two views of each account, averaged in log space (a geometric mean with
+`model_weight`), which shrinks the account's own recent level toward the model:
+- the model: BG/NBD expected purchase days in the next 12 months (which discounts accounts that
+  have gone quiet by their probability of being alive) × Gamma-Gamma expected revenue per
+  purchase day (own average shrunk toward the portfolio), times the account's lifetime trend;
+- the recent level: the last 12 months' revenue × the year-over-year growth (comparing whole
+  years cancels seasonality).
+Both trends are shrunk toward "no change" by their noise (empirical Bayes), which damps them.
+An account without revenue in the last 12 months is forecast at 0: a silent year is stronger
+evidence than any model (its probability of being alive is still reported).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.stats import spearmanr
+
+from kam_analytics._arrays import FloatArray, as_float_matrix, as_float_vector
+from kam_analytics.clv.bgnbd import (
+    conditional_expected_transactions,
+    fit_bgnbd,
+    probability_alive,
+)
+from kam_analytics.clv.gamma_gamma import conditional_expected_average_spend, fit_gamma_gamma
+from kam_analytics.errors import AnalyticsInputError, ModelNotApplicableError
+
+HORIZON_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class AccountHistory:
+    """Monthly facts per account; optional first/last purchase and as-of positions in months."""
+
+    monthly_revenue: FloatArray
+    monthly_purchase_days: FloatArray
+    monthly_margin: FloatArray | None = None
+    first_purchase: FloatArray | None = None
+    last_purchase: FloatArray | None = None
+    as_of: float | None = None
+
+    @property
+    def n_months(self) -> int:
+        return int(self.monthly_revenue.shape[1])
+
+
+def account_history(
+    monthly_revenue: ArrayLike,
+    monthly_purchase_days: ArrayLike,
+    monthly_margin: ArrayLike | None = None,
+    *,
+    first_purchase: ArrayLike | None = None,
+    last_purchase: ArrayLike | None = None,
+    as_of: float | None = None,
+) -> AccountHistory:
+    """Validate the arrays and bundle them; see the module docstring for units and positions."""
+    revenue = as_float_matrix(monthly_revenue, "monthly_revenue")
+    days = as_float_matrix(monthly_purchase_days, "monthly_purchase_days")
+    margin = None if monthly_margin is None else as_float_matrix(monthly_margin, "monthly_margin")
+    for name, matrix in (("monthly_purchase_days", days), ("monthly_margin", margin)):
+        if matrix is not None and matrix.shape != revenue.shape:
+            raise AnalyticsInputError(f"{name} must have the shape of monthly_revenue")
+    if np.any(days < 0) or np.any(days != np.floor(days)):
+        raise AnalyticsInputError("monthly_purchase_days must be non-negative whole numbers")
+    first = None if first_purchase is None else as_float_vector(first_purchase, "first_purchase")
+    last = None if last_purchase is None else as_float_vector(last_purchase, "last_purchase")
+    return AccountHistory(revenue, days, margin, first, last, as_of)
+
+
+def purchase_summary(history: AccountHistory) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """(frequency, recency, T) in months for the accounts that bought at least once."""
+    days = history.monthly_purchase_days
+    bought = days.sum(axis=1) > 0
+    months_with_purchase = days[bought] > 0
+    first = _position(history.first_purchase, bought, months_with_purchase.argmax(axis=1) + 0.5)
+    last_month = history.n_months - 1 - months_with_purchase[:, ::-1].argmax(axis=1)
+    last = _position(history.last_purchase, bought, last_month + 0.5)
+    as_of = float(history.n_months if history.as_of is None else history.as_of)
+    if np.any(first > last) or np.any(last > as_of):
+        raise AnalyticsInputError("purchases must satisfy first ≤ last ≤ as_of")
+    frequency = days[bought].sum(axis=1) - 1
+    recency = np.where(frequency > 0, last - first, 0.0)
+    return frequency, recency, as_of - first
+
+
+def _position(
+    given: FloatArray | None, bought: NDArray[np.bool_], derived: FloatArray
+) -> FloatArray:
+    return derived.astype(np.float64) if given is None else given[bought]
+
+
+@dataclass(frozen=True)
+class RevenueForecast:
+    """Per-account forecast for the next 12 months; rank 1 is the biggest expected revenue."""
+
+    expected_revenue: FloatArray
+    expected_margin: FloatArray  # NaN when no margin was given
+    model_revenue: FloatArray  # BG/NBD × Gamma-Gamma, corrected by the account's lifetime trend
+    recent_revenue: FloatArray  # last 12 months × the account's year-over-year trend
+    probability_alive: FloatArray
+    expected_purchase_days: FloatArray
+    rank: NDArray[np.int64]
+
+
+def forecast_revenue(history: AccountHistory, *, model_weight: float = 0.5) -> RevenueForecast:
+    """Forecast the next 12 months per account; see the module docstring for the method."""
+    if not 0 <= model_weight <= 1:
+        raise AnalyticsInputError("model_weight must lie between 0 and 1")
+    n_accounts = history.monthly_revenue.shape[0]
+    bought = history.monthly_purchase_days.sum(axis=1) > 0
+    alive, purchases, model = (np.zeros(n_accounts) for _ in range(3))
+    alive[bought], purchases[bought], model[bought] = _model_view(history, bought)
+    model *= lifetime_trend_multiplier(history)
+    recent = recent_trend_revenue(history)
+    expected = model**model_weight * recent ** (1 - model_weight)
+    return RevenueForecast(
+        expected_revenue=expected,
+        expected_margin=expected * margin_rates(history),
+        model_revenue=model,
+        recent_revenue=recent,
+        probability_alive=alive,
+        expected_purchase_days=purchases,
+        rank=ranks(expected),
+    )
+
+
+def _model_view(
+    history: AccountHistory, bought: NDArray[np.bool_]
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """P(alive), expected purchase days and expected revenue (BG/NBD × Gamma-Gamma)."""
+    frequency, recency, age = purchase_summary(history)
+    bgnbd = fit_bgnbd(frequency, recency, age)
+    alive = probability_alive(bgnbd, frequency, recency, age)
+    purchases = conditional_expected_transactions(bgnbd, HORIZON_MONTHS, frequency, recency, age)
+    revenue = history.monthly_revenue[bought].sum(axis=1)
+    days = history.monthly_purchase_days[bought].sum(axis=1)
+    spend = _expected_spend_per_purchase_day(frequency, revenue / days)
+    return alive, purchases, purchases * spend
+
+
+def _expected_spend_per_purchase_day(frequency: FloatArray, average: FloatArray) -> FloatArray:
+    """Gamma-Gamma shrunk average; own average if the spend model does not apply to the data.
+
+    Accounts whose credit notes outweigh their invoices spend 0 per purchase day.
+    """
+    spends = average > 0
+    repeat = np.where(spends, frequency, 0.0)
+    observed = np.where(spends, average, 0.0)
+    try:
+        model = fit_gamma_gamma(repeat, observed)
+        expected = conditional_expected_average_spend(model, repeat, observed)
+    except ModelNotApplicableError:
+        expected = np.where(spends, average, average[spends].mean() if spends.any() else 0.0)
+    return np.where(spends, expected, 0.0)
+
+
+# Relative variance of one purchase day's revenue: order values vary (squared coefficient of
+# variation about 0.5) on top of the Poisson variation of the number of purchase days (1).
+RELATIVE_VARIANCE_PER_PURCHASE_DAY = 1.5
+
+
+def lifetime_trend_multiplier(history: AccountHistory) -> FloatArray:
+    """Growth factor from the middle of each account's history to the middle of the horizon.
+
+    The BG/NBD and Gamma-Gamma models average over an account's whole history, which lags behind
+    a growing or declining account. The log growth per month between the first and second half of
+    its history, shrunk by its noise (empirical Bayes), extrapolates that average forward.
+    """
+    revenue, days = history.monthly_revenue, history.monthly_purchase_days
+    first = np.where(days.sum(axis=1) > 0, (days > 0).argmax(axis=1), history.n_months)
+    half = (history.n_months - first) / 2
+    early = np.arange(history.n_months)[None, :] < (first + half)[:, None]
+    growth, variance = _log_growth(
+        (revenue * early).sum(axis=1),
+        (revenue * ~early).sum(axis=1),
+        (days * early).sum(axis=1),
+        (days * ~early).sum(axis=1),
+    )
+    usable = np.isfinite(variance) & (half >= 3)
+    per_month = np.where(usable, growth / np.maximum(half, 1), 0.0)
+    variance_per_month = np.where(usable, variance / np.maximum(half, 1) ** 2, np.inf)
+    shrunk = per_month * empirical_bayes_weight(per_month, variance_per_month)
+    return np.exp(np.clip(shrunk * (half + HORIZON_MONTHS / 2), -2.0, 2.0))
+
+
+def recent_trend_revenue(history: AccountHistory) -> FloatArray:
+    """Last 12 months' revenue × the year-over-year growth, shrunk by its noise (empirical Bayes).
+
+    Comparing whole years cancels seasonality. Accounts silent for the last 12 months get 0.
+    """
+    revenue, days = history.monthly_revenue, history.monthly_purchase_days
+    last_year = np.clip(revenue[:, -HORIZON_MONTHS:].sum(axis=1), 0, None)
+    if history.n_months < 2 * HORIZON_MONTHS:
+        return np.asarray(last_year, dtype=np.float64)
+    before = slice(-2 * HORIZON_MONTHS, -HORIZON_MONTHS)
+    growth, variance = _log_growth(
+        revenue[:, before].sum(axis=1),
+        last_year,
+        days[:, before].sum(axis=1),
+        days[:, -HORIZON_MONTHS:].sum(axis=1),
+    )
+    return np.asarray(last_year * np.exp(growth * empirical_bayes_weight(growth, variance)))
+
+
+def _log_growth(
+    earlier: FloatArray, later: FloatArray, earlier_days: FloatArray, later_days: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """log(later / earlier) and its sampling variance; 0 and infinity where either is not > 0."""
+    usable = (earlier > 0) & (later > 0)
+    safe_earlier, safe_later = np.where(usable, earlier, 1.0), np.where(usable, later, 1.0)
+    growth = np.where(usable, np.log(safe_later / safe_earlier), 0.0)
+    noise = RELATIVE_VARIANCE_PER_PURCHASE_DAY * (
+        1 / np.maximum(earlier_days, 1) + 1 / np.maximum(later_days, 1)
+    )
+    return growth, np.where(usable, noise, np.inf)
+
+
+def empirical_bayes_weight(estimate: FloatArray, variance: FloatArray) -> FloatArray:
+    """Weight τ² / (τ² + variance) of each noisy estimate against the portfolio's mean of 0.
+
+    τ², the spread of the true values, is the spread of the estimates minus their average noise.
+    Estimates with infinite variance get weight 0.
+    """
+    usable = np.isfinite(variance)
+    if usable.sum() < 2:
+        return np.zeros(len(estimate))
+    true_spread = max(float(np.var(estimate[usable]) - np.mean(variance[usable])), 1e-12)
+    return np.where(usable, true_spread / (true_spread + np.where(usable, variance, 1.0)), 0.0)
+
+
+def margin_rates(history: AccountHistory) -> FloatArray:
+    """Each account's margin / revenue over the history; the portfolio's rate where undefined."""
+    n_accounts = history.monthly_revenue.shape[0]
+    if history.monthly_margin is None:
+        return np.full(n_accounts, np.nan)
+    revenue = history.monthly_revenue.sum(axis=1)
+    margin = history.monthly_margin.sum(axis=1)
+    portfolio = margin.sum() / revenue.sum() if revenue.sum() > 0 else np.nan
+    return np.where(revenue > 0, margin / np.where(revenue > 0, revenue, 1.0), portfolio)
+
+
+def ranks(values: ArrayLike) -> NDArray[np.int64]:
+    """1 for the largest value, 2 for the next, ...; ties keep the input order."""
+    order = np.argsort(-np.asarray(values, dtype=np.float64), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(1, len(order) + 1)
+    return rank
+
+
+def naive_forecast(history: AccountHistory) -> FloatArray:
+    """The forecast to beat: the next 12 months will be like the last 12."""
+    return np.asarray(history.monthly_revenue[:, -HORIZON_MONTHS:].sum(axis=1), dtype=np.float64)
+
+
+def split_history(
+    history: AccountHistory, holdout_months: int = HORIZON_MONTHS
+) -> tuple[AccountHistory, FloatArray]:
+    """Calibration history without the last `holdout_months` and the revenue actually earned then.
+
+    Day-precise purchase positions are dropped: they may lie in the holdout.
+    """
+    if not 0 < holdout_months < history.n_months:
+        raise AnalyticsInputError("the holdout must leave at least one calibration month")
+    cut = history.n_months - holdout_months
+    margin = None if history.monthly_margin is None else history.monthly_margin[:, :cut]
+    calibration = replace(
+        history,
+        monthly_revenue=history.monthly_revenue[:, :cut],
+        monthly_purchase_days=history.monthly_purchase_days[:, :cut],
+        monthly_margin=margin,
+        first_purchase=None,
+        last_purchase=None,
+        as_of=None,
+    )
+    return calibration, history.monthly_revenue[:, cut:].sum(axis=1)
+
+
+@dataclass(frozen=True)
+class ForecastAccuracy:
+    """Out-of-sample quality of one forecast against what the accounts actually bought."""
+
+    spearman: float  # rank correlation of forecast and actual revenue
+    top_decile_precision: float  # share of the forecast top 10 % that are in the actual top 10 %
+    total_absolute_error: float  # Σ|forecast − actual| / Σ actual
+    total_bias: float  # (Σ forecast − Σ actual) / Σ actual
+
+
+@dataclass(frozen=True)
+class BacktestReport:
+    model: ForecastAccuracy
+    naive: ForecastAccuracy
+
+
+def forecast_accuracy(
+    forecast: ArrayLike, actual: ArrayLike, *, top_share: float = 0.10
+) -> ForecastAccuracy:
+    """Compare a forecast with the actual outcome on rank, top accounts and totals."""
+    predicted = as_float_vector(forecast, "forecast")
+    outcome = as_float_vector(actual, "actual")
+    if len(predicted) != len(outcome) or outcome.sum() <= 0:
+        raise AnalyticsInputError("forecast and actual need equal length and a positive total")
+    top = max(1, int(np.ceil(top_share * len(outcome))))
+    predicted_top = set(np.argsort(-predicted, kind="stable")[:top].tolist())
+    actual_top = set(np.argsort(-outcome, kind="stable")[:top].tolist())
+    total = outcome.sum()
+    return ForecastAccuracy(
+        spearman=float(spearmanr(predicted, outcome).statistic),
+        top_decile_precision=len(predicted_top & actual_top) / top,
+        total_absolute_error=float(np.abs(predicted - outcome).sum() / total),
+        total_bias=float((predicted.sum() - total) / total),
+    )
+
+
+def backtest(
+    forecaster: Callable[[AccountHistory], FloatArray],
+    calibration: AccountHistory,
+    actual: ArrayLike,
+    *,
+    top_share: float = 0.10,
+) -> BacktestReport:
+    """Score `forecaster` and the naive forecast on the same calibration data and outcome."""
+    return BacktestReport(
+        model=forecast_accuracy(forecaster(calibration), actual, top_share=top_share),
+        naive=forecast_accuracy(naive_forecast(calibration), actual, top_share=top_share),
+    )

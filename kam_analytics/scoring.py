@@ -1,0 +1,228 @@
+"""Key-account evaluation: a weighted 0–100 score, status proposals and the portfolio matrix.
+
+Criteria come in two kinds. Data criteria (revenue, margin, growth, forecast, P(alive), ...) are
+raw numbers, normalised to 0..1 by percentile rank within the portfolio (ties share their mean
+rank; a single account gets 0.5). Rated criteria (potential, reference value, image value,
+strategic fit, relationship quality, share of wallet, ...) are ratings 1–5 given by people,
+normalised as (rating − 1) / 4; NaN means "not rated". A missing value is either left out and
+the remaining weights renormalised (default: the score reflects what is known) or counted as
+neutral 0.5 (`missing="neutral"`). Status and quadrant codes are English; the UI translates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.stats import rankdata
+
+from kam_analytics._arrays import FloatArray
+from kam_analytics.errors import AnalyticsInputError
+
+DATA_CRITERIA = ("revenue", "margin", "growth", "forecast", "probability_alive")
+RATED_CRITERIA = (
+    "potential",
+    "share_of_wallet",
+    "reference_value",
+    "image_value",
+    "strategic_fit",
+    "relationship_quality",
+)
+DEFAULT_WEIGHTS: Mapping[str, float] = {
+    "revenue": 0.20,
+    "margin": 0.15,
+    "growth": 0.10,
+    "forecast": 0.10,
+    "probability_alive": 0.05,
+    "potential": 0.15,
+    "reference_value": 0.05,
+    "image_value": 0.05,
+    "strategic_fit": 0.10,
+    "relationship_quality": 0.05,
+}
+STATUSES = ("none", "candidate", "key_account", "strategic")
+
+
+def percentile_ranks(values: ArrayLike) -> FloatArray:
+    """0 for the lowest, 1 for the highest value; NaN stays NaN (not known)."""
+    value = np.asarray(values, dtype=np.float64)
+    known = ~np.isnan(value)
+    result = np.full(len(value), np.nan)
+    count = int(known.sum())
+    if count == 1:
+        result[known] = 0.5
+    elif count > 1:
+        result[known] = (rankdata(value[known]) - 1) / (count - 1)
+    return result
+
+
+def normalised_ratings(ratings: ArrayLike) -> FloatArray:
+    """Ratings 1–5 to 0..1; NaN stays NaN (not rated)."""
+    rating = np.asarray(ratings, dtype=np.float64)
+    if np.any((rating < 1) | (rating > 5)):
+        raise AnalyticsInputError("ratings must lie between 1 and 5 (NaN for not rated)")
+    return (rating - 1) / 4
+
+
+def normalised_criteria(
+    data: Mapping[str, ArrayLike], ratings: Mapping[str, ArrayLike]
+) -> dict[str, FloatArray]:
+    """Every criterion on the 0..1 scale; data by percentile rank, ratings linearly."""
+    overlap = set(data) & set(ratings)
+    if overlap:
+        raise AnalyticsInputError(f"criteria given both as data and as ratings: {sorted(overlap)}")
+    criteria = {name: percentile_ranks(values) for name, values in data.items()}
+    criteria |= {name: normalised_ratings(values) for name, values in ratings.items()}
+    if len({len(values) for values in criteria.values()}) > 1:
+        raise AnalyticsInputError("every criterion needs one value per account")
+    return criteria
+
+
+def weighted_score(
+    criteria: Mapping[str, FloatArray],
+    weights: Mapping[str, float],
+    *,
+    missing: str = "renormalise",
+) -> FloatArray:
+    """0–100 per account: the weighted mean of the criteria that are present in `weights`."""
+    if missing not in ("renormalise", "neutral"):
+        raise AnalyticsInputError('missing must be "renormalise" or "neutral"')
+    used = [name for name in weights if name in criteria and weights[name] > 0]
+    if not used or any(weights[name] < 0 for name in weights):
+        raise AnalyticsInputError("weights must be non-negative and name at least one criterion")
+    values = np.array([criteria[name] for name in used])
+    weight = np.array([weights[name] for name in used])[:, None] * np.ones_like(values)
+    if missing == "neutral":
+        values = np.where(np.isnan(values), 0.5, values)
+    weight = np.where(np.isnan(values), 0.0, weight)
+    total = weight.sum(axis=0)
+    weighted = (np.nan_to_num(values) * weight).sum(axis=0)
+    return np.asarray(
+        np.where(total > 0, 100 * weighted / np.where(total > 0, total, 1), np.nan),
+        dtype=np.float64,
+    )
+
+
+@dataclass(frozen=True)
+class KeyAccountScores:
+    score: FloatArray  # 0–100, NaN where no weighted criterion is known
+    criteria: dict[str, FloatArray]  # each 0..1
+
+
+def key_account_scores(
+    data: Mapping[str, ArrayLike],
+    ratings: Mapping[str, ArrayLike],
+    weights: Mapping[str, float] = DEFAULT_WEIGHTS,
+    *,
+    missing: str = "renormalise",
+) -> KeyAccountScores:
+    """Score every account 0–100 from data criteria and people's ratings."""
+    criteria = normalised_criteria(data, ratings)
+    return KeyAccountScores(weighted_score(criteria, weights, missing=missing), criteria)
+
+
+@dataclass(frozen=True)
+class QualificationRules:
+    """Score thresholds per status; a status is lost only `hysteresis` points below its bar."""
+
+    candidate: float = 50.0
+    key_account: float = 65.0
+    strategic: float = 80.0
+    hysteresis: float = 5.0
+    key_account_abc: frozenset[str] = frozenset({"A", "B"})
+    strategic_abc: frozenset[str] = frozenset({"A"})
+
+
+@dataclass(frozen=True)
+class StatusProposal:
+    current: str
+    proposed: str
+    direction: str  # "upgrade" or "downgrade"
+
+
+def propose_status(
+    current: str, score: float, abc_class: str, rules: QualificationRules = QualificationRules()
+) -> StatusProposal | None:
+    """Propose the status that score and ABC class qualify for, or None if it is the current one.
+
+    An upgrade needs the full threshold (and the ABC class); keeping a status needs the threshold
+    minus the hysteresis, so an account near a bar does not flip every run. Scores that are not
+    known (NaN) propose nothing.
+    """
+    if current not in STATUSES:
+        raise AnalyticsInputError(f"unknown status {current!r}")
+    if np.isnan(score):
+        return None
+    level = STATUSES.index(current)
+    qualified = max(
+        (
+            i
+            for i, status in enumerate(STATUSES)
+            if _qualifies(status, score, abc_class, i <= level, rules)
+        ),
+        default=0,
+    )
+    if qualified == level:
+        return None
+    return StatusProposal(
+        current, STATUSES[qualified], "upgrade" if qualified > level else "downgrade"
+    )
+
+
+def _qualifies(
+    status: str, score: float, abc_class: str, held: bool, rules: QualificationRules
+) -> bool:
+    if status == "none":
+        return True
+    bar = getattr(rules, status) - (rules.hysteresis if held else 0.0)
+    allowed_abc = {"key_account": rules.key_account_abc, "strategic": rules.strategic_abc}
+    return score >= bar and abc_class in allowed_abc.get(status, {abc_class})
+
+
+ATTRACTIVENESS_WEIGHTS: Mapping[str, float] = {
+    "potential": 0.35,
+    "growth": 0.25,
+    "revenue": 0.20,
+    "strategic_fit": 0.20,
+}
+POSITION_WEIGHTS: Mapping[str, float] = {
+    "share_of_wallet": 0.40,
+    "relationship_quality": 0.35,
+    "margin": 0.25,
+}
+QUADRANTS = {
+    (True, True): "star",  # attractive and strong: invest, grow ("Star/Ausbauen")
+    (True, False): "question_mark",  # attractive, weak position: build up or decide
+    (False, True): "harvest",  # less attractive, strong position: skim ("Abschöpfen")
+    (False, False): "withdraw",  # neither: reduce effort ("Abbauen")
+}
+
+
+@dataclass(frozen=True)
+class PortfolioMatrix:
+    attractiveness: FloatArray  # 0–100: how attractive the customer is for us
+    position: FloatArray  # 0–100: how strong our position with the customer is
+    quadrant: NDArray[np.str_]  # "star", "question_mark", "harvest", "withdraw" ("" if unknown)
+
+
+def portfolio_matrix(
+    criteria: Mapping[str, FloatArray],
+    *,
+    attractiveness_weights: Mapping[str, float] = ATTRACTIVENESS_WEIGHTS,
+    position_weights: Mapping[str, float] = POSITION_WEIGHTS,
+    split: float = 50.0,
+    missing: str = "renormalise",
+) -> PortfolioMatrix:
+    """Place accounts on customer attractiveness × our position, from normalised criteria."""
+    attractiveness = weighted_score(criteria, attractiveness_weights, missing=missing)
+    position = weighted_score(criteria, position_weights, missing=missing)
+    quadrant = np.array(
+        [
+            "" if np.isnan(a) or np.isnan(p) else QUADRANTS[(a >= split, p >= split)]
+            for a, p in zip(attractiveness, position, strict=True)
+        ],
+        dtype="<U13",
+    )
+    return PortfolioMatrix(attractiveness, position, quadrant)

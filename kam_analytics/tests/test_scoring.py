@@ -1,0 +1,89 @@
+"""Key-account score, status proposals and the portfolio matrix."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kam_analytics.errors import AnalyticsInputError
+from kam_analytics.scoring import (
+    QualificationRules,
+    StatusProposal,
+    key_account_scores,
+    normalised_criteria,
+    percentile_ranks,
+    portfolio_matrix,
+    propose_status,
+    weighted_score,
+)
+
+NAN = float("nan")
+
+
+def test_percentile_ranks_run_from_zero_to_one() -> None:
+    assert percentile_ranks([30, 10, 20, 20]).tolist() == [1.0, 0.0, 0.5, 0.5]
+    assert percentile_ranks([7]).tolist() == [0.5]
+
+
+def test_score_by_hand() -> None:
+    scores = key_account_scores(
+        {"revenue": [100, 50, 10]},
+        {"strategic_fit": [5, 3, 1]},
+        {"revenue": 3.0, "strategic_fit": 1.0},
+    )
+    # Account 2: revenue rank 0.5, fit (3 − 1) / 4 = 0.5 → 50.
+    assert scores.score.tolist() == pytest.approx([100.0, 50.0, 0.0])
+
+
+def test_missing_ratings_renormalise_or_count_as_neutral() -> None:
+    criteria = normalised_criteria({"revenue": [100, 10]}, {"potential": [NAN, 5]})
+    weights = {"revenue": 1.0, "potential": 1.0}
+    assert weighted_score(criteria, weights).tolist() == pytest.approx([100.0, 50.0])
+    neutral = weighted_score(criteria, weights, missing="neutral")
+    assert neutral.tolist() == pytest.approx([75.0, 50.0])
+
+
+def test_ratings_outside_one_to_five_are_refused() -> None:
+    with pytest.raises(AnalyticsInputError, match="between 1 and 5"):
+        normalised_criteria({}, {"potential": [0]})
+
+
+def test_upgrade_needs_the_abc_class() -> None:
+    assert propose_status("candidate", 70, "A") == StatusProposal(
+        "candidate", "key_account", "upgrade"
+    )
+    assert propose_status("candidate", 70, "C") is None
+
+
+def test_upgrade_to_strategic_and_from_nothing() -> None:
+    assert propose_status("key_account", 85, "A") == StatusProposal(
+        "key_account", "strategic", "upgrade"
+    )
+    assert propose_status("none", 55, "C") == StatusProposal("none", "candidate", "upgrade")
+
+
+def test_hysteresis_keeps_a_status_just_below_its_bar() -> None:
+    assert propose_status("key_account", 62, "B") is None
+    downgrade = propose_status("key_account", 58, "B")
+    assert downgrade == StatusProposal("key_account", "candidate", "downgrade")
+    assert propose_status("strategic", 30, "A") == StatusProposal("strategic", "none", "downgrade")
+
+
+def test_rules_are_configurable_and_unknown_scores_propose_nothing() -> None:
+    strict = QualificationRules(candidate=60, hysteresis=0)
+    assert propose_status("none", 55, "A", strict) is None
+    assert propose_status("candidate", NAN, "A") is None
+
+
+def test_portfolio_quadrants() -> None:
+    criteria = normalised_criteria(
+        {"growth": [0.3, 0.3, -0.2, -0.2], "margin": [5, 1, 5, 1]},
+        {
+            "potential": [5, 5, 1, 1],
+            "share_of_wallet": [5, 1, 5, 1],
+            "relationship_quality": [5, 1, 5, 1],
+        },
+    )
+    matrix = portfolio_matrix(criteria)
+    assert matrix.quadrant.tolist() == ["star", "question_mark", "harvest", "withdraw"]
+    assert np.all((matrix.attractiveness >= 0) & (matrix.attractiveness <= 100))
