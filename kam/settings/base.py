@@ -19,6 +19,7 @@ INSTALLED_APPS = [
     "kam.core",
     "kam.users",
     "kam.accounts",
+    "kam.sales",
     "kam.demo",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -1,0 +1,189 @@
+"""Sales lines from ERP exports, the imports they came from, and monthly facts per account.
+
+Money is stored as integer cents: sums in SQLite and PostgreSQL stay exact to the cent, and the
+analytics read plain integer arrays. `Decimal` appears where a single amount is shown.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kam.accounts.models import Account
+
+
+def cents_to_decimal(cents: int | None) -> Decimal | None:
+    return None if cents is None else Decimal(cents).scaleb(-2)
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("waiting")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+    INTERRUPTED = "interrupted", _("interrupted")
+
+
+class ImportProfile(models.Model):
+    """A saved column mapping (canonical field → heading in the file) for one ERP's exports."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    mapping = models.JSONField(_("column mapping"), default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("import profile")
+        verbose_name_plural = _("import profiles")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SalesImport(models.Model):
+    """One run of the importer over one or more files, with its figures."""
+
+    created_at = models.DateTimeField(_("started"), auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    source = models.CharField(_("source"), max_length=10, default="cli")
+    files = models.JSONField(_("files"), default=list)
+    mapping = models.JSONField(_("column mapping"), default=dict)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
+    error = models.TextField(_("error"), blank=True)
+    bytes_total = models.BigIntegerField(default=0)
+    bytes_done = models.BigIntegerField(default=0)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    imported = models.PositiveIntegerField(_("imported"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    duplicates_in_file = models.PositiveIntegerField(_("duplicates in file"), default=0)
+    rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
+    accounts_created = models.PositiveIntegerField(_("accounts created"), default=0)
+
+    class Meta:
+        verbose_name = _("sales import")
+        verbose_name_plural = _("sales imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {', '.join(self.file_names)}"
+
+    @property
+    def file_names(self) -> list[str]:
+        return [str(entry.get("name", "")) for entry in self.files]
+
+    @property
+    def progress_percent(self) -> int:
+        if self.status == ImportStatus.DONE:
+            return 100
+        if not self.bytes_total:
+            return 0
+        return min(99, int(100 * self.bytes_done / self.bytes_total))
+
+
+class ImportRejection(models.Model):
+    """A row the importer could not take, with where and why."""
+
+    sales_import = models.ForeignKey(
+        SalesImport, on_delete=models.CASCADE, related_name="rejections"
+    )
+    file = models.CharField(_("file"), max_length=255)
+    line = models.PositiveIntegerField(_("line"))
+    column = models.CharField(_("column"), max_length=200, null=True, blank=True)
+    value = models.TextField(_("value"), null=True, blank=True)
+    reason = models.TextField(_("reason"))
+    code = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["sales_import", "file", "line"]
+
+
+class SalesLine(models.Model):
+    """One invoice line (Rechnungsposition); the natural key is (invoice number, line number)."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="sales_lines")
+    invoice_number = models.CharField(_("invoice number"), max_length=40)
+    line_number = models.PositiveIntegerField(_("line"))
+    invoice_date = models.DateField(_("invoice date"))
+    invoice_month = models.DateField(_("month"))
+    product_number = models.CharField(_("product number"), max_length=60, blank=True)
+    product_name = models.CharField(_("product"), max_length=200, blank=True)
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=16, decimal_places=3, null=True, blank=True
+    )
+    net_revenue_cents = models.BigIntegerField(_("net revenue (cents)"))
+    margin_cents = models.BigIntegerField(_("contribution margin (cents)"), null=True, blank=True)
+    cost_cents = models.BigIntegerField(_("cost (cents)"), null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3)
+    sales_rep = models.CharField(_("sales rep"), max_length=100, blank=True)
+    sales_import = models.ForeignKey(
+        SalesImport, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("sales line")
+        verbose_name_plural = _("sales lines")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice_number", "line_number"], name="one_line_per_invoice_position"
+            )
+        ]
+        indexes = [models.Index(fields=["account", "invoice_month"], name="line_account_month")]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_number}/{self.line_number}"
+
+    @property
+    def net_revenue(self) -> Decimal | None:
+        return cents_to_decimal(self.net_revenue_cents)
+
+    @property
+    def margin(self) -> Decimal | None:
+        return cents_to_decimal(self.margin_cents)
+
+
+class SalesLineChange(models.Model):
+    """An ERP correction: a known line that a later import brought with other values."""
+
+    sales_import = models.ForeignKey(SalesImport, on_delete=models.CASCADE, related_name="changes")
+    sales_line = models.ForeignKey(SalesLine, on_delete=models.CASCADE, related_name="changes")
+    old_values = models.JSONField()
+    new_values = models.JSONField()
+
+
+class MonthlyFact(models.Model):
+    """Per account and month: what the pages and the analytics read instead of sales lines."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="monthly_facts")
+    month = models.DateField(_("month"))
+    revenue_cents = models.BigIntegerField(default=0)
+    margin_cents = models.BigIntegerField(default=0)
+    line_count = models.PositiveIntegerField(default=0)
+    invoice_count = models.PositiveIntegerField(default=0)
+    purchase_days = models.PositiveIntegerField(default=0)
+    first_purchase = models.DateField()
+    last_purchase = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "month"], name="one_fact_per_account_month")
+        ]
+        indexes = [models.Index(fields=["month"], name="fact_month")]
+
+    @property
+    def revenue(self) -> Decimal | None:
+        return cents_to_decimal(self.revenue_cents)
+
+    @property
+    def margin(self) -> Decimal | None:
+        return cents_to_decimal(self.margin_cents)
