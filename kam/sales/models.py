@@ -107,6 +107,9 @@ class ImportRejection(models.Model):
     class Meta:
         ordering = ["sales_import", "file", "line"]
 
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line} {self.reason}"
+
 
 class SalesLine(models.Model):
     """One invoice line (Rechnungsposition); the natural key is (invoice number, line number)."""
@@ -160,6 +163,9 @@ class SalesLineChange(models.Model):
     old_values = models.JSONField()
     new_values = models.JSONField()
 
+    def __str__(self) -> str:
+        return f"{self.sales_line} ({self.sales_import})"
+
 
 class MonthlyFact(models.Model):
     """Per account and month: what the pages and the analytics read instead of sales lines."""
@@ -179,6 +185,9 @@ class MonthlyFact(models.Model):
             models.UniqueConstraint(fields=["account", "month"], name="one_fact_per_account_month")
         ]
         indexes = [models.Index(fields=["month"], name="fact_month")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.month:%Y-%m}"
 
     @property
     def revenue(self) -> Decimal | None:
