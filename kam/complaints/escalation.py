@@ -1,0 +1,115 @@
+"""Warnings before an SLA deadline and escalations after it, each sent once."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from kam.complaints import sla
+from kam.complaints.models import OPEN_STATUSES, Complaint, ComplaintNotification
+from kam.users.models import Role, User
+
+#: Share of the SLA time after which a level is reached: a warning at 75 %, the key account
+#: manager at the deadline, leadership when half the SLA time again has passed.
+LEVELS = (("warning", 0.75), ("breach", 1.0), ("leadership", 1.5))
+
+
+@dataclass(frozen=True)
+class Due:
+    complaint: Complaint
+    clock: str  # acknowledge | resolve
+    level: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.complaint.pk}:{self.clock}:{self.level}"
+
+
+def _reached_level(share: float) -> int:
+    """Index of the highest level reached, -1 for none."""
+    return max((i for i, (_name, limit) in enumerate(LEVELS) if share >= limit), default=-1)
+
+
+def due_notifications(complaint: Complaint, now: datetime) -> list[Due]:
+    """The levels reached per clock; lower levels overtaken by a higher one are included too,
+    so they are recorded as done and never arrive late."""
+    if complaint.is_waiting or complaint.status not in OPEN_STATUSES:
+        return []
+    elapsed = sla.business_hours_since_received(complaint, now)
+    clocks = [("resolve", complaint.resolve_hours)]
+    if complaint.acknowledged_at is None:
+        clocks.insert(0, ("acknowledge", complaint.acknowledge_hours))
+    due = []
+    for clock, hours in clocks:
+        reached = _reached_level(elapsed / max(hours, 1))
+        due += [Due(complaint, clock, LEVELS[i][0]) for i in range(reached + 1)]
+    return due
+
+
+def recipients(complaint: Complaint, level: str) -> list[str]:
+    people: list[User | None] = [complaint.owner]
+    if level in ("breach", "leadership"):
+        people.append(complaint.account.owner)
+    if level == "leadership":
+        people += list(User.objects.filter(role=Role.LEADERSHIP, is_active=True))
+    return sorted({person.email for person in people if person is not None and person.email})
+
+
+def _send(due: Due, notify: bool, now: datetime) -> bool:
+    """Records the notification under its unique key and mails it; False if it went out before."""
+    addresses = recipients(due.complaint, due.level) if notify else []
+    try:
+        with transaction.atomic():
+            ComplaintNotification.objects.create(
+                key=due.key,
+                complaint=due.complaint,
+                level=due.level,
+                recipients=", ".join(addresses),
+                sent_at=now,
+            )
+            if addresses:
+                _mail(due, addresses)
+    except IntegrityError:
+        return False
+    return bool(addresses)
+
+
+def _mail(due: Due, addresses: list[str]) -> None:
+    complaint = due.complaint
+    with translation.override(settings.LANGUAGE_CODE):
+        subjects = {
+            "warning": _("SLA warning: %(number)s is due soon"),
+            "breach": _("SLA breached: %(number)s"),
+            "leadership": _("Escalation to leadership: %(number)s is far overdue"),
+        }
+        subject = subjects[due.level] % {"number": complaint.number}
+        body = render_to_string(
+            "complaints/email/escalation.txt", {"complaint": complaint, "due": due}
+        )
+    send_mail(subject, body, None, addresses)
+
+
+def escalate(now: datetime) -> int:
+    """Sends every warning and escalation that is due and not sent yet; returns mails sent."""
+    sent = 0
+    already = set(
+        ComplaintNotification.objects.filter(complaint__status__in=OPEN_STATUSES).values_list(
+            "key", flat=True
+        )
+    )
+    complaints = (
+        Complaint.objects.filter(status__in=OPEN_STATUSES, paused_since__isnull=True)
+        .select_related("owner", "account__owner")
+        .prefetch_related("pauses")
+    )
+    for complaint in complaints.iterator(chunk_size=500):
+        levels = [due for due in due_notifications(complaint, now) if due.key not in already]
+        highest = {due.clock: due.level for due in levels}
+        for due in levels:
+            sent += _send(due, notify=highest[due.clock] == due.level, now=now)
+    return sent

@@ -1,0 +1,226 @@
+from typing import cast
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kam.accounts.models import Account, KeyAccountStatus
+from kam.complaints.models import (
+    Complaint,
+    ComplaintCategory,
+    RootCause,
+    Severity,
+    SlaOverride,
+    SlaTemplate,
+)
+from kam.complaints.services import COMPLAINT_FIELDS, RESOLUTION_FIELDS
+from kam.complaints.validators import MAX_ATTACHMENT_BYTES, validate_attachment
+from kam.core.forms import StyledForm
+from kam.users.models import Role, User
+
+
+def _owners() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        label=_("Owner"),
+        queryset=User.objects.filter(
+            is_active=True,
+            role__in=[Role.CUSTOMER_SERVICE, Role.KEY_ACCOUNT_MANAGER, Role.FIELD_SALES],
+        ).order_by("last_name", "first_name"),
+        required=False,
+        help_text=_("Customer service or the key account manager."),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+
+class AccountChoiceForm(StyledForm, forms.Form):
+    """The first step of recording a complaint from the list: which customer?"""
+
+    account = forms.ModelChoiceField(label=_("Account"), queryset=Account.objects.none())
+
+    def __init__(self, *args, accounts, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["account"])
+        field.queryset = accounts.order_by("name")
+
+
+class ComplaintForm(StyledForm, forms.ModelForm):
+    class Meta:
+        model = Complaint
+        fields = list(COMPLAINT_FIELDS)
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "requested_remedy": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, account: Account, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"] = _owners()
+        if self.instance.pk:
+            self.fields["owner"].initial = self.instance.owner_id
+        cast(
+            forms.ModelChoiceField, self.fields["stakeholder"]
+        ).queryset = account.stakeholders.all()
+        categories = ComplaintCategory.objects.filter(active=True)
+        if self.instance.pk:
+            categories = categories | ComplaintCategory.objects.filter(pk=self.instance.category_id)
+        cast(forms.ModelChoiceField, self.fields["category"]).queryset = categories
+
+    def complaint_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in COMPLAINT_FIELDS}
+
+
+class ResolutionForm(StyledForm, forms.ModelForm):
+    """The resolution and the root cause: what closing a complaint needs."""
+
+    class Meta:
+        model = Complaint
+        fields = list(RESOLUTION_FIELDS)
+        widgets = {
+            "remedy_given": forms.Textarea(attrs={"rows": 2}),
+            "root_cause_note": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        causes = RootCause.objects.filter(active=True)
+        if self.instance.root_cause_id:
+            causes = causes | RootCause.objects.filter(pk=self.instance.root_cause_id)
+        cast(forms.ModelChoiceField, self.fields["root_cause"]).queryset = causes
+
+    def resolution_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in RESOLUTION_FIELDS}
+
+
+class ComplaintEditForm(ComplaintForm):
+    """Editing after recording: the complaint and, once known, its resolution."""
+
+    class Meta(ComplaintForm.Meta):
+        fields = [*COMPLAINT_FIELDS, *RESOLUTION_FIELDS]
+        widgets = {**ComplaintForm.Meta.widgets, **ResolutionForm.Meta.widgets}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        causes = RootCause.objects.filter(active=True)
+        if self.instance.root_cause_id:
+            causes = causes | RootCause.objects.filter(pk=self.instance.root_cause_id)
+        cast(forms.ModelChoiceField, self.fields["root_cause"]).queryset = causes
+
+    def complaint_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class AttachmentForm(StyledForm, forms.Form):
+    file = forms.FileField(
+        label=_("Attachment"),
+        help_text=_("PDF, PNG, JPG, XLSX, DOCX, MSG, EML or TXT; at most %(mb)s MB.")
+        % {"mb": MAX_ATTACHMENT_BYTES // 1024 // 1024},
+        validators=[validate_attachment],
+    )
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(required=False, max_length=2000)
+
+
+def sla_field_name(kind: str, status: str, severity: str) -> str:
+    return f"{kind}_{status}_{severity}"
+
+
+class SlaGridForm(StyledForm, forms.Form):
+    """The company SLA: business hours to acknowledge and to resolve per class and severity."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        current = {(t.account_status, t.severity): t for t in SlaTemplate.objects.all()}
+        for status, status_label in KeyAccountStatus.choices:
+            for severity, severity_label in Severity.choices:
+                template = current.get((status, severity))
+                for kind, initial in (
+                    ("ack", template.acknowledge_hours if template else None),
+                    ("res", template.resolve_hours if template else None),
+                ):
+                    self.fields[sla_field_name(kind, status, severity)] = forms.IntegerField(
+                        label=f"{status_label} · {severity_label}",
+                        min_value=1,
+                        max_value=2000,
+                        initial=initial,
+                        widget=forms.NumberInput(attrs={"class": "form-control form-control-sm"}),
+                    )
+
+    def rows(self) -> list[dict]:
+        return [
+            {
+                "status": status_label,
+                "cells": [
+                    (
+                        severity_label,
+                        self[sla_field_name("ack", status, severity)],
+                        self[sla_field_name("res", status, severity)],
+                    )
+                    for severity, severity_label in Severity.choices
+                ],
+            }
+            for status, status_label in KeyAccountStatus.choices
+        ]
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        for status in KeyAccountStatus.values:
+            for severity in Severity.values:
+                ack = data.get(sla_field_name("ack", status, severity))
+                res = data.get(sla_field_name("res", status, severity))
+                if ack and res and ack > res:
+                    self.add_error(
+                        sla_field_name("res", status, severity),
+                        _("The resolution time cannot be shorter than the acknowledgement time."),
+                    )
+        return data
+
+    def values(self) -> dict[tuple[str, str], tuple[int, int]]:
+        data = self.cleaned_data
+        return {
+            (status, severity): (
+                data[sla_field_name("ack", status, severity)],
+                data[sla_field_name("res", status, severity)],
+            )
+            for status in KeyAccountStatus.values
+            for severity in Severity.values
+        }
+
+
+class SlaOverrideForm(StyledForm, forms.ModelForm):
+    customer_number = forms.CharField(label=_("Customer number"), max_length=40)
+
+    class Meta:
+        model = SlaOverride
+        fields = ["severity", "acknowledge_hours", "resolve_hours", "note"]
+
+    def __init__(self, *args, accounts, **kwargs) -> None:
+        self.accounts = accounts
+        super().__init__(*args, **kwargs)
+        self.order_fields(["customer_number", *self.Meta.fields])
+
+    def clean_customer_number(self) -> Account:
+        number = self.cleaned_data["customer_number"].strip()
+        account = self.accounts.filter(customer_number=number).first()
+        if account is None:
+            raise forms.ValidationError(
+                _("There is no visible account with the number %(number)s."),
+                params={"number": number},
+            )
+        self.instance.account = account
+        return account
+
+
+class SatisfactionForm(StyledForm, forms.Form):
+    satisfied = forms.TypedChoiceField(
+        label=_("Are you satisfied with how we resolved your complaint?"),
+        choices=[("yes", _("Yes, satisfied")), ("no", _("No, not satisfied"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
