@@ -1,0 +1,16 @@
+"""Reading ERP sales exports (CSV, XLSX) into validated rows; no Django below this package."""
+
+from .mapping import detect_mapping
+from .model import CANONICAL_FIELDS, REQUIRED_FIELDS, FileRefused, RejectedRow, SalesRow
+from .reader import SalesFile, open_sales_file
+
+__all__ = [
+    "CANONICAL_FIELDS",
+    "REQUIRED_FIELDS",
+    "FileRefused",
+    "RejectedRow",
+    "SalesFile",
+    "SalesRow",
+    "detect_mapping",
+    "open_sales_file",
+]

@@ -1,0 +1,131 @@
+"""Records of a delimited text export, with the physical line each record starts on."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator, Sequence
+from itertools import islice
+from pathlib import Path
+from typing import IO, Any
+
+from .block import line_breaks
+from .model import FileRefused
+from .numbers import NumberStyle
+
+DELIMITERS = (";", ",", "\t")
+_SNIFF_LINES = 30
+_SNIFF_CHARS = 1 << 16
+
+
+def count_outside_quotes(line: str, delimiter: str) -> int:
+    """How often a delimiter occurs in a line outside double-quoted sections."""
+    return sum(part.count(delimiter) for part in line.split('"')[::2])
+
+
+def detect_delimiter(lines: Sequence[str]) -> str:
+    """The candidate that splits the header best and splits the following lines the same way.
+
+    Counting in the header ranks the candidates; a candidate is confirmed when most sample lines
+    parse into as many fields as the header. German exports default to the semicolon.
+    """
+    header = next((line for line in lines if line.strip()), "")
+    ranked = sorted(DELIMITERS, key=lambda d: -count_outside_quotes(header, d))
+    candidates = [d for d in ranked if count_outside_quotes(header, d) > 0]
+    for delimiter in candidates:
+        if _splits_consistently(lines, delimiter):
+            return delimiter
+    return candidates[0] if candidates else ";"
+
+
+def _splits_consistently(lines: Sequence[str], delimiter: str) -> bool:
+    records = [record for record in csv.reader(lines, delimiter=delimiter) if any(record)]
+    if len(records) < 2:
+        return True
+    width = len(records[0])
+    matching = sum(1 for record in records[1:] if len(record) == width)
+    return matching >= 0.8 * (len(records) - 1)
+
+
+class CsvSource:
+    kind = "csv"
+
+    def __init__(self, path: Path, encoding: str) -> None:
+        self.path = path
+        self.encoding = encoding
+        self.sheet_name: str | None = None
+        with self._open() as file:
+            sample = list(islice(iter(lambda: file.readline(_SNIFF_CHARS), ""), _SNIFF_LINES))
+        self.delimiter = detect_delimiter(sample)
+        with self._open() as file:
+            reader = self._reader(file)
+            header = self._skip_to_header(reader)
+            self.header_line = reader.line_num - line_breaks(header)
+        self.raw_headings: list[str] = header
+
+    def _open(self) -> IO[str]:
+        return self.path.open("r", encoding=self.encoding, errors="strict", newline="")
+
+    def _reader(self, file: IO[str]) -> Any:
+        return csv.reader(file, delimiter=self.delimiter)
+
+    @staticmethod
+    def _skip_to_header(reader: Iterator[list[str]]) -> list[str]:
+        for record in reader:
+            if any(field.strip() for field in record):
+                while record and not record[-1].strip():
+                    record.pop()
+                return record
+        raise FileRefused("no_header")
+
+    def blocks(
+        self, size: int, *, kinds: Sequence[str], style: NumberStyle
+    ) -> Iterator[tuple[list[int], list[list[str]]]]:
+        """``(start lines, records)`` for blocks of up to ``size`` records after the header."""
+        with self._open() as file:
+            reader = csv.reader(file, delimiter=self.delimiter)
+            self._skip_to_header(reader)
+            consumed = reader.line_num
+            while True:
+                try:
+                    block = list(islice(reader, size))
+                except csv.Error as exc:
+                    line = self._start_of_broken_record()
+                    raise FileRefused("csv_broken", line=line, detail=str(exc)) from None
+                if not block:
+                    return
+                yield _start_lines(consumed, reader.line_num, block), block
+                consumed = reader.line_num
+
+    def _start_of_broken_record(self) -> int:
+        """Reads again one record at a time to find where the record the parser choked on starts."""
+        with self._open() as file:
+            reader = csv.reader(file, delimiter=self.delimiter)
+            start = 1
+            try:
+                for _ in reader:
+                    start = reader.line_num + 1
+            except csv.Error:
+                pass
+        return start
+
+    def written_values(self, columns: Sequence[int], records: int) -> Iterator[str]:
+        """The values of some columns in the first records, for guessing the number style."""
+        with self._open() as file:
+            reader = csv.reader(file, delimiter=self.delimiter)
+            self._skip_to_header(reader)
+            try:
+                for record in islice(reader, records):
+                    yield from (record[column] for column in columns if column < len(record))
+            except csv.Error:
+                return  # Reported with its line when the rows are read.
+
+
+def _start_lines(consumed: int, end: int, block: list[list[str]]) -> list[int]:
+    if end - consumed == len(block):
+        return list(range(consumed + 1, end + 1))
+    lines = []
+    line = consumed + 1
+    for record in block:
+        lines.append(line)
+        line += 1 + line_breaks(record)
+    return lines

@@ -1,0 +1,76 @@
+"""What the reader hands to the importer: valid rows, rejected rows, or a refused file."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .messages import FIELD_LABELS, file_reason
+
+CANONICAL_FIELDS: tuple[str, ...] = (
+    "customer_number",
+    "customer_name",
+    "invoice_number",
+    "line_number",
+    "invoice_date",
+    "product_number",
+    "product_name",
+    "quantity",
+    "net_revenue",
+    "contribution_margin",
+    "cost",
+    "currency",
+    "sales_rep",
+)
+REQUIRED_FIELDS: tuple[str, ...] = (
+    "customer_number",
+    "invoice_number",
+    "invoice_date",
+    "net_revenue",
+)
+
+
+@dataclass(slots=True)
+class SalesRow:
+    """One valid invoice line. Money is in integer cents."""
+
+    line: int
+    customer_number: str
+    customer_name: str | None
+    invoice_number: str
+    line_number: int
+    invoice_date: datetime.date
+    product_number: str
+    product_name: str
+    quantity: Decimal | None
+    net_revenue_cents: int
+    margin_cents: int | None
+    cost_cents: int | None
+    currency: str | None
+    sales_rep: str
+
+
+@dataclass(slots=True)
+class RejectedRow:
+    """One record that cannot be imported, with a sentence a clerk understands."""
+
+    line: int
+    column: str | None
+    value: str | None
+    reason: str
+    code: str
+
+
+class FileRefused(Exception):
+    """The file cannot be used as a whole; ``str(exc)`` is a German sentence."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        self.code = code
+        self.params = params
+        super().__init__(file_reason(code, **params))
+
+
+def field_label(name: str) -> str:
+    """The German label of a canonical field, e.g. ``Rechnungsdatum``."""
+    return FIELD_LABELS.get(name, name)
