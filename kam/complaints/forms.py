@@ -18,6 +18,16 @@ from kam.core.forms import StyledForm
 from kam.users.models import Role, User
 
 
+class MoneyField(forms.DecimalField):
+    """Euro amounts as Germans and browsers type them: 1.234,50 or 1234.50 (and a € sign)."""
+
+    def to_python(self, value):
+        text = str(value or "").replace("€", "").replace(" ", "").strip()
+        if "," in text:
+            text = text.replace(".", "").replace(",", ".")
+        return super().to_python(text)
+
+
 def _owners() -> forms.ModelChoiceField:
     return forms.ModelChoiceField(
         label=_("Owner"),
@@ -43,6 +53,10 @@ class AccountChoiceForm(StyledForm, forms.Form):
 
 
 class ComplaintForm(StyledForm, forms.ModelForm):
+    affected_value = MoneyField(
+        label=_("Affected value (EUR)"), min_value=0, max_digits=12, decimal_places=2, initial=0
+    )
+
     class Meta:
         model = Complaint
         fields = list(COMPLAINT_FIELDS)
@@ -71,6 +85,10 @@ class ComplaintForm(StyledForm, forms.ModelForm):
 class ResolutionForm(StyledForm, forms.ModelForm):
     """The resolution and the root cause: what closing a complaint needs."""
 
+    goodwill_amount = MoneyField(
+        label=_("Goodwill amount (EUR)"), min_value=0, max_digits=12, decimal_places=2, initial=0
+    )
+
     class Meta:
         model = Complaint
         fields = list(RESOLUTION_FIELDS)
@@ -92,6 +110,10 @@ class ResolutionForm(StyledForm, forms.ModelForm):
 
 class ComplaintEditForm(ComplaintForm):
     """Editing after recording: the complaint and, once known, its resolution."""
+
+    goodwill_amount = MoneyField(
+        label=_("Goodwill amount (EUR)"), min_value=0, max_digits=12, decimal_places=2, initial=0
+    )
 
     class Meta(ComplaintForm.Meta):
         fields = [*COMPLAINT_FIELDS, *RESOLUTION_FIELDS]
