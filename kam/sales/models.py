@@ -60,8 +60,7 @@ class SalesImport(models.Model):
         _("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.PENDING
     )
     error = models.TextField(_("error"), blank=True)
-    bytes_total = models.BigIntegerField(default=0)
-    bytes_done = models.BigIntegerField(default=0)
+    rows_expected = models.PositiveIntegerField(_("rows expected"), default=0)
     rows = models.PositiveIntegerField(_("rows"), default=0)
     imported = models.PositiveIntegerField(_("imported"), default=0)
     updated = models.PositiveIntegerField(_("updated"), default=0)
@@ -86,9 +85,9 @@ class SalesImport(models.Model):
     def progress_percent(self) -> int:
         if self.status == ImportStatus.DONE:
             return 100
-        if not self.bytes_total:
+        if not self.rows_expected:
             return 0
-        return min(99, int(100 * self.bytes_done / self.bytes_total))
+        return min(99, int(100 * self.rows / self.rows_expected))
 
 
 class ImportRejection(models.Model):
@@ -114,7 +113,10 @@ class ImportRejection(models.Model):
 class SalesLine(models.Model):
     """One invoice line (Rechnungsposition); the natural key is (invoice number, line number)."""
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="sales_lines")
+    # The (account, invoice_month) index serves every lookup by account: no second index.
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="sales_lines", db_index=False
+    )
     invoice_number = models.CharField(_("invoice number"), max_length=40)
     line_number = models.PositiveIntegerField(_("line"))
     invoice_date = models.DateField(_("invoice date"))
@@ -130,7 +132,12 @@ class SalesLine(models.Model):
     currency = models.CharField(_("currency"), max_length=3)
     sales_rep = models.CharField(_("sales rep"), max_length=100, blank=True)
     sales_import = models.ForeignKey(
-        SalesImport, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        SalesImport,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:

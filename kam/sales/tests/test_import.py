@@ -1,0 +1,260 @@
+"""The importer end to end: exact, idempotent, kill-safe, with facts kept current."""
+
+import json
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from kam.accounts.models import Account
+from kam.sales import importer
+from kam.sales.importer import ImportRefused, import_sales
+from kam.sales.models import ImportRejection, MonthlyFact, SalesImport, SalesLine, SalesLineChange
+from kam.testing.factories import AccountFactory
+
+pytestmark = pytest.mark.django_db
+
+HEADER = (
+    "Kundennummer;Kunde;Rechnungsnummer;Position;Rechnungsdatum;Artikelnummer;Menge;"
+    "Nettoumsatz;DB\n"
+)
+
+
+def write(tmp_path: Path, name: str, body: str, encoding: str = "cp1252") -> Path:
+    path = tmp_path / name
+    path.write_text(HEADER + body, encoding=encoding)
+    return path
+
+
+EXPORT = (
+    "10001;Müller GmbH;R-1;1;31.12.2025;A1;2;1.234,56;234,50\n"
+    "10001;Müller GmbH;R-1;2;31.12.2025;A2;1;-12,50;-2,00\n"
+    "10002;Bäcker AG;R-2;1;15.01.2026;A1;1;10,00;1,00\n"
+    "10002;Bäcker AG;R-3;1;31.02.2026;A1;1;10,00;1,00\n"
+    "10002;Bäcker AG;R-4;1;20.01.2026;A1;1;abc;1,00\n"
+)
+
+
+def facts_by_brute_force() -> dict:
+    expected: dict = defaultdict(lambda: [0, 0, 0, set(), set()])
+    for line in SalesLine.objects.all():
+        fact = expected[(line.account_id, line.invoice_date.replace(day=1))]
+        fact[0] += line.net_revenue_cents
+        fact[1] += line.margin_cents or 0
+        fact[2] += 1
+        fact[3].add(line.invoice_number)
+        fact[4].add(line.invoice_date)
+    return {key: (r, m, n, len(i), len(d)) for key, (r, m, n, i, d) in expected.items()}
+
+
+def stored_facts() -> dict:
+    return {
+        (f.account_id, f.month): (
+            f.revenue_cents,
+            f.margin_cents,
+            f.line_count,
+            f.invoice_count,
+            f.purchase_days,
+        )
+        for f in MonthlyFact.objects.all()
+    }
+
+
+def test_good_rows_are_stored_exactly_and_bad_rows_reported(tmp_path):
+    report, record = import_sales(paths=[write(tmp_path, "export.csv", EXPORT)])
+
+    assert (report.rows, report.imported, len(report.rejected)) == (5, 3, 2)
+    line = SalesLine.objects.get(invoice_number="R-1", line_number=1)
+    assert line.net_revenue == Decimal("1234.56") and line.margin == Decimal("234.50")
+    assert line.quantity == Decimal("2") and line.currency == "EUR"
+    assert [(r["line"], r["column"]) for r in report.rejected] == [
+        (5, "Rechnungsdatum"),
+        (6, "Nettoumsatz"),
+    ]
+    assert ImportRejection.objects.filter(sales_import=record).count() == 2
+    assert record.status == "done" and record.imported == 3
+
+
+def test_unknown_customers_become_accounts_and_known_ones_keep_their_data(tmp_path):
+    AccountFactory(customer_number="10001", name="Müller Maschinenbau GmbH")
+
+    report, _ = import_sales(paths=[write(tmp_path, "export.csv", EXPORT)])
+
+    assert Account.objects.get(customer_number="10001").name == "Müller Maschinenbau GmbH"
+    assert Account.objects.get(customer_number="10002").name == "Bäcker AG"
+    assert report.accounts_created == 1
+
+
+def test_reimporting_the_same_file_changes_nothing(tmp_path):
+    path = write(tmp_path, "export.csv", EXPORT)
+    import_sales(paths=[path])
+    before = (list(SalesLine.objects.values().order_by("id")), stored_facts())
+
+    report, _ = import_sales(paths=[path])
+
+    assert report.unchanged == 3 and report.imported == report.updated == 0
+    after = (list(SalesLine.objects.values().order_by("id")), stored_facts())
+    assert [{**r, "sales_import_id": None} for r in before[0]] == [
+        {**r, "sales_import_id": None} for r in after[0]
+    ]
+    assert before[1] == after[1]
+
+
+def test_an_overlapping_export_adds_only_the_new_lines(tmp_path):
+    import_sales(paths=[write(tmp_path, "jan.csv", EXPORT)])
+    overlap = (
+        EXPORT.splitlines(keepends=True)[2] + "10002;Bäcker AG;R-5;1;03.02.2026;A9;3;99,00;9,90\n"
+    )
+
+    report, _ = import_sales(paths=[write(tmp_path, "feb.csv", overlap)])
+
+    assert (report.imported, report.unchanged) == (1, 1)
+    assert SalesLine.objects.count() == 4
+    assert stored_facts() == facts_by_brute_force()
+
+
+def test_a_correction_updates_the_line_and_keeps_the_change(tmp_path):
+    import_sales(paths=[write(tmp_path, "a.csv", EXPORT)])
+    corrected = "10001;Müller GmbH;R-1;1;31.12.2025;A1;2;1.300,00;250,00\n"
+
+    report, record = import_sales(paths=[write(tmp_path, "b.csv", corrected)])
+
+    assert report.updated == 1
+    line = SalesLine.objects.get(invoice_number="R-1", line_number=1)
+    assert line.net_revenue_cents == 130000
+    change = SalesLineChange.objects.get(sales_import=record)
+    assert change.old_values["net_revenue_cents"] == 123456
+    assert change.new_values["net_revenue_cents"] == 130000
+    assert stored_facts() == facts_by_brute_force()
+
+
+def test_duplicates_in_a_file_count_once_and_conflicts_are_rejected(tmp_path):
+    body = (
+        "10001;Müller GmbH;R-1;1;31.12.2025;A1;2;10,00;1,00\n"
+        "10001;Müller GmbH;R-1;1;31.12.2025;A1;2;10,00;1,00\n"
+        "10001;Müller GmbH;R-1;1;31.12.2025;A1;2;99,00;1,00\n"
+    )
+
+    report, _ = import_sales(paths=[write(tmp_path, "dup.csv", body)])
+
+    assert (report.imported, report.duplicates_in_file) == (1, 1)
+    assert report.rejected[0]["line"] == 4 and "Zeile 2" in report.rejected[0]["reason"]
+    assert SalesLine.objects.get().net_revenue_cents == 1000
+
+
+def test_lines_without_position_are_numbered_within_their_invoice(tmp_path):
+    path = tmp_path / "nopos.csv"
+    path.write_text(
+        "Kundennummer;Belegnummer;Belegdatum;Umsatz netto\n"
+        "1;B-1;01.03.2026;1,00\n1;B-1;01.03.2026;2,00\n1;B-2;01.03.2026;3,00\n",
+        encoding="utf-8-sig",
+    )
+
+    import_sales(paths=[path])
+
+    assert sorted(SalesLine.objects.values_list("invoice_number", "line_number")) == [
+        ("B-1", 1),
+        ("B-1", 2),
+        ("B-2", 1),
+    ]
+
+
+def test_a_dry_run_writes_nothing(tmp_path):
+    report, record = import_sales(paths=[write(tmp_path, "x.csv", EXPORT)], dry_run=True)
+
+    assert record is None and report.imported == 3 and len(report.rejected) == 2
+    assert not SalesLine.objects.exists() and not SalesImport.objects.exists()
+    assert not Account.objects.exists()
+
+
+def test_a_file_without_a_required_column_is_refused_and_nothing_written(tmp_path):
+    good = write(tmp_path, "good.csv", EXPORT)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Kundennummer;Rechnungsnummer;Nettoumsatz\n1;R;1,00\n", encoding="utf-8")
+
+    with pytest.raises(ImportRefused, match="bad.csv"):
+        import_sales(paths=[good, bad])
+
+    assert not SalesLine.objects.exists()
+
+
+def test_killed_in_the_middle_and_run_again_ends_as_one_clean_run(tmp_path, monkeypatch):
+    body = "".join(
+        f"{1000 + i % 7};Kunde {i % 7};R-{i // 3};{i % 3 + 1};"
+        f"{1 + i % 28:02d}.{1 + i % 12:02d}.2025;A{i % 5};1;{i},{i % 100:02d};{i % 50},00\n"
+        for i in range(300)
+    )
+    path = write(tmp_path, "big.csv", body)
+    monkeypatch.setattr(importer, "CHUNK_SIZE", 50)
+    calls = {"n": 0}
+    real_refresh = importer.facts.refresh
+
+    def dying_refresh(touched):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt  # the process is killed while writing the third chunk
+        real_refresh(touched)
+
+    monkeypatch.setattr(importer.facts, "refresh", dying_refresh)
+    with pytest.raises(KeyboardInterrupt):
+        import_sales(paths=[path])
+    assert SalesLine.objects.count() == 100  # two whole chunks, nothing of the third
+
+    monkeypatch.setattr(importer.facts, "refresh", real_refresh)
+    report, _ = import_sales(paths=[path])
+
+    assert (report.imported, report.unchanged) == (200, 100)
+    assert SalesLine.objects.count() == 300
+    assert stored_facts() == facts_by_brute_force()
+
+
+def test_command_writes_the_report_and_exits_2_on_an_unusable_file(tmp_path, capsys):
+    path = write(tmp_path, "export.csv", EXPORT)
+    report_path = tmp_path / "report.json"
+
+    call_command("import-sales", str(path), "--report", str(report_path))
+    with pytest.raises(SystemExit) as exited:
+        call_command("import-sales", str(tmp_path / "missing.csv"))
+
+    report = json.loads(report_path.read_text())
+    assert set(report) == {
+        "files",
+        "rows",
+        "imported",
+        "updated",
+        "unchanged",
+        "duplicates_in_file",
+        "rejected",
+    }
+    assert report["rejected"][0] == {
+        "file": "export.csv",
+        "line": 5,
+        "column": "Rechnungsdatum",
+        "value": "31.02.2026",
+        "reason": report["rejected"][0]["reason"],
+        "code": "date_impossible",
+    }
+    assert exited.value.code == 2
+    assert "nichts geschrieben" in capsys.readouterr().err
+
+
+def test_command_takes_a_mapping_override(tmp_path):
+    path = tmp_path / "odd.csv"
+    path.write_text("Kd;Beleg;Tag;Betrag\n7;X-1;02.01.2026;5,00\n", encoding="utf-8")
+
+    call_command(
+        "import-sales",
+        str(path),
+        "--map",
+        "customer_number=Kd",
+        "--map",
+        "invoice_number=Beleg",
+        "--map",
+        "invoice_date=Tag",
+        "--map",
+        "net_revenue=Betrag",
+    )
+
+    assert SalesLine.objects.get().net_revenue_cents == 500
