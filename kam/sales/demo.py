@@ -1,0 +1,107 @@
+"""Three years of demo sales, written as a German ERP export and loaded by the real importer."""
+
+import datetime
+import math
+import random
+import tempfile
+from pathlib import Path
+
+from django.utils import timezone
+
+from kam.accounts.models import KeyAccountStatus
+from kam.sales.importer import import_sales
+
+STATUS_WEIGHT = {
+    KeyAccountStatus.STRATEGIC: 25.0,
+    KeyAccountStatus.KEY_ACCOUNT: 8.0,
+    KeyAccountStatus.CANDIDATE: 3.0,
+    KeyAccountStatus.NONE: 1.0,
+}
+PRODUCTS = [
+    (f"A-{1000 + i}", name)
+    for i, name in enumerate(
+        [
+            "Hydraulikzylinder",
+            "Kugellager 6204",
+            "Steuerventil",
+            "Dichtungssatz",
+            "Getriebemotor",
+            "Sensor induktiv",
+            "Schaltschrank",
+            "Förderband-Modul",
+            "Pneumatikschlauch",
+            "Wartungsvertrag",
+            "Ersatzteilpaket",
+            "Frequenzumrichter",
+            "Linearführung",
+            "Spannsatz",
+            "Kupplung elastisch",
+        ]
+    )
+]
+HEADER = (
+    "Kundennummer;Kundenname;Belegnummer;Pos.;Belegdatum;Artikelnummer;Artikelbezeichnung;"
+    "Menge;Umsatz netto;Deckungsbeitrag;Vertreter\n"
+)
+
+
+def _amount(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    euros, rest = divmod(abs(cents), 100)
+    return f"{sign}{euros:,}".replace(",", ".") + f",{rest:02d}"
+
+
+def _profile(rng: random.Random, account, index: int) -> dict:
+    """How an account buys: size (heavy-tailed), trend, when it stops, its margin level."""
+    size = STATUS_WEIGHT[account.status] * rng.paretovariate(1.6)
+    # The first account is the customer whose share of revenue is dangerously high.
+    ticket = 12.0 if index == 0 else 1.0
+    return {
+        "size": size * (3 if index == 0 else 1),
+        "ticket": ticket,
+        "trend": rng.choice([-0.025, -0.01, 0.0, 0.0, 0.01, 0.02, 0.035]),
+        "stops_at": rng.randint(14, 34) if rng.random() < 0.08 else None,
+        "margin": rng.uniform(0.12, 0.38),
+    }
+
+
+def _lines(rng: random.Random, account, profile: dict, months: list[datetime.date]):
+    invoice_prefix = f"RE{account.customer_number}"
+    for m, month in enumerate(months):
+        if profile["stops_at"] is not None and m >= profile["stops_at"]:
+            return
+        season = 1 + 0.25 * math.sin(2 * math.pi * (month.month - 3) / 12)
+        level = profile["size"] * season * math.exp(profile["trend"] * m)
+        invoices = min(int(rng.expovariate(1 / max(level * 0.6, 0.05))), 25)
+        for n in range(invoices):
+            day = month.replace(day=rng.randint(1, 28))
+            for position in range(1, rng.randint(1, 4) + 1):
+                number, name = rng.choice(PRODUCTS)
+                quantity = rng.randint(1, 40)
+                cents = int(quantity * rng.uniform(20, 400) * 100 * profile["ticket"])
+                if rng.random() < 0.02:
+                    cents = -cents // 3  # a credit note
+                margin = int(cents * rng.gauss(profile["margin"], 0.05))
+                yield (
+                    f"{account.customer_number};{account.name};{invoice_prefix}-{m:02d}{n:02d};"
+                    f"{position};{day:%d.%m.%Y};{number};{name};{quantity};{_amount(cents)};"
+                    f"{_amount(margin)};{account.owner or ''}\n"
+                )
+
+
+def populate(rng: random.Random, company) -> None:
+    today = timezone.localdate()
+    first = (today.replace(day=1) - datetime.timedelta(days=3 * 365)).replace(day=1)
+    months = []
+    month = first
+    while month <= today:
+        months.append(month)
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    ranked = sorted(company.accounts, key=lambda a: -STATUS_WEIGHT[a.status])
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "demo-umsatz.csv"
+        with path.open("w", encoding="cp1252", errors="replace", newline="") as export:
+            export.write(HEADER)
+            for index, account in enumerate(ranked):
+                export.writelines(_lines(rng, account, _profile(rng, account, index), months))
+        import_sales(paths=[path], names=["demo-umsatz.csv"])
