@@ -32,13 +32,15 @@ def company_cadences() -> dict[str, Cadence]:
     }
 
 
-def accounts_under_rules(accounts: QuerySet[Account]) -> QuerySet[Account]:
-    ruled = [status for status, cadence in company_cadences().items() if not cadence.is_empty]
+def accounts_under_rules(
+    accounts: QuerySet[Account], rules: dict[str, Cadence] | None = None
+) -> QuerySet[Account]:
+    rules = company_cadences() if rules is None else rules
+    ruled = [status for status, cadence in rules.items() if not cadence.is_empty]
     return accounts.filter(Q(status__in=ruled) | Q(cadence_override__isnull=False))
 
 
-def _cadences(accounts: list[Account]) -> dict[int, Cadence]:
-    rules = company_cadences()
+def _cadences(accounts: list[Account], rules: dict[str, Cadence]) -> dict[int, Cadence]:
     overrides = {
         override.account_id: Cadence(override.visit_every_days, override.contact_every_days)
         for override in AccountCadence.objects.filter(account__in=[a.pk for a in accounts])
@@ -79,12 +81,15 @@ class AccountCoverage:
 
 
 def coverage_for(
-    accounts: Iterable[Account], *, today: date | None = None
+    accounts: Iterable[Account],
+    *,
+    today: date | None = None,
+    rules: dict[str, Cadence] | None = None,
 ) -> list[AccountCoverage]:
     """The coverage state of each account (three queries, however many accounts)."""
     accounts = list(accounts)
     today = today or timezone.localdate()
-    cadences = _cadences(accounts)
+    cadences = _cadences(accounts, company_cadences() if rules is None else rules)
     last = last_contacts(a.pk for a in accounts)
     result = []
     for account in accounts:
@@ -107,12 +112,14 @@ def state_last_contact(state: CoverageState) -> date | None:
 def overdue_accounts(
     *, user: User, owner: str = "", status: str = "", today: date | None = None
 ) -> list[AccountCoverage]:
-    accounts = accounts_under_rules(accounts_visible_to(user)).select_related("owner")
+    rules = company_cadences()
+    accounts = accounts_under_rules(accounts_visible_to(user), rules).select_related("owner")
     if owner.isdigit():
         accounts = accounts.filter(owner_id=int(owner))
     if status:
         accounts = accounts.filter(status=status)
-    overdue = [entry for entry in coverage_for(accounts, today=today) if entry.state.overdue]
+    entries = coverage_for(accounts, today=today, rules=rules)
+    overdue = [entry for entry in entries if entry.state.overdue]
     overdue.sort(key=lambda entry: (entry.overdue_since, entry.account.name))
     return overdue
 
@@ -126,7 +133,9 @@ class OwnerCoverage:
 
 
 def _by_owner(accounts: QuerySet[Account], today: date | None) -> list[OwnerCoverage]:
-    entries = coverage_for(accounts_under_rules(accounts).select_related("owner"), today=today)
+    rules = company_cadences()
+    ruled = accounts_under_rules(accounts, rules).select_related("owner")
+    entries = coverage_for(ruled, today=today, rules=rules)
     grouped: dict[int, list[AccountCoverage]] = {}
     for entry in entries:
         if entry.account.owner_id is not None and entry.state.has_rules:
