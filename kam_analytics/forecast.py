@@ -36,6 +36,7 @@ from kam_analytics.clv.bgnbd import (
     probability_alive,
 )
 from kam_analytics.clv.gamma_gamma import conditional_expected_average_spend, fit_gamma_gamma
+from kam_analytics.clv.value import MONTHLY_DISCOUNT_RATE
 from kam_analytics.errors import AnalyticsInputError, ModelNotApplicableError
 
 HORIZON_MONTHS = 12
@@ -165,6 +166,43 @@ def _expected_spend_per_purchase_day(frequency: FloatArray, average: FloatArray)
     except ModelNotApplicableError:
         expected = np.where(spends, average, average[spends].mean() if spends.any() else 0.0)
     return np.where(spends, expected, 0.0)
+
+
+def model_lifetime_value(
+    history: AccountHistory,
+    *,
+    months: int = HORIZON_MONTHS,
+    monthly_discount_rate: float = MONTHLY_DISCOUNT_RATE,
+) -> FloatArray:
+    """Present value of each account's next `months` months by BG/NBD × Gamma-Gamma alone.
+
+    The customer lifetime value of the CLV literature, on monthly facts: expected purchase days
+    per month (BG/NBD) × expected revenue per purchase day (Gamma-Gamma, or the own average where
+    that model does not apply), discounted by (1 + rate)^k for month k. In the money unit of the
+    history; 0 for accounts that never bought. Refuses (ModelNotApplicableError) where BG/NBD
+    cannot describe the data.
+    """
+    if months < 1 or monthly_discount_rate <= -1:
+        raise AnalyticsInputError("months must be ≥ 1 and the discount rate above -100 %")
+    bought = history.monthly_purchase_days.sum(axis=1) > 0
+    value = np.zeros(history.monthly_revenue.shape[0])
+    if not bought.any():
+        return value
+    frequency, recency, age = purchase_summary(history)
+    bgnbd = fit_bgnbd(frequency, recency, age)
+    cumulative = np.array(
+        [
+            conditional_expected_transactions(bgnbd, k, frequency, recency, age)
+            for k in range(months + 1)
+        ]
+    )
+    discount = (1 + monthly_discount_rate) ** -np.arange(1, months + 1)
+    revenue = history.monthly_revenue[bought].sum(axis=1)
+    spend = _expected_spend_per_purchase_day(
+        frequency, revenue / history.monthly_purchase_days[bought].sum(axis=1)
+    )
+    value[bought] = spend * (discount @ np.diff(cumulative, axis=0))
+    return value
 
 
 # Relative variance of one purchase day's revenue: order values vary (squared coefficient of

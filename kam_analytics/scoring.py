@@ -133,6 +133,7 @@ class QualificationRules:
     hysteresis: float = 5.0
     key_account_abc: frozenset[str] = frozenset({"A", "B"})
     strategic_abc: frozenset[str] = frozenset({"A"})
+    candidate_abc: frozenset[str] = frozenset({"A", "B", "C"})
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,11 @@ def _qualifies(
     if status == "none":
         return True
     bar = getattr(rules, status) - (rules.hysteresis if held else 0.0)
-    allowed_abc = {"key_account": rules.key_account_abc, "strategic": rules.strategic_abc}
+    allowed_abc = {
+        "candidate": rules.candidate_abc,
+        "key_account": rules.key_account_abc,
+        "strategic": rules.strategic_abc,
+    }
     return score >= bar and abc_class in allowed_abc.get(status, {abc_class})
 
 

@@ -1,0 +1,318 @@
+"""One analysis for an as-of date: facts in, every per-account and portfolio figure out.
+
+`compute_analysis` reads the facts (kam/analysis/facts.py), the people's ratings and the
+accounts' current status, and calls kam_analytics for everything else; it writes nothing, so
+`kam analyze --no-store` and the stored runs share one computation. Money stays integer cents
+(floats while forecasting); the trailing 12 months end with the last complete month on as_of.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+from kam.accounts.models import Account
+from kam.analysis.facts import FactMatrix, group_roots, last_complete_month, load_facts
+from kam.analysis.models import AccountRating
+from kam_analytics import (
+    AnalyticsInputError,
+    DependencyAlert,
+    ModelNotApplicableError,
+    QualificationRules,
+    abc_classes,
+    abc_xyz_matrix,
+    account_history,
+    concentration_summary,
+    dependency_alerts,
+    forecast_revenue,
+    key_account_scores,
+    lorenz_curve,
+    portfolio_matrix,
+    propose_status,
+    rfm_scores,
+    xyz_classes,
+)
+from kam_analytics.forecast import (
+    HORIZON_MONTHS,
+    AccountHistory,
+    model_lifetime_value,
+    naive_forecast,
+    ranks,
+)
+
+logger = logging.getLogger(__name__)
+LORENZ_POINTS = 101
+#: kam_analytics' thresholds (candidate 50, key account 65 with ABC A/B, strategic 80 with A);
+#: a candidate must be an A or B account too: scores are percentile ranks, so half of all
+#: accounts reach 50, and a proposal list with every second small customer helps nobody.
+QUALIFICATION_RULES = QualificationRules(candidate_abc=frozenset({"A", "B"}))
+
+
+class NoFactsError(Exception):
+    """There is nothing to analyse: no account bought anything before the as-of date."""
+
+
+@dataclass
+class Forecast:
+    expected_revenue: np.ndarray  # float cents
+    expected_margin: np.ndarray
+    p_alive: np.ndarray  # NaN where the purchase models did not apply
+    expected_transactions: np.ndarray
+    clv: np.ndarray
+    rank: np.ndarray
+    fits: dict = field(default_factory=dict)
+
+
+@dataclass
+class AnalysisOutcome:
+    """Everything a run computes; arrays are aligned with `facts.account_ids`."""
+
+    as_of: date
+    settings: dict
+    facts: FactMatrix
+    revenue_12m: np.ndarray  # int64 cents
+    margin_12m: np.ndarray
+    revenue_prev_12m: np.ndarray
+    abc_revenue: np.ndarray
+    abc_margin: np.ndarray
+    xyz: np.ndarray
+    rfm: object
+    share_revenue: np.ndarray
+    share_margin: np.ndarray
+    forecast: Forecast
+    score: np.ndarray
+    rank_today: np.ndarray
+    attractiveness: np.ndarray
+    position: np.ndarray
+    quadrant: np.ndarray
+    current_status: np.ndarray
+    proposed_status: np.ndarray  # "" where nothing is proposed
+    concentration: dict
+    lorenz: dict
+    alerts: list[DependencyAlert]
+    group_of: np.ndarray  # group top id per account
+    abc_xyz: dict
+
+    @property
+    def account_ids(self) -> np.ndarray:
+        return self.facts.account_ids
+
+
+def compute_analysis(*, as_of: date, settings: dict) -> AnalysisOutcome:
+    """Analyse every account with facts up to the last complete month on `as_of`."""
+    facts = load_facts(last_complete_month(as_of))
+    if facts.n_accounts == 0:
+        raise NoFactsError
+    revenue, margin = facts.revenue_cents, facts.margin_cents
+    revenue_12m = revenue[:, -HORIZON_MONTHS:].sum(axis=1)
+    margin_12m = margin[:, -HORIZON_MONTHS:].sum(axis=1)
+    forecast = forecast_accounts(facts)
+    group_of = group_roots(facts.account_ids)
+    outcome = AnalysisOutcome(
+        as_of=as_of,
+        settings=settings,
+        facts=facts,
+        revenue_12m=revenue_12m,
+        margin_12m=margin_12m,
+        revenue_prev_12m=revenue[:, -2 * HORIZON_MONTHS : -HORIZON_MONTHS].sum(axis=1),
+        abc_revenue=abc_classes(
+            revenue_12m, a_limit=settings["abc_a_limit"], b_limit=settings["abc_b_limit"]
+        ),
+        abc_margin=abc_classes(
+            margin_12m, a_limit=settings["abc_a_limit"], b_limit=settings["abc_b_limit"]
+        ),
+        xyz=xyz_classes(
+            revenue[:, -HORIZON_MONTHS:],
+            x_limit=settings["xyz_x_limit"],
+            y_limit=settings["xyz_y_limit"],
+        ),
+        rfm=_rfm(facts, as_of, revenue_12m),
+        share_revenue=_shares(revenue_12m),
+        share_margin=_shares(margin_12m),
+        forecast=forecast,
+        score=np.full(facts.n_accounts, np.nan),
+        rank_today=ranks(revenue_12m),
+        attractiveness=np.full(facts.n_accounts, np.nan),
+        position=np.full(facts.n_accounts, np.nan),
+        quadrant=np.full(facts.n_accounts, ""),
+        current_status=_current_status(facts.account_ids),
+        proposed_status=np.full(facts.n_accounts, "", dtype="<U20"),
+        concentration={
+            "revenue": _concentration(revenue_12m),
+            "margin": _concentration(margin_12m),
+        },
+        lorenz={"revenue": _lorenz(revenue_12m)},
+        alerts=_alerts(facts.account_ids, revenue_12m, margin_12m, group_of, settings),
+        group_of=group_of,
+        abc_xyz={},
+    )
+    outcome.abc_xyz = abc_xyz_matrix(outcome.abc_revenue, outcome.xyz).as_dict()
+    _score(outcome)
+    return outcome
+
+
+def _rfm(facts: FactMatrix, as_of: date, revenue_12m: np.ndarray):
+    days_since = (np.datetime64(as_of, "D") - facts.last_purchase).astype(np.float64)
+    frequency = facts.purchase_days[:, -HORIZON_MONTHS:].sum(axis=1)
+    return rfm_scores(np.clip(days_since, 0, None), frequency, np.clip(revenue_12m, 0, None))
+
+
+def _shares(values: np.ndarray) -> np.ndarray:
+    positive = np.clip(values, 0, None).astype(np.float64)
+    total = positive.sum()
+    return positive / total if total > 0 else np.zeros(len(values))
+
+
+def _concentration(values: np.ndarray) -> dict | None:
+    """The concentration figures, or None when no account has a positive value."""
+    if not np.any(values > 0):
+        return None
+    summary = concentration_summary(values.astype(np.float64))
+    return {
+        "top1_share": summary.top1_share,
+        "top5_share": summary.top5_share,
+        "top10_share": summary.top10_share,
+        "hhi": summary.herfindahl_index,
+        "gini": summary.gini,
+    }
+
+
+def _lorenz(values: np.ndarray) -> list[list[float]]:
+    """At most LORENZ_POINTS points of the curve, enough for a chart of any portfolio."""
+    if not np.any(values > 0):
+        return []
+    accounts, value = lorenz_curve(values.astype(np.float64))
+    grid = np.linspace(0, 1, min(LORENZ_POINTS, len(accounts)))
+    return [
+        [round(float(x), 4), round(float(y), 4)]
+        for x, y in zip(grid, np.interp(grid, accounts, value), strict=True)
+    ]
+
+
+def _alerts(
+    account_ids: np.ndarray,
+    revenue: np.ndarray,
+    margin: np.ndarray,
+    group_of: np.ndarray,
+    settings: dict,
+) -> list[DependencyAlert]:
+    if not np.any(revenue > 0):
+        return []
+    return dependency_alerts(
+        account_ids,
+        revenue.astype(np.float64),
+        margin.astype(np.float64) if np.any(margin > 0) else None,
+        group_ids=group_of,
+        revenue_threshold=settings["dependency_revenue"],
+        margin_threshold=settings["dependency_margin"],
+        top5_threshold=settings["dependency_top5"],
+    )
+
+
+def _history(facts: FactMatrix) -> AccountHistory:
+    """The facts in euros: the spend model converges several times faster than on cents."""
+    first, last = facts.purchase_positions()
+    return account_history(
+        facts.revenue_cents / 100,
+        facts.purchase_days.astype(np.float64),
+        facts.margin_cents / 100,
+        first_purchase=first,
+        last_purchase=last,
+        as_of=float(facts.n_months),
+    )
+
+
+def forecast_accounts(facts: FactMatrix) -> Forecast:
+    """Next-12-month revenue and margin, P(alive), CLV; the naive forecast where models fail."""
+    history = _history(facts)
+    try:
+        forecast = forecast_revenue(history)
+        clv = model_lifetime_value(history)
+    except (AnalyticsInputError, ModelNotApplicableError) as error:
+        # A tiny or degenerate portfolio: say so in the log and keep the rest of the run.
+        logger.warning("Purchase models do not apply, using the naive forecast: %s", error)
+        return _naive(history)
+    return Forecast(
+        expected_revenue=forecast.expected_revenue * 100,
+        expected_margin=np.nan_to_num(forecast.expected_margin) * 100,
+        p_alive=forecast.probability_alive,
+        expected_transactions=forecast.expected_purchase_days,
+        clv=clv * 100,
+        rank=forecast.rank,
+    )
+
+
+def _naive(history: AccountHistory) -> Forecast:
+    revenue = np.clip(naive_forecast(history), 0, None) * 100
+    margin = history.monthly_margin[:, -HORIZON_MONTHS:].sum(axis=1) * 100  # type: ignore[index]
+    unknown = np.full(len(revenue), np.nan)
+    return Forecast(revenue, margin, unknown, unknown.copy(), unknown.copy(), ranks(revenue))
+
+
+def _current_status(account_ids: np.ndarray) -> np.ndarray:
+    status = dict(Account.objects.filter(id__in=_id_list(account_ids)).values_list("id", "status"))
+    return np.array([status.get(int(i), "none") for i in account_ids], dtype="<U20")
+
+
+def _id_list(account_ids: np.ndarray):
+    # Large IN lists break SQLite's variable limit; a subquery over facts would be slower.
+    return account_ids.tolist() if len(account_ids) < 900 else Account.objects.values("id")
+
+
+def _ratings(account_ids: np.ndarray) -> dict[str, np.ndarray]:
+    ratings = {name: np.full(len(account_ids), np.nan) for name in AccountRating.RATED_FIELDS}
+    rows = AccountRating.objects.filter(account_id__in=_id_list(account_ids)).values_list(
+        "account_id", *AccountRating.RATED_FIELDS
+    )
+    for account_id, *values in rows:
+        row = int(np.searchsorted(account_ids, account_id))
+        if row < len(account_ids) and account_ids[row] == account_id:
+            for name, value in zip(AccountRating.RATED_FIELDS, values, strict=True):
+                ratings[name][row] = np.nan if value is None else value
+    return ratings
+
+
+def _growth(outcome: AnalysisOutcome) -> np.ndarray:
+    previous = outcome.revenue_prev_12m.astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(
+            previous > 0, outcome.revenue_12m / np.where(previous > 0, previous, 1) - 1, np.nan
+        )
+
+
+def _score(outcome: AnalysisOutcome) -> None:
+    """Score, portfolio position and status proposals from data and the people's ratings."""
+    data = {
+        "revenue": outcome.revenue_12m.astype(np.float64),
+        "margin": outcome.margin_12m.astype(np.float64),
+        "growth": _growth(outcome),
+        "forecast": outcome.forecast.expected_revenue,
+        "probability_alive": outcome.forecast.p_alive,
+    }
+    scores = key_account_scores(data, _ratings(outcome.account_ids), outcome.settings["weights"])
+    portfolio = portfolio_matrix(scores.criteria)
+    outcome.score = scores.score
+    outcome.attractiveness, outcome.position = portfolio.attractiveness, portfolio.position
+    outcome.quadrant = portfolio.quadrant
+    outcome.proposed_status = _proposals(outcome)
+
+
+def _proposals(outcome: AnalysisOutcome) -> np.ndarray:
+    rules = QUALIFICATION_RULES
+    proposed = np.full(len(outcome.score), "", dtype="<U20")
+    # Without a status, only A and B accounts can qualify (QUALIFICATION_RULES): most accounts
+    # need no check at all.
+    may_change = (outcome.current_status != "none") | np.isin(outcome.abc_revenue, ["A", "B"])
+    for row in np.flatnonzero(~np.isnan(outcome.score) & may_change):
+        proposal = propose_status(
+            str(outcome.current_status[row]),
+            float(outcome.score[row]),
+            str(outcome.abc_revenue[row]),
+            rules,
+        )
+        if proposal is not None:
+            proposed[row] = proposal.proposed
+    return proposed

@@ -1,0 +1,45 @@
+"""Background jobs of the analysis (django-tasks; `kam worker` runs them).
+
+- `run_analysis`: one stored run. Enqueued by `analysis_after_import()` and by "start analysis
+  now" on the settings page; run synchronously by `kam analyze-nightly` (schedule it nightly).
+- `analysis_after_import()`: the sales importer calls it after every import that changed
+  facts (outside its transaction, e.g. with transaction.on_commit). It only enqueues.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from django.utils import timezone
+from django_tasks import task
+
+from kam.analysis.engine import NoFactsError
+from kam.analysis.models import RunTrigger
+from kam.analysis.services import analysis_run
+from kam.core.audit import Source, audit_source
+from kam.users.models import User
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def run_analysis(
+    as_of: str | None = None, trigger: str = RunTrigger.IMPORT, user_id: int | None = None
+) -> int | None:
+    """Run and store one analysis (as_of ISO date, default today); the run's id, or None."""
+    day = date.fromisoformat(as_of) if as_of else timezone.localdate()
+    user = User.objects.filter(pk=user_id).first() if user_id else None
+    with audit_source(Source.JOB):
+        try:
+            run, _outcome = analysis_run(as_of=day, trigger=trigger, user=user)
+        except NoFactsError:
+            logger.info("No sales before %s: nothing to analyse.", day)
+            return None
+    logger.info("Analysis run %s for %s stored (%s accounts).", run.pk, day, run.account_count)
+    return run.pk
+
+
+def analysis_after_import() -> None:
+    """Queue an analysis of today's data: call after every sales import that changed facts."""
+    run_analysis.enqueue(trigger=RunTrigger.IMPORT)
