@@ -101,6 +101,10 @@ def _history(rng, account, people, today) -> list[Activity]:
         _activity(rng, account, rng.choice(people), today - timedelta(days=n), ActivityStatus.DONE)
         for n in days
     ]
+    for activity in activities:
+        # Old next steps were dealt with long ago; only recent ones are still open.
+        if activity.next_step_due and activity.next_step_due < today - timedelta(days=14):
+            activity.next_step_done = True
     if not quiet and rng.random() < 0.6:
         day = today + timedelta(days=rng.randint(1, 20))
         activities.append(_activity(rng, account, people[0], day, ActivityStatus.PLANNED))

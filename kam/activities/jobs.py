@@ -22,6 +22,11 @@ def _language(user: User) -> str:
     return user.language or settings.LANGUAGE_CODE
 
 
+def _absolute(path: str) -> str:
+    """Mail needs full links: KAM_BASE_URL (e.g. https://kam.example.com) when it is set."""
+    return getattr(settings, "KAM_BASE_URL", "").rstrip("/") + path
+
+
 def _mail(user: User, subject: str, template: str, context: dict) -> None:
     with translation.override(_language(user)):
         body = render_to_string(template, {"user": user, **context})
@@ -50,7 +55,7 @@ def _notify_once(account: Account, requirement: str, state: RequirementState) ->
                 "account": account,
                 "requirement": Requirement(requirement).label,
                 "state": state,
-                "url": reverse("accounts:detail", kwargs={"pk": account.pk}),
+                "url": _absolute(reverse("accounts:detail", kwargs={"pk": account.pk})),
             },
         )
     return created
@@ -91,7 +96,7 @@ def next_step_reminders_send(*, today: date | None = None) -> int:
                 owner,
                 subject,
                 "activities/mail/next_steps.txt",
-                {"activities": activities, "url": reverse("activities:agenda")},
+                {"activities": activities, "url": _absolute(reverse("activities:agenda"))},
             )
     Activity.objects.filter(id__in=[a.pk for a in due]).update(next_step_reminded_at=timezone.now())
     return len(due)

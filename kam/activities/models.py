@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from kam.accounts.models import Account, KeyAccountStatus, Stakeholder
@@ -361,7 +362,7 @@ class ActionStatus(models.TextChoices):
 
 class PlanAction(models.Model):
     plan = models.ForeignKey(AccountPlan, on_delete=models.CASCADE, related_name="actions")
-    title = models.CharField(_("Action"), max_length=200)
+    title = models.CharField(pgettext_lazy("account plan", "Action"), max_length=200)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("Responsible"),
@@ -377,7 +378,7 @@ class PlanAction(models.Model):
     history = HistoricalRecords(bases=[AuditedModel])
 
     class Meta:
-        verbose_name = _("Action")
+        verbose_name = pgettext_lazy("account plan", "Action")
         verbose_name_plural = _("Actions")
         ordering = ["due_date", "id"]
 

@@ -32,6 +32,8 @@ def test_logging_a_visit_clears_the_overdue_account_and_an_action_joins_the_plan
     page.select_option("#contacts #id_kind", "visit")
     page.fill("#contacts #id_subject", "Besuch Einkauf")
     page.fill("#contacts #id_outcome", "Rahmenvertrag verlängert")
+    page.set_viewport_size({"width": 820, "height": 1180})  # a tablet held upright
+    page.screenshot(path=str(ARTIFACTS / "kam-quick-entry.png"), full_page=True)
     page.click("#contacts button:has-text('Kontakt speichern')")
     page.wait_for_selector("text=Kontakt gespeichert.")
     assert Activity.objects.filter(account=account, status="done", kind="visit").exists()
