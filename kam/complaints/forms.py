@@ -1,6 +1,8 @@
+from decimal import Decimal
 from typing import cast
 
 from django import forms
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from kam.accounts.models import Account, KeyAccountStatus
@@ -21,11 +23,20 @@ from kam.users.models import Role, User
 class MoneyField(forms.DecimalField):
     """Euro amounts as Germans and browsers type them: 1.234,50 or 1234.50 (and a € sign)."""
 
+    widget = forms.TextInput(attrs={"inputmode": "decimal"})
+
     def to_python(self, value):
         text = str(value or "").replace("€", "").replace(" ", "").strip()
-        if "," in text:
-            text = text.replace(".", "").replace(",", ".")
-        return super().to_python(text)
+        if "," in text and "." in text:
+            # The separator that comes last is the decimal one: 1.234,50 or 1,234.50.
+            grouping = "." if text.rfind(",") > text.rfind(".") else ","
+            text = text.replace(grouping, "")
+        return super().to_python(text.replace(",", "."))
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal):
+            return number_format(value, 2, force_grouping=True)
+        return value
 
 
 def _owners() -> forms.ModelChoiceField:

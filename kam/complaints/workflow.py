@@ -23,7 +23,7 @@ ACTION_LABELS: dict[str, Any] = {
     Status.IN_ANALYSIS: _("Start analysis"),
     Status.SOLUTION_PROPOSED: _("Propose solution"),
     Status.RESOLVED: _("Mark resolved"),
-    Status.CLOSED: _("Close"),
+    Status.CLOSED: _("Close complaint"),
 }
 REOPEN_LABEL = _("Reopen")
 REJECTED_LABEL = _("Proposal rejected: back to analysis")

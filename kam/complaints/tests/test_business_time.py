@@ -23,8 +23,8 @@ moments = st.datetimes(
 durations = st.integers(min_value=0, max_value=200 * HOUR)
 
 
-def at(*args) -> datetime:
-    return datetime(*args, tzinfo=BERLIN)
+def at(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=BERLIN)
 
 
 def test_friday_afternoon_plus_two_hours_is_monday_morning():

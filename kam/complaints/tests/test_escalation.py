@@ -28,9 +28,10 @@ def complaint(alice, sam):
         return make_complaint(account, sam, severity=Severity.CRITICAL)
 
 
-def run_at(*args) -> int:
-    with time_machine.travel(datetime(*args, tzinfo=BERLIN), tick=False):
-        return escalation.escalate(datetime(*args, tzinfo=BERLIN))
+def run_at(year: int, month: int, day: int, hour: int, minute: int) -> int:
+    moment = datetime(year, month, day, hour, minute, tzinfo=BERLIN)
+    with time_machine.travel(moment, tick=False):
+        return escalation.escalate(moment)
 
 
 def test_nothing_is_sent_before_three_quarters_of_the_time(complaint):
