@@ -13,6 +13,9 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("kam.accounts.urls")),
+    path("complaints/", include("kam.complaints.urls")),
+    path("activities/", include("kam.activities.urls")),
+    path("sales/", include("kam.sales.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -2,5 +2,11 @@ from django.http import HttpRequest
 
 
 def navigation(request: HttpRequest) -> dict:
+    from kam.sales.selectors import can_import_sales
+
     match = getattr(request, "resolver_match", None)
-    return {"nav_section": match.namespace if match else ""}
+    user = getattr(request, "user", None)
+    return {
+        "nav_section": match.namespace if match else "",
+        "can_import_sales": bool(user and can_import_sales(user)),
+    }

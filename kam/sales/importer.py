@@ -143,7 +143,7 @@ def import_sales(
     names = names or [path.name for path in paths]
     files = open_files(paths, names, mapping)
     if not dry_run:
-        sales_import = _start_record(sales_import, paths, names, files, user, source)
+        sales_import = _start_record(sales_import, paths, names, files, user, source, mapping)
     run = _ImportRun(sales_import=sales_import, dry_run=dry_run, progress=progress)
     with audit_source(Source.IMPORT):
         try:
@@ -159,10 +159,15 @@ def import_sales(
     return run.report, sales_import
 
 
-def _start_record(sales_import, paths, names, files, user, source) -> SalesImport:
+def _start_record(sales_import, paths, names, files, user, source, mapping) -> SalesImport:
     sales_import = sales_import or SalesImport(user=user, source=source)
-    sales_import.files = [{"name": name} for name in names]
-    sales_import.mapping = {name: f.mapping for name, f in zip(names, files, strict=True)}
+    sales_import.files = [
+        {"name": name, "path": str(path)} for name, path in zip(names, paths, strict=True)
+    ]
+    sales_import.mapping = {
+        "overrides": mapping or {},
+        "detected": {name: f.mapping for name, f in zip(names, files, strict=True)},
+    }
     sales_import.status = ImportStatus.RUNNING
     sales_import.rows_expected = sum(expected_rows(path) for path in paths)
     sales_import.save()

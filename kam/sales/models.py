@@ -73,6 +73,7 @@ class SalesImport(models.Model):
         verbose_name = _("sales import")
         verbose_name_plural = _("sales imports")
         ordering = ["-created_at"]
+        permissions = [("run_import", _("Can import sales data"))]
 
     def __str__(self) -> str:
         return f"#{self.pk} {', '.join(self.file_names)}"

@@ -19,6 +19,8 @@ INSTALLED_APPS = [
     "kam.core",
     "kam.users",
     "kam.accounts",
+    "kam.complaints",
+    "kam.activities",
     "kam.sales",
     "kam.demo",
     "django.contrib.admin",
@@ -142,6 +144,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 
 KAM_COMPANY_CURRENCY = env_str("KAM_CURRENCY", "EUR")
 KAM_PAGE_SIZE = env_int("KAM_PAGE_SIZE", 50)
+KAM_MAX_UPLOAD_MB = env_int("KAM_MAX_UPLOAD_MB", 200)
 
 LOGGING = {
     "version": 1,

@@ -35,3 +35,19 @@ def query(context, **changes) -> str:
     if "page" not in changes:
         params.pop("page", None)
     return "?" + urlencode(sorted(params.lists()), doseq=True)
+
+
+@register.filter
+def cents(value) -> Decimal | None:
+    """Integer cents as a Decimal amount in euros, for the money filter."""
+    if value is None or value == "":
+        return None
+    return Decimal(int(value)).scaleb(-2)
+
+
+@register.simple_tag(takes_context=True)
+def render_panel(context, panel) -> str:
+    """Renders an app's account panel with the page's context plus the panel's own."""
+    template = context.template.engine.get_template(panel.template)
+    with context.push(panel=panel, **panel.context):
+        return template.render(context)

@@ -1,0 +1,24 @@
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kam.core.plugins import Panel
+from kam.sales import selectors
+
+
+def account_panels(request, account) -> list[Panel]:
+    today = timezone.localdate()
+    sales = selectors.account_sales(account, today=today)
+    show_margins = request.user.can_view_margins
+    chart = {
+        "months": [m.month.strftime("%m/%Y") for m in sales.months],
+        "revenue": [m.revenue_cents / 100 for m in sales.months],
+        "margin": [m.margin_cents / 100 for m in sales.months] if show_margins else None,
+    }
+    context = {
+        "sales": sales,
+        "show_margins": show_margins,
+        "sales_chart": chart,
+        "top_products": selectors.account_top_products(account, since=sales.months[-12].month),
+        "last_invoices": selectors.account_last_invoices(account),
+    }
+    return [Panel("sales", _("Sales"), "sales/_account_panel.html", context)]

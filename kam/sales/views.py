@@ -1,0 +1,176 @@
+import csv
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kam.core.exports import neutralise
+from kam.core.http import AuthenticatedRequest
+from kam.sales import selectors, services
+from kam.sales.forms import FIELD_LABELS, MappingForm, UploadForm
+from kam.sales.importer import ImportRefused, import_sales
+from kam.sales.models import ImportStatus, SalesImport
+from kam.sales.reading import FileRefused, open_sales_file
+from kam.sales.tasks import run_sales_import
+
+PREVIEW_ROWS = 10
+
+
+def _importer_only(request: AuthenticatedRequest) -> None:
+    if not selectors.can_import_sales(request.user):
+        raise PermissionDenied
+
+
+def _upload_dir() -> Path:
+    folder = Path(settings.DATA_DIR) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _store_upload(upload) -> Path:
+    suffix = Path(upload.name).suffix.lower()
+    path = _upload_dir() / f"{uuid.uuid4().hex}{suffix}"
+    with path.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return path
+
+
+@login_required
+def import_start(request: AuthenticatedRequest) -> HttpResponse:
+    _importer_only(request)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        profile = form.cleaned_data["profile"]
+        record = SalesImport.objects.create(
+            user=request.user,
+            source="ui",
+            status=ImportStatus.PENDING,
+            files=[{"name": upload.name, "path": str(_store_upload(upload))}],
+            mapping={"overrides": profile.mapping if profile else {}},
+        )
+        return redirect("sales:import_preview", pk=record.pk)
+    return render(request, "sales/import_start.html", {"form": form})
+
+
+def _pending(request: AuthenticatedRequest, pk: int) -> SalesImport:
+    return get_object_or_404(
+        selectors.imports_visible_to(request.user), pk=pk, status=ImportStatus.PENDING
+    )
+
+
+@login_required
+def import_preview(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    _importer_only(request)
+    record = _pending(request, pk)
+    entry = record.files[0]
+    overrides = record.mapping.get("overrides") or None
+    try:
+        sales_file = open_sales_file(entry["path"], mapping_overrides=overrides)
+    except FileRefused as refused:
+        return render(request, "sales/import_preview.html", {"record": record, "refused": refused})
+    form = MappingForm(
+        request.POST or None, headings=sales_file.headings, detected=sales_file.mapping
+    )
+    context = {
+        "record": record,
+        "sales_file": sales_file,
+        "form": form,
+        "preview": sales_file.preview(PREVIEW_ROWS),
+        "field_labels": FIELD_LABELS,
+    }
+    if request.method == "POST" and form.is_valid():
+        return _preview_action(request, record, form, context)
+    return render(request, "sales/import_preview.html", context)
+
+
+def _preview_action(request, record: SalesImport, form: MappingForm, context: dict) -> HttpResponse:
+    mapping = {field: heading for field, heading in form.mapping().items()}
+    record.mapping = {"overrides": mapping}
+    record.save(update_fields=["mapping"])
+    if form.cleaned_data["profile_name"]:
+        services.import_profile_save(
+            name=form.cleaned_data["profile_name"], mapping=mapping, user=request.user
+        )
+        messages.success(request, _("Import profile saved."))
+    path = Path(record.files[0]["path"])
+    if "dry_run" in request.POST:
+        try:
+            report, _record = import_sales(
+                paths=[path], names=[record.files[0]["name"]], mapping=mapping, dry_run=True
+            )
+        except ImportRefused as refused:
+            context["refused"] = refused
+        else:
+            context["dry_run"] = report
+        return render(request, "sales/import_preview.html", context)
+    if "run" in request.POST:
+        record.status = ImportStatus.RUNNING
+        record.save(update_fields=["status"])
+        transaction.on_commit(lambda: run_sales_import.enqueue(import_id=record.pk))
+        return redirect("sales:import_detail", pk=record.pk)
+    return redirect("sales:import_preview", pk=record.pk)
+
+
+@login_required
+def import_list(request: AuthenticatedRequest) -> HttpResponse:
+    _importer_only(request)
+    imports = selectors.imports_visible_to(request.user).order_by("-created_at")
+    page = Paginator(imports, settings.KAM_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "sales/import_list.html", {"page": page})
+
+
+@login_required
+def import_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    _importer_only(request)
+    record = get_object_or_404(selectors.imports_visible_to(request.user), pk=pk)
+    rejections = Paginator(record.rejections.all(), 100).get_page(request.GET.get("page"))
+    context = {"record": record, "rejections": rejections, "changes": record.changes.count()}
+    if request.headers.get("HX-Request"):
+        return render(request, "sales/_import_progress.html", context)
+    return render(request, "sales/import_detail.html", context)
+
+
+@login_required
+def import_rejections_csv(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    _importer_only(request)
+    record = get_object_or_404(selectors.imports_visible_to(request.user), pk=pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{record.pk}-abgelehnt.csv"'
+    response.write("\ufeff")  # Excel opens UTF-8 with a BOM correctly
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow([_("File"), _("Line"), _("Column"), _("Value"), _("Reason")])
+    for rejection in record.rejections.iterator():
+        writer.writerow(
+            neutralise(
+                [
+                    rejection.file,
+                    rejection.line,
+                    rejection.column or "",
+                    rejection.value or "",
+                    rejection.reason,
+                ]
+            )
+        )
+    return response
+
+
+@login_required
+@require_POST
+def import_discard(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    _importer_only(request)
+    record = _pending(request, pk)
+    Path(record.files[0]["path"]).unlink(missing_ok=True)
+    record.delete()
+    messages.info(request, _("Upload discarded."))
+    return redirect("sales:import_list")
