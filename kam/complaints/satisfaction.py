@@ -44,7 +44,9 @@ def survey_url(complaint: Complaint, base_url: str) -> str:
 def survey_send(*, complaint: Complaint, base_url: str) -> bool:
     """Mails the question to the stakeholder who raised the complaint; once per closing."""
     complaint = (
-        Complaint.objects.select_for_update().select_related("stakeholder").get(pk=complaint.pk)
+        Complaint.objects.select_for_update(of=("self",))
+        .select_related("stakeholder")
+        .get(pk=complaint.pk)
     )
     stakeholder = complaint.stakeholder
     if complaint.status != Status.CLOSED or stakeholder is None or not stakeholder.email:

@@ -1,5 +1,6 @@
 """Factories of the complaints app; complaints go through the service (numbers, SLA, events)."""
 
+import importlib
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -8,6 +9,15 @@ from kam.complaints import services
 from kam.complaints.models import Complaint, ComplaintCategory, RootCause, Severity
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def ensure_defaults() -> None:
+    """Re-creates the migration's default lists: a transactional test before may have flushed
+    them."""
+    from django.apps import apps
+
+    defaults = importlib.import_module("kam.complaints.migrations.0002_defaults")
+    defaults.create_defaults(apps, None)
 
 
 def category(code: str = "quality_defect") -> ComplaintCategory:

@@ -4,12 +4,14 @@ import pytest
 
 from conftest import ARTIFACTS, browser_login  # the repository root is on sys.path
 from kam.accounts.models import KeyAccountStatus
+from kam.complaints.tests.factories import ensure_defaults
 from kam.testing.factories import AccountFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_complaint_is_recorded_closed_with_a_root_cause_and_shows_in_the_pareto(page, alice):
+    ensure_defaults()
     account = AccountFactory(
         owner=alice, name="Bergmann Maschinenbau", status=KeyAccountStatus.STRATEGIC
     )

@@ -20,7 +20,7 @@ from kam.complaints.models import (
     SlaOverride,
     Status,
 )
-from kam.complaints.tests.factories import category, make_complaint, root_cause
+from kam.complaints.tests.factories import ensure_defaults, make_complaint, root_cause
 from kam.testing.factories import AccountFactory, StakeholderFactory
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -197,8 +197,8 @@ def test_a_negative_affected_value_is_refused_naming_the_field(account):
 def test_parallel_creation_gives_unique_gapless_numbers(alice):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL row locks; SQLite serialises writers anyway")
+    ensure_defaults()
     account = AccountFactory(owner=alice)
-    category()  # the defaults exist
     numbers: list[str] = []
     errors: list[Exception] = []
     barrier = threading.Barrier(8)
