@@ -212,7 +212,7 @@ def _alerts(
     )
 
 
-def _history(facts: FactMatrix) -> AccountHistory:
+def history_in_euros(facts: FactMatrix) -> AccountHistory:
     """The facts in euros: the spend model converges several times faster than on cents."""
     first, last = facts.purchase_positions()
     return account_history(
@@ -227,13 +227,18 @@ def _history(facts: FactMatrix) -> AccountHistory:
 
 def forecast_accounts(facts: FactMatrix) -> Forecast:
     """Next-12-month revenue and margin, P(alive), CLV; the naive forecast where models fail."""
-    history = _history(facts)
+    history = history_in_euros(facts)
     try:
         forecast = forecast_revenue(history)
         clv = model_lifetime_value(history)
     except (AnalyticsInputError, ModelNotApplicableError) as error:
         # A tiny or degenerate portfolio: say so in the log and keep the rest of the run.
         logger.warning("Purchase models do not apply, using the naive forecast: %s", error)
+        return _naive(history)
+    if not (np.all(np.isfinite(forecast.expected_revenue)) and np.all(np.isfinite(clv))):
+        # Perfectly regular buyers drive the BG/NBD parameters to infinity (seen on tidy
+        # test data): the naive forecast is honest where the model has no answer.
+        logger.warning("Purchase models gave no finite forecast, using the naive forecast")
         return _naive(history)
     return Forecast(
         expected_revenue=forecast.expected_revenue * 100,

@@ -224,17 +224,15 @@ def load_facts(last_month: date) -> FactMatrix:
     account_ids = np.unique(np.concatenate([older_ids, account]))
     row, column = np.searchsorted(account_ids, account), month - month_index(first_month)
     shape = (len(account_ids), n_months)
-    matrices = [np.zeros(shape, dtype=np.int64) for _ in range(3)]
-    day_matrices = [np.zeros(shape, dtype=np.int8) for _ in range(2)]
-    for matrix, values in zip(
-        matrices + day_matrices, (revenue, margin, days, first_day, last_day), strict=True
-    ):
+    matrices: list[np.ndarray] = [np.zeros(shape, dtype=np.int64) for _ in range(3)]
+    matrices += [np.zeros(shape, dtype=np.int8) for _ in range(2)]  # first and last day
+    for matrix, values in zip(matrices, (revenue, margin, days, first_day, last_day), strict=True):
         matrix[row, column] = values
     older = np.isin(account_ids, older_ids)
     last_before = np.full(len(account_ids), np.datetime64("NaT"), dtype="datetime64[D]")
     last_before[np.searchsorted(account_ids, older_ids)] = older_last
     first, last = _purchase_bounds(
-        day_matrices[1] > 0, *day_matrices, older, last_before, first_month
+        matrices[4] > 0, matrices[3], matrices[4], older, last_before, first_month
     )
     return FactMatrix(
         account_ids=account_ids,

@@ -8,6 +8,7 @@ fractions (0..1); scores are 0–100.
 """
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -24,13 +25,13 @@ PERCENT = [MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))
 WEIGHT = [MinValueValidator(0), MaxValueValidator(100)]
 
 
-def _percent_field(label: str, default: str) -> models.DecimalField:
+def _percent_field(label: Any, default: str) -> models.DecimalField:
     return models.DecimalField(
         label, max_digits=5, decimal_places=2, default=Decimal(default), validators=PERCENT
     )
 
 
-def _weight_field(label: str, default: int) -> models.PositiveSmallIntegerField:
+def _weight_field(label: Any, default: int) -> models.PositiveSmallIntegerField:
     return models.PositiveSmallIntegerField(label, default=default, validators=WEIGHT)
 
 
@@ -42,8 +43,8 @@ class AnalysisSettings(models.Model):
     matters, a weight of 0 leaves the criterion out of the score.
     """
 
-    abc_a_limit = _percent_field(_("ABC: A up to (% of the total)"), "80")
-    abc_b_limit = _percent_field(_("ABC: B up to (% of the total)"), "95")
+    abc_a_limit = _percent_field(_("ABC: A up to (percent of the total)"), "80")
+    abc_b_limit = _percent_field(_("ABC: B up to (percent of the total)"), "95")
     xyz_x_limit = models.DecimalField(
         _("XYZ: X up to coefficient of variation"),
         max_digits=4,
@@ -58,9 +59,9 @@ class AnalysisSettings(models.Model):
         default=Decimal("1.00"),
         validators=[MinValueValidator(Decimal("0.01"))],
     )
-    dependency_revenue = _percent_field(_("Alert: one account above (% of revenue)"), "10")
-    dependency_margin = _percent_field(_("Alert: one account above (% of margin)"), "15")
-    dependency_top5 = _percent_field(_("Alert: top 5 above (% of revenue or margin)"), "50")
+    dependency_revenue = _percent_field(_("Alert: one account above (percent of revenue)"), "10")
+    dependency_margin = _percent_field(_("Alert: one account above (percent of margin)"), "15")
+    dependency_top5 = _percent_field(_("Alert: top 5 above (percent of revenue or margin)"), "50")
     weight_revenue = _weight_field(_("Weight: revenue"), 20)
     weight_margin = _weight_field(_("Weight: margin"), 15)
     weight_growth = _weight_field(_("Weight: growth"), 10)
@@ -306,7 +307,7 @@ class AccountResult(models.Model):
 RATING = [MinValueValidator(1), MaxValueValidator(5)]
 
 
-def _rating_field(label: str) -> models.PositiveSmallIntegerField:
+def _rating_field(label: Any) -> models.PositiveSmallIntegerField:
     return models.PositiveSmallIntegerField(label, null=True, blank=True, validators=RATING)
 
 

@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account
 from kam.analysis.engine import AnalysisOutcome
@@ -103,22 +104,27 @@ def analysis_table(outcome: AnalysisOutcome) -> str:
     data = analysis_json(outcome)
     totals, concentration = data["totals"], data["concentration"]
     lines = [
-        f"Stichtag {data['as_of']} · Währung {data['currency']}",
-        f"Umsatz 12 Monate {totals['revenue_12m']:,.2f} · DB {totals['margin_12m']:,.2f}",
-        "Konzentration: "
+        _("As of %(day)s, currency %(currency)s")
+        % {"day": data["as_of"], "currency": data["currency"]},
+        _("Revenue, 12 months: %(revenue)s; margin, 12 months: %(margin)s")
+        % {"revenue": f"{totals['revenue_12m']:,.2f}", "margin": f"{totals['margin_12m']:,.2f}"},
+        _("Concentration of revenue:")
+        + " "
         + ", ".join(f"{key}={_fmt(value)}" for key, value in concentration.items()),
-        f"Warnungen: {len(data['alerts'])}",
+        _("Alerts: %(count)d") % {"count": len(data["alerts"])},
     ]
     for alert in data["alerts"]:
         subject = alert["account"] or "Top 5"
-        group = " (Konzern)" if alert.get("group") else ""
+        group = " ({})".format(_("group")) if alert.get("group") else ""
         lines.append(
             f"  {alert['kind']} {subject}{group} {alert['measure']}: "
             f"{alert['share']:.1%} > {alert['threshold']:.0%}"
         )
+    number, name, revenue, margin = _("Number"), _("Name"), _("Revenue"), _("Margin")
+    forecast, score, rank, proposal = _("Forecast"), _("Score"), _("Rank"), _("Proposal")
     header = (
-        f"{'Nr.':<10} {'Name':<30} {'Umsatz 12M':>14} {'DB 12M':>12} ABC DB  XYZ "
-        f"{'P(aktiv)':>8} {'Prognose':>14} {'CLV':>12} {'Score':>5} {'Rang':>5} Vorschlag"
+        f"{number:<10} {name:<30} {revenue:>14} {margin:>12} ABC DB  XYZ "
+        f"{'P(alive)':>8} {forecast:>14} {'CLV':>12} {score:>5} {rank:>5} {proposal}"
     )
     lines += ["", header]
     for a in data["accounts"]:

@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from kam.accounts.models import Account
-from kam.accounts.selectors import account_group_ids, accounts_visible_to
+from kam.accounts.selectors import account_group_ids, accounts_editable_by, accounts_visible_to
 from kam.analysis.models import (
     AccountRating,
     AccountResult,
@@ -94,6 +94,12 @@ def proposals_visible_to(user: User, *, state: str = "", q: str = "") -> QuerySe
             Q(account__name__icontains=q) | Q(account__customer_number__istartswith=q)
         )
     return proposals.order_by("-created_at", "-pk")
+
+
+def editable_account_ids(user: User, proposals) -> set[int]:
+    """Of the proposals' accounts, those the user may change (one query for a whole page)."""
+    ids = {proposal.account_id for proposal in proposals}
+    return set(accounts_editable_by(user).filter(id__in=ids).values_list("id", flat=True))
 
 
 def proposal_get_visible(*, user: User, pk: int) -> StatusProposal:

@@ -2,8 +2,8 @@
 
 - `run_analysis`: one stored run. Enqueued by `analysis_after_import()` and by "start analysis
   now" on the settings page; run synchronously by `kam analyze-nightly` (schedule it nightly).
-- `analysis_after_import()`: the sales importer calls it after every import that changed
-  facts (outside its transaction, e.g. with transaction.on_commit). It only enqueues.
+- `kam.analysis.services.analysis_after_import()` enqueues it; the sales importer calls that
+  after every import that changed facts.
 """
 
 from __future__ import annotations
@@ -38,8 +38,3 @@ def run_analysis(
             return None
     logger.info("Analysis run %s for %s stored (%s accounts).", run.pk, day, run.account_count)
     return run.pk
-
-
-def analysis_after_import() -> None:
-    """Queue an analysis of today's data: call after every sales import that changed facts."""
-    run_analysis.enqueue(trigger=RunTrigger.IMPORT)

@@ -35,13 +35,9 @@ def months_ending(last: date, values: list[int]) -> dict[date, int]:
 def make_run(as_of=date(2025, 6, 30), **fields) -> AnalysisRun:
     from django.utils import timezone
 
+    values = {"status": RunStatus.DONE, "currency": "EUR", **fields}
     return AnalysisRun.objects.create(
-        as_of=as_of,
-        started_at=timezone.now(),
-        finished_at=timezone.now(),
-        status=RunStatus.DONE,
-        currency="EUR",
-        **fields,
+        as_of=as_of, started_at=timezone.now(), finished_at=timezone.now(), **values
     )
 
 

@@ -40,3 +40,69 @@ def test_trailing_twelve_months_and_abc_classes(outcome, portfolio):
         "fourth": (50_000, "C", "B", "Z"),
         "stopped": (0, "C", "C", "Z"),
     }
+
+
+def test_shares_and_concentration(outcome, portfolio):
+    share = {
+        name: round(float(outcome.share_revenue[by_number(outcome, portfolio, name)]), 4)
+        for name in ("big", "second", "third", "fourth")
+    }
+
+    assert share == {"big": 0.5714, "second": 0.2857, "third": 0.0952, "fourth": 0.0476}
+    assert outcome.concentration["revenue"]["top1_share"] == pytest.approx(600 / 1050)
+    assert outcome.concentration["revenue"]["top5_share"] == pytest.approx(1.0)
+
+
+def test_dependency_alerts_include_the_group_over_any_depth(outcome, portfolio):
+    alerts = [(a.kind, a.subject, a.measure) for a in outcome.alerts]
+    holding = str(portfolio["holding"].pk)
+
+    assert ("account", str(portfolio["big"].pk), "revenue") in alerts
+    assert ("account", str(portfolio["second"].pk), "revenue") in alerts
+    assert ("account", str(portfolio["third"].pk), "revenue") not in alerts  # 9.5 % ≤ 10 %
+    assert ("group", holding, "revenue") in alerts  # third + fourth: 14.3 %
+    assert ("account", str(portfolio["third"].pk), "margin") in alerts  # 18.6 % > 15 %
+    assert ("top5", "top5", "revenue") in alerts
+
+
+def test_configured_thresholds_change_classes_and_alerts(portfolio):
+    from kam.analysis.services import analysis_settings_update
+
+    analysis_settings_update(data={"abc_a_limit": 50, "dependency_revenue": 60})
+
+    outcome = analysis_compute(as_of=AS_OF)
+
+    second = by_number(outcome, portfolio, "second")
+    assert outcome.abc_revenue[second] == "B"  # 57 % before it is above the A limit of 50 %
+    assert not [a for a in outcome.alerts if a.kind == "account" and a.measure == "revenue"]
+
+
+def test_the_stopped_account_is_forecast_at_zero(outcome, portfolio):
+    stopped = by_number(outcome, portfolio, "stopped")
+
+    assert outcome.forecast.expected_revenue[stopped] == 0
+    assert outcome.rank_today[stopped] == 5
+
+
+def test_growing_account_ranks_by_its_forecast(outcome, portfolio):
+    big = by_number(outcome, portfolio, "big")
+
+    assert outcome.forecast.rank[big] == 1
+    assert outcome.forecast.expected_revenue[big] > 0
+
+
+def test_no_facts_means_nothing_to_analyse(db):
+    from kam.analysis.engine import NoFactsError
+
+    with pytest.raises(NoFactsError):
+        analysis_compute(as_of=AS_OF)
+
+
+def test_sales_after_the_as_of_month_are_ignored(portfolio):
+    from datetime import date
+
+    outcome = analysis_compute(as_of=date(2025, 6, 29))  # June is not complete yet
+
+    big = by_number(outcome, portfolio, "big")
+    assert outcome.revenue_12m[big] == 600_000 * 100  # July 2024 is still in, June 2025 out
+    assert outcome.facts.last_month == date(2025, 5, 1)

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from kam.analysis.models import RunTrigger
 from kam.analysis.tasks import run_analysis
@@ -10,6 +11,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         run_id = run_analysis.call(trigger=RunTrigger.NIGHTLY)
         if run_id is None:
-            self.stdout.write("Keine Umsätze: keine Analyse gespeichert.")
+            self.stdout.write(_("No sales yet: no analysis stored."))
         else:
-            self.stdout.write(f"Analyse #{run_id} gespeichert.")
+            self.stdout.write(_("Analysis #%(run)d stored.") % {"run": run_id})

@@ -1,0 +1,46 @@
+"""The "Analysis" tab on the account page: latest result, proposals, ratings, history."""
+
+from django.utils.translation import gettext as _
+
+from kam.accounts.selectors import accounts_editable_by
+from kam.analysis import selectors
+from kam.analysis.models import AccountRating
+from kam.core.plugins import Panel
+
+
+def _rating_values(rating: AccountRating | None) -> list[tuple[str, int | None]]:
+    if rating is None:
+        return []
+    return [
+        (
+            str(getattr(AccountRating._meta.get_field(name), "verbose_name", name)),
+            getattr(rating, name),
+        )
+        for name in AccountRating.RATED_FIELDS
+    ]
+
+
+def account_panels(request, account) -> list[Panel]:
+    """The account page already checked that the user may see `account`."""
+    result = selectors.account_latest_result(account)
+    proposals = selectors.account_open_proposals(account)
+    rating = selectors.account_rating_get(account)
+    context = {
+        "result": result,
+        "result_history": selectors.account_result_history(account),
+        "proposals": proposals,
+        "rating": rating,
+        "rating_values": _rating_values(rating),
+        "can_edit": accounts_editable_by(request.user).filter(pk=account.pk).exists(),
+        "show_margins": request.user.can_view_margins,
+    }
+    badge = result.abc_revenue + result.xyz if result else ""
+    return [
+        Panel(
+            id="analysis",
+            title=_("Analysis"),
+            template="analysis/_account_panel.html",
+            context=context,
+            badge=badge + ("!" if proposals else ""),
+        )
+    ]
