@@ -43,6 +43,7 @@ format: install-dev
 	$(BIN)/ruff check --fix .
 
 bench: install-dev
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	$(BIN)/python bench/run.py
 
 # Each app keeps its own catalogue (kam/<app>/locale); German is filled in by hand in the .po.

@@ -18,7 +18,9 @@ def german_amount(cents: int) -> str:
     return f"{sign}{euros:,}".replace(",", ".") + f",{rest:02d}"
 
 
-def write_export(path: Path, *, lines: int, accounts: int, seed: int = 1, start_year: int = 2023) -> None:
+def write_export(
+    path: Path, *, lines: int, accounts: int, seed: int = 1, start_year: int = 2023
+) -> None:
     """`lines` invoice lines over three years, sorted by date like an ERP export."""
     rng = np.random.default_rng(seed)
     size = rng.pareto(1.2, accounts) + 1  # heavy-tailed customer sizes
@@ -42,7 +44,8 @@ def write_export(path: Path, *, lines: int, accounts: int, seed: int = 1, start_
             out.write(
                 f"{100000 + c};Kunde {c} GmbH & Co. KG Müller;RE{invoice:08d};{position};"
                 f"{dates[days[i]]};A{product[i]:05d};Artikel {product[i]} Größe M;{quantity[i]};"
-                f"{german_amount(int(revenue[i]))};{german_amount(int(margin[i]))};Vertreter {c % 40}\n"
+                f"{german_amount(int(revenue[i]))};{german_amount(int(margin[i]))};"
+                f"Vertreter {c % 40}\n"
             )
 
 

@@ -8,10 +8,12 @@ again finishes the job: lines already stored with the same values count as uncha
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from queue import Queue
+from threading import Thread
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -228,7 +230,7 @@ class _ImportRun:
 
     def _import_chunks(self, sales_file: SalesFile, name: str, seen: dict) -> None:
         done = 0
-        for chunk in sales_file.iter_chunks(CHUNK_SIZE):
+        for chunk in prefetched(sales_file.iter_chunks(CHUNK_SIZE)):
             rejected_before = len(self.report.rejected)
             rows = self._sort_out(chunk, name, seen)
             if self.dry_run:
@@ -360,6 +362,33 @@ class _ImportRun:
         record.save(update_fields=list(counters))
 
 
+def prefetched(chunks: Iterator[list], depth: int = 2) -> Iterator[list]:
+    """Reads the next chunks in a thread while the database writes the current one.
+
+    The database drivers release the GIL while SQLite or PostgreSQL work, so reading and
+    writing overlap on a second core. Errors in the reader surface here, in order.
+    """
+    queue: Queue = Queue(maxsize=depth)
+    done = object()
+
+    def read() -> None:
+        try:
+            for chunk in chunks:
+                queue.put((chunk, None))
+        except BaseException as error:  # handed over to the importing thread
+            queue.put((None, error))
+        queue.put((done, None))
+
+    Thread(target=read, daemon=True, name="kam-import-reader").start()
+    while True:
+        chunk, error = queue.get()
+        if error is not None:
+            raise error
+        if chunk is done:
+            return
+        yield chunk
+
+
 def _file_values(row: SalesRow) -> tuple:
     return (
         row.customer_number,
@@ -390,14 +419,17 @@ def _existing_lines(rows: list[SalesRow]) -> dict[tuple[str, int], tuple[int, tu
     found: dict[tuple[str, int], tuple[int, tuple]] = {}
     table = SalesLine._meta.db_table
     columns = ", ".join(VALUE_COLUMNS)
+    # PostgreSQL takes the whole batch as one array parameter; SQLite needs one mark a value.
+    on_postgres = connection.vendor == "postgresql"
+    batch_size = 5000 if on_postgres else LOOKUP_BATCH
     with connection.cursor() as cursor:
-        for start in range(0, len(invoices), LOOKUP_BATCH):
-            batch = invoices[start : start + LOOKUP_BATCH]
-            marks = ", ".join(["%s"] * len(batch))
+        for start in range(0, len(invoices), batch_size):
+            batch = invoices[start : start + batch_size]
+            condition = "= ANY(%s)" if on_postgres else f"IN ({', '.join(['%s'] * len(batch))})"
             cursor.execute(
                 f"SELECT id, invoice_number, line_number, {columns} FROM {table} "  # noqa: S608
-                f"WHERE invoice_number IN ({marks})",
-                batch,
+                f"WHERE invoice_number {condition}",
+                [batch] if on_postgres else batch,
             )
             for line_id, invoice, line, *values in cursor.fetchall():
                 found[(invoice, line)] = (line_id, _normalised(values))
