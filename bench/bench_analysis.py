@@ -133,10 +133,10 @@ def time_ours() -> tuple[float, int]:
     from kam.analysis.models import AnalysisRun
     from kam.analysis.tasks import run_analysis
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     run_id = run_analysis.call(as_of=AS_OF.isoformat(), trigger="cli")
-    seconds = time.perf_counter() - start
-    return seconds, AnalysisRun.objects.get(pk=run_id).account_count
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return seconds, cpu, AnalysisRun.objects.get(pk=run_id).account_count
 
 
 def time_our_read_and_store() -> tuple[float, float]:
@@ -224,20 +224,22 @@ def main() -> None:
         facts, lines = create_facts(ids, args.lines, rng)
         add_ratings(ids, rng)
         setup = time.perf_counter() - start
-        seconds, analysed = time_ours()
+        seconds, cpu, analysed = time_ours()
         read, store = time_our_read_and_store()
         naive_read, naive_store = time_naive_peer(ids, min(args.peer_subset, len(ids)))
         peer = seconds - read - store + (naive_read + naive_store) * len(ids)
-        report(args, facts, lines, setup, seconds, analysed, read, store, peer)
+        report(args, facts, lines, setup, (seconds, cpu), analysed, read, store, peer)
 
 
-def report(args, facts, lines, setup, seconds, analysed, read, store, peer) -> None:
+def report(args, facts, lines, setup, times, analysed, read, store, peer) -> None:
+    seconds, cpu = times
     figures = {
         "accounts": args.accounts,
         "sales_lines": lines,
         "monthly_facts": facts,
         "setup_seconds": round(setup, 1),
         "analysis_seconds": round(seconds, 2),
+        "analysis_cpu_seconds": round(cpu, 2),
         "accounts_analysed": analysed,
         "read_seconds": round(read, 2),
         "store_seconds": round(store, 2),
@@ -254,7 +256,8 @@ def report(args, facts, lines, setup, seconds, analysed, read, store, peer) -> N
         f"(setup {setup:.0f} s, not timed)"
     )
     print(
-        f"analysis run end to end: {seconds:.2f} s for {analysed:,} accounts "
+        f"analysis run end to end: {seconds:.2f} s wall, {cpu:.2f} s CPU (a busy machine "
+        f"inflates the wall time) for {analysed:,} accounts "
         f"(read {read:.2f} s, store {store:.2f} s); target ≤ {TARGET_SECONDS:.0f} s: "
         f"{'OK' if seconds <= TARGET_SECONDS else 'MISSED'}"
     )

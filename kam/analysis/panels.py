@@ -22,12 +22,15 @@ def _rating_values(rating: AccountRating | None) -> list[tuple[str, int | None]]
 
 def account_panels(request, account) -> list[Panel]:
     """The account page already checked that the user may see `account`."""
-    result = selectors.account_latest_result(account)
+    history = selectors.account_result_history(account)
+    # Every run includes every account that ever bought, so the newest result is the one of
+    # the latest run: one query for the figures and their history.
+    result = history[0] if history else None
     proposals = selectors.account_open_proposals(account)
     rating = selectors.account_rating_get(account)
     context = {
         "result": result,
-        "result_history": selectors.account_result_history(account),
+        "result_history": history,
         "proposals": proposals,
         "rating": rating,
         "rating_values": _rating_values(rating),
