@@ -387,3 +387,17 @@ def test_delete_needs_confirmation_and_leadership(client, leader, account):
 
     assert "wirklich" in confirm.content.decode().lower()
     assert not Complaint.objects.exists()
+
+
+def test_the_account_panel_costs_three_queries_however_many_complaints(
+    rf, alice, account, django_assert_max_num_queries
+):
+    for _ in range(15):
+        make_complaint(account)
+    request = rf.get("/")
+    request.user = alice
+
+    with django_assert_max_num_queries(3):
+        (panel,) = account_panels(request, account)
+
+    assert len(panel.context["account_complaints"]) == 15

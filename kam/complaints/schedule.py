@@ -1,0 +1,3 @@
+from kam.core.scheduler import Job
+
+JOBS = [Job("complaints-escalate", "kam.complaints.tasks.escalate_complaints", every_minutes=15)]
