@@ -25,3 +25,19 @@ class BulkEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} ({self.row_count})"
+
+
+class ScheduledRun(models.Model):
+    """One periodic job claimed for one period (see kam.core.scheduler)."""
+
+    job = models.CharField(max_length=100)
+    period = models.CharField(max_length=40)
+    claimed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "period"], name="one_claim_per_job_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.period}"

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 
 class Command(BaseCommand):
-    help = "Startet kam: Webserver (gunicorn) und Hintergrund-Worker."
+    help = "Startet kam: Webserver (gunicorn), Hintergrund-Worker und Zeitplaner."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("KAM_HOST", "127.0.0.1"))
@@ -22,7 +22,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--threads", type=int, default=int(os.environ.get("KAM_WEB_THREADS", "4"))
         )
-        parser.add_argument("--no-worker", action="store_true", help="nur den Webserver starten")
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="nur den Webserver starten (ohne Worker und Zeitplaner)",
+        )
 
     def handle(self, *args, **options) -> None:
         env = {
@@ -31,7 +35,9 @@ class Command(BaseCommand):
         }
         children = [self._web(options, env)]
         if not options["no_worker"]:
-            children.append(subprocess.Popen([sys.executable, "-m", "kam.cli", "worker"], env=env))
+            for command in ("worker", "scheduler"):
+                argv = [sys.executable, "-m", "kam.cli", command]
+                children.append(subprocess.Popen(argv, env=env))  # noqa: S603 (fixed argv)
         self.stdout.write(
             f"kam läuft auf http://{options['host']}:{options['port']}/ "
             f"(Daten: {settings.DATA_DIR}); beenden mit Strg+C."

@@ -1,0 +1,67 @@
+"""Periodic jobs: nightly analysis, daily contact monitoring, complaint escalation.
+
+Apps declare jobs in a module `kam/<app>/schedule.py` with `JOBS: list[Job]`. `kam scheduler`
+(started by `kam serve`) enqueues each job once per period into the task queue; the claim is a
+database row with a unique (job, period), so several schedulers on several machines never
+enqueue the same period twice.
+"""
+
+import datetime
+import importlib
+import logging
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from kam.core.models import ScheduledRun
+from kam.core.plugins import app_modules
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    task: str  # dotted path of a django-tasks task
+    daily_at: datetime.time | None = None
+    every_minutes: int | None = None
+    kwargs: dict = field(default_factory=dict)
+
+    def period(self, now: datetime.datetime) -> str | None:
+        """The period `now` falls in, or None before today's start time of a daily job."""
+        local = timezone.localtime(now)
+        if self.daily_at is not None:
+            return local.date().isoformat() if local.time() >= self.daily_at else None
+        minutes = self.every_minutes or 60
+        slot = (local.hour * 60 + local.minute) // minutes * minutes
+        return f"{local.date().isoformat()}T{slot // 60:02d}:{slot % 60:02d}"
+
+
+def all_jobs() -> list[Job]:
+    return [job for module in app_modules("schedule") for job in module.JOBS]
+
+
+def claim(job: Job, period: str) -> bool:
+    try:
+        with transaction.atomic():
+            ScheduledRun.objects.create(job=job.name, period=period)
+    except IntegrityError:
+        return False
+    return True
+
+
+def enqueue_due(now: datetime.datetime | None = None) -> list[str]:
+    """Enqueues every job whose current period nobody has claimed yet; returns their names."""
+    now = now or timezone.now()
+    started = []
+    for job in all_jobs():
+        period = job.period(now)
+        if period is None or not claim(job, period):
+            continue
+        module_name, task_name = job.task.rsplit(".", 1)
+        task = getattr(importlib.import_module(module_name), task_name)
+        task.enqueue(**job.kwargs)
+        logger.info("Scheduled %s for %s", job.name, period)
+        started.append(job.name)
+    return started
