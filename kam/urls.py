@@ -16,6 +16,7 @@ urlpatterns = [
     path("complaints/", include("kam.complaints.urls")),
     path("activities/", include("kam.activities.urls")),
     path("sales/", include("kam.sales.urls")),
+    path("analysis/", include("kam.analysis.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "kam.complaints",
     "kam.activities",
     "kam.sales",
+    "kam.analysis",
     "kam.demo",
     "django.contrib.admin",
     "django.contrib.auth",
