@@ -25,6 +25,7 @@ from kam.activities.forms import (
 )
 from kam.activities.ical import activities_calendar
 from kam.activities.models import ActivityKind, ActivityStatus, CadenceRule
+from kam.activities.panels import PANEL_TEMPLATES, panel_context
 from kam.activities.timeline import KINDS, account_timeline
 from kam.core.http import AuthenticatedRequest
 from kam.users.models import Role, User
@@ -44,6 +45,20 @@ def add_form_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error.messages)
+
+
+@login_required
+def account_panel(request: AuthenticatedRequest, pk: int, name: str) -> HttpResponse:
+    """A tab of the account page, loaded when it is opened."""
+    if name not in PANEL_TEMPLATES:
+        raise Http404
+    account = account_get(user=request.user, pk=pk)
+    context = {
+        "account": account,
+        "can_edit": selectors.can_edit_account(request.user, account),
+        **panel_context(name, request.user, account),
+    }
+    return render(request, PANEL_TEMPLATES[name], context)
 
 
 @login_required

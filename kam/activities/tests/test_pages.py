@@ -318,29 +318,43 @@ def test_timeline_collects_activities_and_status_changes(logged_in, alice):
     assert [entry.title for entry in statuses] == ["Status: kein Key Account → Key Account"]
 
 
-def test_the_account_page_shows_contacts_and_plan_panels(logged_in, alice):
+def test_the_account_page_loads_the_contacts_and_plan_tabs(logged_in, alice):
     account = AccountFactory(owner=alice, status=KeyAccountStatus.STRATEGIC)
     ActivityFactory(account=account, subject="Jahresgespräch")
+    url = reverse("activities:account_panel", args=[account.pk, "contacts"])
 
-    content = logged_in.get(reverse("accounts:detail", args=[account.pk])).content.decode()
+    page = logged_in.get(reverse("accounts:detail", args=[account.pk])).content.decode()
+    contacts = logged_in.get(url).content.decode()
+    plan = logged_in.get(reverse("activities:account_panel", args=[account.pk, "plan"]))
 
-    assert "Kontakt speichern" in content and "Jahresgespräch" in content
-    assert "Besuch alle 28 Tage" in content and "Account-Plan anlegen" in content
+    assert f'hx-get="{url}"' in page
+    assert "Kontakt speichern" in contacts and "Jahresgespräch" in contacts
+    assert "Besuch alle 28 Tage" in contacts and "Account-Plan anlegen" in plan.content.decode()
 
 
-def test_the_account_panels_take_few_queries(rf, alice, django_assert_max_num_queries):
-    from django.template.loader import render_to_string
+def test_an_unknown_tab_is_not_found(logged_in, alice):
+    account = AccountFactory(owner=alice)
 
+    response = logged_in.get(reverse("activities:account_panel", args=[account.pk, "secret"]))
+
+    assert response.status_code == 404
+
+
+def test_the_account_page_costs_no_queries_for_the_tabs(rf, alice, django_assert_num_queries):
     from kam.activities.panels import account_panels
 
-    account = AccountFactory(owner=alice, status=KeyAccountStatus.STRATEGIC)
-    for stakeholder in StakeholderFactory.create_batch(6, account=account):
-        ActivityFactory(account=account).stakeholders.add(stakeholder)
+    account = AccountFactory(owner=alice)
     request = rf.get("/")
     request.user = alice
 
-    with django_assert_max_num_queries(9):
-        for panel in account_panels(request, account):
-            render_to_string(
-                panel.template, {"panel": panel, "account": account, "can_edit": True}, request
-            )
+    with django_assert_num_queries(0):
+        account_panels(request, account)
+
+
+def test_the_tabs_take_few_queries(logged_in, alice, django_assert_max_num_queries):
+    account = AccountFactory(owner=alice, status=KeyAccountStatus.STRATEGIC)
+    for stakeholder in StakeholderFactory.create_batch(6, account=account):
+        ActivityFactory(account=account).stakeholders.add(stakeholder)
+
+    with django_assert_max_num_queries(14):
+        logged_in.get(reverse("activities:account_panel", args=[account.pk, "contacts"]))
