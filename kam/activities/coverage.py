@@ -152,7 +152,9 @@ def _by_owner(accounts: QuerySet[Account], today: date | None) -> list[OwnerCove
     return sorted(result, key=lambda row: (row.owner.last_name, row.owner.pk))
 
 
-def coverage_by_owner(*, viewer: User | None = None, today: date | None = None):
+def coverage_by_owner(
+    *, viewer: User | None = None, today: date | None = None
+) -> list[OwnerCoverage]:
     """Contact coverage per key account manager (account owner), for the cockpit's KPI table.
 
     With a viewer, only the accounts that viewer may see count.

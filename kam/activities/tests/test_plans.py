@@ -178,18 +178,28 @@ def test_figures_are_none_without_the_agreed_sales_function(alice, monkeypatch):
     assert figures.account_figures(account, start=start, end=end) is None
 
 
-def test_figures_come_from_the_sales_app_when_it_offers_them(alice, monkeypatch):
-    import types
-
-    fake = types.ModuleType("kam.sales.selectors")
-    fake.account_revenue_margin = lambda **kwargs: (Decimal("1000"), Decimal("250"))  # type: ignore[attr-defined]
-    monkeypatch.setattr(figures.apps, "is_installed", lambda name: True)
-    monkeypatch.setitem(__import__("sys").modules, "kam.sales.selectors", fake)
+def test_figures_come_from_the_monthly_sales_facts(alice):
+    monthly_fact = pytest.importorskip("kam.sales.models").MonthlyFact
     account = AccountFactory(owner=alice)
+    for month, revenue in (
+        (date(2025, 12, 1), 999),
+        (date(2026, 1, 1), 100_000),
+        (date(2026, 2, 1), 50_050),
+    ):
+        monthly_fact.objects.create(
+            account=account,
+            month=month,
+            revenue_cents=revenue,
+            margin_cents=revenue // 4,
+            first_purchase=month,
+            last_purchase=month,
+        )
 
-    result = figures.account_figures(account, start=date(2026, 1, 1), end=date(2026, 6, 30))
+    result = figures.account_figures(account, start=date(2026, 1, 15), end=date(2026, 6, 30))
+    nothing = figures.account_figures(account, start=date(2027, 1, 1), end=date(2027, 6, 30))
 
-    assert result == figures.Figures(revenue=Decimal("1000"), margin=Decimal("250"))
+    assert result == figures.Figures(revenue=Decimal("1500.50"), margin=Decimal("375.12"))
+    assert nothing is None
 
 
 def test_plan_list_query_count_does_not_grow(logged_in, alice, django_assert_max_num_queries):
