@@ -13,7 +13,7 @@ from kam.accounts.forms import LEGAL_FORMS, AccountForm, StakeholderForm, TeamMe
 from kam.accounts.history import account_history
 from kam.accounts.models import KeyAccountStatus
 from kam.core.http import AuthenticatedRequest
-from kam.core.plugins import account_panels
+from kam.core.plugins import account_panels, app_modules
 
 
 def _filters(request: AuthenticatedRequest) -> selectors.AccountFilter:
@@ -73,6 +73,7 @@ def account_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "can_edit": selectors.accounts_editable_by(request.user).filter(pk=pk).exists(),
         "can_delete": selectors.can_delete_accounts(request.user),
         "panels": account_panels(request, account),
+        "tiles": [t for m in app_modules("tiles") for t in m.account_tiles(request, account)],
     }
     return render(request, "accounts/account_detail.html", context)
 

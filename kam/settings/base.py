@@ -19,6 +19,7 @@ INSTALLED_APPS = [
     "kam.core",
     "kam.users",
     "kam.accounts",
+    "kam.cockpit",
     "kam.complaints",
     "kam.activities",
     "kam.sales",

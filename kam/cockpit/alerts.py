@@ -1,0 +1,81 @@
+"""Alerts that need action from a key account manager or field rep, on their visible accounts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import F, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from kam.activities.coverage import AccountCoverage, overdue_accounts
+from kam.analysis.models import AccountResult, StatusProposal
+from kam.analysis.selectors import editable_account_ids, proposals_visible_to
+from kam.cockpit.selectors import Scope, dependency_alerts, previous_run, results
+from kam.complaints.models import Complaint
+from kam.complaints.selectors import complaints_visible_to, overdue_q
+
+#: P(alive) falling by more than this (10 percentage points) between two runs is an alert.
+P_ALIVE_DROP = 0.10
+#: The 12-month forecast falling by more than this share between two runs is an alert.
+FORECAST_DROP = 0.20
+LIMIT = 10
+
+
+@dataclass
+class ActionAlerts:
+    dropped: list[AccountResult] = field(default_factory=list)
+    proposals: list[StatusProposal] = field(default_factory=list)
+    proposal_count: int = 0
+    editable_ids: set[int] = field(default_factory=set)
+    dependency: list[dict] = field(default_factory=list)
+    breached_complaints: list[Complaint] = field(default_factory=list)
+    overdue_contacts: list[AccountCoverage] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return (
+            len(self.dropped)
+            + self.proposal_count
+            + len(self.dependency)
+            + len(self.breached_complaints)
+            + len(self.overdue_contacts)
+        )
+
+
+def dropped_accounts(scope: Scope, *, limit: int = LIMIT) -> list[AccountResult]:
+    """Accounts whose P(alive) or forecast fell markedly since the run before (largest first)."""
+    if scope.run is None or (before := previous_run(scope.run)) is None:
+        return []
+    earlier = AccountResult.objects.filter(run=before, account=OuterRef("account"))
+    return list(
+        results(scope)
+        .annotate(
+            p_alive_before=Subquery(earlier.values("p_alive")[:1]),
+            forecast_before=Subquery(earlier.values("expected_revenue_12m_cents")[:1]),
+        )
+        .filter(
+            Q(p_alive__lt=F("p_alive_before") - P_ALIVE_DROP)
+            | Q(expected_revenue_12m_cents__lt=F("forecast_before") * (1 - FORECAST_DROP))
+        )
+        .select_related("account")
+        .order_by("-forecast_before", "account_id")[:limit]
+    )
+
+
+def action_alerts(scope: Scope) -> ActionAlerts:
+    proposals = proposals_visible_to(scope.user, state="open")
+    shown = list(proposals[:LIMIT])
+    return ActionAlerts(
+        dropped=dropped_accounts(scope),
+        proposals=shown,
+        proposal_count=proposals.count() if len(shown) == LIMIT else len(shown),
+        editable_ids=editable_account_ids(scope.user, shown) if shown else set(),
+        dependency=dependency_alerts(scope),
+        breached_complaints=list(
+            complaints_visible_to(scope.user)
+            .filter(overdue_q(timezone.now()))
+            .select_related("account")
+            .order_by("resolve_due")[:LIMIT]
+        ),
+        overdue_contacts=overdue_accounts(user=scope.user)[:LIMIT],
+    )

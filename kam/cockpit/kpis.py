@@ -1,0 +1,137 @@
+"""Key figures per key account manager (the owner of the accounts), for the viewer's accounts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from kam.activities.coverage import coverage_by_owner
+from kam.cockpit.selectors import Scope, growth, results, share
+from kam.complaints.models import OPEN_STATUSES
+from kam.complaints.selectors import complaints_visible_to, overdue_q
+from kam.users.models import User
+
+
+@dataclass
+class OwnerKpis:
+    owner: User | None
+    accounts: int
+    revenue_cents: int
+    revenue_prev_cents: int
+    margin_cents: int
+    a_accounts: int
+    forecast_cents: int
+    coverage: float | None = None
+    complaints_open: int = 0
+    complaints_breached: int = 0
+    complaints_12m: int = 0
+
+    @property
+    def owner_id(self) -> int | None:
+        return self.owner.pk if self.owner else None
+
+    @property
+    def growth(self) -> float | None:
+        return growth(self.revenue_cents, self.revenue_prev_cents)
+
+    @property
+    def margin_rate(self) -> float | None:
+        return share(self.margin_cents, self.revenue_cents)
+
+    @property
+    def a_share(self) -> float | None:
+        return share(self.a_accounts, self.accounts)
+
+    @property
+    def forecast_change(self) -> float | None:
+        """Next 12 months' forecast against the last 12 months' revenue."""
+        return growth(self.forecast_cents, self.revenue_cents)
+
+
+KPI_SORTS = {
+    "owner": lambda row: (row.owner is None, str(row.owner or "").lower()),
+    "-accounts": lambda row: -row.accounts,
+    "-revenue": lambda row: -row.revenue_cents,
+    "-growth": lambda row: -(row.growth if row.growth is not None else -1e9),
+    "-margin": lambda row: -row.margin_cents,
+    "-a_share": lambda row: -(row.a_share or 0),
+    "-forecast": lambda row: -(row.forecast_change if row.forecast_change is not None else -1e9),
+    "-coverage": lambda row: -(row.coverage if row.coverage is not None else -1),
+    "-complaints": lambda row: -row.complaints_open,
+}
+MARGIN_KPI_SORTS = {"-margin"}
+
+
+def kpi_sort(value: str, *, show_margins: bool) -> str:
+    if value not in KPI_SORTS or (value in MARGIN_KPI_SORTS and not show_margins):
+        return "-revenue"
+    return value
+
+
+def kpis_by_owner(
+    scope: Scope, *, sort: str = "-revenue", details: bool = False
+) -> list[OwnerKpis]:
+    """One row per owner of visible accounts with a result; `details` adds contact coverage
+    (from activities) and complaint figures (from complaints)."""
+    rows = (
+        results(scope)
+        .values("account__owner")
+        .annotate(
+            accounts=Count("id"),
+            revenue=Sum("revenue_12m_cents"),
+            revenue_prev=Sum("revenue_prev_12m_cents"),
+            margin=Sum("margin_12m_cents"),
+            a_accounts=Count("id", filter=Q(abc_revenue="A")),
+            forecast=Sum("expected_revenue_12m_cents"),
+        )
+        .order_by()
+    )
+    rows = list(rows)
+    owners = User.objects.in_bulk([row["account__owner"] for row in rows if row["account__owner"]])
+    kpis = [
+        OwnerKpis(
+            owner=owners.get(row["account__owner"]),
+            accounts=row["accounts"],
+            revenue_cents=row["revenue"] or 0,
+            revenue_prev_cents=row["revenue_prev"] or 0,
+            margin_cents=row["margin"] or 0,
+            a_accounts=row["a_accounts"],
+            forecast_cents=row["forecast"] or 0,
+        )
+        for row in rows
+    ]
+    if details:
+        _add_coverage(scope, kpis)
+        _add_complaints(scope, kpis)
+    return sorted(kpis, key=KPI_SORTS[kpi_sort(sort, show_margins=scope.show_margins)])
+
+
+def _add_coverage(scope: Scope, kpis: list[OwnerKpis]) -> None:
+    coverage = {row.owner.pk: row.percent for row in coverage_by_owner(viewer=scope.user)}
+    for row in kpis:
+        row.coverage = coverage.get(row.owner_id) if row.owner_id else None
+
+
+def _add_complaints(scope: Scope, kpis: list[OwnerKpis]) -> None:
+    """Complaint figures per owner in one query (complaint_figures_for_accounts counts per
+    account, which for a whole company would mean 100,000 ids in one query)."""
+    now = timezone.now()
+    rows = (
+        complaints_visible_to(scope.user)
+        .values("account__owner")
+        .annotate(
+            open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
+            breached=Count("id", filter=overdue_q(now)),
+            recent=Count("id", filter=Q(received_at__gte=now - timedelta(days=365))),
+        )
+        .order_by()
+    )
+    by_owner = {row["account__owner"]: row for row in rows}
+    for kpi in kpis:
+        row = by_owner.get(kpi.owner_id, {})
+        kpi.complaints_open = row.get("open", 0)
+        kpi.complaints_breached = row.get("breached", 0)
+        kpi.complaints_12m = row.get("recent", 0)

@@ -1,0 +1,153 @@
+"""Exports and chart JSON: the same scope and margin rule as the pages, formulas neutralised."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from kam.testing.factories import AccountFactory, UserFactory
+from kam.users.models import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def export(client, user, kind, fmt, **params):
+    client.force_login(user)
+    response = client.get(reverse("cockpit:export", kwargs={"kind": kind, "fmt": fmt}), params)
+    assert response.status_code == 200
+    return response
+
+
+def csv_rows(response) -> list[list[str]]:
+    text = response.content.decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text), delimiter=";"))
+
+
+def xlsx_rows(response) -> list[list]:
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def test_abc_csv_has_the_visible_accounts_with_margins(client, alice, portfolio):
+    rows = csv_rows(export(client, alice, "abc", "csv"))
+
+    header, body = rows[0], rows[1:]
+    assert "Marge, 12 Monate (EUR)" in header
+    assert sorted(r[3] for r in body) == ["Alpha Maschinen", "Beta Logistik", "Gamma Handel"]
+    alpha = next(r for r in body if r[3] == "Alpha Maschinen")
+    assert "300000,00" in alpha
+
+
+def test_exports_have_no_margin_columns_without_the_permission(client, portfolio):
+    viewer = UserFactory(role=Role.LEADERSHIP, margins=False)
+
+    for kind in ("abc", "tomorrow", "kpis"):
+        for header in (
+            csv_rows(export(client, viewer, kind, "csv"))[0],
+            xlsx_rows(export(client, viewer, kind, "xlsx"))[0],
+        ):
+            assert not [title for title in header if "arg" in title.lower()], (kind, header)
+
+
+def test_formula_like_names_are_neutralised(client, alice, portfolio):
+    account = portfolio["accounts"][1]
+    account.name = '=HYPERLINK("http://evil")'
+    account.save()
+
+    csv_body = csv_rows(export(client, alice, "tomorrow", "csv"))[1:]
+    xlsx_body = xlsx_rows(export(client, alice, "tomorrow", "xlsx"))[1:]
+
+    assert '\'=HYPERLINK("http://evil")' in [r[3] for r in csv_body]
+    assert '\'=HYPERLINK("http://evil")' in [r[3] for r in xlsx_body]
+
+
+def test_export_keeps_the_list_filters(client, leader, portfolio):
+    body = xlsx_rows(export(client, leader, "abc", "xlsx", abc="C"))[1:]
+
+    assert sorted(r[5] for r in body) == ["C", "C", "C"]
+
+
+def test_kpi_export_has_one_row_per_manager(client, leader, alice, carol, portfolio):
+    body = csv_rows(export(client, leader, "kpis", "csv"))[1:]
+
+    assert sorted(r[0] for r in body) == sorted([str(alice), str(carol)])
+
+
+def test_unknown_export_is_not_found(client, leader):
+    client.force_login(leader)
+
+    response = client.get(reverse("cockpit:export", kwargs={"kind": "abc", "fmt": "pdf"}))
+
+    assert response.status_code == 404
+
+
+def chart(client, user, name, **kwargs):
+    client.force_login(user)
+    response = client.get(reverse(name, kwargs=kwargs or None))
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_abc_chart_has_the_same_figures_as_the_page(client, leader, portfolio):
+    data = chart(client, leader, "cockpit:chart_abc")
+
+    assert data["categories"] == ["A", "B", "C"]
+    assert data["series"][0]["data"] == [400_000.0, 300_000.0, 300_000.0]
+    assert len(data["series"]) == 3  # revenue, revenue before, margin
+
+
+def test_charts_leave_out_margins_without_the_permission(client, portfolio):
+    viewer = UserFactory(role=Role.LEADERSHIP, margins=False)
+
+    abc = chart(client, viewer, "cockpit:chart_abc")
+    kpis = chart(client, viewer, "cockpit:chart_kpis")
+    account = chart(client, viewer, "cockpit:chart_account", pk=portfolio["accounts"][0].pk)
+
+    assert len(abc["series"]) == 2 and len(kpis["series"]) == 2
+    assert "margin" not in account["series"] and "forecast_margin" not in account["series"]
+
+
+def test_portfolio_chart_shows_only_visible_accounts(client, alice, portfolio):
+    data = chart(client, alice, "cockpit:chart_portfolio")
+
+    assert sorted(p["name"] for p in data["points"]) == [
+        "Alpha Maschinen",
+        "Beta Logistik",
+        "Gamma Handel",
+    ]
+
+
+def test_lorenz_chart_is_leaderships(client, leader, alice, portfolio):
+    assert chart(client, leader, "cockpit:chart_lorenz")["points"] == [[0, 0], [0.5, 0.2], [1, 1]]
+    client.force_login(alice)
+    assert client.get(reverse("cockpit:chart_lorenz")).status_code == 404
+
+
+def test_account_chart_has_history_and_twelve_forecast_months(client, alice, portfolio):
+    from kam.analysis.tests.factories import add_facts, months_ending
+
+    alpha = portfolio["accounts"][1]
+    add_facts(alpha, months_ending(portfolio["run"].as_of.replace(day=1), [1000] * 24))
+
+    data = chart(client, alice, "cockpit:chart_account", pk=alpha.pk)
+
+    assert len(data["months"]) == 36
+    assert data["series"]["revenue"][:24] == [1000.0] * 24
+    assert data["series"]["forecast"][24:] == [27500.0] * 12  # 330,000 € / 12
+    assert data["months"][24] == "07/2025"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["cockpit:chart_abc", "cockpit:chart_lorenz", "cockpit:chart_portfolio", "cockpit:chart_kpis"],
+)
+def test_chart_query_count_is_bounded(client, leader, name, django_assert_max_num_queries):
+    from kam.cockpit.tests.factories import analysed_portfolio
+
+    analysed_portfolio([AccountFactory() for _ in range(30)])
+    client.force_login(leader)
+
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse(name)).status_code == 200

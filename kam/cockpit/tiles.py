@@ -1,0 +1,24 @@
+"""KPI tiles and the monthly chart with the forecast above the tabs of the account page.
+
+The accounts app renders every app's `tiles.py` `account_tiles(request, account)` (a list of
+kam.core.plugins.Panel) above its tabs, like the panels in the tabs.
+"""
+
+from django.utils import timezone
+
+from kam.cockpit.account import account_chart
+from kam.cockpit.account import account_tiles as figures
+from kam.core.plugins import Panel
+
+
+def account_tiles(request, account) -> list[Panel]:
+    """The account page already checked that the user may see `account`."""
+    tiles = figures(account)
+    context = {
+        "tiles": tiles,
+        "months": account_chart(account, tiles.result, today=timezone.localdate())
+        if tiles.result
+        else [],
+        "show_margins": request.user.can_view_margins,
+    }
+    return [Panel("cockpit-tiles", "", "cockpit/_account_tiles.html", context)]
