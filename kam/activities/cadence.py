@@ -20,6 +20,16 @@ class Cadence:
         return not self.visit_every_days and not self.contact_every_days
 
 
+#: The company's starting cadence by key account status, until leadership changes it (the data
+#: migration writes the same values as rows; a status without a row falls back to these).
+DEFAULT_CADENCES = {
+    "strategic": Cadence(visit_every_days=28, contact_every_days=14),
+    "key_account": Cadence(visit_every_days=91, contact_every_days=30),
+    "candidate": Cadence(visit_every_days=None, contact_every_days=91),
+    "none": Cadence(),
+}
+
+
 @dataclass(frozen=True)
 class RequirementState:
     every_days: int

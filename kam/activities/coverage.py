@@ -10,7 +10,13 @@ from django.utils import timezone
 
 from kam.accounts.models import Account, BuyingRole, KeyAccountStatus, Stakeholder
 from kam.accounts.selectors import accounts_visible_to
-from kam.activities.cadence import Cadence, CoverageState, coverage_percent, coverage_state
+from kam.activities.cadence import (
+    DEFAULT_CADENCES,
+    Cadence,
+    CoverageState,
+    coverage_percent,
+    coverage_state,
+)
 from kam.activities.models import (
     CONTACT_KINDS,
     AccountCadence,
@@ -26,10 +32,11 @@ STALE_AFTER_DAYS = 180
 
 
 def company_cadences() -> dict[str, Cadence]:
-    return {
+    rules = {
         rule.account_status: Cadence(rule.visit_every_days, rule.contact_every_days)
         for rule in CadenceRule.objects.all()
     }
+    return {**DEFAULT_CADENCES, **rules}
 
 
 def accounts_under_rules(

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from kam.accounts.models import KeyAccountStatus
 from kam.accounts.selectors import account_get, account_get_editable
 from kam.activities import coverage, selectors, services
+from kam.activities.cadence import DEFAULT_CADENCES
 from kam.activities.forms import (
     AccountCadenceForm,
     ActivityForm,
@@ -257,11 +258,25 @@ def coverage_overview(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "activities/coverage.html", context)
 
 
+def company_rules() -> list[CadenceRule]:
+    """One rule per status; a status without a stored rule starts from the default cadence."""
+    stored = {rule.account_status: rule for rule in CadenceRule.objects.all()}
+    return [
+        stored.get(status)
+        or CadenceRule(
+            account_status=status,
+            visit_every_days=DEFAULT_CADENCES[status].visit_every_days,
+            contact_every_days=DEFAULT_CADENCES[status].contact_every_days,
+        )
+        for status in KeyAccountStatus.values
+    ]
+
+
 @login_required
 def cadence_rules(request: AuthenticatedRequest) -> HttpResponse:
     if not can_manage_cadence(request.user):
         raise PermissionDenied
-    rules = list(CadenceRule.objects.all())
+    rules = company_rules()
     forms = [
         CadenceRuleForm(request.POST or None, instance=r, prefix=r.account_status) for r in rules
     ]

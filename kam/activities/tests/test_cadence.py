@@ -150,3 +150,15 @@ def test_leadership_can_change_the_company_rule(alice):
 
     with time_machine.travel(at(date(2026, 12, 1)), tick=False):
         assert overdue_accounts(user=alice) == []
+
+
+@pytest.mark.django_db
+def test_without_stored_rules_the_default_cadence_applies(alice):
+    CadenceRule.objects.all().delete()
+    with time_machine.travel(at(date(2026, 1, 1)), tick=False):
+        account = AccountFactory(owner=alice, status=KeyAccountStatus.STRATEGIC)
+
+    with time_machine.travel(at(date(2026, 1, 30)), tick=False):
+        [entry] = coverage_for([account])
+
+    assert entry.state.visit.every_days == 28 and entry.state.visit.overdue

@@ -358,3 +358,23 @@ def test_the_tabs_take_few_queries(logged_in, alice, django_assert_max_num_queri
 
     with django_assert_max_num_queries(14):
         logged_in.get(reverse("activities:account_panel", args=[account.pk, "contacts"]))
+
+
+def test_the_cadence_page_recreates_missing_rules_from_the_defaults(client, leader):
+    CadenceRule.objects.all().delete()
+    client.force_login(leader)
+
+    shown = client.get(reverse("activities:cadence_rules")).context["forms"]
+    client.post(
+        reverse("activities:cadence_rules"),
+        {"strategic-visit_every_days": "20", "key_account-visit_every_days": "91"},
+    )
+
+    assert [form.instance.account_status for form in shown] == [
+        "none",
+        "candidate",
+        "key_account",
+        "strategic",
+    ]
+    assert CadenceRule.objects.get(account_status="strategic").visit_every_days == 20
+    assert CadenceRule.objects.count() == 4
