@@ -82,7 +82,7 @@ def browser():
 def page(browser, live_server, request):
     context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)
     page.base_url = live_server.url
     yield page
     ARTIFACTS.mkdir(exist_ok=True)

@@ -86,9 +86,17 @@ def purchase_summary(history: AccountHistory) -> tuple[FloatArray, FloatArray, F
     days = history.monthly_purchase_days
     bought = days.sum(axis=1) > 0
     months_with_purchase = days[bought] > 0
-    first = _position(history.first_purchase, bought, months_with_purchase.argmax(axis=1) + 0.5)
+    first_month = months_with_purchase.argmax(axis=1)
     last_month = history.n_months - 1 - months_with_purchase[:, ::-1].argmax(axis=1)
-    last = _position(history.last_purchase, bought, last_month + 0.5)
+    # Without day-precise positions, place the first and last purchase where d purchase days
+    # spread evenly over a month put them on average: 1/(d+1) and d/(d+1) into the month. A
+    # fixed mid-month would tell the model that an account buying daily has been silent for
+    # half a month, and BG/NBD would all but declare it dead.
+    rows = np.arange(len(first_month))
+    first_days = days[bought][rows, first_month]
+    last_days = days[bought][rows, last_month]
+    first = _position(history.first_purchase, bought, first_month + 1 / (first_days + 1))
+    last = _position(history.last_purchase, bought, last_month + last_days / (last_days + 1))
     as_of = float(history.n_months if history.as_of is None else history.as_of)
     if np.any(first > last) or np.any(last > as_of):
         raise AnalyticsInputError("purchases must satisfy first ≤ last ≤ as_of")

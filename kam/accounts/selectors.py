@@ -148,7 +148,7 @@ def account_group_ids(account_id: int) -> list[int]:
     """The account and every account below it in the group hierarchy."""
     sql = f"""
         WITH RECURSIVE tree(id) AS (
-          SELECT %s UNION SELECT a.id FROM {Account._meta.db_table} a
+          SELECT CAST(%s AS BIGINT) UNION SELECT a.id FROM {Account._meta.db_table} a
           JOIN tree ON a.parent_id = tree.id
         ) SELECT id FROM tree
     """  # noqa: S608 (table names come from the models, values are parameters)

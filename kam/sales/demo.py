@@ -51,17 +51,33 @@ def _amount(cents: int) -> str:
     return f"{sign}{euros:,}".replace(",", ".") + f",{rest:02d}"
 
 
+def _poisson(rng: random.Random, mean: float) -> int:
+    """Invoices in a month: Poisson like orders arriving independently (Knuth; normal if big)."""
+    if mean > 30:
+        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
+    limit, count, product = math.exp(-mean), 0, rng.random()
+    while product > limit:
+        count += 1
+        product *= rng.random()
+    return count
+
+
 def _profile(rng: random.Random, account, index: int) -> dict:
     """How an account buys: size (heavy-tailed), trend, when it stops, its margin level."""
     size = STATUS_WEIGHT[account.status] * rng.paretovariate(1.6)
     # The first account is the customer whose share of revenue is dangerously high.
     ticket = 12.0 if index == 0 else 1.0
+    trend = rng.choice([-0.025, -0.01, 0.0, 0.0, 0.01, 0.02, 0.035])
+    stops_at = rng.randint(14, 34) if rng.random() < 0.08 else None
+    margin = rng.uniform(0.12, 0.38)
+    if index == 0:  # it keeps buying, a little more each year: the dependency grows
+        trend, stops_at = 0.01, None
     return {
         "size": size * (3 if index == 0 else 1),
         "ticket": ticket,
-        "trend": rng.choice([-0.025, -0.01, 0.0, 0.0, 0.01, 0.02, 0.035]),
-        "stops_at": rng.randint(14, 34) if rng.random() < 0.08 else None,
-        "margin": rng.uniform(0.12, 0.38),
+        "trend": trend,
+        "stops_at": stops_at,
+        "margin": margin,
     }
 
 
@@ -72,7 +88,7 @@ def _lines(rng: random.Random, account, profile: dict, months: list[datetime.dat
             return
         season = 1 + 0.25 * math.sin(2 * math.pi * (month.month - 3) / 12)
         level = profile["size"] * season * math.exp(profile["trend"] * m)
-        invoices = min(int(rng.expovariate(1 / max(level * 0.6, 0.05))), 25)
+        invoices = _poisson(rng, level * 0.6)
         for n in range(invoices):
             day = month.replace(day=rng.randint(1, 28))
             for position in range(1, rng.randint(1, 4) + 1):

@@ -22,13 +22,14 @@ def test_purchase_summary_from_month_positions() -> None:
     days = [[0, 2, 0, 1, 0, 0], [0, 0, 0, 0, 1, 0], [0, 0, 0, 0, 0, 0]]
     history = account_history(np.zeros((3, 6)), days)
     frequency, recency, age = purchase_summary(history)
-    # Purchases sit mid-month; the as-of point is the end of the last month.
+    # d purchase days in a month put the first at 1/(d+1) and the last at d/(d+1) into it;
+    # the as-of point is the end of the last month.
     assert frequency.tolist() == [2, 0]
-    assert recency.tolist() == [2.0, 0.0]
-    assert age.tolist() == [4.5, 1.5]
+    assert recency == pytest.approx([3.5 - (1 + 1 / 3), 0.0])
+    assert age == pytest.approx([6 - (1 + 1 / 3), 1.5])
 
 
-def test_day_precise_positions_override_mid_month() -> None:
+def test_day_precise_positions_override_the_estimate() -> None:
     history = account_history(
         np.zeros((1, 6)), [[0, 2, 0, 1, 0, 0]], first_purchase=[1.1], last_purchase=[3.9], as_of=5.5
     )
