@@ -69,18 +69,13 @@ class AccountSales:
 def account_sales(account, *, today: datetime.date, months: int = 36) -> AccountSales:
     """The account's monthly revenue and margin from the facts, and the group's when it has one."""
     window = months_back(today, months)
-    rows = dict(
-        (fact["month"], fact)
-        for fact in MonthlyFact.objects.filter(account=account, month__gte=window[0]).values(
-            "month", "revenue_cents", "margin_cents"
-        )
-    )
-    series = [
-        MonthFigures(
-            m, rows.get(m, {}).get("revenue_cents", 0), rows.get(m, {}).get("margin_cents", 0)
-        )
-        for m in window
-    ]
+    stored = {
+        month: (revenue, margin)
+        for month, revenue, margin in MonthlyFact.objects.filter(
+            account=account, month__gte=window[0]
+        ).values_list("month", "revenue_cents", "margin_cents")
+    }
+    series = [MonthFigures(m, *stored.get(m, (0, 0))) for m in window]
     last12, prev12 = series[-12:], series[-24:-12]
     group_ids = account_group_ids(account.pk) if account.members.exists() else None
     return AccountSales(
