@@ -52,8 +52,8 @@ def account_chart(
     """24 months of actual revenue and margin, then 12 forecast months (when analysed)."""
     last = _last_complete_month(result.run.as_of) if result else today.replace(day=1)
     window = months_back(last, HISTORY_MONTHS)
-    facts = {
-        row["month"]: row
+    facts: dict[datetime.date, dict] = {
+        row["month"]: dict(row)
         for row in MonthlyFact.objects.filter(
             account=account, month__gte=window[0], month__lte=window[-1]
         ).values("month", "revenue_cents", "margin_cents")

@@ -21,7 +21,7 @@ def euros(cents: int | None) -> float | None:
 
 def abc_chart(scope: Scope, classes: list[ClassFigures]) -> dict:
     shown = [c for c in classes if c.label != "Σ"]
-    data = {
+    data: dict = {
         "kind": "bar",
         "categories": [c.label for c in shown],
         "series": [
@@ -73,7 +73,7 @@ def portfolio_chart(bubbles) -> dict:
 
 
 def kpi_chart(scope: Scope, kpis: list[OwnerKpis]) -> dict:
-    data = {
+    data: dict = {
         "kind": "bar",
         "categories": [str(row.owner or _("without owner")) for row in kpis],
         "series": [
@@ -89,7 +89,7 @@ def kpi_chart(scope: Scope, kpis: list[OwnerKpis]) -> dict:
 
 
 def account_chart(months: list[ChartMonth], *, show_margins: bool) -> dict:
-    data = {
+    data: dict = {
         "kind": "account",
         "months": [m.month.strftime("%m/%Y") for m in months],
         "series": {

@@ -76,8 +76,9 @@ def kpis_by_owner(
 ) -> list[OwnerKpis]:
     """One row per owner of visible accounts with a result; `details` adds contact coverage
     (from activities) and complaint figures (from complaints)."""
-    rows = (
-        results(scope)
+    rows: list[dict] = [
+        dict(row)
+        for row in results(scope)
         .values("account__owner")
         .annotate(
             accounts=Count("id"),
@@ -88,8 +89,7 @@ def kpis_by_owner(
             forecast=Sum("expected_revenue_12m_cents"),
         )
         .order_by()
-    )
-    rows = list(rows)
+    ]
     owners = User.objects.in_bulk([row["account__owner"] for row in rows if row["account__owner"]])
     kpis = [
         OwnerKpis(
@@ -129,7 +129,7 @@ def _add_complaints(scope: Scope, kpis: list[OwnerKpis]) -> None:
         )
         .order_by()
     )
-    by_owner = {row["account__owner"]: row for row in rows}
+    by_owner: dict[int | None, dict] = {row["account__owner"]: dict(row) for row in rows}
     for kpi in kpis:
         row = by_owner.get(kpi.owner_id, {})
         kpi.complaints_open = row.get("open", 0)

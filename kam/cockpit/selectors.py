@@ -110,8 +110,8 @@ _TOTALS = {
 def abc_split(scope: Scope) -> list[ClassFigures]:
     """Revenue and margin (trailing 12 months, and the 12 before) per ABC class, plus a total."""
     company = scope.run.revenue_12m_cents if scope.run else 0
-    rows = {
-        row["abc_revenue"]: row
+    rows: dict[str, dict] = {
+        row["abc_revenue"]: dict(row)
         for row in results(scope).values("abc_revenue").annotate(**_TOTALS).order_by()
     }
     classes = [
@@ -126,19 +126,19 @@ def abc_split(scope: Scope) -> list[ClassFigures]:
         for abc in ("A", "B", "C")
     ]
     total = ClassFigures(
-        "Σ",
-        *(sum(getattr(c, name) for c in classes) for name in _SUMMED),
+        label="Σ",
+        accounts=sum(c.accounts for c in classes),
+        revenue_cents=sum(c.revenue_cents for c in classes),
+        revenue_prev_cents=sum(c.revenue_prev_cents for c in classes),
+        margin_cents=sum(c.margin_cents for c in classes),
         company_revenue_cents=company,
     )
     return [*classes, total]
 
 
-_SUMMED = ("accounts", "revenue_cents", "revenue_prev_cents", "margin_cents")
-
-
 # --- lists of accounts: ABC list, tomorrow's top, rising and falling
 
-RESULT_SORTS = {
+RESULT_SORTS: dict[str, tuple] = {
     "rank": ("rank_today", "account_id"),
     "tomorrow": ("rank_tomorrow", "account_id"),
     "-revenue": ("-revenue_12m_cents", "account_id"),

@@ -53,12 +53,10 @@ def _service_cockpit(request: AuthenticatedRequest) -> HttpResponse:
         accounts = accounts.filter(name__icontains=q) | accounts.filter(
             customer_number__istartswith=q
         )
-    page = Paginator(accounts, settings.KAM_PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = list(
-        page.object_list.prefetch_related(
-            Prefetch("stakeholders", queryset=Stakeholder.objects.order_by("last_name"))
-        )
+    accounts = accounts.prefetch_related(
+        Prefetch("stakeholders", queryset=Stakeholder.objects.order_by("last_name"))
     )
+    page = Paginator(accounts, settings.KAM_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "status": status, "q": q, "statuses": KeyAccountStatus.choices}
     return render(request, "cockpit/service.html", context)
 
