@@ -147,6 +147,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 KAM_COMPANY_CURRENCY = env_str("KAM_CURRENCY", "EUR")
 KAM_PAGE_SIZE = env_int("KAM_PAGE_SIZE", 50)
 KAM_MAX_UPLOAD_MB = env_int("KAM_MAX_UPLOAD_MB", 200)
+#: The address users reach kam at, for links in mails (e.g. https://kam.example.com).
+KAM_BASE_URL = env_str("KAM_BASE_URL", "")
 
 LOGGING = {
     "version": 1,
