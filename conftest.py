@@ -15,6 +15,14 @@ from kam.testing.factories import UserFactory
 from kam.users.models import Role
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: database ids repeat from test to test."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def root(db):
     return UserFactory(username="root", role=Role.ADMIN)

@@ -271,7 +271,12 @@ class AccountResult(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "account"], name="one_result_per_run_account")
         ]
-        indexes = [models.Index(fields=["account", "run"], name="result_account_run")]
+        indexes = [
+            models.Index(fields=["account", "run"], name="result_account_run"),
+            # The cockpit's lists: tomorrow's top and the ABC list read a run in these orders.
+            models.Index(fields=["run", "rank_tomorrow"], name="result_run_tomorrow"),
+            models.Index(fields=["run", "-revenue_12m_cents"], name="result_run_revenue"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.account_id} in run {self.run_id}"

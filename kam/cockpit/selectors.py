@@ -44,6 +44,18 @@ class Scope:
     def is_service(self) -> bool:
         return self.user.role == Role.CUSTOMER_SERVICE and not self.user.is_superuser
 
+    @property
+    def cache_key(self) -> str:
+        """What the run's figures depend on: the run, whose accounts, margins or not.
+
+        Everyone who sees every account shares one key, so one rendering serves them all.
+        """
+        if self.run is None:
+            return "none"
+        finished = self.run.finished_at.timestamp() if self.run.finished_at else 0
+        viewer = "all" if self.user.sees_all_accounts else f"user{self.user.pk}"
+        return f"{self.run.pk}.{finished}.{viewer}.{int(self.show_margins)}"
+
 
 def scope_for(user: User) -> Scope:
     return Scope(user=user, run=latest_run())
@@ -63,7 +75,12 @@ def results(scope: Scope) -> QuerySet[AccountResult]:
     """The latest run's results of the accounts the viewer may see."""
     if scope.run is None:
         return AccountResult.objects.none()
-    return AccountResult.objects.filter(run=scope.run, account__in=scope.accounts)
+    run_results = AccountResult.objects.filter(run=scope.run)
+    # Filtering 100,000 results by a subquery that returns every account costs more than the
+    # rest of the query: viewers who see everything skip it.
+    if scope.user.sees_all_accounts and scope.user.is_active:
+        return run_results
+    return run_results.filter(account__in=scope.accounts)
 
 
 def share(part: int | None, whole: int | None) -> float | None:

@@ -5,6 +5,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from kam.accounts.models import KeyAccountStatus, Stakeholder
@@ -26,17 +27,21 @@ def cockpit(request: AuthenticatedRequest) -> HttpResponse:
     scope = scope_for(request.user)
     if scope.is_service:
         return _service_cockpit(request)
+    # The sections built from the stored run are rendered once per run and kind of viewer and
+    # kept in the cache (the template's {% cache %}): lazy values are only computed on a miss.
     context = {
         "scope": scope,
-        "classes": selectors.abc_split(scope),
-        "tomorrow": selectors.tomorrow_top(scope, limit=TOP),
-        "movers": selectors.movers(scope, limit=TOP),
-        "kpis": kpis.kpis_by_owner(scope),
-        "bubbles": selectors.portfolio_bubbles(scope),
+        "sections_key": scope.cache_key,
+        "cache_seconds": settings.KAM_COCKPIT_CACHE_SECONDS,
+        "classes": SimpleLazyObject(lambda: selectors.abc_split(scope)),
+        "tomorrow": SimpleLazyObject(lambda: selectors.tomorrow_top(scope, limit=TOP)),
+        "movers": SimpleLazyObject(lambda: selectors.movers(scope, limit=TOP)),
+        "kpis": SimpleLazyObject(lambda: kpis.kpis_by_owner(scope)),
+        "bubbles": SimpleLazyObject(lambda: selectors.portfolio_bubbles(scope)),
     }
     if scope.sees_portfolio:
-        context["concentration"] = selectors.concentration(scope)
-        context["dependency"] = selectors.dependency_alerts(scope)
+        context["concentration"] = SimpleLazyObject(lambda: selectors.concentration(scope))
+        context["dependency"] = SimpleLazyObject(lambda: selectors.dependency_alerts(scope))
     else:
         context["alerts"] = action_alerts(scope)
     return render(request, "cockpit/cockpit.html", context)

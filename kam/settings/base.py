@@ -114,7 +114,9 @@ LOCALE_PATHS: list[Path] = []  # each app keeps its catalogue in kam/<app>/local
 TIME_ZONE = env_str("KAM_TIME_ZONE", "Europe/Berlin")
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
+# Off: ids in URLs and data attributes must never read "1.447"; money and other figures
+# are grouped explicitly by the kam template filters (force_grouping).
+USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
@@ -147,6 +149,16 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 KAM_COMPANY_CURRENCY = env_str("KAM_CURRENCY", "EUR")
 KAM_PAGE_SIZE = env_int("KAM_PAGE_SIZE", 50)
 KAM_MAX_UPLOAD_MB = env_int("KAM_MAX_UPLOAD_MB", 200)
+#: How long the cockpit keeps its rendered figures of one analysis run (seconds).
+KAM_COCKPIT_CACHE_SECONDS = env_int("KAM_COCKPIT_CACHE_SECONDS", 600)
+CACHES = {
+    "default": {
+        # Files in the data directory: shared by every web process on the machine, no server.
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": DATA_DIR / "cache",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    }
+}
 #: The address users reach kam at, for links in mails (e.g. https://kam.example.com).
 KAM_BASE_URL = env_str("KAM_BASE_URL", "")
 

@@ -225,3 +225,12 @@ def test_german_is_the_default(logged_in):
     response = logged_in.get(reverse("accounts:list"))
 
     assert "Kundennummer oder Name suchen" in response.content.decode()
+
+
+def test_large_ids_are_never_written_with_thousands_separators(logged_in, alice):
+    account = AccountFactory(owner=alice, pk=12345)
+
+    page = logged_in.get(reverse("accounts:detail", args=[account.pk])).content.decode()
+
+    assert "12345" in page
+    assert "12.345" not in page and "12,345" not in page
