@@ -27,6 +27,7 @@ from kam_analytics import (
     account_history,
     concentration_summary,
     dependency_alerts,
+    forecast_band,
     forecast_revenue,
     key_account_scores,
     lorenz_curve,
@@ -64,6 +65,8 @@ class Forecast:
     clv: np.ndarray
     rank: np.ndarray
     fits: dict = field(default_factory=dict)
+    low: np.ndarray | None = None  # the 80 % band of expected_revenue, float cents
+    high: np.ndarray | None = None
 
 
 @dataclass
@@ -240,6 +243,7 @@ def forecast_accounts(facts: FactMatrix) -> Forecast:
         # test data): the naive forecast is honest where the model has no answer.
         logger.warning("Purchase models gave no finite forecast, using the naive forecast")
         return _naive(history)
+    low, high = forecast_band(history, forecast.expected_revenue)
     return Forecast(
         expected_revenue=forecast.expected_revenue * 100,
         expected_margin=np.nan_to_num(forecast.expected_margin) * 100,
@@ -247,6 +251,8 @@ def forecast_accounts(facts: FactMatrix) -> Forecast:
         expected_transactions=forecast.expected_purchase_days,
         clv=clv * 100,
         rank=forecast.rank,
+        low=low * 100,
+        high=high * 100,
     )
 
 

@@ -5,23 +5,8 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from kam.accounts.models import KeyAccountStatus
-from kam.accounts.selectors import accounts_visible_to
 from kam.core.forms import UserSettingsForm
 from kam.core.http import AuthenticatedRequest
-
-
-@login_required
-def home(request: AuthenticatedRequest) -> HttpResponse:
-    visible = accounts_visible_to(request.user)
-    context = {
-        "account_count": visible.count(),
-        "key_account_count": visible.filter(
-            status__in=[KeyAccountStatus.KEY_ACCOUNT, KeyAccountStatus.STRATEGIC]
-        ).count(),
-        "candidate_count": visible.filter(status=KeyAccountStatus.CANDIDATE).count(),
-    }
-    return render(request, "core/home.html", context)
 
 
 @login_required

@@ -10,6 +10,7 @@ from kam_analytics.forecast import (
     account_history,
     backtest,
     forecast_accuracy,
+    forecast_band,
     forecast_revenue,
     naive_forecast,
     purchase_summary,
@@ -105,3 +106,35 @@ def test_silent_last_year_forecasts_zero_and_never_bought_is_zero() -> None:
     forecast = forecast_revenue(account_history(revenue, days))
     assert forecast.expected_revenue[0] == 0 and forecast.expected_revenue[1] == 0
     assert np.all(np.isnan(forecast.expected_margin))
+
+
+def test_the_band_surrounds_the_forecast_and_widens_with_volatility() -> None:
+    steady = [100.0] * 24
+    volatile = [0.0, 200.0] * 12
+    history = account_history([steady, volatile], [[1] * 24, [0, 1] * 12])
+
+    low, high = forecast_band(history, [1200.0, 1200.0])
+
+    assert low[0] < 1200.0 < high[0]
+    assert high[1] - low[1] > high[0] - low[0]
+    assert high[0] - 1200.0 == pytest.approx(1200.0 - low[0])
+
+
+def test_the_band_never_goes_below_zero() -> None:
+    history = account_history([[0.0, 1000.0, 0.0, 0.0] * 6], [[0, 1, 0, 0] * 6])
+
+    low, _high = forecast_band(history, [100.0])
+
+    assert low[0] == 0.0
+
+
+def test_the_band_holds_about_its_coverage_out_of_sample() -> None:
+    portfolio = simulate_b2b_accounts(600, 36, seed=3)
+    history = account_history(portfolio.monthly_revenue, portfolio.monthly_purchase_days)
+    calibration, actual = split_history(history, 12)
+    expected = forecast_revenue(calibration).expected_revenue
+
+    low, high = forecast_band(calibration, expected, coverage=0.8)
+
+    inside = np.mean((actual >= low) & (actual <= high))
+    assert 0.65 <= inside <= 0.9
