@@ -66,7 +66,7 @@ def _profile(rng: random.Random, account, index: int) -> dict:
     """How an account buys: size (heavy-tailed), trend, when it stops, its margin level."""
     size = STATUS_WEIGHT[account.status] * rng.paretovariate(1.6)
     # The first account is the customer whose share of revenue is dangerously high.
-    ticket = 12.0 if index == 0 else 1.0
+    ticket = 4.0 if index == 0 else 1.0
     trend = rng.choice([-0.025, -0.01, 0.0, 0.0, 0.01, 0.02, 0.035])
     stops_at = rng.randint(14, 34) if rng.random() < 0.08 else None
     margin = rng.uniform(0.12, 0.38)
