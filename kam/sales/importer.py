@@ -215,6 +215,7 @@ class _ImportRun:
         )
         self.would_create: dict[str, int] = {}
         self.currency = settings.KAM_COMPANY_CURRENCY
+        self.table_was_empty = not SalesLine.objects.exists()
 
     def import_file(self, sales_file: SalesFile, name: str) -> None:
         self.report.files.append(name)
@@ -228,6 +229,8 @@ class _ImportRun:
         finally:
             if gc_was_on:
                 gc.enable()
+        # The next file may repeat this one's lines: from now on they have to be looked up.
+        self.table_was_empty = False
 
     def _import_chunks(self, sales_file: SalesFile, name: str, seen: dict) -> None:
         done = 0
@@ -286,11 +289,8 @@ class _ImportRun:
             if number not in self.accounts and number not in missing:
                 missing[number] = row.customer_name or number
         if missing and not self.dry_run:
-            created = Account.objects.bulk_create(
-                Account(customer_number=number, name=name[:200]) for number, name in missing.items()
-            )
-            self.accounts.update((a.customer_number, a.id) for a in created)
-            self.report.accounts_created += len(created)
+            self.accounts.update(_create_accounts(missing))
+            self.report.accounts_created += len(missing)
         elif missing:
             for number in missing:
                 self.would_create.setdefault(number, -len(self.would_create) - 1)
@@ -298,7 +298,9 @@ class _ImportRun:
         return {**self.would_create, **self.accounts}
 
     def _classify(self, rows: list[SalesRow], account_ids: dict[str, int]) -> _Chunk:
-        existing = _existing_lines(rows)
+        # Into a table that was empty when this import began, only this import has written,
+        # and it never writes a key twice (`seen`): no line can exist yet.
+        existing = {} if self.table_was_empty else _existing_lines(rows)
         chunk = _Chunk()
         import_id = self.sales_import.pk if self.sales_import else None
         for row in rows:
@@ -361,6 +363,40 @@ class _ImportRun:
         for name, value in counters.items():
             setattr(record, name, value)
         record.save(update_fields=list(counters))
+
+
+def _create_accounts(missing: dict[str, str]) -> dict[str, int]:
+    """New accounts for unknown customer numbers, in one statement per batch.
+
+    The ORM's bulk_create spends more time preparing 20,000 accounts than SQLite needs to
+    store them; the values still come from the model's own defaults and field preparation.
+    """
+    now = timezone.now()
+    fields = [field for field in Account._meta.concrete_fields if not field.primary_key]
+    rows = []
+    for number, name in missing.items():
+        account = Account(customer_number=number, name=name[:200], created_at=now, updated_at=now)
+        rows.append(
+            [
+                field.get_db_prep_save(getattr(account, field.attname), connection)
+                for field in fields
+            ]
+        )
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {Account._meta.db_table} ({columns}) VALUES ({marks})",  # noqa: S608
+            rows,
+        )
+    numbers = list(missing)
+    created: dict[str, int] = {}
+    for start in range(0, len(numbers), LOOKUP_BATCH):
+        batch = numbers[start : start + LOOKUP_BATCH]
+        created.update(
+            Account.objects.filter(customer_number__in=batch).values_list("customer_number", "id")
+        )
+    return created
 
 
 def prefetched(chunks: Iterator[list], depth: int = 2) -> Iterator[list]:

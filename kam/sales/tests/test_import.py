@@ -258,3 +258,13 @@ def test_command_takes_a_mapping_override(tmp_path):
     )
 
     assert SalesLine.objects.get().net_revenue_cents == 500
+
+
+def test_two_files_of_one_import_may_share_lines(tmp_path):
+    first = write(tmp_path, "a.csv", EXPORT)
+    second = write(tmp_path, "b.csv", EXPORT.splitlines(keepends=True)[0])
+
+    report, _ = import_sales(paths=[first, second])
+
+    assert (report.imported, report.unchanged) == (3, 1)
+    assert SalesLine.objects.count() == 3
