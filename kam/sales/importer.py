@@ -382,7 +382,9 @@ def _create_accounts(missing: dict[str, str]) -> dict[str, int]:
                 for field in fields
             ]
         )
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    columns = ", ".join(
+        connection.ops.quote_name(field.column or field.attname) for field in fields
+    )
     marks = ", ".join(["%s"] * len(fields))
     with connection.cursor() as cursor:
         cursor.executemany(
