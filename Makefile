@@ -42,7 +42,12 @@ format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: install-dev
+# The CLV benchmark's peer, lifetimes, lives in a venv of its own (it needs setuptools < 81).
+.venv-bench/bin/python:
+	$(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/python -m pip install --quiet 'setuptools<81' lifetimes numpy scipy pandas
+
+bench: install-dev .venv-bench/bin/python
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	$(BIN)/python bench/run.py
 
