@@ -21,7 +21,9 @@ from scipy.stats import rankdata
 from kam_analytics._arrays import FloatArray
 from kam_analytics.errors import AnalyticsInputError
 
-DATA_CRITERIA = ("revenue", "margin", "growth", "forecast", "probability_alive")
+DATA_CRITERIA = ("revenue", "margin", "growth", "forecast", "probability_alive", "complaints")
+#: Data criteria where less is better: their percentile rank is turned round.
+LOWER_IS_BETTER = frozenset({"complaints"})
 RATED_CRITERIA = (
     "potential",
     "share_of_wallet",
@@ -36,6 +38,7 @@ DEFAULT_WEIGHTS: Mapping[str, float] = {
     "growth": 0.10,
     "forecast": 0.10,
     "probability_alive": 0.05,
+    "complaints": 0.05,
     "potential": 0.15,
     "reference_value": 0.05,
     "image_value": 0.05,
@@ -74,6 +77,8 @@ def normalised_criteria(
     if overlap:
         raise AnalyticsInputError(f"criteria given both as data and as ratings: {sorted(overlap)}")
     criteria = {name: percentile_ranks(values) for name, values in data.items()}
+    for name in LOWER_IS_BETTER & set(criteria):
+        criteria[name] = 1 - criteria[name]
     criteria |= {name: normalised_ratings(values) for name, values in ratings.items()}
     if len({len(values) for values in criteria.values()}) > 1:
         raise AnalyticsInputError("every criterion needs one value per account")

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
+from django.apps import apps
+from django.db.models import Count
 
 from kam.accounts.models import Account
 from kam.analysis.facts import FactMatrix, group_roots, last_complete_month, load_facts
@@ -294,6 +296,22 @@ def _growth(outcome: AnalysisOutcome) -> np.ndarray:
         )
 
 
+def _complaints_12m(outcome: AnalysisOutcome) -> np.ndarray:
+    """Complaints received in the 12 months up to the as-of date, per account (one query)."""
+    if not apps.is_installed("kam.complaints"):
+        return np.zeros(len(outcome.account_ids))
+    from kam.complaints.models import Complaint
+
+    since = outcome.as_of - timedelta(days=365)
+    counts = dict(
+        Complaint.objects.filter(received_at__date__gt=since, received_at__date__lte=outcome.as_of)
+        .values("account_id")
+        .annotate(n=Count("id"))
+        .values_list("account_id", "n")
+    )
+    return np.array([counts.get(int(i), 0) for i in outcome.account_ids], dtype=np.float64)
+
+
 def _score(outcome: AnalysisOutcome) -> None:
     """Score, portfolio position and status proposals from data and the people's ratings."""
     data = {
@@ -302,6 +320,7 @@ def _score(outcome: AnalysisOutcome) -> None:
         "growth": _growth(outcome),
         "forecast": outcome.forecast.expected_revenue,
         "probability_alive": outcome.forecast.p_alive,
+        "complaints": _complaints_12m(outcome),
     }
     scores = key_account_scores(data, _ratings(outcome.account_ids), outcome.settings["weights"])
     portfolio = portfolio_matrix(scores.criteria)

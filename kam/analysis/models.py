@@ -67,6 +67,7 @@ class AnalysisSettings(models.Model):
     weight_growth = _weight_field(_("Weight: growth"), 10)
     weight_forecast = _weight_field(_("Weight: forecast"), 10)
     weight_probability_alive = _weight_field(_("Weight: probability of being active"), 5)
+    weight_complaints = _weight_field(_("Weight: few complaints"), 5)
     weight_potential = _weight_field(_("Weight: potential"), 15)
     weight_share_of_wallet = _weight_field(_("Weight: share of wallet"), 0)
     weight_reference_value = _weight_field(_("Weight: reference value"), 5)
@@ -83,6 +84,7 @@ class AnalysisSettings(models.Model):
         "growth",
         "forecast",
         "probability_alive",
+        "complaints",
         "potential",
         "share_of_wallet",
         "reference_value",

@@ -87,3 +87,11 @@ def test_portfolio_quadrants() -> None:
     matrix = portfolio_matrix(criteria)
     assert matrix.quadrant.tolist() == ["star", "question_mark", "harvest", "withdraw"]
     assert np.all((matrix.attractiveness >= 0) & (matrix.attractiveness <= 100))
+
+
+def test_more_complaints_mean_a_lower_score_all_else_equal() -> None:
+    data = {"revenue": [100.0, 100.0, 100.0], "complaints": [0.0, 2.0, 5.0]}
+
+    scores = key_account_scores(data, {}, {"revenue": 1.0, "complaints": 1.0})
+
+    assert scores.score[0] > scores.score[1] > scores.score[2]

@@ -106,3 +106,21 @@ def test_sales_after_the_as_of_month_are_ignored(portfolio):
     big = by_number(outcome, portfolio, "big")
     assert outcome.revenue_12m[big] == 600_000 * 100  # July 2024 is still in, June 2025 out
     assert outcome.facts.last_month == date(2025, 5, 1)
+
+
+def test_complaints_of_the_last_twelve_months_lower_the_score(portfolio):
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    from kam.complaints.tests.factories import make_complaint
+
+    before = analysis_compute(as_of=AS_OF)
+    received = timezone.make_aware(datetime.combine(AS_OF, time(10)))
+    for _ in range(3):
+        make_complaint(portfolio["second"], received_at=received)
+
+    after = analysis_compute(as_of=AS_OF)
+
+    row = by_number(after, portfolio, "second")
+    assert after.score[row] < before.score[row]
