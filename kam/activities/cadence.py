@@ -19,6 +19,22 @@ class Cadence:
     def is_empty(self) -> bool:
         return not self.visit_every_days and not self.contact_every_days
 
+    def stricter(self, other: "Cadence") -> "Cadence":
+        """Both rules at once: for each kind of contact the shorter interval wins."""
+        return Cadence(
+            visit_every_days=_shorter(self.visit_every_days, other.visit_every_days),
+            contact_every_days=_shorter(self.contact_every_days, other.contact_every_days),
+        )
+
+
+def _shorter(first: int | None, second: int | None) -> int | None:
+    known = [days for days in (first, second) if days]
+    return min(known) if known else None
+
+
+#: Rules by ABC class (of revenue, from the latest analysis) are keyed like this.
+ABC_CLASSES = {"abc_A": "A", "abc_B": "B", "abc_C": "C"}
+
 
 #: The company's starting cadence by key account status, until leadership changes it (the data
 #: migration writes the same values as rows; a status without a row falls back to these).
@@ -27,6 +43,9 @@ DEFAULT_CADENCES = {
     "key_account": Cadence(visit_every_days=91, contact_every_days=30),
     "candidate": Cadence(visit_every_days=None, contact_every_days=91),
     "none": Cadence(),
+    "abc_A": Cadence(visit_every_days=91, contact_every_days=None),
+    "abc_B": Cadence(visit_every_days=None, contact_every_days=91),
+    "abc_C": Cadence(),
 }
 
 

@@ -5,12 +5,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.apps import apps
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from kam.accounts.models import Account, BuyingRole, KeyAccountStatus, Stakeholder
 from kam.accounts.selectors import accounts_visible_to
 from kam.activities.cadence import (
+    ABC_CLASSES,
     DEFAULT_CADENCES,
     Cadence,
     CoverageState,
@@ -43,16 +45,47 @@ def accounts_under_rules(
     accounts: QuerySet[Account], rules: dict[str, Cadence] | None = None
 ) -> QuerySet[Account]:
     rules = company_cadences() if rules is None else rules
-    ruled = [status for status, cadence in rules.items() if not cadence.is_empty]
-    return accounts.filter(Q(status__in=ruled) | Q(cadence_override__isnull=False))
+    ruled = [key for key, cadence in rules.items() if not cadence.is_empty]
+    under = Q(status__in=ruled) | Q(cadence_override__isnull=False)
+    ruled_abc = [ABC_CLASSES[key] for key in ruled if key in ABC_CLASSES]
+    if ruled_abc and (run := _latest_run()) is not None:
+        under |= Q(analysis_results__run=run, analysis_results__abc_revenue__in=ruled_abc)
+    return accounts.filter(under).distinct()
+
+
+def _latest_run():
+    if not apps.is_installed("kam.analysis"):
+        return None
+    from kam.analysis.selectors import latest_run
+
+    return latest_run()
+
+
+def abc_classes(account_ids: list[int]) -> dict[int, str]:
+    """Each account's ABC class of revenue in the latest analysis run (none without a run)."""
+    run = _latest_run()
+    if run is None:
+        return {}
+    return dict(
+        run.results.filter(account_id__in=account_ids).values_list("account_id", "abc_revenue")
+    )
 
 
 def _cadences(accounts: list[Account], rules: dict[str, Cadence]) -> dict[int, Cadence]:
+    """Each account's cadence: its own override, else the stricter of status and ABC rule."""
+    ids = [a.pk for a in accounts]
     overrides = {
         override.account_id: Cadence(override.visit_every_days, override.contact_every_days)
-        for override in AccountCadence.objects.filter(account__in=[a.pk for a in accounts])
+        for override in AccountCadence.objects.filter(account__in=ids)
     }
-    return {a.pk: overrides.get(a.pk, rules.get(a.status, Cadence())) for a in accounts}
+    classes = abc_classes(ids)
+    return {
+        a.pk: overrides.get(a.pk)
+        or rules.get(a.status, Cadence()).stricter(
+            rules.get(f"abc_{classes.get(a.pk, '')}", Cadence())
+        )
+        for a in accounts
+    }
 
 
 def _local(value) -> date | None:

@@ -96,11 +96,23 @@ class Activity(models.Model):
         return f"{self.get_kind_display()}: {self.subject}"
 
 
+ACCOUNT_CLASSES = [
+    *KeyAccountStatus.choices,
+    ("abc_A", _("A customers (revenue)")),
+    ("abc_B", _("B customers (revenue)")),
+    ("abc_C", _("C customers (revenue)")),
+]
+
+
 class CadenceRule(models.Model):
-    """The company-wide contact cadence for one key account status (editable by leadership)."""
+    """The company-wide contact cadence for one account class (editable by leadership).
+
+    A class is a key account status or an ABC class of revenue from the latest analysis; an
+    account under both kinds of rule follows the stricter interval of each.
+    """
 
     account_status = models.CharField(
-        _("Key account status"), max_length=20, choices=KeyAccountStatus.choices, unique=True
+        _("Account class"), max_length=20, choices=ACCOUNT_CLASSES, unique=True
     )
     visit_every_days = models.PositiveIntegerField(
         _("Visit every … days"), null=True, blank=True, validators=[MinValueValidator(1)]

@@ -25,7 +25,7 @@ from kam.activities.forms import (
     RelationshipOwnerForm,
 )
 from kam.activities.ical import activities_calendar
-from kam.activities.models import ActivityKind, ActivityStatus, CadenceRule
+from kam.activities.models import ACCOUNT_CLASSES, ActivityKind, ActivityStatus, CadenceRule
 from kam.activities.panels import PANEL_TEMPLATES, panel_context
 from kam.activities.timeline import KINDS, account_timeline
 from kam.core.http import AuthenticatedRequest
@@ -259,7 +259,7 @@ def coverage_overview(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def company_rules() -> list[CadenceRule]:
-    """One rule per status; a status without a stored rule starts from the default cadence."""
+    """One rule per account class; a class without a stored rule starts from the default."""
     stored = {rule.account_status: rule for rule in CadenceRule.objects.all()}
     return [
         stored.get(status)
@@ -268,7 +268,7 @@ def company_rules() -> list[CadenceRule]:
             visit_every_days=DEFAULT_CADENCES[status].visit_every_days,
             contact_every_days=DEFAULT_CADENCES[status].contact_every_days,
         )
-        for status in KeyAccountStatus.values
+        for status, _label in ACCOUNT_CLASSES
     ]
 
 

@@ -162,3 +162,32 @@ def test_without_stored_rules_the_default_cadence_applies(alice):
         [entry] = coverage_for([account])
 
     assert entry.state.visit.every_days == 28 and entry.state.visit.overdue
+
+
+def test_an_a_customer_follows_the_stricter_of_its_status_and_abc_rules(alice):
+    from datetime import date
+
+    from kam.accounts.models import Account, KeyAccountStatus
+    from kam.activities.coverage import accounts_under_rules, coverage_for
+    from kam.analysis.tests.factories import make_run
+    from kam.cockpit.tests.factories import make_result
+    from kam.testing.factories import AccountFactory
+
+    a_customer = AccountFactory(owner=alice, status=KeyAccountStatus.CANDIDATE)
+    c_customer = AccountFactory(owner=alice, status=KeyAccountStatus.NONE)
+    run = make_run(as_of=date(2026, 10, 31))
+    for account, abc in ((a_customer, "A"), (c_customer, "C")):
+        make_result(run, account, revenue=1000, abc_revenue=abc)
+    rules = {
+        "candidate": Cadence(contact_every_days=91),
+        "none": Cadence(),
+        "abc_A": Cadence(visit_every_days=91, contact_every_days=200),
+        "abc_C": Cadence(),
+    }
+
+    ruled = accounts_under_rules(Account.objects.all(), rules)
+    (entry,) = coverage_for([a_customer], rules=rules)
+
+    assert list(ruled) == [a_customer]
+    assert entry.state.visit.every_days == 91
+    assert entry.state.contact.every_days == 91

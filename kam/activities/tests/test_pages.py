@@ -375,6 +375,9 @@ def test_the_cadence_page_recreates_missing_rules_from_the_defaults(client, lead
         "candidate",
         "key_account",
         "strategic",
+        "abc_A",
+        "abc_B",
+        "abc_C",
     ]
     assert CadenceRule.objects.get(account_status="strategic").visit_every_days == 20
-    assert CadenceRule.objects.count() == 4
+    assert CadenceRule.objects.count() == 7
