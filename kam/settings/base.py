@@ -133,7 +133,10 @@ TASKS = {
     }
 }
 
-EMAIL_BACKEND = env_str("KAM_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Without a mail server configured, mails are written as files into the data directory
+# (KAM_DATA_DIR/mail), where they can be read, instead of flooding the terminal.
+EMAIL_BACKEND = env_str("KAM_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = DATA_DIR / "mail"
 EMAIL_HOST = env_str("KAM_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("KAM_EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("KAM_EMAIL_USER")
