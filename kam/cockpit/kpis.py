@@ -9,14 +9,14 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from kam.activities.coverage import coverage_by_owner
-from kam.cockpit.selectors import Scope, growth, results, share
+from kam.cockpit.selectors import RevenueFigures, Scope, growth, results, share
 from kam.complaints.models import OPEN_STATUSES
 from kam.complaints.selectors import complaints_visible_to, overdue_q
 from kam.users.models import User
 
 
 @dataclass
-class OwnerKpis:
+class OwnerKpis(RevenueFigures):
     owner: User | None
     accounts: int
     revenue_cents: int
@@ -32,14 +32,6 @@ class OwnerKpis:
     @property
     def owner_id(self) -> int | None:
         return self.owner.pk if self.owner else None
-
-    @property
-    def growth(self) -> float | None:
-        return growth(self.revenue_cents, self.revenue_prev_cents)
-
-    @property
-    def margin_rate(self) -> float | None:
-        return share(self.margin_cents, self.revenue_cents)
 
     @property
     def a_share(self) -> float | None:

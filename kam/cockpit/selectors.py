@@ -94,14 +94,12 @@ def growth(now: int | None, before: int | None) -> float | None:
 # --- revenue and margin by ABC class
 
 
-@dataclass
-class ClassFigures:
-    label: str
-    accounts: int
+class RevenueFigures:
+    """Growth and margin rate of anything with 12-month revenue, prior revenue and margin."""
+
     revenue_cents: int
     revenue_prev_cents: int
     margin_cents: int
-    company_revenue_cents: int
 
     @property
     def growth(self) -> float | None:
@@ -110,6 +108,16 @@ class ClassFigures:
     @property
     def margin_rate(self) -> float | None:
         return share(self.margin_cents, self.revenue_cents)
+
+
+@dataclass
+class ClassFigures(RevenueFigures):
+    label: str
+    accounts: int
+    revenue_cents: int
+    revenue_prev_cents: int
+    margin_cents: int
+    company_revenue_cents: int
 
     @property
     def share(self) -> float | None:
