@@ -1,7 +1,9 @@
 """Fills German translations into an app's catalogue from a JSON file of msgid → msgstr.
 
 Usage: python scripts/po_fill.py kam/<app> translations.json
-Plural entries take a list [singular, plural]. Entries not in the file stay as they are.
+Plural entries take a list [singular, plural]. Entries not in the file stay as they are (a
+fuzzy guess stays fuzzy, and the catalogue test fails on it until it is translated). A msgid
+with a python-format placeholder writes a literal percent sign as %%, as in the .po file.
 """
 
 import json
@@ -15,9 +17,11 @@ def fill(app: Path, translations: dict) -> list[str]:
     po = polib.pofile(str(app / "locale" / "de" / "LC_MESSAGES" / "django.po"))
     for entry in po:
         german = translations.get(entry.msgid)
+        if german is None:
+            continue  # a fuzzy guess of makemessages stays fuzzy until it is translated
         if isinstance(german, list):
             entry.msgstr_plural = {0: german[0], 1: german[1]}
-        elif german:
+        else:
             entry.msgstr = german
         if "fuzzy" in entry.flags:
             entry.flags.remove("fuzzy")
@@ -29,9 +33,9 @@ def fill(app: Path, translations: dict) -> list[str]:
         }
     )
     po.save()
-    return [entry.msgid for entry in po.untranslated_entries()]
+    return [entry.msgid for entry in po.untranslated_entries() + po.fuzzy_entries()]
 
 
 if __name__ == "__main__":
     missing = fill(Path(sys.argv[1]), json.loads(Path(sys.argv[2]).read_text()))
-    print("untranslated:", missing)
+    print("untranslated or fuzzy:", missing)
