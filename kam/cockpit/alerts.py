@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from kam.activities.coverage import AccountCoverage, overdue_accounts
@@ -18,6 +19,10 @@ from kam.complaints.selectors import complaints_visible_to, overdue_q
 P_ALIVE_DROP = 0.10
 #: The 12-month forecast falling by more than this share between two runs is an alert.
 FORECAST_DROP = 0.20
+#: Complaints are "rising" on an account with at least this many in the last RISING_DAYS days,
+#: more than in the RISING_DAYS days before.
+RISING_MIN = 2
+RISING_DAYS = 90
 LIMIT = 10
 
 
@@ -29,6 +34,7 @@ class ActionAlerts:
     editable_ids: set[int] = field(default_factory=set)
     dependency: list[dict] = field(default_factory=list)
     breached_complaints: list[Complaint] = field(default_factory=list)
+    rising_complaints: list[dict] = field(default_factory=list)
     overdue_contacts: list[AccountCoverage] = field(default_factory=list)
 
     @property
@@ -38,6 +44,7 @@ class ActionAlerts:
             + self.proposal_count
             + len(self.dependency)
             + len(self.breached_complaints)
+            + len(self.rising_complaints)
             + len(self.overdue_contacts)
         )
 
@@ -62,6 +69,25 @@ def dropped_accounts(scope: Scope, *, limit: int = LIMIT) -> list[AccountResult]
     )
 
 
+def rising_complaints(scope: Scope, *, limit: int = LIMIT) -> list[dict]:
+    """Accounts with more complaints recently than in the period before (one query)."""
+    now = timezone.now()
+    recent_start = now - timedelta(days=RISING_DAYS)
+    earlier_start = recent_start - timedelta(days=RISING_DAYS)
+    rows = (
+        complaints_visible_to(scope.user)
+        .filter(received_at__gte=earlier_start)
+        .values("account_id", "account__name")
+        .annotate(
+            recent=Count("id", filter=Q(received_at__gte=recent_start)),
+            earlier=Count("id", filter=Q(received_at__lt=recent_start)),
+        )
+        .filter(recent__gte=RISING_MIN, recent__gt=F("earlier"))
+        .order_by("-recent", "account_id")[:limit]
+    )
+    return list(rows)
+
+
 def action_alerts(scope: Scope) -> ActionAlerts:
     proposals = proposals_visible_to(scope.user, state="open")
     shown = list(proposals[:LIMIT])
@@ -77,5 +103,6 @@ def action_alerts(scope: Scope) -> ActionAlerts:
             .select_related("account")
             .order_by("resolve_due")[:LIMIT]
         ),
+        rising_complaints=rising_complaints(scope),
         overdue_contacts=overdue_accounts(user=scope.user)[:LIMIT],
     )

@@ -163,6 +163,27 @@ def test_kam_sees_breached_complaints_of_her_accounts(client, alice, portfolio):
     assert "Lieferung beschädigt" in html[html.index('id="alert-complaints"') :]
 
 
+def test_kam_sees_accounts_with_rising_complaints(client, alice, portfolio):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kam.complaints.tests.factories import make_complaint
+
+    rising, steady = portfolio["accounts"][1], portfolio["accounts"][2]
+    now = timezone.now()
+    for days_ago in (5, 20, 40):
+        make_complaint(rising, received_at=now - timedelta(days=days_ago))
+    for days_ago in (10, 30, 100, 120):
+        make_complaint(steady, received_at=now - timedelta(days=days_ago))
+
+    html = cockpit_html(client, alice)
+
+    section = html[html.index('id="alert-rising-complaints"') :].split("</ul>")[0]
+    assert rising.name in section
+    assert steady.name not in section
+
+
 @pytest.mark.parametrize("size", [3, 30])
 def test_cockpit_query_count_does_not_grow_with_accounts(
     client, leader, alice, size, django_assert_max_num_queries
