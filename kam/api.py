@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from kam.accounts.api import router as accounts_router
+from kam.analysis.api import router as analysis_router
 
 api = NinjaAPI(
     title="kam API",
@@ -14,3 +15,4 @@ api = NinjaAPI(
     docs_decorator=login_required,
 )
 api.add_router("/accounts", accounts_router)
+api.add_router("/accounts", analysis_router)

@@ -34,7 +34,7 @@ class ActionAlerts:
     editable_ids: set[int] = field(default_factory=set)
     dependency: list[dict] = field(default_factory=list)
     breached_complaints: list[Complaint] = field(default_factory=list)
-    rising_complaints: list[dict] = field(default_factory=list)
+    rising_complaints: list = field(default_factory=list)  # dicts: account, counts
     overdue_contacts: list[AccountCoverage] = field(default_factory=list)
 
     @property
@@ -69,7 +69,7 @@ def dropped_accounts(scope: Scope, *, limit: int = LIMIT) -> list[AccountResult]
     )
 
 
-def rising_complaints(scope: Scope, *, limit: int = LIMIT) -> list[dict]:
+def rising_complaints(scope: Scope, *, limit: int = LIMIT) -> list:
     """Accounts with more complaints recently than in the period before (one query)."""
     now = timezone.now()
     recent_start = now - timedelta(days=RISING_DAYS)

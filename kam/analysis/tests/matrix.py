@@ -1,6 +1,8 @@
 """The analysis URLs in the permission matrix (see kam.testing.matrix)."""
 
-from kam.analysis.tests.factories import make_proposal
+from kam.analysis.models import AnalysisRun, RunStatus
+from kam.analysis.tests.factories import make_proposal, make_run
+from kam.cockpit.tests.factories import make_result
 from kam.testing.matrix import Row, account_pk
 
 
@@ -9,7 +11,14 @@ def proposal_pk(objects: dict) -> dict:
 
 
 def objects(account, users) -> dict:
-    return {"proposal": make_proposal(account)}
+    # One run for both accounts of the matrix, so each has a result in the latest run.
+    run = AnalysisRun.objects.filter(status=RunStatus.DONE).order_by("-pk").first() or make_run()
+    make_result(run, account, revenue=100_000)
+    return {"proposal": make_proposal(account, run)}
+
+
+def api_account(objects: dict) -> dict:
+    return {"account_id": objects["account"].pk}
 
 
 ROWS = [
@@ -22,4 +31,8 @@ ROWS = [
     Row("analysis:proposal_decline", "foreign", "post", "302 302 404 404 403 302", proposal_pk),
     Row("analysis:rating", "own", "get", "200 200 200 200 403 302", account_pk),
     Row("analysis:rating", "foreign", "get", "200 200 404 404 403 302", account_pk),
+    Row("api:account_analysis", "own", "get", "200 200 200 200 200 401", api_account),
+    Row("api:account_analysis", "foreign", "get", "200 200 404 404 200 401", api_account),
+    Row("api:account_monthly_sales", "own", "get", "200 200 200 200 200 401", api_account),
+    Row("api:account_monthly_sales", "foreign", "get", "200 200 404 404 200 401", api_account),
 ]
