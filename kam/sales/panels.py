@@ -21,4 +21,4 @@ def account_panels(request, account) -> list[Panel]:
         "top_products": selectors.account_top_products(account, since=sales.months[-12].month),
         "last_invoices": selectors.account_last_invoices(account),
     }
-    return [Panel("sales", _("Sales"), "sales/_account_panel.html", context)]
+    return [Panel("sales", _("Revenue"), "sales/_account_panel.html", context)]

@@ -8,10 +8,15 @@
     return value == null ? "–" : value.toLocaleString(document.documentElement.lang, {style: "currency", currency: "EUR", maximumFractionDigits: 0});
   }
 
+  /* Axis labels in the page's language and short: "350 Mio." rather than "350,000,000". */
+  function compact(value) {
+    return value.toLocaleString(document.documentElement.lang, {notation: "compact", maximumFractionDigits: 1});
+  }
+
   function bar(data) {
     return {
       tooltip: {trigger: "axis", valueFormatter: money}, legend: {}, grid: {left: 90, right: 20},
-      xAxis: {type: "category", data: data.categories}, yAxis: {type: "value"},
+      xAxis: {type: "category", data: data.categories}, yAxis: {type: "value", axisLabel: {formatter: compact}},
       series: data.series.map(function (s) { return {name: s.name, type: "bar", data: s.data}; })
     };
   }
@@ -63,7 +68,7 @@
       series.push({name: l.forecast_margin, type: "line", data: s.forecast_margin, lineStyle: {type: "dotted"}});
     }
     return {tooltip: {trigger: "axis", valueFormatter: money}, legend: {}, grid: {left: 80, right: 20},
-      xAxis: {type: "category", data: data.months}, yAxis: {type: "value"}, series: series};
+      xAxis: {type: "category", data: data.months}, yAxis: {type: "value", axisLabel: {formatter: compact}}, series: series};
   }
 
   var BUILDERS = {bar: bar, lorenz: lorenz, bubble: bubble, account: account};
