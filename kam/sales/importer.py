@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import itemgetter
 from pathlib import Path
-from queue import Queue
-from threading import Thread
+from queue import Full, Queue
+from threading import Event, Thread
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -405,27 +405,44 @@ def prefetched(chunks: Iterator[list], depth: int = 2) -> Iterator[list]:
     """Reads the next chunks in a thread while the database writes the current one.
 
     The database drivers release the GIL while SQLite or PostgreSQL work, so reading and
-    writing overlap on a second core. Errors in the reader surface here, in order.
+    writing overlap on a second core. Errors in the reader surface here, in order; when the
+    importing side stops early (an error, a kill), the reader stops too instead of waiting
+    forever with the file open.
     """
     queue: Queue = Queue(maxsize=depth)
+    stop = Event()
     done = object()
+
+    def hand_over(item: tuple) -> bool:
+        while not stop.is_set():
+            try:
+                queue.put(item, timeout=0.5)
+                return True
+            except Full:
+                continue
+        return False
 
     def read() -> None:
         try:
             for chunk in chunks:
-                queue.put((chunk, None))
+                if not hand_over((chunk, None)):
+                    return
         except BaseException as error:  # handed over to the importing thread
-            queue.put((None, error))
-        queue.put((done, None))
+            hand_over((None, error))
+            return
+        hand_over((done, None))
 
     Thread(target=read, daemon=True, name="kam-import-reader").start()
-    while True:
-        chunk, error = queue.get()
-        if error is not None:
-            raise error
-        if chunk is done:
-            return
-        yield chunk
+    try:
+        while True:
+            chunk, error = queue.get()
+            if error is not None:
+                raise error
+            if chunk is done:
+                return
+            yield chunk
+    finally:
+        stop.set()
 
 
 def _file_values(row: SalesRow) -> tuple:

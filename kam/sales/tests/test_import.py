@@ -268,3 +268,21 @@ def test_two_files_of_one_import_may_share_lines(tmp_path):
 
     assert (report.imported, report.unchanged) == (3, 1)
     assert SalesLine.objects.count() == 3
+
+
+def test_the_reader_thread_stops_when_the_import_stops_early():
+    import threading
+
+    def endless():
+        while True:
+            yield [1]
+
+    chunks = importer.prefetched(endless())
+    next(chunks)
+    readers = [t for t in threading.enumerate() if t.name == "kam-import-reader"]
+
+    chunks.close()  # what an error or a kill in the importing loop does to the generator
+    for reader in readers:
+        reader.join(timeout=5)
+
+    assert readers and not any(reader.is_alive() for reader in readers)
