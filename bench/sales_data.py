@@ -6,16 +6,12 @@ from pathlib import Path
 
 import numpy as np
 
+from kam.core.money import german_amount
+
 HEADER = (
     "Kundennummer;Kundenname;Rechnungsnummer;Position;Rechnungsdatum;Artikelnummer;"
     "Artikelbezeichnung;Menge;Nettoumsatz;Deckungsbeitrag;Vertreter\n"
 )
-
-
-def german_amount(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    euros, rest = divmod(abs(cents), 100)
-    return f"{sign}{euros:,}".replace(",", ".") + f",{rest:02d}"
 
 
 def write_export(

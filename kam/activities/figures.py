@@ -13,16 +13,13 @@ from django.apps import apps
 from django.db.models import Count, Sum
 
 from kam.accounts.models import Account
+from kam.core.money import cents_to_decimal
 
 
 @dataclass(frozen=True)
 class Figures:
     revenue: Decimal | None
     margin: Decimal | None
-
-
-def _euros(cents: int | None) -> Decimal | None:
-    return None if cents is None else Decimal(cents) / 100
 
 
 def account_figures(account: Account, *, start: date, end: date) -> Figures | None:
@@ -38,4 +35,6 @@ def account_figures(account: Account, *, start: date, end: date) -> Figures | No
     ).aggregate(months=Count("id"), revenue=Sum("revenue_cents"), margin=Sum("margin_cents"))
     if not totals["months"]:
         return None
-    return Figures(revenue=_euros(totals["revenue"]), margin=_euros(totals["margin"]))
+    return Figures(
+        revenue=cents_to_decimal(totals["revenue"]), margin=cents_to_decimal(totals["margin"])
+    )

@@ -19,7 +19,7 @@ from simple_history.models import HistoricalRecords
 
 from kam.accounts.models import Account, KeyAccountStatus
 from kam.core.audit import AuditedModel
-from kam.sales.models import cents_to_decimal
+from kam.core.money import cents_to_decimal
 
 PERCENT = [MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))]
 WEIGHT = [MinValueValidator(0), MaxValueValidator(100)]

@@ -25,7 +25,7 @@ from kam.analysis.models import (
     RunStatus,
     StatusProposal,
 )
-from kam.sales.models import cents_to_decimal
+from kam.core.money import cents_to_decimal
 from kam.users.models import Role, User
 from kam_analytics import loss_scenario as analytics_loss_scenario
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from kam.cockpit.selectors import Scope
 from kam.core.exports import neutralise
-from kam.sales.models import cents_to_decimal
+from kam.core.money import cents_to_decimal
 
 FORMATS = ("csv", "xlsx")
 

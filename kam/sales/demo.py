@@ -9,6 +9,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from kam.accounts.models import KeyAccountStatus
+from kam.core.money import german_amount
 from kam.sales.importer import import_sales
 
 STATUS_WEIGHT = {
@@ -43,12 +44,6 @@ HEADER = (
     "Kundennummer;Kundenname;Belegnummer;Pos.;Belegdatum;Artikelnummer;Artikelbezeichnung;"
     "Menge;Umsatz netto;Deckungsbeitrag;Vertreter\n"
 )
-
-
-def _amount(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    euros, rest = divmod(abs(cents), 100)
-    return f"{sign}{euros:,}".replace(",", ".") + f",{rest:02d}"
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
@@ -100,8 +95,8 @@ def _lines(rng: random.Random, account, profile: dict, months: list[datetime.dat
                 margin = int(cents * rng.gauss(profile["margin"], 0.05))
                 yield (
                     f"{account.customer_number};{account.name};{invoice_prefix}-{m:02d}{n:02d};"
-                    f"{position};{day:%d.%m.%Y};{number};{name};{quantity};{_amount(cents)};"
-                    f"{_amount(margin)};{account.owner or ''}\n"
+                    f"{position};{day:%d.%m.%Y};{number};{name};{quantity};{german_amount(cents)};"
+                    f"{german_amount(margin)};{account.owner or ''}\n"
                 )
 
 

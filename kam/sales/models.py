@@ -11,10 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kam.accounts.models import Account
-
-
-def cents_to_decimal(cents: int | None) -> Decimal | None:
-    return None if cents is None else Decimal(cents).scaleb(-2)
+from kam.core.money import cents_to_decimal
 
 
 class ImportStatus(models.TextChoices):

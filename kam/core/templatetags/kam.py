@@ -4,6 +4,8 @@ from django import template
 from django.utils.formats import number_format
 from django.utils.http import urlencode
 
+from kam.core.money import cents_to_decimal
+
 register = template.Library()
 
 
@@ -40,9 +42,7 @@ def query(context, **changes) -> str:
 @register.filter
 def cents(value) -> Decimal | None:
     """Integer cents as a Decimal amount in euros, for the money filter."""
-    if value is None or value == "":
-        return None
-    return Decimal(int(value)).scaleb(-2)
+    return None if value == "" else cents_to_decimal(value)
 
 
 @register.simple_tag(takes_context=True)
