@@ -6,9 +6,8 @@ counts (invoices, purchase days) exact and makes the refresh idempotent.
 
 from django.db import connection
 
+from kam.sales import staging
 from kam.sales.models import MonthlyFact, SalesLine
-
-ACCOUNTS_PER_STATEMENT = 2000
 
 
 def _aggregate_into_facts(where: str) -> str:
@@ -24,34 +23,52 @@ def _aggregate_into_facts(where: str) -> str:
 
 
 def refresh(touched: set[tuple[int, str]]) -> None:
-    """Recomputes the facts of the touched (account id, ISO month) pairs.
+    """Recomputes the facts of the given (account id, ISO month) pairs."""
+    staging.prepare()
+    staging.touch(touched)
+    refresh_touched(lines_may_have_moved=True)
 
-    The accounts × months cross product is a superset of the touched pairs; recomputing a pair
-    that did not change is harmless, and `account IN (…) AND month IN (…)` walks the
-    (account, month) index directly, which is much faster than matching row values.
+
+def refresh_touched(*, lines_may_have_moved: bool) -> None:
+    """Recomputes the facts of the pairs in the connection's touched table, in two statements.
+
+    The aggregate walks the (account, month) index of the lines for exactly those pairs (the
+    CROSS JOIN keeps SQLite from scanning all lines instead) and upserts; only when lines
+    changed their account or month (an ERP correction) can a pair end up without lines, and
+    then its fact is deleted.
     """
-    accounts = sorted({account for account, _ in touched})
-    months = sorted({month for _, month in touched})
-    for start in range(0, len(accounts), ACCOUNTS_PER_STATEMENT):
-        _refresh_batch(accounts[start : start + ACCOUNTS_PER_STATEMENT], months)
-
-
-def _refresh_batch(accounts: list[int], months: list[str]) -> None:
-    account_marks = ", ".join(["%s"] * len(accounts))
-    month_marks = ", ".join(["%s"] * len(months))
-    params: list[int | str] = [*accounts, *months]
+    lines = SalesLine._meta.db_table
+    facts = MonthlyFact._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"DELETE FROM {MonthlyFact._meta.db_table} "  # noqa: S608
-            f"WHERE account_id IN ({account_marks}) AND month IN ({month_marks})",
-            params,
+            f"""
+            INSERT INTO {facts} (account_id, month, revenue_cents, margin_cents, line_count,
+                invoice_count, purchase_days, first_purchase, last_purchase)
+            SELECT l.account_id, l.invoice_month, SUM(l.net_revenue_cents),
+                COALESCE(SUM(l.margin_cents), 0), COUNT(*), COUNT(DISTINCT l.invoice_number),
+                COUNT(DISTINCT l.invoice_date), MIN(l.invoice_date), MAX(l.invoice_date)
+            FROM {staging.TOUCHED} t CROSS JOIN {lines} l
+            WHERE l.account_id = t.account_id AND l.invoice_month = t.month
+            GROUP BY t.account_id, t.month
+            ON CONFLICT (account_id, month) DO UPDATE SET
+                revenue_cents = excluded.revenue_cents, margin_cents = excluded.margin_cents,
+                line_count = excluded.line_count, invoice_count = excluded.invoice_count,
+                purchase_days = excluded.purchase_days,
+                first_purchase = excluded.first_purchase, last_purchase = excluded.last_purchase
+            """  # noqa: S608 (table names from the models)
         )
-        cursor.execute(
-            _aggregate_into_facts(
-                f"WHERE account_id IN ({account_marks}) AND invoice_month IN ({month_marks})"
-            ),
-            params,
-        )
+        if lines_may_have_moved:
+            cursor.execute(
+                f"""
+                DELETE FROM {facts} WHERE EXISTS (
+                    SELECT 1 FROM {staging.TOUCHED} t
+                    WHERE t.account_id = {facts}.account_id AND t.month = {facts}.month
+                ) AND NOT EXISTS (
+                    SELECT 1 FROM {lines} l
+                    WHERE l.account_id = {facts}.account_id AND l.invoice_month = {facts}.month
+                )
+                """  # noqa: S608
+            )
 
 
 def rebuild_all() -> None:

@@ -11,7 +11,7 @@ import gc
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from operator import itemgetter
+from operator import attrgetter
 from pathlib import Path
 from queue import Full, Queue
 from threading import Event, Thread
@@ -23,7 +23,7 @@ from django.utils import timezone
 from kam.accounts.models import Account
 from kam.core.audit import Source, audit_source
 from kam.core.services import bulk_event_record
-from kam.sales import facts
+from kam.sales import facts, staging
 from kam.sales.models import (
     ImportRejection,
     ImportStatus,
@@ -31,32 +31,19 @@ from kam.sales.models import (
     SalesLine,
     SalesLineChange,
 )
-from kam.sales.reading import FileRefused, RejectedRow, SalesFile, SalesRow, open_sales_file
+from kam.sales.reading import FileRefused, SalesFile, SalesRow, open_sales_file
+from kam.sales.staging import VALUE_COLUMNS
 
 CHUNK_SIZE = 50_000
-LOOKUP_BATCH = 500
 QUANTUM = Decimal("0.001")
 
-#: The values of a line that an ERP correction can change, in storage order.
-VALUE_COLUMNS = (
-    "account_id",
-    "invoice_date",
-    "product_number",
-    "product_name",
-    "quantity",
-    "net_revenue_cents",
-    "margin_cents",
-    "cost_cents",
-    "currency",
-    "sales_rep",
-)
-INSERT_COLUMNS = (
-    "invoice_number",
-    "line_number",
-    *VALUE_COLUMNS,
-    "invoice_month",
-    "sales_import_id",
-)
+_KEY = attrgetter("invoice_number", "line_number")
+_LINE = attrgetter("line")
+_CUSTOMER = attrgetter("customer_number")
+#: Getters of the staged values of a row, in staging.STAGED_COLUMNS order; None: the account id.
+_STAGED_GETTERS = [
+    None if name == "account_id" else attrgetter(name) for name, _ in staging.STAGED_COLUMNS
+]
 DUPLICATE_WITH_OTHER_VALUES = (
     "Die Rechnungsposition %(key)s steht schon in Zeile %(first)s dieser Datei, dort mit "
     "anderen Werten; die erste Zeile wurde übernommen."
@@ -95,16 +82,6 @@ class ImportReport:
 
 
 Progress = Callable[[str, int, int], None]  # file name, rows done in it, rows expected
-
-
-@dataclass
-class _Chunk:
-    """One chunk's rows sorted into what the database has to do with them."""
-
-    new: list[tuple] = field(default_factory=list)
-    changed: list[tuple[int, tuple, tuple]] = field(default_factory=list)  # id, old, new values
-    touched: set[tuple[int, str]] = field(default_factory=set)  # account id, ISO month
-    rejected: list[dict] = field(default_factory=list)
 
 
 def open_files(
@@ -210,10 +187,9 @@ class _ImportRun:
         self.dry_run = dry_run
         self.progress = progress
         self.report = ImportReport()
-        self.accounts: dict[str, int] = dict(
+        self.account_ids: dict[str, int] = dict(
             Account.objects.values_list("customer_number", "id").iterator(chunk_size=20_000)
         )
-        self.would_create: dict[str, int] = {}
         self.currency = settings.KAM_COMPANY_CURRENCY
         self.table_was_empty = not SalesLine.objects.exists()
 
@@ -235,30 +211,54 @@ class _ImportRun:
     def _import_chunks(self, sales_file: SalesFile, name: str, seen: dict) -> None:
         done = 0
         for chunk in prefetched(sales_file.iter_chunks(CHUNK_SIZE)):
-            rejected_before = len(self.report.rejected)
-            rows = self._sort_out(chunk, name, seen)
-            if self.dry_run:
-                self._count(rows)
-            else:
-                self._write(rows, self.report.rejected[rejected_before:])
+            # One transaction a chunk: its new accounts, lines, facts and the import's counters.
+            with transaction.atomic():
+                rejected_before = len(self.report.rejected)
+                merged = self._merge(self._sort_out(chunk, name, seen))
+                if self.dry_run:
+                    transaction.set_rollback(True)  # the staged rows were only counted
+                else:
+                    self._write(merged, self.report.rejected[rejected_before:])
             done += len(chunk)
             if self.progress:
                 self.progress(name, done, 0)
 
-    def _sort_out(self, chunk, name: str, seen: dict) -> list[SalesRow]:
-        """Valid rows that are first of their key in this file; the rest is counted or rejected."""
+    def _sort_out(self, chunk, name: str, seen: dict) -> list[tuple]:
+        """Staged tuples of the valid rows that are first of their key in this file; the rest
+        is counted as a duplicate or rejected."""
         self.report.rows += len(chunk)
-        rows: list[SalesRow] = []
-        for row in chunk:
-            if isinstance(row, RejectedRow):
-                self._reject(name, row.line, row.column, row.value, row.reason, row.code)
-                continue
-            key = (row.invoice_number, row.line_number)
-            fingerprint = hash(_file_values(row))
+        valid = [row for row in chunk if row.__class__ is SalesRow]
+        if len(valid) != len(chunk):
+            for row in chunk:
+                if row.__class__ is not SalesRow:
+                    self._reject(name, row.line, row.column, row.value, row.reason, row.code)
+        staged = self._staged(valid)
+        keys = list(map(_KEY, valid))
+        # The common case, a chunk without repeated keys, is sorted out in C.
+        if len(set(keys)) == len(keys) and seen.keys().isdisjoint(keys):
+            firsts = zip(map(_LINE, valid), map(hash, staged), strict=True)
+            seen.update(zip(keys, firsts, strict=True))
+            return staged
+        return self._sort_out_repeated(valid, staged, keys, name, seen)
+
+    def _staged(self, rows: list[SalesRow]) -> list[tuple]:
+        """The rows as tuples in staging order, built column by column in C."""
+        self._create_missing_accounts(rows)
+        account_id = self.account_ids.__getitem__
+        columns = [
+            map(account_id, map(_CUSTOMER, rows)) if get is None else map(get, rows)
+            for get in _STAGED_GETTERS
+        ]
+        return list(zip(*columns, strict=True))
+
+    def _sort_out_repeated(self, valid, staged, keys, name: str, seen: dict):
+        first_staged: list[tuple] = []
+        for row, values, key in zip(valid, staged, keys, strict=True):
+            fingerprint = hash(values)
             first = seen.get(key)
             if first is None:
                 seen[key] = (row.line, fingerprint)
-                rows.append(row)
+                first_staged.append(values)
             elif first[1] == fingerprint:
                 self.report.duplicates_in_file += 1
             else:
@@ -267,7 +267,7 @@ class _ImportRun:
                     "first": first[0],
                 }
                 self._reject(name, row.line, None, None, reason, "duplicate_conflict")
-        return rows
+        return first_staged
 
     def _reject(self, name, line, column, value, reason, code) -> None:
         self.report.rejected.append(
@@ -281,73 +281,51 @@ class _ImportRun:
             }
         )
 
-    def _account_ids(self, rows: list[SalesRow]) -> dict[str, int]:
-        """Account ids by customer number; unknown customers become new accounts."""
-        missing: dict[str, str] = {}
+    def _create_missing_accounts(self, rows: list[SalesRow]) -> None:
+        """Unknown customers become new accounts, named from the file where it has a name."""
+        missing = set(map(_CUSTOMER, rows)).difference(self.account_ids)
+        if not missing:
+            return
+        self.report.accounts_created += len(missing)
+        if self.dry_run:  # ids that no account has, so that the dry run counts their lines new
+            self.account_ids.update(
+                (number, -i) for i, number in enumerate(missing, 1 + len(self.account_ids))
+            )
+            return
+        names: dict[str, str] = {}
         for row in rows:
             number = row.customer_number
-            if number not in self.accounts and number not in missing:
-                missing[number] = row.customer_name or number
-        if missing and not self.dry_run:
-            self.accounts.update(_create_accounts(missing))
-            self.report.accounts_created += len(missing)
-        elif missing:
-            for number in missing:
-                self.would_create.setdefault(number, -len(self.would_create) - 1)
-            self.report.accounts_created = len(self.would_create)
-        return {**self.would_create, **self.accounts}
+            if number in missing and number not in names:
+                names[number] = row.customer_name or number
+        self.account_ids.update(_create_accounts(names))
 
-    def _classify(self, rows: list[SalesRow], account_ids: dict[str, int]) -> _Chunk:
-        # Into a table that was empty when this import began, only this import has written,
-        # and it never writes a key twice (`seen`): no line can exist yet.
-        existing = {} if self.table_was_empty else _existing_lines(rows)
-        chunk = _Chunk()
-        import_id = self.sales_import.pk if self.sales_import else None
-        for row in rows:
-            values = self._values(row, account_ids)
-            month = values[1][:8] + "01"
-            stored = existing.get((row.invoice_number, row.line_number))
-            if stored is None:
-                chunk.new.append((row.invoice_number, row.line_number, *values, month, import_id))
-                chunk.touched.add((values[0], month))
-            elif stored[1] == values:
-                self.report.unchanged += 1
-            else:
-                chunk.changed.append((stored[0], stored[1], values))
-                chunk.touched.add((values[0], month))
-                chunk.touched.add((stored[1][0], stored[1][1][:8] + "01"))
-        self.report.imported += len(chunk.new)
-        self.report.updated += len(chunk.changed)
-        return chunk
-
-    def _values(self, row: SalesRow, account_ids: dict[str, int]) -> tuple:
-        """The stored values in text form for dates and quantities: both databases take text,
-        and converting once here is cheaper than a driver adapter call per value."""
-        quantity = None if row.quantity is None else str(row.quantity.quantize(QUANTUM))
-        return (
-            account_ids[row.customer_number],
-            row.invoice_date.isoformat(),
-            row.product_number[:60],
-            row.product_name[:200],
-            quantity,
-            row.net_revenue_cents,
-            row.margin_cents,
-            row.cost_cents,
-            (row.currency or self.currency)[:3],
-            row.sales_rep[:100],
+    def _merge(self, staged: list[tuple]) -> staging.Merged:
+        staging.stage(staged)
+        merged = staging.merge(
+            currency=self.currency,
+            sales_import_id=None if self.dry_run else self.sales_import.pk,
+            table_was_empty=self.table_was_empty,
         )
+        changed = [
+            (line_id, _normalised(old), _normalised(new)) for line_id, old, new in merged.changed
+        ]
+        merged.changed = [change for change in changed if change[1] != change[2]]
+        merged.unchanged += len(changed) - len(merged.changed)
+        self.report.imported += merged.inserted
+        self.report.updated += len(merged.changed)
+        self.report.unchanged += merged.unchanged
+        return merged
 
-    def _count(self, rows: list[SalesRow]) -> None:
-        self._classify(rows, self._account_ids(rows))
-
-    def _write(self, rows: list[SalesRow], rejected: list[dict]) -> None:
-        with transaction.atomic():
-            chunk = self._classify(rows, self._account_ids(rows))
-            _insert_lines(chunk.new)
-            _update_lines(chunk.changed, self.sales_import)
-            facts.refresh(chunk.touched)
-            _store_rejections(self.sales_import, rejected)
-            self._save_counters()
+    def _write(self, merged: staging.Merged, rejected: list[dict]) -> None:
+        _update_lines(merged.changed, self.sales_import)
+        staging.touch(
+            (values[0], values[1][:8] + "01")
+            for _line_id, old, new in merged.changed
+            for values in (old, new)
+        )
+        facts.refresh_touched(lines_may_have_moved=bool(merged.changed))
+        _store_rejections(self.sales_import, rejected)
+        self._save_counters()
 
     def _save_counters(self) -> None:
         record, report = self.sales_import, self.report
@@ -365,40 +343,41 @@ class _ImportRun:
         record.save(update_fields=list(counters))
 
 
-def _create_accounts(missing: dict[str, str]) -> dict[str, int]:
-    """New accounts for unknown customer numbers, in one statement per batch.
+def _create_accounts(names: dict[str, str]) -> dict[str, int]:
+    """New accounts for unknown customer numbers (number → name), in one statement.
 
-    The ORM's bulk_create spends more time preparing 20,000 accounts than SQLite needs to
-    store them; the values still come from the model's own defaults and field preparation.
+    The ORM's bulk_create spends more time preparing 20,000 accounts than the database needs
+    to store them. The values still come from the model's own defaults and field preparation:
+    one prepared account is the pattern, and only its number and name differ from row to row.
     """
     now = timezone.now()
     fields = [field for field in Account._meta.concrete_fields if not field.primary_key]
+    pattern = Account(customer_number="", name="", created_at=now, updated_at=now)
+    prepared = [
+        field.get_db_prep_save(getattr(pattern, field.attname), connection) for field in fields
+    ]
+    number_at = fields.index(Account._meta.get_field("customer_number"))
+    name_at = fields.index(Account._meta.get_field("name"))
     rows = []
-    for number, name in missing.items():
-        account = Account(customer_number=number, name=name[:200], created_at=now, updated_at=now)
-        rows.append(
-            [
-                field.get_db_prep_save(getattr(account, field.attname), connection)
-                for field in fields
-            ]
-        )
-    columns = ", ".join(
-        connection.ops.quote_name(field.column or field.attname) for field in fields
-    )
+    for number, name in names.items():
+        row = prepared.copy()
+        row[number_at], row[name_at] = number, name[:200]
+        rows.append(row)
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     marks = ", ".join(["%s"] * len(fields))
+    table = connection.ops.quote_name(Account._meta.db_table)
     with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608
+        (last_id,) = cursor.fetchone()
         cursor.executemany(
-            f"INSERT INTO {Account._meta.db_table} ({columns}) VALUES ({marks})",  # noqa: S608
+            f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608
             rows,
         )
-    numbers = list(missing)
-    created: dict[str, int] = {}
-    for start in range(0, len(numbers), LOOKUP_BATCH):
-        batch = numbers[start : start + LOOKUP_BATCH]
-        created.update(
-            Account.objects.filter(customer_number__in=batch).values_list("customer_number", "id")
+        cursor.execute(
+            f"SELECT customer_number, id FROM {table} WHERE id > %s",  # noqa: S608
+            [last_id],
         )
-    return created
+        return {number: account_id for number, account_id in cursor if number in names}
 
 
 def prefetched(chunks: Iterator[list], depth: int = 2) -> Iterator[list]:
@@ -445,21 +424,6 @@ def prefetched(chunks: Iterator[list], depth: int = 2) -> Iterator[list]:
         stop.set()
 
 
-def _file_values(row: SalesRow) -> tuple:
-    return (
-        row.customer_number,
-        row.invoice_date,
-        row.product_number,
-        row.product_name,
-        row.quantity,
-        row.net_revenue_cents,
-        row.margin_cents,
-        row.cost_cents,
-        row.currency,
-        row.sales_rep,
-    )
-
-
 def _normalised(values: Iterable) -> tuple:
     """Stored values in the form the importer builds them (SQLite returns floats for decimals)."""
     (account_id, invoice_date, product_number, product_name, quantity, *rest) = values
@@ -468,50 +432,6 @@ def _normalised(values: Iterable) -> tuple:
     if not isinstance(invoice_date, str):
         invoice_date = invoice_date.isoformat()
     return (account_id, invoice_date, product_number, product_name, quantity, *rest)
-
-
-def _existing_lines(rows: list[SalesRow]) -> dict[tuple[str, int], tuple[int, tuple]]:
-    invoices = sorted({row.invoice_number for row in rows})
-    found: dict[tuple[str, int], tuple[int, tuple]] = {}
-    table = SalesLine._meta.db_table
-    columns = ", ".join(VALUE_COLUMNS)
-    # PostgreSQL takes the whole batch as one array parameter; SQLite needs one mark a value.
-    on_postgres = connection.vendor == "postgresql"
-    batch_size = 5000 if on_postgres else LOOKUP_BATCH
-    with connection.cursor() as cursor:
-        for start in range(0, len(invoices), batch_size):
-            batch = invoices[start : start + batch_size]
-            condition = "= ANY(%s)" if on_postgres else f"IN ({', '.join(['%s'] * len(batch))})"
-            cursor.execute(
-                f"SELECT id, invoice_number, line_number, {columns} FROM {table} "  # noqa: S608
-                f"WHERE invoice_number {condition}",
-                [batch] if on_postgres else batch,
-            )
-            for line_id, invoice, line, *values in cursor.fetchall():
-                found[(invoice, line)] = (line_id, _normalised(values))
-    return found
-
-
-def _insert_lines(new: list[tuple]) -> None:
-    if not new:
-        return
-    # In (account, month) order the index on those columns grows page by page instead of
-    # being written all over: about a fifth less time for SQLite.
-    new.sort(key=itemgetter(2, 12))
-    table = SalesLine._meta.db_table
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            raw = cursor.cursor  # psycopg's own cursor: COPY is several times faster
-            with raw.copy(f"COPY {table} ({', '.join(INSERT_COLUMNS)}) FROM STDIN") as copy:
-                for values in new:
-                    copy.write_row(values)
-        return
-    marks = ", ".join(["%s"] * len(INSERT_COLUMNS))
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} ({', '.join(INSERT_COLUMNS)}) VALUES ({marks})",  # noqa: S608
-            new,
-        )
 
 
 def _update_lines(changed: list[tuple[int, tuple, tuple]], sales_import: SalesImport) -> None:

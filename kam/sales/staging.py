@@ -1,0 +1,206 @@
+"""A chunk of sales rows merged into the sales lines in SQL, through a temporary staging table.
+
+Python hands a chunk over in one bulk statement (executemany on SQLite, COPY on PostgreSQL) into
+a temporary table without indexes; the database then finds the lines that exist already, reports
+the corrected ones, inserts the new ones in (account, month) order and recomputes the facts of the
+(account, month) pairs that changed. Everything runs in the caller's transaction; the database
+works set by set and releases the GIL meanwhile, so the reader thread parses the next chunk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import connection
+
+from kam.sales.models import SalesLine
+
+STAGING = "kam_sales_staging"
+TOUCHED = "kam_sales_touched"
+
+#: The staged values, in the order of the tuples the importer hands over (SalesRow attributes).
+STAGED_COLUMNS = (
+    ("invoice_number", "text"),
+    ("line_number", "integer"),
+    ("account_id", "bigint"),
+    ("invoice_date", "date"),
+    ("product_number", "text"),
+    ("product_name", "text"),
+    ("quantity", "numeric"),
+    ("net_revenue_cents", "bigint"),
+    ("margin_cents", "bigint"),
+    ("cost_cents", "bigint"),
+    ("currency", "text"),
+    ("sales_rep", "text"),
+)
+
+#: The values of a line that an ERP correction can change, in storage order.
+VALUE_COLUMNS = (
+    "account_id",
+    "invoice_date",
+    "product_number",
+    "product_name",
+    "quantity",
+    "net_revenue_cents",
+    "margin_cents",
+    "cost_cents",
+    "currency",
+    "sales_rep",
+)
+
+
+@dataclass
+class Merged:
+    """What the database did (or, in a dry run, would do) with one staged chunk."""
+
+    inserted: int
+    unchanged: int
+    # (line id, stored values, new values) of every line whose key exists with other values.
+    changed: list[tuple[int, tuple, tuple]]
+
+
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _on_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _stored_values(currency_mark: str) -> dict[str, str]:
+    """SQL for the stored form of each value of a staged row ``s``, cut to the column sizes."""
+    return {
+        "account_id": "s.account_id",
+        "invoice_date": "s.invoice_date",
+        "product_number": "substr(s.product_number, 1, 60)",
+        "product_name": "substr(s.product_name, 1, 200)",
+        "quantity": "round(s.quantity, 3)",
+        "net_revenue_cents": "s.net_revenue_cents",
+        "margin_cents": "s.margin_cents",
+        "cost_cents": "s.cost_cents",
+        "currency": f"substr(COALESCE(s.currency, {currency_mark}), 1, 3)",
+        "sales_rep": "substr(s.sales_rep, 1, 100)",
+    }
+
+
+def _month_of(date_sql: str) -> str:
+    if _on_postgres():
+        return f"CAST(date_trunc('month', {date_sql}) AS date)"
+    return f"substr({date_sql}, 1, 8) || '01'"
+
+
+def _differs(left: str, right: str) -> str:
+    return f"{left} IS DISTINCT FROM {right}" if _on_postgres() else f"{left} IS NOT {right}"
+
+
+def prepare() -> None:
+    """Creates the connection's temporary tables (once per connection) and empties them."""
+    columns = ", ".join(f"{name} {kind}" for name, kind in STAGED_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} ({columns}, line_id bigint)"
+        )
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {TOUCHED} "
+            "(account_id bigint, month date, PRIMARY KEY (account_id, month))"
+        )
+        empty = "TRUNCATE" if _on_postgres() else "DELETE FROM"
+        cursor.execute(f"{empty} {STAGING}")
+        cursor.execute(f"{empty} {TOUCHED}")
+
+
+def stage(rows: Sequence[tuple]) -> None:
+    """Loads the chunk's rows (tuples in STAGED_COLUMNS order) into the staging table."""
+    prepare()
+    names = ", ".join(name for name, _ in STAGED_COLUMNS)
+    with connection.cursor() as cursor:
+        if _on_postgres():
+            raw = cursor.cursor  # psycopg's own cursor: COPY is several times faster
+            with raw.copy(f"COPY {STAGING} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            # Temporary tables get no statistics of their own; without them the planner
+            # guesses their size and may scan all sales lines to match a few staged rows.
+            cursor.execute(f"ANALYZE {STAGING}")
+            return
+        marks = ", ".join(["%s"] * len(STAGED_COLUMNS))
+        cursor.executemany(f"INSERT INTO {STAGING} ({names}) VALUES ({marks})", rows)  # noqa: S608
+
+
+def merge(*, currency: str, sales_import_id: int | None, table_was_empty: bool) -> Merged:
+    """Finds, reports and inserts; with ``sales_import_id`` None (a dry run) it only counts."""
+    lines = _quote(SalesLine._meta.db_table)
+    with connection.cursor() as cursor:
+        if not table_was_empty:
+            _match_existing(cursor, lines)
+        changed = [] if table_was_empty else _changed(cursor, lines, currency)
+        cursor.execute(f"SELECT COUNT(*), COUNT(line_id) FROM {STAGING}")  # noqa: S608
+        staged, matched = cursor.fetchone()
+        if sales_import_id is not None:
+            _insert_new(cursor, lines, currency, sales_import_id)
+    return Merged(inserted=staged - matched, unchanged=matched - len(changed), changed=changed)
+
+
+def _match_existing(cursor, lines: str) -> None:
+    if _on_postgres():
+        cursor.execute(
+            f"UPDATE {STAGING} s SET line_id = l.id FROM {lines} l "  # noqa: S608
+            "WHERE l.invoice_number = s.invoice_number AND l.line_number = s.line_number"
+        )
+        return
+    cursor.execute(
+        f"UPDATE {STAGING} SET line_id = (SELECT l.id FROM {lines} l "  # noqa: S608
+        f"WHERE l.invoice_number = {STAGING}.invoice_number "
+        f"AND l.line_number = {STAGING}.line_number)"
+    )
+
+
+def _changed(cursor, lines: str, currency: str) -> list[tuple[int, tuple, tuple]]:
+    stored = _stored_values("%s")
+    new = ", ".join(stored[column] for column in VALUE_COLUMNS)
+    old = ", ".join(f"l.{column}" for column in VALUE_COLUMNS)
+    differs = " OR ".join(_differs(stored[column], f"l.{column}") for column in VALUE_COLUMNS)
+    # The currency mark appears once in the select list and once in the condition.
+    cursor.execute(
+        f"SELECT l.id, {new}, {old} FROM {STAGING} s JOIN {lines} l ON l.id = s.line_id "  # noqa: S608
+        f"WHERE {differs}",
+        [currency, currency],
+    )
+    width = len(VALUE_COLUMNS)
+    return [
+        (row[0], tuple(row[1 + width :]), tuple(row[1 : 1 + width])) for row in cursor.fetchall()
+    ]
+
+
+def _insert_new(cursor, lines: str, currency: str, sales_import_id: int) -> None:
+    stored = _stored_values("%s")
+    columns = ", ".join((*VALUE_COLUMNS, "invoice_number", "line_number", "invoice_month"))
+    values = ", ".join(stored[column] for column in VALUE_COLUMNS)
+    month = _month_of("s.invoice_date")
+    cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {lines}")  # noqa: S608
+    (last_id,) = cursor.fetchone()
+    # In (account, month) order the index on those columns grows page by page instead of
+    # being written all over.
+    cursor.execute(
+        f"INSERT INTO {lines} ({columns}, sales_import_id) "  # noqa: S608
+        f"SELECT {values}, s.invoice_number, s.line_number, {month}, %s "
+        f"FROM {STAGING} s WHERE s.line_id IS NULL ORDER BY 1, {month}",
+        [currency, sales_import_id],
+    )
+    cursor.execute(
+        f"INSERT INTO {TOUCHED} (account_id, month) "  # noqa: S608
+        f"SELECT DISTINCT account_id, invoice_month FROM {lines} "
+        "WHERE id > %s AND sales_import_id = %s ON CONFLICT DO NOTHING",
+        [last_id, sales_import_id],
+    )
+
+
+def touch(pairs: Iterable[tuple[int, str]]) -> None:
+    """Adds (account id, ISO month) pairs whose facts have to be recomputed."""
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {TOUCHED} (account_id, month) VALUES (%s, %s) "  # noqa: S608
+            "ON CONFLICT DO NOTHING",
+            list(pairs),
+        )
