@@ -33,15 +33,6 @@ logger = logging.getLogger(__name__)
 INSERT_BATCH = 5_000
 
 
-def analysis_after_import() -> None:
-    """Queue an analysis of today's data. The sales importer calls this after every import
-    that changed facts (kam.sales.services.analysis_after_import finds it here); it only
-    enqueues the `run_analysis` task, so the import never waits for the analysis."""
-    from kam.analysis.tasks import run_analysis  # the task module imports this one
-
-    run_analysis.enqueue(trigger=RunTrigger.IMPORT)
-
-
 def analysis_compute(*, as_of: date) -> AnalysisOutcome:
     """Compute an analysis with the current settings without storing it (NoFactsError if empty)."""
     return compute_analysis(as_of=as_of, settings=analysis_settings_get().snapshot())

@@ -2,8 +2,10 @@
 
 - `run_analysis`: one stored run. Enqueued by `analysis_after_import()` and by "start analysis
   now" on the settings page; run synchronously by `kam analyze-nightly` (schedule it nightly).
-- `kam.analysis.services.analysis_after_import()` enqueues it; the sales importer calls that
-  after every import that changed facts.
+- `analysis_after_import()` enqueues it; the sales importer calls that after every import.
+
+The analysis itself (numpy, scipy) is imported when a run starts, not with this module: the
+importer and the web processes only enqueue.
 """
 
 from __future__ import annotations
@@ -14,9 +16,7 @@ from datetime import date
 from django.utils import timezone
 from django_tasks import task
 
-from kam.analysis.engine import NoFactsError
 from kam.analysis.models import RunTrigger
-from kam.analysis.services import analysis_run
 from kam.core.audit import Source, audit_source
 from kam.users.models import User
 
@@ -28,6 +28,9 @@ def run_analysis(
     as_of: str | None = None, trigger: str = RunTrigger.IMPORT, user_id: int | None = None
 ) -> int | None:
     """Run and store one analysis (as_of ISO date, default today); the run's id, or None."""
+    from kam.analysis.engine import NoFactsError
+    from kam.analysis.services import analysis_run
+
     day = date.fromisoformat(as_of) if as_of else timezone.localdate()
     user = User.objects.filter(pk=user_id).first() if user_id else None
     with audit_source(Source.JOB):
@@ -38,3 +41,9 @@ def run_analysis(
             return None
     logger.info("Analysis run %s for %s stored (%s accounts).", run.pk, day, run.account_count)
     return run.pk
+
+
+def analysis_after_import() -> None:
+    """Queue an analysis of today's data; the sales importer calls this after every import
+    (kam.sales.services.analysis_after_import finds it here), so it never waits for one."""
+    run_analysis.enqueue(trigger=RunTrigger.IMPORT)

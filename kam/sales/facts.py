@@ -6,6 +6,7 @@ counts (invoices, purchase days) exact and makes the refresh idempotent.
 
 from django.db import connection
 
+from kam.accounts.models import Account
 from kam.sales import staging
 from kam.sales.models import MonthlyFact, SalesLine
 
@@ -29,8 +30,87 @@ def refresh(touched: set[tuple[int, str]]) -> None:
     refresh_touched(lines_may_have_moved=True)
 
 
+_AGGREGATES = """
+    SUM({l}.net_revenue_cents), COALESCE(SUM({l}.margin_cents), 0), COUNT(*),
+    COUNT(DISTINCT {l}.invoice_number), COUNT(DISTINCT {l}.invoice_date),
+    MIN({l}.invoice_date), MAX({l}.invoice_date)
+"""
+_UPSERT = """
+    ON CONFLICT (account_id, month) DO UPDATE SET
+        revenue_cents = excluded.revenue_cents, margin_cents = excluded.margin_cents,
+        line_count = excluded.line_count, invoice_count = excluded.invoice_count,
+        purchase_days = excluded.purchase_days,
+        first_purchase = excluded.first_purchase, last_purchase = excluded.last_purchase
+"""
+
+
+def _insert_facts() -> str:
+    return (
+        f"INSERT INTO {MonthlyFact._meta.db_table} (account_id, month, revenue_cents, "
+        "margin_cents, line_count, invoice_count, purchase_days, first_purchase, last_purchase) "
+    )
+
+
+def add_new_lines(last_id_before: int, *, from_month_totals: bool) -> None:
+    """Brings the facts up to date with the lines just inserted (ids above ``last_id_before``).
+
+    A month in which the account had no line before gets its fact straight from the new lines
+    — from the chunk's month totals when every staged row was new, else summed up from the new
+    lines; a month that had lines already is marked touched and recomputed from all its lines
+    by ``refresh_touched``. The caller holds the import lock: no other import inserts meanwhile.
+    """
+    if from_month_totals:
+        _add_month_totals(last_id_before)
+        return
+    lines = SalesLine._meta.db_table
+    older_line = (
+        f"SELECT 1 FROM {lines} o WHERE o.account_id = n.account_id "  # noqa: S608
+        "AND o.invoice_month = n.invoice_month AND o.id <= %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {staging.TOUCHED} (account_id, month) "  # noqa: S608
+            f"SELECT n.account_id, n.invoice_month FROM {lines} n WHERE n.id > %s "
+            f"GROUP BY n.account_id, n.invoice_month HAVING EXISTS ({older_line}) "
+            "ON CONFLICT DO NOTHING",
+            [last_id_before, last_id_before],
+        )
+        new_months = (
+            f"SELECT n.account_id, n.invoice_month, {_AGGREGATES.format(l='n')} "  # noqa: S608
+            f"FROM {lines} n WHERE n.id > %s GROUP BY n.account_id, n.invoice_month "
+            f"HAVING NOT EXISTS ({older_line}) "
+        )
+        cursor.execute(_insert_facts() + new_months + _UPSERT, [last_id_before, last_id_before])
+
+
+def _add_month_totals(last_id_before: int) -> None:
+    lines = SalesLine._meta.db_table
+    accounts = Account._meta.db_table
+    totals = (
+        f"FROM {staging.MONTH_TOTALS} c JOIN {accounts} a "  # noqa: S608
+        "ON a.customer_number = c.customer_number WHERE {negation} EXISTS ("
+        f"SELECT 1 FROM {lines} o WHERE o.account_id = a.id AND o.invoice_month = c.month "
+        "AND o.id <= %s) "
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {staging.TOUCHED} (account_id, month) SELECT a.id, c.month "  # noqa: S608
+            + totals.format(negation="")
+            + "ON CONFLICT DO NOTHING",
+            [last_id_before],
+        )
+        cursor.execute(
+            _insert_facts()
+            + "SELECT a.id, c.month, c.revenue_cents, c.margin_cents, c.line_count, "
+            "c.invoice_count, c.purchase_days, c.first_purchase, c.last_purchase "
+            + totals.format(negation="NOT")
+            + _UPSERT,
+            [last_id_before],
+        )
+
+
 def refresh_touched(*, lines_may_have_moved: bool) -> None:
-    """Recomputes the facts of the pairs in the connection's touched table, in two statements.
+    """Recomputes the facts of the pairs in the connection's touched table from their lines.
 
     The aggregate walks the (account, month) index of the lines for exactly those pairs (the
     CROSS JOIN keeps SQLite from scanning all lines instead) and upserts; only when lines
@@ -40,23 +120,13 @@ def refresh_touched(*, lines_may_have_moved: bool) -> None:
     lines = SalesLine._meta.db_table
     facts = MonthlyFact._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO {facts} (account_id, month, revenue_cents, margin_cents, line_count,
-                invoice_count, purchase_days, first_purchase, last_purchase)
-            SELECT l.account_id, l.invoice_month, SUM(l.net_revenue_cents),
-                COALESCE(SUM(l.margin_cents), 0), COUNT(*), COUNT(DISTINCT l.invoice_number),
-                COUNT(DISTINCT l.invoice_date), MIN(l.invoice_date), MAX(l.invoice_date)
-            FROM {staging.TOUCHED} t CROSS JOIN {lines} l
-            WHERE l.account_id = t.account_id AND l.invoice_month = t.month
-            GROUP BY t.account_id, t.month
-            ON CONFLICT (account_id, month) DO UPDATE SET
-                revenue_cents = excluded.revenue_cents, margin_cents = excluded.margin_cents,
-                line_count = excluded.line_count, invoice_count = excluded.invoice_count,
-                purchase_days = excluded.purchase_days,
-                first_purchase = excluded.first_purchase, last_purchase = excluded.last_purchase
-            """  # noqa: S608 (table names from the models)
+        touched_months = (
+            f"SELECT t.account_id, t.month, {_AGGREGATES.format(l='l')} "  # noqa: S608
+            f"FROM {staging.TOUCHED} t CROSS JOIN {lines} l "
+            "WHERE l.account_id = t.account_id AND l.invoice_month = t.month "
+            "GROUP BY t.account_id, t.month "
         )
+        cursor.execute(_insert_facts() + touched_months + _UPSERT)
         if lines_may_have_moved:
             cursor.execute(
                 f"""

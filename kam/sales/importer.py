@@ -8,13 +8,10 @@ again finishes the job: lines already stored with the same values count as uncha
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from operator import attrgetter
 from pathlib import Path
-from queue import Full, Queue
-from threading import Event, Thread
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -31,23 +28,12 @@ from kam.sales.models import (
     SalesLine,
     SalesLineChange,
 )
-from kam.sales.reading import FileRefused, SalesFile, SalesRow, open_sales_file
+from kam.sales.pipeline import ReaderGate, RowSorter, SortedChunk, prefetched
+from kam.sales.reading import FileRefused, SalesFile, open_sales_file
 from kam.sales.staging import VALUE_COLUMNS
 
-CHUNK_SIZE = 50_000
+CHUNK_SIZE = 100_000
 QUANTUM = Decimal("0.001")
-
-_KEY = attrgetter("invoice_number", "line_number")
-_LINE = attrgetter("line")
-_CUSTOMER = attrgetter("customer_number")
-#: Getters of the staged values of a row, in staging.STAGED_COLUMNS order; None: the account id.
-_STAGED_GETTERS = [
-    None if name == "account_id" else attrgetter(name) for name, _ in staging.STAGED_COLUMNS
-]
-DUPLICATE_WITH_OTHER_VALUES = (
-    "Die Rechnungsposition %(key)s steht schon in Zeile %(first)s dieser Datei, dort mit "
-    "anderen Werten; die erste Zeile wurde übernommen."
-)
 
 
 class ImportRefused(Exception):  # noqa: N818 (reads as what happened to the import)
@@ -187,123 +173,61 @@ class _ImportRun:
         self.dry_run = dry_run
         self.progress = progress
         self.report = ImportReport()
-        self.account_ids: dict[str, int] = dict(
-            Account.objects.values_list("customer_number", "id").iterator(chunk_size=20_000)
+        self.known_customers: set[str] = set(
+            Account.objects.values_list("customer_number", flat=True).iterator(chunk_size=20_000)
         )
         self.currency = settings.KAM_COMPANY_CURRENCY
         self.table_was_empty = not SalesLine.objects.exists()
 
     def import_file(self, sales_file: SalesFile, name: str) -> None:
         self.report.files.append(name)
-        seen: dict[tuple[str, int], tuple[int, int]] = {}  # key → first line, value hash
         # Millions of small tuples would make the cyclic collector walk the heap again and
         # again; nothing the importer builds forms reference cycles.
         gc_was_on = gc.isenabled()
         gc.disable()
         try:
-            self._import_chunks(sales_file, name, seen)
+            self._import_chunks(sales_file, name)
         finally:
             if gc_was_on:
                 gc.enable()
         # The next file may repeat this one's lines: from now on they have to be looked up.
         self.table_was_empty = False
 
-    def _import_chunks(self, sales_file: SalesFile, name: str, seen: dict) -> None:
+    def _import_chunks(self, sales_file: SalesFile, name: str) -> None:
+        sorter = RowSorter(name, self.known_customers)
+        gate = ReaderGate()
         done = 0
-        for chunk in prefetched(sales_file.iter_chunks(CHUNK_SIZE)):
+        for chunk in prefetched(sorter.chunks(sales_file, CHUNK_SIZE, gate), gate=gate):
             # One transaction a chunk: its new accounts, lines, facts and the import's counters.
             with transaction.atomic():
-                rejected_before = len(self.report.rejected)
-                merged = self._merge(self._sort_out(chunk, name, seen))
+                self._count_sorted(chunk)
+                with gate.closed():
+                    if not self.dry_run:
+                        _create_accounts(chunk.new_customers)
+                    loaded = staging.load(chunk.staged, chunk.month_totals)
+                merged = self._merge(loaded)
                 if self.dry_run:
                     transaction.set_rollback(True)  # the staged rows were only counted
                 else:
-                    self._write(merged, self.report.rejected[rejected_before:])
-            done += len(chunk)
+                    self._write(merged, chunk.rejected)
+            done += chunk.rows
             if self.progress:
                 self.progress(name, done, 0)
 
-    def _sort_out(self, chunk, name: str, seen: dict) -> list[tuple]:
-        """Staged tuples of the valid rows that are first of their key in this file; the rest
-        is counted as a duplicate or rejected."""
-        self.report.rows += len(chunk)
-        valid = [row for row in chunk if row.__class__ is SalesRow]
-        if len(valid) != len(chunk):
-            for row in chunk:
-                if row.__class__ is not SalesRow:
-                    self._reject(name, row.line, row.column, row.value, row.reason, row.code)
-        staged = self._staged(valid)
-        keys = list(map(_KEY, valid))
-        # The common case, a chunk without repeated keys, is sorted out in C.
-        if len(set(keys)) == len(keys) and seen.keys().isdisjoint(keys):
-            firsts = zip(map(_LINE, valid), map(hash, staged), strict=True)
-            seen.update(zip(keys, firsts, strict=True))
-            return staged
-        return self._sort_out_repeated(valid, staged, keys, name, seen)
+    def _count_sorted(self, chunk: SortedChunk) -> None:
+        self.report.rows += chunk.rows
+        self.report.duplicates_in_file += chunk.duplicates
+        self.report.rejected += chunk.rejected
+        self.report.accounts_created += len(chunk.new_customers)
 
-    def _staged(self, rows: list[SalesRow]) -> list[tuple]:
-        """The rows as tuples in staging order, built column by column in C."""
-        self._create_missing_accounts(rows)
-        account_id = self.account_ids.__getitem__
-        columns = [
-            map(account_id, map(_CUSTOMER, rows)) if get is None else map(get, rows)
-            for get in _STAGED_GETTERS
-        ]
-        return list(zip(*columns, strict=True))
+    def _import_id(self) -> int | None:
+        return None if self.dry_run else self.sales_import.pk
 
-    def _sort_out_repeated(self, valid, staged, keys, name: str, seen: dict):
-        first_staged: list[tuple] = []
-        for row, values, key in zip(valid, staged, keys, strict=True):
-            fingerprint = hash(values)
-            first = seen.get(key)
-            if first is None:
-                seen[key] = (row.line, fingerprint)
-                first_staged.append(values)
-            elif first[1] == fingerprint:
-                self.report.duplicates_in_file += 1
-            else:
-                reason = DUPLICATE_WITH_OTHER_VALUES % {
-                    "key": f"{key[0]}/{key[1]}",
-                    "first": first[0],
-                }
-                self._reject(name, row.line, None, None, reason, "duplicate_conflict")
-        return first_staged
-
-    def _reject(self, name, line, column, value, reason, code) -> None:
-        self.report.rejected.append(
-            {
-                "file": name,
-                "line": line,
-                "column": column,
-                "value": value,
-                "reason": reason,
-                "code": code,
-            }
-        )
-
-    def _create_missing_accounts(self, rows: list[SalesRow]) -> None:
-        """Unknown customers become new accounts, named from the file where it has a name."""
-        missing = set(map(_CUSTOMER, rows)).difference(self.account_ids)
-        if not missing:
-            return
-        self.report.accounts_created += len(missing)
-        if self.dry_run:  # ids that no account has, so that the dry run counts their lines new
-            self.account_ids.update(
-                (number, -i) for i, number in enumerate(missing, 1 + len(self.account_ids))
-            )
-            return
-        names: dict[str, str] = {}
-        for row in rows:
-            number = row.customer_number
-            if number in missing and number not in names:
-                names[number] = row.customer_name or number
-        self.account_ids.update(_create_accounts(names))
-
-    def _merge(self, staged: list[tuple]) -> staging.Merged:
-        staging.stage(staged)
+    def _merge(self, loaded: staging.Loaded) -> staging.Merged:
         merged = staging.merge(
+            loaded,
             currency=self.currency,
-            sales_import_id=None if self.dry_run else self.sales_import.pk,
+            sales_import_id=self._import_id(),
             table_was_empty=self.table_was_empty,
         )
         changed = [
@@ -315,17 +239,6 @@ class _ImportRun:
         self.report.updated += len(merged.changed)
         self.report.unchanged += merged.unchanged
         return merged
-
-    def _write(self, merged: staging.Merged, rejected: list[dict]) -> None:
-        _update_lines(merged.changed, self.sales_import)
-        staging.touch(
-            (values[0], values[1][:8] + "01")
-            for _line_id, old, new in merged.changed
-            for values in (old, new)
-        )
-        facts.refresh_touched(lines_may_have_moved=bool(merged.changed))
-        _store_rejections(self.sales_import, rejected)
-        self._save_counters()
 
     def _save_counters(self) -> None:
         record, report = self.sales_import, self.report
@@ -342,14 +255,33 @@ class _ImportRun:
             setattr(record, name, value)
         record.save(update_fields=list(counters))
 
+    def _write(self, merged: staging.Merged, rejected: list[dict]) -> None:
+        _update_lines(merged.changed, self.sales_import)
+        facts.add_new_lines(
+            merged.last_id_before,
+            from_month_totals=merged.unchanged == 0 and not merged.changed,
+        )
+        staging.touch(
+            (values[0], values[1][:8] + "01")
+            for _line_id, old, new in merged.changed
+            for values in (old, new)
+        )
+        facts.refresh_touched(lines_may_have_moved=bool(merged.changed))
+        _store_rejections(self.sales_import, rejected)
+        self._save_counters()
 
-def _create_accounts(names: dict[str, str]) -> dict[str, int]:
+
+def _create_accounts(names: dict[str, str]) -> None:
     """New accounts for unknown customer numbers (number → name), in one statement.
 
     The ORM's bulk_create spends more time preparing 20,000 accounts than the database needs
     to store them. The values still come from the model's own defaults and field preparation:
     one prepared account is the pattern, and only its number and name differ from row to row.
+    In number order, their ids follow the numbers, and so do the lines' (account, month) index
+    entries when the lines are stored.
     """
+    if not names:
+        return
     now = timezone.now()
     fields = [field for field in Account._meta.concrete_fields if not field.primary_key]
     pattern = Account(customer_number="", name="", created_at=now, updated_at=now)
@@ -359,69 +291,18 @@ def _create_accounts(names: dict[str, str]) -> dict[str, int]:
     number_at = fields.index(Account._meta.get_field("customer_number"))
     name_at = fields.index(Account._meta.get_field("name"))
     rows = []
-    for number, name in names.items():
+    for number, name in sorted(names.items()):
         row = prepared.copy()
         row[number_at], row[name_at] = number, name[:200]
         rows.append(row)
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     marks = ", ".join(["%s"] * len(fields))
-    table = connection.ops.quote_name(Account._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608
-        (last_id,) = cursor.fetchone()
         cursor.executemany(
-            f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608
+            f"INSERT INTO {connection.ops.quote_name(Account._meta.db_table)} "  # noqa: S608
+            f"({columns}) VALUES ({marks})",
             rows,
         )
-        cursor.execute(
-            f"SELECT customer_number, id FROM {table} WHERE id > %s",  # noqa: S608
-            [last_id],
-        )
-        return {number: account_id for number, account_id in cursor if number in names}
-
-
-def prefetched(chunks: Iterator[list], depth: int = 2) -> Iterator[list]:
-    """Reads the next chunks in a thread while the database writes the current one.
-
-    The database drivers release the GIL while SQLite or PostgreSQL work, so reading and
-    writing overlap on a second core. Errors in the reader surface here, in order; when the
-    importing side stops early (an error, a kill), the reader stops too instead of waiting
-    forever with the file open.
-    """
-    queue: Queue = Queue(maxsize=depth)
-    stop = Event()
-    done = object()
-
-    def hand_over(item: tuple) -> bool:
-        while not stop.is_set():
-            try:
-                queue.put(item, timeout=0.5)
-                return True
-            except Full:
-                continue
-        return False
-
-    def read() -> None:
-        try:
-            for chunk in chunks:
-                if not hand_over((chunk, None)):
-                    return
-        except BaseException as error:  # handed over to the importing thread
-            hand_over((None, error))
-            return
-        hand_over((done, None))
-
-    Thread(target=read, daemon=True, name="kam-import-reader").start()
-    try:
-        while True:
-            chunk, error = queue.get()
-            if error is not None:
-                raise error
-            if chunk is done:
-                return
-            yield chunk
-    finally:
-        stop.set()
 
 
 def _normalised(values: Iterable) -> tuple:

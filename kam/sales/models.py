@@ -175,7 +175,10 @@ class SalesLineChange(models.Model):
 class MonthlyFact(models.Model):
     """Per account and month: what the pages and the analytics read instead of sales lines."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="monthly_facts")
+    # The unique (account, month) index serves every lookup by account: no second index.
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="monthly_facts", db_index=False
+    )
     month = models.DateField(_("month"))
     revenue_cents = models.BigIntegerField(default=0)
     margin_cents = models.BigIntegerField(default=0)

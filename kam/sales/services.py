@@ -12,8 +12,8 @@ def analysis_after_import() -> None:
     """Starts an analysis run in the background once new sales are in (when kam.analysis is on)."""
     if not apps.is_installed("kam.analysis"):
         return
-    analysis_services = importlib.import_module("kam.analysis.services")
-    hook = getattr(analysis_services, "analysis_after_import", None)
+    analysis_tasks = importlib.import_module("kam.analysis.tasks")
+    hook = getattr(analysis_tasks, "analysis_after_import", None)
     if hook is not None:
         transaction.on_commit(hook)
 

@@ -14,16 +14,19 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from kam.accounts.models import Account
 from kam.sales.models import SalesLine
 
 STAGING = "kam_sales_staging"
 TOUCHED = "kam_sales_touched"
+MONTH_TOTALS = "kam_sales_month_totals"
+IMPORT_LOCK = 0x6B616D  # "kam"
 
 #: The staged values, in the order of the tuples the importer hands over (SalesRow attributes).
 STAGED_COLUMNS = (
     ("invoice_number", "text"),
     ("line_number", "integer"),
-    ("account_id", "bigint"),
+    ("customer_number", "text"),
     ("invoice_date", "date"),
     ("product_number", "text"),
     ("product_name", "text"),
@@ -33,6 +36,19 @@ STAGED_COLUMNS = (
     ("cost_cents", "bigint"),
     ("currency", "text"),
     ("sales_rep", "text"),
+)
+
+#: A chunk's rows summed up by customer and month (kam.sales.pipeline.month_totals).
+MONTH_TOTAL_COLUMNS = (
+    ("customer_number", "text"),
+    ("month", "date"),
+    ("revenue_cents", "bigint"),
+    ("margin_cents", "bigint"),
+    ("line_count", "integer"),
+    ("invoice_count", "integer"),
+    ("purchase_days", "integer"),
+    ("first_purchase", "date"),
+    ("last_purchase", "date"),
 )
 
 #: The values of a line that an ERP correction can change, in storage order.
@@ -56,6 +72,8 @@ class Merged:
 
     inserted: int
     unchanged: int
+    # The highest line id before the new lines were inserted: theirs are above it.
+    last_id_before: int
     # (line id, stored values, new values) of every line whose key exists with other values.
     changed: list[tuple[int, tuple, tuple]]
 
@@ -70,8 +88,10 @@ def _on_postgres() -> bool:
 
 def _stored_values(currency_mark: str) -> dict[str, str]:
     """SQL for the stored form of each value of a staged row ``s``, cut to the column sizes."""
+    accounts = _quote(Account._meta.db_table)
+    account = f"SELECT a.id FROM {accounts} a WHERE a.customer_number = s.customer_number"  # noqa: S608
     return {
-        "account_id": "s.account_id",
+        "account_id": f"({account})",
         "invoice_date": "s.invoice_date",
         "product_number": "substr(s.product_number, 1, 60)",
         "product_name": "substr(s.product_name, 1, 200)",
@@ -94,65 +114,116 @@ def _differs(left: str, right: str) -> str:
     return f"{left} IS DISTINCT FROM {right}" if _on_postgres() else f"{left} IS NOT {right}"
 
 
+def lock_imports() -> None:
+    """Makes imports write one chunk at a time, until the caller's transaction ends.
+
+    SQLite's write lock does this already; on PostgreSQL a transaction-level advisory lock does.
+    """
+    if _on_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
+
+
+def _columns(columns: Sequence[tuple[str, str]]) -> str:
+    # SQLite stores staged values as given (no column types, no conversions); the merge
+    # compares them in their stored form.
+    return ", ".join(f"{name} {kind}" if _on_postgres() else name for name, kind in columns)
+
+
 def prepare() -> None:
     """Creates the connection's temporary tables (once per connection) and empties them."""
-    columns = ", ".join(f"{name} {kind}" for name, kind in STAGED_COLUMNS)
+    line_id = "bigint" if _on_postgres() else ""
+    tables = {
+        STAGING: f"{_columns(STAGED_COLUMNS)}, line_id {line_id}",
+        MONTH_TOTALS: _columns(MONTH_TOTAL_COLUMNS),
+        TOUCHED: "account_id bigint, month date, PRIMARY KEY (account_id, month)",
+    }
+    empty = "TRUNCATE" if _on_postgres() else "DELETE FROM"
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} ({columns}, line_id bigint)"
-        )
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {TOUCHED} "
-            "(account_id bigint, month date, PRIMARY KEY (account_id, month))"
-        )
-        empty = "TRUNCATE" if _on_postgres() else "DELETE FROM"
-        cursor.execute(f"{empty} {STAGING}")
-        cursor.execute(f"{empty} {TOUCHED}")
+        for table, columns in tables.items():
+            cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} ({columns})")
+            cursor.execute(f"{empty} {table}")
 
 
-def stage(rows: Sequence[tuple]) -> None:
-    """Loads the chunk's rows (tuples in STAGED_COLUMNS order) into the staging table."""
+@dataclass
+class Loaded:
+    """A chunk staged in the database."""
+
+    rows: int
+    last_id_before: int  # the highest line id before this chunk
+
+
+def load(rows: Sequence[tuple], month_totals: Sequence[tuple]) -> Loaded:
+    """Stages the chunk's rows (tuples in STAGED_COLUMNS order) and their month totals.
+
+    The caller keeps other Python threads off the GIL meanwhile (see kam.sales.pipeline).
+    """
+    lock_imports()
     prepare()
-    names = ", ".join(name for name, _ in STAGED_COLUMNS)
+    _stage(STAGING, STAGED_COLUMNS, rows)
+    _stage(MONTH_TOTALS, MONTH_TOTAL_COLUMNS, month_totals)
+    return Loaded(rows=len(rows), last_id_before=_last_line_id())
+
+
+def _last_line_id() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {_quote(SalesLine._meta.db_table)}")  # noqa: S608
+        return cursor.fetchone()[0]
+
+
+def _stage(table: str, columns: Sequence[tuple[str, str]], rows: Sequence[tuple]) -> None:
+    names = ", ".join(name for name, _ in columns)
     with connection.cursor() as cursor:
         if _on_postgres():
             raw = cursor.cursor  # psycopg's own cursor: COPY is several times faster
-            with raw.copy(f"COPY {STAGING} ({names}) FROM STDIN") as copy:
+            with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
             # Temporary tables get no statistics of their own; without them the planner
             # guesses their size and may scan all sales lines to match a few staged rows.
-            cursor.execute(f"ANALYZE {STAGING}")
+            cursor.execute(f"ANALYZE {table}")
             return
-        marks = ", ".join(["%s"] * len(STAGED_COLUMNS))
-        cursor.executemany(f"INSERT INTO {STAGING} ({names}) VALUES ({marks})", rows)  # noqa: S608
+        marks = ", ".join(["%s"] * len(columns))
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
 
 
-def merge(*, currency: str, sales_import_id: int | None, table_was_empty: bool) -> Merged:
+def merge(
+    loaded: Loaded, *, currency: str, sales_import_id: int | None, table_was_empty: bool
+) -> Merged:
     """Finds, reports and inserts; with ``sales_import_id`` None (a dry run) it only counts."""
+    last_id = loaded.last_id_before
     lines = _quote(SalesLine._meta.db_table)
     with connection.cursor() as cursor:
         if not table_was_empty:
-            _match_existing(cursor, lines)
+            _match_existing(cursor, lines, last_id)
         changed = [] if table_was_empty else _changed(cursor, lines, currency)
-        cursor.execute(f"SELECT COUNT(*), COUNT(line_id) FROM {STAGING}")  # noqa: S608
-        staged, matched = cursor.fetchone()
+        cursor.execute(f"SELECT COUNT(line_id) FROM {STAGING}")  # noqa: S608
+        (matched,) = cursor.fetchone()
         if sales_import_id is not None:
             _insert_new(cursor, lines, currency, sales_import_id)
-    return Merged(inserted=staged - matched, unchanged=matched - len(changed), changed=changed)
+    return Merged(
+        inserted=loaded.rows - matched,
+        unchanged=matched - len(changed),
+        last_id_before=last_id,
+        changed=changed,
+    )
 
 
-def _match_existing(cursor, lines: str) -> None:
+def _match_existing(cursor, lines: str, last_id: int) -> None:
+    """Marks the staged rows whose key a line stored before this chunk has."""
     if _on_postgres():
         cursor.execute(
             f"UPDATE {STAGING} s SET line_id = l.id FROM {lines} l "  # noqa: S608
-            "WHERE l.invoice_number = s.invoice_number AND l.line_number = s.line_number"
+            "WHERE l.invoice_number = s.invoice_number AND l.line_number = s.line_number "
+            "AND l.id <= %s",
+            [last_id],
         )
         return
     cursor.execute(
         f"UPDATE {STAGING} SET line_id = (SELECT l.id FROM {lines} l "  # noqa: S608
         f"WHERE l.invoice_number = {STAGING}.invoice_number "
-        f"AND l.line_number = {STAGING}.line_number)"
+        f"AND l.line_number = {STAGING}.line_number AND l.id <= %s)",
+        [last_id],
     )
 
 
@@ -178,21 +249,13 @@ def _insert_new(cursor, lines: str, currency: str, sales_import_id: int) -> None
     columns = ", ".join((*VALUE_COLUMNS, "invoice_number", "line_number", "invoice_month"))
     values = ", ".join(stored[column] for column in VALUE_COLUMNS)
     month = _month_of("s.invoice_date")
-    cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {lines}")  # noqa: S608
-    (last_id,) = cursor.fetchone()
-    # In (account, month) order the index on those columns grows page by page instead of
-    # being written all over.
+    # In file order: ERP exports come by invoice number, and so the natural key's index grows
+    # page by page (sorting by account instead was slower in the benchmark).
     cursor.execute(
         f"INSERT INTO {lines} ({columns}, sales_import_id) "  # noqa: S608
         f"SELECT {values}, s.invoice_number, s.line_number, {month}, %s "
-        f"FROM {STAGING} s WHERE s.line_id IS NULL ORDER BY 1, {month}",
+        f"FROM {STAGING} s WHERE s.line_id IS NULL",
         [currency, sales_import_id],
-    )
-    cursor.execute(
-        f"INSERT INTO {TOUCHED} (account_id, month) "  # noqa: S608
-        f"SELECT DISTINCT account_id, invoice_month FROM {lines} "
-        "WHERE id > %s AND sales_import_id = %s ON CONFLICT DO NOTHING",
-        [last_id, sales_import_id],
     )
 
 

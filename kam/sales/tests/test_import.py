@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from kam.accounts.models import Account
-from kam.sales import importer
+from kam.sales import importer, pipeline
 from kam.sales.importer import ImportRefused, import_sales
 from kam.sales.models import ImportRejection, MonthlyFact, SalesImport, SalesLine, SalesLineChange
 from kam.testing.factories import AccountFactory
@@ -189,20 +189,20 @@ def test_killed_in_the_middle_and_run_again_ends_as_one_clean_run(tmp_path, monk
     path = write(tmp_path, "big.csv", body)
     monkeypatch.setattr(importer, "CHUNK_SIZE", 50)
     calls = {"n": 0}
-    real_refresh = importer.facts.refresh
+    real_refresh = importer.facts.refresh_touched
 
-    def dying_refresh(touched):
+    def dying_refresh(**kwargs):
         calls["n"] += 1
         if calls["n"] == 3:
             raise KeyboardInterrupt  # the process is killed while writing the third chunk
-        real_refresh(touched)
+        real_refresh(**kwargs)
 
-    monkeypatch.setattr(importer.facts, "refresh", dying_refresh)
+    monkeypatch.setattr(importer.facts, "refresh_touched", dying_refresh)
     with pytest.raises(KeyboardInterrupt):
         import_sales(paths=[path])
     assert SalesLine.objects.count() == 100  # two whole chunks, nothing of the third
 
-    monkeypatch.setattr(importer.facts, "refresh", real_refresh)
+    monkeypatch.setattr(importer.facts, "refresh_touched", real_refresh)
     report, _ = import_sales(paths=[path])
 
     assert (report.imported, report.unchanged) == (200, 100)
@@ -277,7 +277,7 @@ def test_the_reader_thread_stops_when_the_import_stops_early():
         while True:
             yield [1]
 
-    chunks = importer.prefetched(endless())
+    chunks = pipeline.prefetched(endless())
     next(chunks)
     readers = [t for t in threading.enumerate() if t.name == "kam-import-reader"]
 

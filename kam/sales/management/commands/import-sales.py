@@ -15,6 +15,9 @@ from kam.sales.reading import CANONICAL_FIELDS
 
 class Command(BaseCommand):
     help = "Importiert Umsatzdaten aus ERP-Exporten (CSV/XLSX)."
+    # The system checks load every URL and view (numpy, scipy): a second of start-up that an
+    # import does not need (`kam check` and `kam serve` run them).
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="+", type=Path)
