@@ -295,7 +295,9 @@ def _create_accounts(names: dict[str, str]) -> None:
         row = prepared.copy()
         row[number_at], row[name_at] = number, name[:200]
         rows.append(row)
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    columns = ", ".join(
+        connection.ops.quote_name(field.column or field.attname) for field in fields
+    )
     marks = ", ".join(["%s"] * len(fields))
     with connection.cursor() as cursor:
         cursor.executemany(
