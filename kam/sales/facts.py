@@ -54,59 +54,56 @@ def _insert_facts() -> str:
 def add_new_lines(last_id_before: int, *, from_month_totals: bool) -> None:
     """Brings the facts up to date with the lines just inserted (ids above ``last_id_before``).
 
-    A month in which the account had no line before gets its fact straight from the new lines
-    — from the chunk's month totals when every staged row was new, else summed up from the new
-    lines; a month that had lines already is marked touched and recomputed from all its lines
-    by ``refresh_touched``. The caller holds the import lock: no other import inserts meanwhile.
+    A month that has a fact had lines already: it is marked touched and recomputed from all
+    its lines by ``refresh_touched``. Any other month gets its fact straight from the new
+    lines: from the chunk's month totals when every staged row was new, else summed up from
+    the new lines. The caller holds the import lock: no other import inserts meanwhile.
     """
     if from_month_totals:
-        _add_month_totals(last_id_before)
+        new = (
+            f"FROM {staging.MONTH_TOTALS} c JOIN {Account._meta.db_table} a "  # noqa: S608
+            "ON a.customer_number = c.customer_number WHERE {negation} EXISTS "
+            + _FACT.format(account="a.id", month="c.month")
+        )
+        _touch_and_add(
+            touched=f"SELECT a.id, c.month {new.format(negation='')}",
+            fresh=(
+                "SELECT a.id, c.month, c.revenue_cents, c.margin_cents, c.line_count, "
+                "c.invoice_count, c.purchase_days, c.first_purchase, c.last_purchase "
+                + new.format(negation="NOT")
+            ),
+            params=[],
+        )
         return
     lines = SalesLine._meta.db_table
-    older_line = (
-        f"SELECT 1 FROM {lines} o WHERE o.account_id = n.account_id "  # noqa: S608
-        "AND o.invoice_month = n.invoice_month AND o.id <= %s"
+    new = (
+        f"FROM {lines} n WHERE n.id > %s GROUP BY n.account_id, n.invoice_month "  # noqa: S608
+        "HAVING {negation} EXISTS " + _FACT.format(account="n.account_id", month="n.invoice_month")
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {staging.TOUCHED} (account_id, month) "  # noqa: S608
-            f"SELECT n.account_id, n.invoice_month FROM {lines} n WHERE n.id > %s "
-            f"GROUP BY n.account_id, n.invoice_month HAVING EXISTS ({older_line}) "
-            "ON CONFLICT DO NOTHING",
-            [last_id_before, last_id_before],
-        )
-        new_months = (
-            f"SELECT n.account_id, n.invoice_month, {_AGGREGATES.format(l='n')} "  # noqa: S608
-            f"FROM {lines} n WHERE n.id > %s GROUP BY n.account_id, n.invoice_month "
-            f"HAVING NOT EXISTS ({older_line}) "
-        )
-        cursor.execute(_insert_facts() + new_months + _UPSERT, [last_id_before, last_id_before])
+    _touch_and_add(
+        touched=f"SELECT n.account_id, n.invoice_month {new.format(negation='')}",
+        fresh=(
+            f"SELECT n.account_id, n.invoice_month, {_AGGREGATES.format(l='n')} "
+            + new.format(negation="NOT")
+        ),
+        params=[last_id_before],
+    )
 
 
-def _add_month_totals(last_id_before: int) -> None:
-    lines = SalesLine._meta.db_table
-    accounts = Account._meta.db_table
-    totals = (
-        f"FROM {staging.MONTH_TOTALS} c JOIN {accounts} a "  # noqa: S608
-        "ON a.customer_number = c.customer_number WHERE {negation} EXISTS ("
-        f"SELECT 1 FROM {lines} o WHERE o.account_id = a.id AND o.invoice_month = c.month "
-        "AND o.id <= %s) "
-    )
+_FACT = (
+    f"(SELECT 1 FROM {MonthlyFact._meta.db_table} f "  # noqa: S608
+    "WHERE f.account_id = {account} AND f.month = {month}) "
+)
+
+
+def _touch_and_add(*, touched: str, fresh: str, params: list) -> None:
+    """Marks the months that have a fact touched, then adds the facts of the others."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {staging.TOUCHED} (account_id, month) SELECT a.id, c.month "  # noqa: S608
-            + totals.format(negation="")
-            + "ON CONFLICT DO NOTHING",
-            [last_id_before],
+            f"INSERT INTO {staging.TOUCHED} (account_id, month) {touched} ON CONFLICT DO NOTHING",
+            params,
         )
-        cursor.execute(
-            _insert_facts()
-            + "SELECT a.id, c.month, c.revenue_cents, c.margin_cents, c.line_count, "
-            "c.invoice_count, c.purchase_days, c.first_purchase, c.last_purchase "
-            + totals.format(negation="NOT")
-            + _UPSERT,
-            [last_id_before],
-        )
+        cursor.execute(_insert_facts() + fresh + _UPSERT, params)
 
 
 def refresh_touched(*, lines_may_have_moved: bool) -> None:

@@ -204,7 +204,9 @@ class _ImportRun:
                 with gate.closed():
                     if not self.dry_run:
                         _create_accounts(chunk.new_customers)
-                    loaded = staging.load(chunk.staged, chunk.month_totals)
+                    loaded = staging.load(
+                        chunk.staged, chunk.month_totals, will_match=not self.table_was_empty
+                    )
                 merged = self._merge(loaded)
                 if self.dry_run:
                     transaction.set_rollback(True)  # the staged rows were only counted

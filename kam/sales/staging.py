@@ -87,11 +87,10 @@ def _on_postgres() -> bool:
 
 
 def _stored_values(currency_mark: str) -> dict[str, str]:
-    """SQL for the stored form of each value of a staged row ``s``, cut to the column sizes."""
-    accounts = _quote(Account._meta.db_table)
-    account = f"SELECT a.id FROM {accounts} a WHERE a.customer_number = s.customer_number"  # noqa: S608
+    """SQL for the stored form of each value of a staged row ``s``, cut to the column sizes
+    (its account ``a`` joined by ``_WITH_ACCOUNT``)."""
     return {
-        "account_id": f"({account})",
+        "account_id": "a.id",
         "invoice_date": "s.invoice_date",
         "product_number": "substr(s.product_number, 1, 60)",
         "product_name": "substr(s.product_name, 1, 200)",
@@ -102,6 +101,15 @@ def _stored_values(currency_mark: str) -> dict[str, str]:
         "currency": f"substr(COALESCE(s.currency, {currency_mark}), 1, 3)",
         "sales_rep": "substr(s.sales_rep, 1, 100)",
     }
+
+
+def _with_account() -> str:
+    """The staged rows ``s`` with their accounts ``a`` (none in a dry run for new customers).
+
+    A join rather than a lookup per row: PostgreSQL hashes the accounts once.
+    """
+    accounts = _quote(Account._meta.db_table)
+    return f"{STAGING} s LEFT JOIN {accounts} a ON a.customer_number = s.customer_number"
 
 
 def _month_of(date_sql: str) -> str:
@@ -153,15 +161,15 @@ class Loaded:
     last_id_before: int  # the highest line id before this chunk
 
 
-def load(rows: Sequence[tuple], month_totals: Sequence[tuple]) -> Loaded:
+def load(rows: Sequence[tuple], month_totals: Sequence[tuple], *, will_match: bool) -> Loaded:
     """Stages the chunk's rows (tuples in STAGED_COLUMNS order) and their month totals.
 
     The caller keeps other Python threads off the GIL meanwhile (see kam.sales.pipeline).
     """
     lock_imports()
     prepare()
-    _stage(STAGING, STAGED_COLUMNS, rows)
-    _stage(MONTH_TOTALS, MONTH_TOTAL_COLUMNS, month_totals)
+    _stage(STAGING, STAGED_COLUMNS, rows, analyze=will_match)
+    _stage(MONTH_TOTALS, MONTH_TOTAL_COLUMNS, month_totals, analyze=False)
     return Loaded(rows=len(rows), last_id_before=_last_line_id())
 
 
@@ -171,7 +179,9 @@ def _last_line_id() -> int:
         return cursor.fetchone()[0]
 
 
-def _stage(table: str, columns: Sequence[tuple[str, str]], rows: Sequence[tuple]) -> None:
+def _stage(
+    table: str, columns: Sequence[tuple[str, str]], rows: Sequence[tuple], *, analyze: bool
+) -> None:
     names = ", ".join(name for name, _ in columns)
     with connection.cursor() as cursor:
         if _on_postgres():
@@ -179,9 +189,10 @@ def _stage(table: str, columns: Sequence[tuple[str, str]], rows: Sequence[tuple]
             with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-            # Temporary tables get no statistics of their own; without them the planner
-            # guesses their size and may scan all sales lines to match a few staged rows.
-            cursor.execute(f"ANALYZE {table}")
+            if analyze:
+                # Temporary tables get no statistics of their own; without them the planner
+                # guesses their size and may scan all sales lines to match a few staged rows.
+                cursor.execute(f"ANALYZE {table}")
             return
         marks = ", ".join(["%s"] * len(columns))
         cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
@@ -234,7 +245,7 @@ def _changed(cursor, lines: str, currency: str) -> list[tuple[int, tuple, tuple]
     differs = " OR ".join(_differs(stored[column], f"l.{column}") for column in VALUE_COLUMNS)
     # The currency mark appears once in the select list and once in the condition.
     cursor.execute(
-        f"SELECT l.id, {new}, {old} FROM {STAGING} s JOIN {lines} l ON l.id = s.line_id "  # noqa: S608
+        f"SELECT l.id, {new}, {old} FROM {_with_account()} JOIN {lines} l ON l.id = s.line_id "  # noqa: S608
         f"WHERE {differs}",
         [currency, currency],
     )
@@ -254,7 +265,7 @@ def _insert_new(cursor, lines: str, currency: str, sales_import_id: int) -> None
     cursor.execute(
         f"INSERT INTO {lines} ({columns}, sales_import_id) "  # noqa: S608
         f"SELECT {values}, s.invoice_number, s.line_number, {month}, %s "
-        f"FROM {STAGING} s WHERE s.line_id IS NULL",
+        f"FROM {_with_account()} WHERE s.line_id IS NULL",
         [currency, sales_import_id],
     )
 
