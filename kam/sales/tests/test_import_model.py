@@ -1,0 +1,156 @@
+"""The importer against a model of what it must do: random exports, imported one after another.
+
+Each export draws lines from a small pool of keys, so exports overlap, repeat keys within a
+file (with the same or other values), correct earlier lines and move them between accounts and
+months. After every import the stored lines must equal the model's, the report must count what
+the model counts, and every monthly fact must equal the sum of its lines. Small chunks make
+months span chunks, which exercises both ways the facts are kept (month totals and recomputing).
+"""
+
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kam.accounts.models import Account
+from kam.sales import importer
+from kam.sales.importer import import_sales
+from kam.sales.models import MonthlyFact, SalesLine
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "Kundennummer;Rechnungsnummer;Position;Rechnungsdatum;Artikelnummer;Menge;Nettoumsatz;DB\n"
+
+rows = st.tuples(
+    st.sampled_from(["100", "101", "102", "103"]),  # customer
+    st.integers(0, 7),  # invoice
+    st.integers(1, 3),  # position
+    st.sampled_from(["03.01.2025", "28.01.2025", "01.02.2025", "17.03.2025", "31.03.2025"]),
+    st.sampled_from(["A1", "A2"]),  # product
+    st.integers(1, 9),  # quantity
+    st.integers(-500, 5000),  # revenue in cents
+    st.integers(-100, 900),  # margin in cents
+)
+exports = st.lists(st.lists(rows, min_size=1, max_size=25), min_size=1, max_size=4)
+
+
+def _write(folder: Path, number: int, export: list[tuple]) -> Path:
+    path = folder / f"export-{number}.csv"
+    body = "".join(
+        f"{customer};R-{invoice};{position};{day};{product};{quantity};"
+        f"{revenue // 100},{abs(revenue) % 100:02d};{margin // 100},{abs(margin) % 100:02d}\n"
+        for customer, invoice, position, day, product, quantity, revenue, margin in export
+    )
+    path.write_text(HEADER + body, encoding="cp1252")
+    return path
+
+
+def _german_cents(cents: int) -> int:
+    """What the file above says, read back: whole units and the cents' absolute value."""
+    whole, rest = cents // 100, abs(cents) % 100
+    return whole * 100 + (rest if whole >= 0 else -rest)
+
+
+def _expected_counts(stored: dict, export: list[tuple]) -> tuple[int, int, int, int, int]:
+    """Imports the export into the model; (imported, updated, unchanged, duplicates, rejected)."""
+    first: dict[tuple, tuple] = {}
+    duplicates = rejected = 0
+    for customer, invoice, position, day, product, quantity, revenue, margin in export:
+        values = (customer, day, product, quantity, _german_cents(revenue), _german_cents(margin))
+        key = (f"R-{invoice}", position)
+        if key not in first:
+            first[key] = values
+        elif first[key] == values:
+            duplicates += 1
+        else:
+            rejected += 1
+    imported = updated = unchanged = 0
+    for key, values in first.items():
+        if key not in stored:
+            imported += 1
+        elif stored[key] != values:
+            updated += 1
+        else:
+            unchanged += 1
+        stored[key] = values
+    return imported, updated, unchanged, duplicates, rejected
+
+
+def _stored_lines() -> dict:
+    return {
+        (line.invoice_number, line.line_number): (
+            line.account.customer_number,
+            f"{line.invoice_date:%d.%m.%Y}",
+            line.product_number,
+            int(line.quantity),
+            line.net_revenue_cents,
+            line.margin_cents,
+        )
+        for line in SalesLine.objects.select_related("account")
+    }
+
+
+def _facts_from_lines() -> dict:
+    months: dict = defaultdict(list)
+    for line in SalesLine.objects.all():
+        months[(line.account_id, line.invoice_date.replace(day=1))].append(line)
+    return {
+        key: (
+            sum(line.net_revenue_cents for line in lines),
+            sum(line.margin_cents or 0 for line in lines),
+            len(lines),
+            len({line.invoice_number for line in lines}),
+            len({line.invoice_date for line in lines}),
+            min(line.invoice_date for line in lines),
+            max(line.invoice_date for line in lines),
+        )
+        for key, lines in months.items()
+    }
+
+
+def _stored_facts() -> dict:
+    return {
+        (fact.account_id, fact.month): (
+            fact.revenue_cents,
+            fact.margin_cents,
+            fact.line_count,
+            fact.invoice_count,
+            fact.purchase_days,
+            fact.first_purchase,
+            fact.last_purchase,
+        )
+        for fact in MonthlyFact.objects.all()
+    }
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(exports=exports, chunk_size=st.sampled_from([3, 7, 50]))
+def test_imports_follow_the_model(exports, chunk_size, monkeypatch):
+    monkeypatch.setattr(importer, "CHUNK_SIZE", chunk_size)
+    SalesLine.objects.all().delete()
+    MonthlyFact.objects.all().delete()
+    Account.objects.all().delete()
+    model: dict = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for number, export in enumerate(exports):
+            expected = _expected_counts(model, export)
+
+            report, _ = import_sales(paths=[_write(Path(folder), number, export)])
+
+            counted = (
+                report.imported,
+                report.updated,
+                report.unchanged,
+                report.duplicates_in_file,
+                len(report.rejected),
+            )
+            assert counted == expected
+            assert _stored_lines() == model
+            assert _stored_facts() == _facts_from_lines()
