@@ -30,9 +30,10 @@ from kam.sales.models import (
 )
 from kam.sales.pipeline import ReaderGate, RowSorter, SortedChunk, prefetched
 from kam.sales.reading import FileRefused, SalesFile, open_sales_file
+from kam.sales.spool import ChunkSpool
 from kam.sales.staging import VALUE_COLUMNS
 
-CHUNK_SIZE = 100_000
+CHUNK_SIZE = 200_000
 QUANTUM = Decimal("0.001")
 
 
@@ -196,25 +197,41 @@ class _ImportRun:
     def _import_chunks(self, sales_file: SalesFile, name: str) -> None:
         sorter = RowSorter(name, self.known_customers)
         gate = ReaderGate()
+        # SQLite: the reader thread stages the chunks itself, in a file of its own, which the
+        # importing connection attaches between transactions (impossible inside an outer one).
+        spooling = connection.vendor == "sqlite" and not connection.in_atomic_block
+        spool = ChunkSpool() if spooling else None
         done = 0
-        for chunk in prefetched(sorter.chunks(sales_file, CHUNK_SIZE, gate), gate=gate):
-            # One transaction a chunk: its new accounts, lines, facts and the import's counters.
-            with transaction.atomic():
-                self._count_sorted(chunk)
-                with gate.closed():
-                    if not self.dry_run:
-                        _create_accounts(chunk.new_customers)
+        try:
+            chunks = sorter.chunks(sales_file, CHUNK_SIZE, gate, spool)
+            for chunk in prefetched(chunks, gate=gate):
+                self._import_chunk(chunk, gate, spool)
+                done += chunk.rows
+                if self.progress:
+                    self.progress(name, done, 0)
+        finally:
+            if spool is not None:
+                spool.close()
+
+    def _import_chunk(self, chunk: SortedChunk, gate: ReaderGate, spool: ChunkSpool | None) -> None:
+        if spool is not None and chunk.spooled is not None:
+            loaded = staging.load_spooled(str(spool.path), chunk.spooled)
+            spool.taken(chunk.spooled)
+        # One transaction a chunk: its new accounts, lines, facts and the import's counters.
+        with transaction.atomic():
+            self._count_sorted(chunk)
+            with gate.closed():
+                if not self.dry_run:
+                    _create_accounts(chunk.new_customers)
+                if chunk.spooled is None:
                     loaded = staging.load(
                         chunk.staged, chunk.month_totals, will_match=not self.table_was_empty
                     )
-                merged = self._merge(loaded)
-                if self.dry_run:
-                    transaction.set_rollback(True)  # the staged rows were only counted
-                else:
-                    self._write(merged, chunk.rejected)
-            done += chunk.rows
-            if self.progress:
-                self.progress(name, done, 0)
+            merged = self._merge(loaded)
+            if self.dry_run:
+                transaction.set_rollback(True)  # the staged rows were only counted
+            else:
+                self._write(merged, chunk.rejected)
 
     def _count_sorted(self, chunk: SortedChunk) -> None:
         self.report.rows += chunk.rows

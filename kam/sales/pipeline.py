@@ -20,6 +20,8 @@ from queue import Full, Queue
 from threading import Condition, Event, Thread
 
 from kam.sales.reading import SalesFile, SalesRow
+from kam.sales.spool import ChunkSpool
+from kam.sales.staging_columns import MONTH_TOTAL_COLUMNS, STAGED_COLUMNS
 
 #: Rows the reader converts between two looks at the gate (a few milliseconds of work).
 READ_STEP = 2_000
@@ -73,7 +75,7 @@ class ReaderGate:
                 self._condition.notify_all()
 
 
-def prefetched(chunks: Iterator, depth: int = 2, gate: ReaderGate | None = None) -> Iterator:
+def prefetched(chunks: Iterator, depth: int = 1, gate: ReaderGate | None = None) -> Iterator:
     """Produces the chunks in a thread, ``depth`` ahead of the importing thread.
 
     Errors in the reader surface here, in order; when the importing side stops early (an
@@ -109,7 +111,8 @@ def prefetched(chunks: Iterator, depth: int = 2, gate: ReaderGate | None = None)
         finally:
             gate.reader_waits()
 
-    Thread(target=read, daemon=True, name="kam-import-reader").start()
+    reader = Thread(target=read, daemon=True, name="kam-import-reader")
+    reader.start()
     # After each statement the importing thread waits for the reader to let go of the GIL: up
     # to the switch interval (5 ms by default), dozens of times per chunk.
     interval = sys.getswitchinterval()
@@ -125,6 +128,8 @@ def prefetched(chunks: Iterator, depth: int = 2, gate: ReaderGate | None = None)
     finally:
         stop.set()
         sys.setswitchinterval(interval)
+        # It may be writing a chunk still: the caller cleans up what it writes into after this.
+        reader.join(timeout=30)
 
 
 @dataclass
@@ -138,6 +143,8 @@ class SortedChunk:
     new_customers: dict[str, str] = field(default_factory=dict)  # number → name
     # The staged rows summed up by customer and month, as staging.MONTH_TOTAL_COLUMNS.
     month_totals: list[tuple] = field(default_factory=list)
+    # Set when the staged rows and totals were written to a ChunkSpool instead (then emptied).
+    spooled: int | None = None
 
 
 class RowSorter:
@@ -151,22 +158,42 @@ class RowSorter:
         self.file_name = file_name
         self.known_customers = known_customers
         self.seen: dict[tuple[str, int], tuple[int, int]] = {}  # key → first line, value hash
+        self.chunks_spooled = 0
 
     def chunks(
-        self, sales_file: SalesFile, size: int, gate: ReaderGate | None = None
+        self,
+        sales_file: SalesFile,
+        size: int,
+        gate: ReaderGate | None = None,
+        spool: ChunkSpool | None = None,
     ) -> Iterator[SortedChunk]:
         chunk = SortedChunk()
+        # A smaller first chunk: the database starts working sooner.
+        wanted = max(size // 4, 1)
         for rows in sales_file.iter_chunks(min(READ_STEP, size)):
             if gate:
                 gate.checkpoint()
             self.sort_into(chunk, rows)
-            if chunk.rows >= size:
-                chunk.month_totals = month_totals(chunk.staged)
-                yield chunk
-                chunk = SortedChunk()
+            if chunk.rows >= wanted:
+                yield self._finish(chunk, spool)
+                chunk, wanted = SortedChunk(), size
         if chunk.rows:
-            chunk.month_totals = month_totals(chunk.staged)
-            yield chunk
+            yield self._finish(chunk, spool)
+
+    def _finish(self, chunk: SortedChunk, spool: ChunkSpool | None) -> SortedChunk:
+        chunk.month_totals = month_totals(chunk.staged)
+        if spool is not None:
+            self.chunks_spooled += 1
+            spool.write(
+                self.chunks_spooled,
+                chunk.staged,
+                [name for name, _ in STAGED_COLUMNS],
+                chunk.month_totals,
+                [name for name, _ in MONTH_TOTAL_COLUMNS],
+            )
+            chunk.spooled = self.chunks_spooled
+            chunk.staged, chunk.month_totals = [], []
+        return chunk
 
     def sort_into(self, chunk: SortedChunk, rows: list) -> None:
         chunk.rows += len(rows)

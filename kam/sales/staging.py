@@ -16,40 +16,12 @@ from django.db import connection
 
 from kam.accounts.models import Account
 from kam.sales.models import SalesLine
+from kam.sales.staging_columns import MONTH_TOTAL_COLUMNS, STAGED_COLUMNS
 
 STAGING = "kam_sales_staging"
 TOUCHED = "kam_sales_touched"
 MONTH_TOTALS = "kam_sales_month_totals"
 IMPORT_LOCK = 0x6B616D  # "kam"
-
-#: The staged values, in the order of the tuples the importer hands over (SalesRow attributes).
-STAGED_COLUMNS = (
-    ("invoice_number", "text"),
-    ("line_number", "integer"),
-    ("customer_number", "text"),
-    ("invoice_date", "date"),
-    ("product_number", "text"),
-    ("product_name", "text"),
-    ("quantity", "numeric"),
-    ("net_revenue_cents", "bigint"),
-    ("margin_cents", "bigint"),
-    ("cost_cents", "bigint"),
-    ("currency", "text"),
-    ("sales_rep", "text"),
-)
-
-#: A chunk's rows summed up by customer and month (kam.sales.pipeline.month_totals).
-MONTH_TOTAL_COLUMNS = (
-    ("customer_number", "text"),
-    ("month", "date"),
-    ("revenue_cents", "bigint"),
-    ("margin_cents", "bigint"),
-    ("line_count", "integer"),
-    ("invoice_count", "integer"),
-    ("purchase_days", "integer"),
-    ("first_purchase", "date"),
-    ("last_purchase", "date"),
-)
 
 #: The values of a line that an ERP correction can change, in storage order.
 VALUE_COLUMNS = (
@@ -158,7 +130,6 @@ class Loaded:
     """A chunk staged in the database."""
 
     rows: int
-    last_id_before: int  # the highest line id before this chunk
 
 
 def load(rows: Sequence[tuple], month_totals: Sequence[tuple], *, will_match: bool) -> Loaded:
@@ -166,11 +137,36 @@ def load(rows: Sequence[tuple], month_totals: Sequence[tuple], *, will_match: bo
 
     The caller keeps other Python threads off the GIL meanwhile (see kam.sales.pipeline).
     """
-    lock_imports()
     prepare()
     _stage(STAGING, STAGED_COLUMNS, rows, analyze=will_match)
     _stage(MONTH_TOTALS, MONTH_TOTAL_COLUMNS, month_totals, analyze=False)
-    return Loaded(rows=len(rows), last_id_before=_last_line_id())
+    return Loaded(rows=len(rows))
+
+
+def load_spooled(spool_file: str, number: int) -> Loaded:
+    """SQLite: copies chunk ``number`` from the reader's spool file (kam.sales.spool).
+
+    Outside the chunk's transaction: a transaction would lock the attached file too, and the
+    reader writes the next chunk into it meanwhile.
+    """
+    if connection.in_atomic_block:
+        raise RuntimeError("load_spooled runs between transactions")
+    prepare()
+    with connection.cursor() as cursor:
+        cursor.execute("ATTACH DATABASE %s AS kam_spool", [spool_file])
+        try:
+            for table, source in ((STAGING, "rows"), (MONTH_TOTALS, "totals")):
+                columns = STAGED_COLUMNS if table == STAGING else MONTH_TOTAL_COLUMNS
+                names = ", ".join(name for name, _ in columns)
+                cursor.execute(
+                    f"INSERT INTO {table} ({names}) "  # noqa: S608
+                    f"SELECT {names} FROM kam_spool.{source}_{int(number)}"
+                )
+            cursor.execute(f"SELECT COUNT(*) FROM {STAGING}")  # noqa: S608
+            (rows,) = cursor.fetchone()
+        finally:
+            cursor.execute("DETACH DATABASE kam_spool")
+    return Loaded(rows=rows)
 
 
 def _last_line_id() -> int:
@@ -202,7 +198,8 @@ def merge(
     loaded: Loaded, *, currency: str, sales_import_id: int | None, table_was_empty: bool
 ) -> Merged:
     """Finds, reports and inserts; with ``sales_import_id`` None (a dry run) it only counts."""
-    last_id = loaded.last_id_before
+    lock_imports()
+    last_id = _last_line_id()
     lines = _quote(SalesLine._meta.db_table)
     with connection.cursor() as cursor:
         if not table_was_empty:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from kam.accounts.models import Account
 from kam.sales import importer, pipeline
@@ -181,6 +182,26 @@ def test_a_file_without_a_required_column_is_refused_and_nothing_written(tmp_pat
 
 
 def test_killed_in_the_middle_and_run_again_ends_as_one_clean_run(tmp_path, monkeypatch):
+    _killed_and_run_again(tmp_path, monkeypatch)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_killed_and_run_again_outside_a_transaction(tmp_path, monkeypatch):
+    """As an import runs in production: on SQLite the reader thread spools the chunks."""
+    spools = []
+
+    class RecordedSpool(importer.ChunkSpool):
+        def __init__(self):
+            super().__init__()
+            spools.append(self)
+
+    monkeypatch.setattr(importer, "ChunkSpool", RecordedSpool)
+    _killed_and_run_again(tmp_path, monkeypatch)
+    assert bool(spools) == (connection.vendor == "sqlite")
+    assert not any(spool.path.exists() for spool in spools)  # deleted when the import ended
+
+
+def _killed_and_run_again(tmp_path, monkeypatch):
     body = "".join(
         f"{1000 + i % 7};Kunde {i % 7};R-{i // 3};{i % 3 + 1};"
         f"{1 + i % 28:02d}.{1 + i % 12:02d}.2025;A{i % 5};1;{i},{i % 100:02d};{i % 50},00\n"

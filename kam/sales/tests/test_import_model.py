@@ -12,6 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +20,7 @@ from kam.accounts.models import Account
 from kam.sales import importer
 from kam.sales.importer import import_sales
 from kam.sales.models import MonthlyFact, SalesLine
+from kam.sales.spool import ChunkSpool
 
 pytestmark = pytest.mark.django_db
 
@@ -126,13 +128,37 @@ def _stored_facts() -> dict:
     }
 
 
-@settings(
+EXAMPLES = settings(
     max_examples=30,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+
+
+@EXAMPLES
 @given(exports=exports, chunk_size=st.sampled_from([3, 7, 50]))
 def test_imports_follow_the_model(exports, chunk_size, monkeypatch):
+    _imports_follow_the_model(exports, chunk_size, monkeypatch)
+
+
+@pytest.mark.django_db(transaction=True)
+@EXAMPLES
+@given(exports=exports, chunk_size=st.sampled_from([3, 7, 50]))
+def test_imports_follow_the_model_outside_a_transaction(exports, chunk_size, monkeypatch):
+    """As an import runs in production: on SQLite the reader thread spools the chunks."""
+    spools = []
+
+    class RecordedSpool(ChunkSpool):
+        def __init__(self):
+            super().__init__()
+            spools.append(self)
+
+    monkeypatch.setattr(importer, "ChunkSpool", RecordedSpool)
+    _imports_follow_the_model(exports, chunk_size, monkeypatch)
+    assert len(spools) == (len(exports) if connection.vendor == "sqlite" else 0)
+
+
+def _imports_follow_the_model(exports, chunk_size, monkeypatch):
     monkeypatch.setattr(importer, "CHUNK_SIZE", chunk_size)
     SalesLine.objects.all().delete()
     MonthlyFact.objects.all().delete()
