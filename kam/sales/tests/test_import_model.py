@@ -87,7 +87,7 @@ def _stored_lines() -> dict:
             line.account.customer_number,
             f"{line.invoice_date:%d.%m.%Y}",
             line.product_number,
-            int(line.quantity),
+            int(line.quantity or 0),
             line.net_revenue_cents,
             line.margin_cents,
         )
