@@ -14,17 +14,16 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
-from operator import attrgetter
+from operator import itemgetter
 from queue import Full, Queue
 from threading import Condition, Event, Thread
 
-from kam.sales.reading import SalesFile, SalesRow
+from kam.sales.reading import SalesFile, StagedBlock
 from kam.sales.spool import ChunkSpool
 from kam.sales.staging_columns import MONTH_TOTAL_COLUMNS, STAGED_COLUMNS
 
-#: Rows the reader converts between two looks at the gate (a few milliseconds of work).
-READ_STEP = 2_000
+#: Records the reader converts between two looks at the gate (a few milliseconds of work).
+READ_STEP = 1_024
 #: Seconds a thread runs before the interpreter hands the GIL to a waiting one.
 SWITCH_INTERVAL = 0.001
 
@@ -33,9 +32,8 @@ DUPLICATE_WITH_OTHER_VALUES = (
     "anderen Werten; die erste Zeile wurde übernommen."
 )
 
-_KEY = attrgetter("invoice_number", "line_number")
-_LINE = attrgetter("line")
-_CUSTOMER = attrgetter("customer_number")
+_KEY = itemgetter(0, 1)  # of a staged row: invoice number, line number
+_CUSTOMER = itemgetter(2)
 
 
 class ReaderGate:
@@ -148,7 +146,7 @@ class SortedChunk:
 
 
 class RowSorter:
-    """Turns one file's rows into staged tuples (staging.STAGED_COLUMNS order).
+    """Sorts out one file's staged rows (STAGED_FIELDS order, see kam.sales.reading).
 
     Keeps the first row of every natural key: a later row with the same values is a duplicate,
     one with other values is rejected. Notes customers not seen before, with their names.
@@ -170,10 +168,10 @@ class RowSorter:
         chunk = SortedChunk()
         # A smaller first chunk: the database starts working sooner.
         wanted = max(size // 4, 1)
-        for rows in sales_file.iter_chunks(min(READ_STEP, size)):
+        for block in sales_file.iter_staged(min(READ_STEP, size)):
             if gate:
                 gate.checkpoint()
-            self.sort_into(chunk, rows)
+            self.sort_into(chunk, block)
             if chunk.rows >= wanted:
                 yield self._finish(chunk, spool)
                 chunk, wanted = SortedChunk(), size
@@ -195,46 +193,43 @@ class RowSorter:
             chunk.staged, chunk.month_totals = [], []
         return chunk
 
-    def sort_into(self, chunk: SortedChunk, rows: list) -> None:
-        chunk.rows += len(rows)
-        valid = [row for row in rows if row.__class__ is SalesRow]
-        if len(valid) != len(rows):
-            for row in rows:
-                if row.__class__ is not SalesRow:
-                    self._reject(chunk, row.line, row.column, row.value, row.reason, row.code)
-        self._note_customers(chunk, valid)
-        staged = _staged(valid)
-        keys = list(map(_KEY, valid))
+    def sort_into(self, chunk: SortedChunk, block: StagedBlock) -> None:
+        staged = block.staged
+        chunk.rows += len(staged) + len(block.rejected)
+        for row in block.rejected:
+            self._reject(chunk, row.line, row.column, row.value, row.reason, row.code)
+        self._note_customers(chunk, block)
+        keys = list(map(_KEY, staged))
         # The common case, rows without repeated keys, is sorted out in C.
         if len(set(keys)) == len(keys) and self.seen.keys().isdisjoint(keys):
-            firsts = zip(map(_LINE, valid), map(hash, staged), strict=True)
+            firsts = zip(block.lines, map(hash, staged), strict=True)
             self.seen.update(zip(keys, firsts, strict=True))
             chunk.staged += staged
             return
-        for row, values, key in zip(valid, staged, keys, strict=True):
-            self._sort_one(chunk, row, values, key)
+        for line, values, key in zip(block.lines, staged, keys, strict=True):
+            self._sort_one(chunk, line, values, key)
 
-    def _sort_one(self, chunk: SortedChunk, row: SalesRow, values: tuple, key: tuple) -> None:
+    def _sort_one(self, chunk: SortedChunk, line: int, values: tuple, key: tuple) -> None:
         fingerprint = hash(values)
         first = self.seen.get(key)
         if first is None:
-            self.seen[key] = (row.line, fingerprint)
+            self.seen[key] = (line, fingerprint)
             chunk.staged.append(values)
         elif first[1] == fingerprint:
             chunk.duplicates += 1
         else:
             reason = DUPLICATE_WITH_OTHER_VALUES % {"key": f"{key[0]}/{key[1]}", "first": first[0]}
-            self._reject(chunk, row.line, None, None, reason, "duplicate_conflict")
+            self._reject(chunk, line, None, None, reason, "duplicate_conflict")
 
-    def _note_customers(self, chunk: SortedChunk, rows: list[SalesRow]) -> None:
-        new = set(map(_CUSTOMER, rows)).difference(self.known_customers)
+    def _note_customers(self, chunk: SortedChunk, block: StagedBlock) -> None:
+        customers = list(map(_CUSTOMER, block.staged))
+        new = set(customers).difference(self.known_customers)
         if not new:
             return
         self.known_customers |= new
-        for row in rows:
-            number = row.customer_number
+        for number, name in zip(customers, block.names, strict=True):
             if number in new and number not in chunk.new_customers:
-                chunk.new_customers[number] = row.customer_name or number
+                chunk.new_customers[number] = name or number
 
     def _reject(self, chunk: SortedChunk, line, column, value, reason, code) -> None:
         chunk.rejected.append(
@@ -284,41 +279,3 @@ def month_totals(staged: list[tuple]) -> list[tuple]:
             last,
         ) in groups.items()
     ]
-
-
-def _staged(rows: list[SalesRow]) -> list[tuple]:
-    """The rows as tuples in staging order, built column by column.
-
-    Dates and quantities go over as text: both databases take it, and the drivers store text
-    faster than they adapt date and Decimal objects one by one.
-    """
-    quantities = [None if row.quantity is None else str(row.quantity) for row in rows]
-    return list(
-        zip(
-            map(_INVOICE, rows),
-            map(_POSITION, rows),
-            map(_CUSTOMER, rows),
-            map(date.isoformat, map(_DATE, rows)),
-            map(_PRODUCT_NUMBER, rows),
-            map(_PRODUCT_NAME, rows),
-            quantities,
-            map(_REVENUE, rows),
-            map(_MARGIN, rows),
-            map(_COST, rows),
-            map(_CURRENCY, rows),
-            map(_SALES_REP, rows),
-            strict=True,
-        )
-    )
-
-
-_INVOICE = attrgetter("invoice_number")
-_POSITION = attrgetter("line_number")
-_DATE = attrgetter("invoice_date")
-_PRODUCT_NUMBER = attrgetter("product_number")
-_PRODUCT_NAME = attrgetter("product_name")
-_REVENUE = attrgetter("net_revenue_cents")
-_MARGIN = attrgetter("margin_cents")
-_COST = attrgetter("cost_cents")
-_CURRENCY = attrgetter("currency")
-_SALES_REP = attrgetter("sales_rep")

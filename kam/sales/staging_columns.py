@@ -1,7 +1,7 @@
 """The columns of a staged chunk: its rows and their month totals (no Django here: the reader
 thread writes them too, see kam.sales.spool)."""
 
-#: The staged values, in the order of the tuples the importer hands over (SalesRow attributes).
+#: The staged values, in the order the reader stages them (kam.sales.reading.STAGED_FIELDS).
 STAGED_COLUMNS = (
     ("invoice_number", "text"),
     ("line_number", "integer"),

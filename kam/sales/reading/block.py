@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable, Sequence
-from itertools import repeat
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+from itertools import compress, repeat
 from typing import Any
 
 from .columns import (
@@ -19,7 +20,7 @@ from .columns import (
     text_or_none,
 )
 from .messages import row_reason
-from .model import RejectedRow, SalesRow
+from .model import STAGED_FIELDS, RejectedRow, SalesRow, StagedBlock
 from .numbers import NumberStyle
 
 # The order in which a row's problems are looked for; a rejected row reports the first one.
@@ -109,7 +110,40 @@ class BlockConverter:
         index = self._index.get(field)
         return None if index is None else columns[index]
 
-    def _convert_records(self, lines: list[int], records: list[list[str]]) -> list[Output]:
+    def convert_staged(self, lines: list[int], records: list[list[str]]) -> StagedBlock:
+        """The valid records as staged tuples (STAGED_FIELDS order), the others rejected.
+
+        The same checks as ``convert``, without an object per row: the importer's fast path.
+        """
+        rejected: list[RejectedRow] = []
+        if list(map(len, records)).count(self._width) != len(records):
+            lines, records, rejected = self._sort_out_shapes(lines, records)  # type: ignore[assignment]
+        if not records:
+            return StagedBlock(lines=[], staged=[], names=[], rejected=rejected)
+        values, errors = self._columns(records)
+        problems = self._first_problems(errors)
+        if problems:
+            rejected += self._problem_rows(problems, lines, records)
+            keep = [i not in problems for i in range(len(records))]
+            lines = list(compress(lines, keep))
+            values = {field: list(compress(column, keep)) for field, column in values.items()}
+            if rejected:
+                rejected.sort(key=operator.attrgetter("line"))
+        quantities = values["quantity"]
+        if not isinstance(quantities, repeat):
+            values["quantity"] = [None if q is None else str(q) for q in quantities]
+        values["invoice_date"] = map(date.isoformat, values["invoice_date"])
+        # Fields the file leaves out are endless repeats: strict=False stops at the columns' end.
+        staged = list(zip(*(values[field] for field in STAGED_FIELDS), strict=False))
+        names = values["customer_name"]
+        return StagedBlock(
+            lines=lines,
+            staged=staged,
+            names=names if isinstance(names, list) else [None] * len(staged),
+            rejected=rejected,
+        )
+
+    def _columns(self, records: list[list[str]]) -> tuple[dict[str, Any], dict[str, Errors]]:
         columns = list(zip(*records, strict=True))
         errors: dict[str, Errors] = {}
         values: dict[str, Any] = {}
@@ -120,6 +154,39 @@ class BlockConverter:
             else:
                 values[field], errors[field] = convert(column)
         self._complete(values)
+        return values, errors
+
+    def _first_problems(self, errors: dict[str, Errors]) -> dict[int, tuple[str, str]]:
+        """Index → (field, code) of each record's first problem, in the order of _CHECK_ORDER."""
+        first_problem: dict[int, tuple[str, str]] = {}
+        for field in _CHECK_ORDER:
+            for i, code in errors.get(field, {}).items():
+                first_problem.setdefault(i, (field, code))
+        return first_problem
+
+    def _problem_rows(
+        self, problems: dict[int, tuple[str, str]], lines: list[int], records: list[list[str]]
+    ) -> list[RejectedRow]:
+        """The rejected rows of the records with problems; blank records are left out."""
+        return [row for _, row in self._problems_by_index(problems, lines, records)]
+
+    def _problems_by_index(
+        self, problems: dict[int, tuple[str, str]], lines: list[int], records: list[list[str]]
+    ) -> Iterator[tuple[int, RejectedRow]]:
+        for i, (field, code) in problems.items():
+            record = records[i]
+            if not any(value.strip() for value in record):
+                continue
+            heading = self._mapping[field]
+            value = record[self._index[field]]
+            reason = row_reason(code, column=heading, value=value)
+            yield (
+                i,
+                RejectedRow(line=lines[i], column=heading, value=value, reason=reason, code=code),
+            )
+
+    def _convert_records(self, lines: list[int], records: list[list[str]]) -> list[Output]:
+        values, errors = self._columns(records)
         rows: list[Output] = list(
             map(
                 SalesRow,
@@ -185,24 +252,12 @@ class BlockConverter:
         records: list[list[str]],
         errors: dict[str, Errors],
     ) -> list[Output]:
-        first_problem: dict[int, tuple[str, str]] = {}
-        for field in _CHECK_ORDER:
-            for i, code in errors.get(field, {}).items():
-                first_problem.setdefault(i, (field, code))
-        if not first_problem:
+        problems = self._first_problems(errors)
+        if not problems:
             return rows
-        blank: list[int] = []
-        for i, (field, code) in first_problem.items():
-            record = records[i]
-            if not any(value.strip() for value in record):
-                blank.append(i)
-                continue
-            heading = self._mapping[field]
-            value = record[self._index[field]]
-            reason = row_reason(code, column=heading, value=value)
-            rows[i] = RejectedRow(
-                line=lines[i], column=heading, value=value, reason=reason, code=code
-            )
+        for i, row in self._problems_by_index(problems, lines, records):
+            rows[i] = row
+        blank = [i for i in problems if not any(value.strip() for value in records[i])]
         if blank:
             skip = set(blank)
             rows = [row for i, row in enumerate(rows) if i not in skip]

@@ -51,6 +51,24 @@ class SalesRow:
     sales_rep: str
 
 
+#: The order of the values of a staged row (``SalesFile.iter_staged``): the natural key, the
+#: customer, then the values. Dates are ISO text, quantities text, money integer cents.
+STAGED_FIELDS: tuple[str, ...] = (
+    "invoice_number",
+    "line_number",
+    "customer_number",
+    "invoice_date",
+    "product_number",
+    "product_name",
+    "quantity",
+    "net_revenue",
+    "contribution_margin",
+    "cost",
+    "currency",
+    "sales_rep",
+)
+
+
 @dataclass(slots=True)
 class RejectedRow:
     """One record that cannot be imported, with a sentence a clerk understands."""
@@ -74,3 +92,13 @@ class FileRefused(Exception):
 def field_label(name: str) -> str:
     """The German label of a canonical field, e.g. ``Rechnungsdatum``."""
     return FIELD_LABELS.get(name, name)
+
+
+@dataclass(slots=True)
+class StagedBlock:
+    """A block of records as the importer's fast path takes them (``SalesFile.iter_staged``)."""
+
+    lines: list[int]  # the physical line of each staged row
+    staged: list[tuple]  # the valid rows, as tuples in STAGED_FIELDS order
+    names: list[str | None]  # the customer name of each staged row
+    rejected: list[RejectedRow]

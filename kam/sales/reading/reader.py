@@ -13,7 +13,7 @@ from .csv_source import CsvSource
 from .dates import two_digit_year_pivot
 from .encoding import detect_encoding
 from .mapping import resolve_mapping, unique_headings
-from .model import FileRefused
+from .model import FileRefused, StagedBlock
 from .numbers import NumberStyle, detect_number_style
 from .xlsx_source import AMOUNT, DATE, MB, OLE_MAGIC, TEXT, XlsxSource, check_xlsx
 
@@ -122,6 +122,20 @@ class SalesFile:
                 if chunk:
                     yield chunk
                 return
+
+    def iter_staged(self, block_size: int = _BLOCK_SIZE) -> Iterator[StagedBlock]:
+        """Blocks of up to ``block_size`` records as staged and rejected rows, in file order
+        (see BlockConverter.convert_staged)."""
+        converter = BlockConverter(
+            headings=self.headings,
+            mapping=self.mapping,
+            number_style=self.number_style,
+            year_pivot=self.year_pivot,
+        )
+        for lines, records in self._source.blocks(
+            block_size, kinds=self._kinds, style=self.number_style
+        ):
+            yield converter.convert_staged(lines, records)
 
     def rows(self) -> Iterator[Output]:
         """Every row in file order."""
