@@ -6,7 +6,6 @@ counts (invoices, purchase days) exact and makes the refresh idempotent.
 
 from django.db import connection
 
-from kam.accounts.models import Account
 from kam.sales import staging
 from kam.sales.models import MonthlyFact, SalesLine
 
@@ -51,30 +50,14 @@ def _insert_facts() -> str:
     )
 
 
-def add_new_lines(last_id_before: int, *, from_month_totals: bool) -> None:
+def add_new_lines(last_id_before: int) -> None:
     """Brings the facts up to date with the lines just inserted (ids above ``last_id_before``).
 
     A month that has a fact had lines already: it is marked touched and recomputed from all
-    its lines by ``refresh_touched``. Any other month gets its fact straight from the new
-    lines: from the chunk's month totals when every staged row was new, else summed up from
-    the new lines. The caller holds the import lock: no other import inserts meanwhile.
+    its lines by ``refresh_touched``. Any other month gets its fact summed up from the new
+    lines, read in id order. The caller holds the import lock: no other import inserts
+    meanwhile.
     """
-    if from_month_totals:
-        new = (
-            f"FROM {staging.MONTH_TOTALS} c JOIN {Account._meta.db_table} a "  # noqa: S608
-            "ON a.customer_number = c.customer_number WHERE {negation} EXISTS "
-            + _FACT.format(account="a.id", month="c.month")
-        )
-        _touch_and_add(
-            touched=f"SELECT a.id, c.month {new.format(negation='')}",
-            fresh=(
-                "SELECT a.id, c.month, c.revenue_cents, c.margin_cents, c.line_count, "
-                "c.invoice_count, c.purchase_days, c.first_purchase, c.last_purchase "
-                + new.format(negation="NOT")
-            ),
-            params=[],
-        )
-        return
     lines = SalesLine._meta.db_table
     new = (
         f"FROM {lines} n WHERE n.id > %s GROUP BY n.account_id, n.invoice_month "  # noqa: S608
@@ -98,12 +81,19 @@ _FACT = (
 
 def _touch_and_add(*, touched: str, fresh: str, params: list) -> None:
     """Marks the months that have a fact touched, then adds the facts of the others."""
+    on_postgres = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
+        if on_postgres:
+            # Right after a bulk load the statistics do not know the new ids yet, and the
+            # planner would scan every line to find those of this chunk.
+            cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(
             f"INSERT INTO {staging.TOUCHED} (account_id, month) {touched} ON CONFLICT DO NOTHING",
             params,
         )
         cursor.execute(_insert_facts() + fresh + _UPSERT, params)
+        if on_postgres:
+            cursor.execute("SET LOCAL enable_seqscan = on")
 
 
 def refresh_touched(*, lines_may_have_moved: bool) -> None:

@@ -224,9 +224,7 @@ class _ImportRun:
                 if not self.dry_run:
                     _create_accounts(chunk.new_customers)
                 if chunk.spooled is None:
-                    loaded = staging.load(
-                        chunk.staged, chunk.month_totals, will_match=not self.table_was_empty
-                    )
+                    loaded = staging.load(chunk.staged, will_match=not self.table_was_empty)
             merged = self._merge(loaded)
             if self.dry_run:
                 transaction.set_rollback(True)  # the staged rows were only counted
@@ -276,10 +274,7 @@ class _ImportRun:
 
     def _write(self, merged: staging.Merged, rejected: list[dict]) -> None:
         _update_lines(merged.changed, self.sales_import)
-        facts.add_new_lines(
-            merged.last_id_before,
-            from_month_totals=merged.unchanged == 0 and not merged.changed,
-        )
+        facts.add_new_lines(merged.last_id_before)
         staging.touch(
             (values[0], values[1][:8] + "01")
             for _line_id, old, new in merged.changed
@@ -317,13 +312,15 @@ def _create_accounts(names: dict[str, str]) -> None:
     columns = ", ".join(
         connection.ops.quote_name(field.column or field.attname) for field in fields
     )
-    marks = ", ".join(["%s"] * len(fields))
+    table = connection.ops.quote_name(Account._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {connection.ops.quote_name(Account._meta.db_table)} "  # noqa: S608
-            f"({columns}) VALUES ({marks})",
-            rows,
-        )
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join(["%s"] * len(fields))
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
 
 
 def _normalised(values: Iterable) -> tuple:

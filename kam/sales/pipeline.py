@@ -20,7 +20,7 @@ from threading import Condition, Event, Thread
 
 from kam.sales.reading import SalesFile, StagedBlock
 from kam.sales.spool import ChunkSpool
-from kam.sales.staging_columns import MONTH_TOTAL_COLUMNS, STAGED_COLUMNS
+from kam.sales.staging_columns import STAGED_COLUMNS
 
 #: Records the reader converts between two looks at the gate (a few milliseconds of work).
 READ_STEP = 1_024
@@ -139,9 +139,7 @@ class SortedChunk:
     rejected: list[dict] = field(default_factory=list)
     duplicates: int = 0
     new_customers: dict[str, str] = field(default_factory=dict)  # number → name
-    # The staged rows summed up by customer and month, as staging.MONTH_TOTAL_COLUMNS.
-    month_totals: list[tuple] = field(default_factory=list)
-    # Set when the staged rows and totals were written to a ChunkSpool instead (then emptied).
+    # Set when the staged rows were written to a ChunkSpool instead (and dropped here).
     spooled: int | None = None
 
 
@@ -179,18 +177,11 @@ class RowSorter:
             yield self._finish(chunk, spool)
 
     def _finish(self, chunk: SortedChunk, spool: ChunkSpool | None) -> SortedChunk:
-        chunk.month_totals = month_totals(chunk.staged)
         if spool is not None:
             self.chunks_spooled += 1
-            spool.write(
-                self.chunks_spooled,
-                chunk.staged,
-                [name for name, _ in STAGED_COLUMNS],
-                chunk.month_totals,
-                [name for name, _ in MONTH_TOTAL_COLUMNS],
-            )
+            spool.write(self.chunks_spooled, chunk.staged, [name for name, _ in STAGED_COLUMNS])
             chunk.spooled = self.chunks_spooled
-            chunk.staged, chunk.month_totals = [], []
+            chunk.staged = []
         return chunk
 
     def sort_into(self, chunk: SortedChunk, block: StagedBlock) -> None:
@@ -242,40 +233,3 @@ class RowSorter:
                 "code": code,
             }
         )
-
-
-def month_totals(staged: list[tuple]) -> list[tuple]:
-    """Revenue, margin, lines, invoices, purchase days, first and last day by customer and month.
-
-    Summed up here, in the reader thread, the monthly facts of months that had no lines before
-    need no second pass over the stored lines.
-    """
-    groups: dict[tuple[str, str], list] = {}
-    for invoice, _, customer, day, _, _, _, revenue, margin, _, _, _ in staged:
-        key = (customer, day[:8] + "01")
-        group = groups.get(key)
-        if group is None:
-            groups[key] = [revenue, margin or 0, 1, {invoice}, {day}, day, day]
-            continue
-        group[0] += revenue
-        if margin:
-            group[1] += margin
-        group[2] += 1
-        group[3].add(invoice)
-        group[4].add(day)
-        if day < group[5]:
-            group[5] = day
-        elif day > group[6]:
-            group[6] = day
-    return [
-        (customer, month, revenue, margin, lines, len(invoices), len(days), first, last)
-        for (customer, month), (
-            revenue,
-            margin,
-            lines,
-            invoices,
-            days,
-            first,
-            last,
-        ) in groups.items()
-    ]

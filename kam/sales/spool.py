@@ -16,7 +16,7 @@ from pathlib import Path
 
 
 class ChunkSpool:
-    """Chunk tables ``rows_N`` and ``totals_N`` in a SQLite file of their own."""
+    """Chunk tables ``rows_N`` in a SQLite file of their own."""
 
     def __init__(self) -> None:
         self._folder = tempfile.TemporaryDirectory(prefix="kam-import-")
@@ -30,9 +30,7 @@ class ChunkSpool:
         self,
         number: int,
         rows: Sequence[tuple],
-        row_columns: Sequence[str],
-        totals: Sequence[tuple],
-        total_columns: Sequence[str],
+        columns: Sequence[str],
     ) -> None:
         """Reader thread: stores chunk ``number`` and drops the chunks already taken over."""
         connection = self._connect()
@@ -40,15 +38,10 @@ class ChunkSpool:
             taken = self._taken
         for old in [n for n in self._written if n < taken]:
             connection.execute(f"DROP TABLE rows_{old}")
-            connection.execute(f"DROP TABLE totals_{old}")
             self._written.remove(old)
-        for table, columns, values in (
-            (f"rows_{number}", row_columns, rows),
-            (f"totals_{number}", total_columns, totals),
-        ):
-            connection.execute(f"CREATE TABLE {table} ({', '.join(columns)})")
-            marks = ", ".join("?" * len(columns))
-            connection.executemany(f"INSERT INTO {table} VALUES ({marks})", values)  # noqa: S608
+        connection.execute(f"CREATE TABLE rows_{number} ({', '.join(columns)})")
+        marks = ", ".join("?" * len(columns))
+        connection.executemany(f"INSERT INTO rows_{number} VALUES ({marks})", rows)  # noqa: S608
         connection.commit()
         self._written.append(number)
 
