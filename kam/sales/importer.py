@@ -200,7 +200,7 @@ class _ImportRun:
         # SQLite: the reader thread stages the chunks itself, in a file of its own, which the
         # importing connection attaches between transactions (impossible inside an outer one).
         spooling = connection.vendor == "sqlite" and not connection.in_atomic_block
-        spool = ChunkSpool() if spooling else None
+        spool = ChunkSpool(_database_folder()) if spooling else None
         done = 0
         try:
             chunks = sorter.chunks(sales_file, CHUNK_SIZE, gate, spool)
@@ -283,6 +283,12 @@ class _ImportRun:
         facts.refresh_touched(lines_may_have_moved=bool(merged.changed))
         _store_rejections(self.sales_import, rejected)
         self._save_counters()
+
+
+def _database_folder() -> Path | None:
+    """The folder of the SQLite database file (None for an in-memory database)."""
+    path = Path(str(connection.settings_dict["NAME"]))
+    return path.parent if path.is_file() else None
 
 
 def _create_accounts(names: dict[str, str]) -> None:

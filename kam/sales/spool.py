@@ -3,7 +3,8 @@
 Storing 100,000 rows one by one takes a quarter of a second, most of it in Python; in the reader
 thread that work runs beside the database's, on the other core. Used with SQLite, whose
 importing connection attaches the file and copies a chunk in one statement. The file lives in a
-temporary folder and holds the chunks not yet taken over; it is deleted when the import ends.
+temporary folder (beside the database) and holds the chunks not yet taken over; it is deleted
+when the import ends.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from pathlib import Path
 class ChunkSpool:
     """Chunk tables ``rows_N`` in a SQLite file of their own."""
 
-    def __init__(self) -> None:
-        self._folder = tempfile.TemporaryDirectory(prefix="kam-import-")
+    def __init__(self, folder: Path | None = None) -> None:
+        self._folder = tempfile.TemporaryDirectory(prefix="kam-import-", dir=folder)
         self.path = Path(self._folder.name) / "chunks.sqlite3"
         self._connection: sqlite3.Connection | None = None
         self._taken = 0  # chunks below this number are no longer needed

@@ -191,8 +191,8 @@ def test_killed_and_run_again_outside_a_transaction(tmp_path, monkeypatch):
     spools = []
 
     class RecordedSpool(importer.ChunkSpool):
-        def __init__(self):
-            super().__init__()
+        def __init__(self, folder=None):
+            super().__init__(folder)
             spools.append(self)
 
     monkeypatch.setattr(importer, "ChunkSpool", RecordedSpool)

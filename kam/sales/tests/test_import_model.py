@@ -149,8 +149,8 @@ def test_imports_follow_the_model_outside_a_transaction(exports, chunk_size, mon
     spools = []
 
     class RecordedSpool(ChunkSpool):
-        def __init__(self):
-            super().__init__()
+        def __init__(self, folder=None):
+            super().__init__(folder)
             spools.append(self)
 
     monkeypatch.setattr(importer, "ChunkSpool", RecordedSpool)
