@@ -91,7 +91,9 @@ def _touch_and_add(*, touched: str, fresh: str, params: list) -> None:
             f"INSERT INTO {staging.TOUCHED} (account_id, month) {touched} ON CONFLICT DO NOTHING",
             params,
         )
-        cursor.execute(_insert_facts() + fresh + _UPSERT, params)
+        # A plain insert: under the import lock no fact of these months can appear meanwhile,
+        # and PostgreSQL's speculative insertion (ON CONFLICT) costs a third more per row.
+        cursor.execute(_insert_facts() + fresh, params)
         if on_postgres:
             cursor.execute("SET LOCAL enable_seqscan = on")
 
