@@ -50,37 +50,27 @@ def _insert_facts() -> str:
     )
 
 
-def add_new_lines(last_id_before: int) -> None:
-    """Brings the facts up to date with the lines just inserted (ids above ``last_id_before``).
-
-    A month that has a fact had lines already: it is marked touched and recomputed from all
-    its lines by ``refresh_touched``. Any other month gets its fact summed up from the new
-    lines, read in id order. The caller holds the import lock: no other import inserts
-    meanwhile.
-    """
-    lines = SalesLine._meta.db_table
-    new = (
-        f"FROM {lines} n WHERE n.id > %s GROUP BY n.account_id, n.invoice_month "  # noqa: S608
-        "HAVING {negation} EXISTS " + _FACT.format(account="n.account_id", month="n.invoice_month")
-    )
-    _touch_and_add(
-        touched=f"SELECT n.account_id, n.invoice_month {new.format(negation='')}",
-        fresh=(
-            f"SELECT n.account_id, n.invoice_month, {_AGGREGATES.format(l='n')} "
-            + new.format(negation="NOT")
-        ),
-        params=[last_id_before],
-    )
-
-
-_FACT = (
-    f"(SELECT 1 FROM {MonthlyFact._meta.db_table} f "  # noqa: S608
-    "WHERE f.account_id = {account} AND f.month = {month}) "
+_FACT_COLUMNS = (
+    "revenue_cents, margin_cents, line_count, invoice_count, purchase_days, first_purchase, "
+    "last_purchase"
 )
 
 
-def _touch_and_add(*, touched: str, fresh: str, params: list) -> None:
-    """Marks the months that have a fact touched, then adds the facts of the others."""
+def add_new_lines(last_id_before: int) -> None:
+    """Brings the facts up to date with the lines just inserted (ids above ``last_id_before``).
+
+    The new lines are summed up by account and month once, into the connection's NEW_MONTHS
+    table. A month that has a fact had lines already: it is marked touched and recomputed from
+    all its lines by ``refresh_touched``. Any other month gets its sums as its fact, by a plain
+    insert: the caller holds the import lock, so no fact of these months appears meanwhile
+    (and PostgreSQL's ON CONFLICT would cost a third more per row).
+    """
+    lines = SalesLine._meta.db_table
+    facts = MonthlyFact._meta.db_table
+    has_fact = (
+        f"EXISTS (SELECT 1 FROM {facts} f "  # noqa: S608
+        "WHERE f.account_id = n.account_id AND f.month = n.invoice_month)"
+    )
     on_postgres = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
         if on_postgres:
@@ -88,14 +78,20 @@ def _touch_and_add(*, touched: str, fresh: str, params: list) -> None:
             # planner would scan every line to find those of this chunk.
             cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(
-            f"INSERT INTO {staging.TOUCHED} (account_id, month) {touched} ON CONFLICT DO NOTHING",
-            params,
+            f"INSERT INTO {staging.NEW_MONTHS} (account_id, month, {_FACT_COLUMNS}, has_fact) "  # noqa: S608
+            f"SELECT n.account_id, n.invoice_month, {_AGGREGATES.format(l='n')}, {has_fact} "
+            f"FROM {lines} n WHERE n.id > %s GROUP BY n.account_id, n.invoice_month",
+            [last_id_before],
         )
-        # A plain insert: under the import lock no fact of these months can appear meanwhile,
-        # and PostgreSQL's speculative insertion (ON CONFLICT) costs a third more per row.
-        cursor.execute(_insert_facts() + fresh, params)
         if on_postgres:
             cursor.execute("SET LOCAL enable_seqscan = on")
+        cursor.execute(
+            f"INSERT INTO {staging.TOUCHED} (account_id, month) "  # noqa: S608
+            f"SELECT account_id, month FROM {staging.NEW_MONTHS} WHERE has_fact "
+            "ON CONFLICT DO NOTHING"
+        )
+        fresh = f"SELECT account_id, month, {_FACT_COLUMNS} FROM {staging.NEW_MONTHS} "  # noqa: S608
+        cursor.execute(_insert_facts() + fresh + "WHERE NOT has_fact")
 
 
 def refresh_touched(*, lines_may_have_moved: bool) -> None:

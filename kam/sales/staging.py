@@ -20,6 +20,7 @@ from kam.sales.staging_columns import STAGED_COLUMNS
 
 STAGING = "kam_sales_staging"
 TOUCHED = "kam_sales_touched"
+NEW_MONTHS = "kam_sales_new_months"
 IMPORT_LOCK = 0x6B616D  # "kam"
 
 #: The values of a line that an ERP correction can change, in storage order.
@@ -118,6 +119,11 @@ def prepare() -> None:
     line_id = "bigint" if _on_postgres() else ""
     tables = {
         STAGING: f"{_columns(STAGED_COLUMNS)}, line_id {line_id}",
+        NEW_MONTHS: (
+            "account_id bigint, month date, revenue_cents bigint, margin_cents bigint, "
+            "line_count integer, invoice_count integer, purchase_days integer, "
+            "first_purchase date, last_purchase date, has_fact boolean"
+        ),
         TOUCHED: "account_id bigint, month date, PRIMARY KEY (account_id, month)",
     }
     empty = "TRUNCATE" if _on_postgres() else "DELETE FROM"
