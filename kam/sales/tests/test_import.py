@@ -1,7 +1,6 @@
 """The importer end to end: exact, idempotent, kill-safe, with facts kept current."""
 
 import json
-from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,7 +11,8 @@ from django.db import connection
 from kam.accounts.models import Account
 from kam.sales import importer, pipeline
 from kam.sales.importer import ImportRefused, import_sales
-from kam.sales.models import ImportRejection, MonthlyFact, SalesImport, SalesLine, SalesLineChange
+from kam.sales.models import ImportRejection, SalesImport, SalesLine, SalesLineChange
+from kam.sales.tests.facts import facts_from_lines, stored_facts
 from kam.testing.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,31 +36,6 @@ EXPORT = (
     "10002;Bäcker AG;R-3;1;31.02.2026;A1;1;10,00;1,00\n"
     "10002;Bäcker AG;R-4;1;20.01.2026;A1;1;abc;1,00\n"
 )
-
-
-def facts_by_brute_force() -> dict:
-    expected: dict = defaultdict(lambda: [0, 0, 0, set(), set()])
-    for line in SalesLine.objects.all():
-        fact = expected[(line.account_id, line.invoice_date.replace(day=1))]
-        fact[0] += line.net_revenue_cents
-        fact[1] += line.margin_cents or 0
-        fact[2] += 1
-        fact[3].add(line.invoice_number)
-        fact[4].add(line.invoice_date)
-    return {key: (r, m, n, len(i), len(d)) for key, (r, m, n, i, d) in expected.items()}
-
-
-def stored_facts() -> dict:
-    return {
-        (f.account_id, f.month): (
-            f.revenue_cents,
-            f.margin_cents,
-            f.line_count,
-            f.invoice_count,
-            f.purchase_days,
-        )
-        for f in MonthlyFact.objects.all()
-    }
 
 
 def test_good_rows_are_stored_exactly_and_bad_rows_reported(tmp_path):
@@ -113,7 +88,7 @@ def test_an_overlapping_export_adds_only_the_new_lines(tmp_path):
 
     assert (report.imported, report.unchanged) == (1, 1)
     assert SalesLine.objects.count() == 4
-    assert stored_facts() == facts_by_brute_force()
+    assert stored_facts() == facts_from_lines()
 
 
 def test_a_correction_updates_the_line_and_keeps_the_change(tmp_path):
@@ -128,7 +103,7 @@ def test_a_correction_updates_the_line_and_keeps_the_change(tmp_path):
     change = SalesLineChange.objects.get(sales_import=record)
     assert change.old_values["net_revenue_cents"] == 123456
     assert change.new_values["net_revenue_cents"] == 130000
-    assert stored_facts() == facts_by_brute_force()
+    assert stored_facts() == facts_from_lines()
 
 
 def test_duplicates_in_a_file_count_once_and_conflicts_are_rejected(tmp_path):
@@ -228,7 +203,7 @@ def _killed_and_run_again(tmp_path, monkeypatch):
 
     assert (report.imported, report.unchanged) == (200, 100)
     assert SalesLine.objects.count() == 300
-    assert stored_facts() == facts_by_brute_force()
+    assert stored_facts() == facts_from_lines()
 
 
 def test_command_writes_the_report_and_exits_2_on_an_unusable_file(tmp_path, capsys):

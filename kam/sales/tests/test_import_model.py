@@ -8,7 +8,6 @@ months span chunks, which exercises both ways the facts are kept (month totals a
 """
 
 import tempfile
-from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from kam.sales import importer
 from kam.sales.importer import import_sales
 from kam.sales.models import MonthlyFact, SalesLine
 from kam.sales.spool import ChunkSpool
+from kam.sales.tests.facts import facts_from_lines, stored_facts
 
 pytestmark = pytest.mark.django_db
 
@@ -95,39 +95,6 @@ def _stored_lines() -> dict:
     }
 
 
-def _facts_from_lines() -> dict:
-    months: dict = defaultdict(list)
-    for line in SalesLine.objects.all():
-        months[(line.account_id, line.invoice_date.replace(day=1))].append(line)
-    return {
-        key: (
-            sum(line.net_revenue_cents for line in lines),
-            sum(line.margin_cents or 0 for line in lines),
-            len(lines),
-            len({line.invoice_number for line in lines}),
-            len({line.invoice_date for line in lines}),
-            min(line.invoice_date for line in lines),
-            max(line.invoice_date for line in lines),
-        )
-        for key, lines in months.items()
-    }
-
-
-def _stored_facts() -> dict:
-    return {
-        (fact.account_id, fact.month): (
-            fact.revenue_cents,
-            fact.margin_cents,
-            fact.line_count,
-            fact.invoice_count,
-            fact.purchase_days,
-            fact.first_purchase,
-            fact.last_purchase,
-        )
-        for fact in MonthlyFact.objects.all()
-    }
-
-
 EXAMPLES = settings(
     max_examples=30,
     deadline=None,
@@ -179,4 +146,4 @@ def _imports_follow_the_model(exports, chunk_size, monkeypatch):
             )
             assert counted == expected
             assert _stored_lines() == model
-            assert _stored_facts() == _facts_from_lines()
+            assert stored_facts() == facts_from_lines()
