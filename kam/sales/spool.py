@@ -9,18 +9,25 @@ when the import ends.
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import tempfile
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
+
+PREFIX = "kam-import-"
+#: A spool folder this old belongs to an import that was killed (an import removes its own).
+STALE_AFTER_SECONDS = 24 * 3600
 
 
 class ChunkSpool:
     """Chunk tables ``rows_N`` in a SQLite file of their own."""
 
     def __init__(self, folder: Path | None = None) -> None:
-        self._folder = tempfile.TemporaryDirectory(prefix="kam-import-", dir=folder)
+        _remove_stale(Path(folder or tempfile.gettempdir()))
+        self._folder = tempfile.TemporaryDirectory(prefix=PREFIX, dir=folder)
         self.path = Path(self._folder.name) / "chunks.sqlite3"
         self._connection: sqlite3.Connection | None = None
         self._taken = 0  # chunks below this number are no longer needed
@@ -62,3 +69,14 @@ class ChunkSpool:
         if self._connection is not None:
             self._connection.close()
         self._folder.cleanup()
+
+
+def _remove_stale(folder: Path) -> None:
+    """Removes the spool folders that killed imports left behind."""
+    cutoff = time.time() - STALE_AFTER_SECONDS
+    for stale in folder.glob(f"{PREFIX}*"):
+        try:
+            if stale.is_dir() and stale.stat().st_mtime < cutoff:
+                shutil.rmtree(stale, ignore_errors=True)
+        except OSError:
+            continue

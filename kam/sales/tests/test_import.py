@@ -294,3 +294,23 @@ def test_the_staging_table_takes_the_values_in_the_order_the_reader_stages_them(
         stored_as.get(field, f"{field}_cents" if field in in_cents else field)
         for field in STAGED_FIELDS
     ]
+
+
+def test_a_spool_folder_left_by_a_killed_import_is_removed_by_the_next(tmp_path):
+    import os
+    import time
+
+    from kam.sales import spool
+
+    stale = tmp_path / f"{spool.PREFIX}killed"
+    stale.mkdir()
+    (stale / "chunks.sqlite3").write_bytes(b"x")
+    old = time.time() - spool.STALE_AFTER_SECONDS - 60
+    os.utime(stale, (old, old))
+    recent = tmp_path / f"{spool.PREFIX}running"
+    recent.mkdir()
+
+    spool.ChunkSpool(tmp_path).close()
+
+    assert not stale.exists()
+    assert recent.exists()
