@@ -1,33 +1,14 @@
-"""Monthly account facts, recomputed from the sales lines of exactly the months an import touched.
+"""Monthly account facts, kept current by every import chunk, in the chunk's transaction.
 
-Recomputing a touched (account, month) from its lines, instead of adding deltas, keeps distinct
-counts (invoices, purchase days) exact and makes the refresh idempotent.
+A month without a fact gets the sums of its new lines; a month that had lines already is
+recomputed from all its lines instead of adding deltas, which keeps the distinct counts
+(invoices, purchase days) exact and makes the refresh idempotent.
 """
 
 from django.db import connection
 
 from kam.sales import staging
 from kam.sales.models import MonthlyFact, SalesLine
-
-
-def _aggregate_into_facts(where: str) -> str:
-    return f"""
-        INSERT INTO {MonthlyFact._meta.db_table} (account_id, month, revenue_cents, margin_cents,
-            line_count, invoice_count, purchase_days, first_purchase, last_purchase)
-        SELECT account_id, invoice_month, SUM(net_revenue_cents), COALESCE(SUM(margin_cents), 0),
-            COUNT(*), COUNT(DISTINCT invoice_number), COUNT(DISTINCT invoice_date),
-            MIN(invoice_date), MAX(invoice_date)
-        FROM {SalesLine._meta.db_table} {where}
-        GROUP BY account_id, invoice_month
-    """  # noqa: S608 (table names from the models, values are parameters)
-
-
-def refresh(touched: set[tuple[int, str]]) -> None:
-    """Recomputes the facts of the given (account id, ISO month) pairs."""
-    staging.prepare()
-    staging.touch(touched)
-    refresh_touched(lines_may_have_moved=True)
-
 
 _AGGREGATES = """
     SUM({l}.net_revenue_cents), COALESCE(SUM({l}.margin_cents), 0), COUNT(*),
@@ -124,10 +105,3 @@ def refresh_touched(*, lines_may_have_moved: bool) -> None:
                 )
                 """  # noqa: S608
             )
-
-
-def rebuild_all() -> None:
-    """Recomputes every fact from the lines (a repair tool; imports keep facts current)."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {MonthlyFact._meta.db_table}")  # noqa: S608
-        cursor.execute(_aggregate_into_facts(""))

@@ -296,9 +296,8 @@ def _create_accounts(names: dict[str, str]) -> None:
 
     The ORM's bulk_create spends more time preparing 20,000 accounts than the database needs
     to store them. The values still come from the model's own defaults and field preparation:
-    one prepared account is the pattern, and only its number and name differ from row to row.
-    In number order, their ids follow the numbers, and so do the lines' (account, month) index
-    entries when the lines are stored.
+    one prepared account is the pattern, and only its number and name differ from row to row
+    (created in number order, so that ids follow the numbers).
     """
     if not names:
         return

@@ -1,10 +1,10 @@
 """A chunk of sales rows merged into the sales lines in SQL, through a temporary staging table.
 
-Python hands a chunk over in one bulk statement (executemany on SQLite, COPY on PostgreSQL) into
-a temporary table without indexes; the database then finds the lines that exist already, reports
-the corrected ones, inserts the new ones in (account, month) order and recomputes the facts of the
-(account, month) pairs that changed. Everything runs in the caller's transaction; the database
-works set by set and releases the GIL meanwhile, so the reader thread parses the next chunk.
+A chunk arrives in a temporary table without indexes: in one bulk statement (COPY on
+PostgreSQL), or on SQLite copied from the reader thread's spool file (kam.sales.spool). The
+database then finds the lines that exist already, reports the corrected ones and inserts the
+new ones; kam.sales.facts brings the monthly facts up to date. The merge runs in the caller's
+transaction, set by set, and releases the GIL meanwhile, so the reader thread reads on.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def _on_postgres() -> bool:
 
 def _stored_values(currency_mark: str) -> dict[str, str]:
     """SQL for the stored form of each value of a staged row ``s``, cut to the column sizes
-    (its account ``a`` joined by ``_WITH_ACCOUNT``)."""
+    (its account ``a`` joined by ``_with_account``)."""
     return {
         "account_id": "a.id",
         "invoice_date": "s.invoice_date",
