@@ -229,7 +229,7 @@ class _ImportRun:
             if self.dry_run:
                 transaction.set_rollback(True)  # the staged rows were only counted
             else:
-                self._write(merged, chunk.rejected)
+                self._write(merged, chunk.rejected, gate)
 
     def _count_sorted(self, chunk: SortedChunk) -> None:
         self.report.rows += chunk.rows
@@ -272,14 +272,15 @@ class _ImportRun:
             setattr(record, name, value)
         record.save(update_fields=list(counters))
 
-    def _write(self, merged: staging.Merged, rejected: list[dict]) -> None:
-        _update_lines(merged.changed, self.sales_import)
+    def _write(self, merged: staging.Merged, rejected: list[dict], gate: ReaderGate) -> None:
+        with gate.closed():  # corrections are stored one by one
+            _update_lines(merged.changed, self.sales_import)
+            staging.touch(
+                (values[0], values[1][:8] + "01")
+                for _line_id, old, new in merged.changed
+                for values in (old, new)
+            )
         facts.add_new_lines(merged.last_id_before)
-        staging.touch(
-            (values[0], values[1][:8] + "01")
-            for _line_id, old, new in merged.changed
-            for values in (old, new)
-        )
         facts.refresh_touched(lines_may_have_moved=bool(merged.changed))
         _store_rejections(self.sales_import, rejected)
         self._save_counters()
