@@ -215,7 +215,7 @@ class _ImportRun:
 
     def _import_chunk(self, chunk: SortedChunk, gate: ReaderGate, spool: ChunkSpool | None) -> None:
         if spool is not None and chunk.spooled is not None:
-            loaded = staging.load_spooled(str(spool.path), chunk.spooled)
+            staged = staging.load_spooled(str(spool.path), chunk.spooled)
             spool.taken(chunk.spooled)
         # One transaction a chunk: its new accounts, lines, facts and the import's counters.
         with transaction.atomic():
@@ -224,8 +224,8 @@ class _ImportRun:
                 if not self.dry_run:
                     _create_accounts(chunk.new_customers)
                 if chunk.spooled is None:
-                    loaded = staging.load(chunk.staged, will_match=not self.table_was_empty)
-            merged = self._merge(loaded)
+                    staged = staging.load(chunk.staged, will_match=not self.table_was_empty)
+            merged = self._merge(staged)
             if self.dry_run:
                 transaction.set_rollback(True)  # the staged rows were only counted
             else:
@@ -240,9 +240,9 @@ class _ImportRun:
     def _import_id(self) -> int | None:
         return None if self.dry_run else self.sales_import.pk
 
-    def _merge(self, loaded: staging.Loaded) -> staging.Merged:
+    def _merge(self, staged: int) -> staging.Merged:
         merged = staging.merge(
-            loaded,
+            staged,
             currency=self.currency,
             sales_import_id=self._import_id(),
             table_was_empty=self.table_was_empty,
@@ -293,7 +293,7 @@ def _database_folder() -> Path | None:
 
 
 def _create_accounts(names: dict[str, str]) -> None:
-    """New accounts for unknown customer numbers (number → name), in one statement.
+    """New accounts for unknown customer numbers (number → name), in one bulk statement.
 
     The ORM's bulk_create spends more time preparing 20,000 accounts than the database needs
     to store them. The values still come from the model's own defaults and field preparation:
@@ -315,18 +315,8 @@ def _create_accounts(names: dict[str, str]) -> None:
         row = prepared.copy()
         row[number_at], row[name_at] = number, name[:200]
         rows.append(row)
-    columns = ", ".join(
-        connection.ops.quote_name(field.column or field.attname) for field in fields
-    )
-    table = connection.ops.quote_name(Account._meta.db_table)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        marks = ", ".join(["%s"] * len(fields))
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
+    columns = [connection.ops.quote_name(field.column or field.attname) for field in fields]
+    staging.bulk_insert(connection.ops.quote_name(Account._meta.db_table), columns, rows)
 
 
 def _normalised(values: Iterable) -> tuple:

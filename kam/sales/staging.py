@@ -133,25 +133,24 @@ def prepare() -> None:
             cursor.execute(f"{empty} {table}")
 
 
-@dataclass
-class Loaded:
-    """A chunk staged in the database."""
-
-    rows: int
-
-
-def load(rows: Sequence[tuple], *, will_match: bool) -> Loaded:
-    """Stages the chunk's rows (tuples in STAGED_COLUMNS order).
+def load(rows: Sequence[tuple], *, will_match: bool) -> int:
+    """Stages the chunk's rows (tuples in STAGED_COLUMNS order); returns how many.
 
     The caller keeps other Python threads off the GIL meanwhile (see kam.sales.pipeline).
     """
     prepare()
-    _stage(STAGING, STAGED_COLUMNS, rows, analyze=will_match)
-    return Loaded(rows=len(rows))
+    bulk_insert(STAGING, [name for name, _ in STAGED_COLUMNS], rows)
+    if will_match and _on_postgres():
+        with connection.cursor() as cursor:
+            # Temporary tables get no statistics of their own; without them the planner
+            # guesses their size and may scan all sales lines to match a few staged rows.
+            cursor.execute(f"ANALYZE {STAGING}")
+    return len(rows)
 
 
-def load_spooled(spool_file: str, number: int) -> Loaded:
-    """SQLite: copies chunk ``number`` from the reader's spool file (kam.sales.spool).
+def load_spooled(spool_file: str, number: int) -> int:
+    """SQLite: copies chunk ``number`` from the reader's spool file (kam.sales.spool); returns
+    how many rows it has.
 
     Outside the chunk's transaction: a transaction would lock the attached file too, and the
     reader writes the next chunk into it meanwhile.
@@ -171,7 +170,7 @@ def load_spooled(spool_file: str, number: int) -> Loaded:
             (rows,) = cursor.fetchone()
         finally:
             cursor.execute("DETACH DATABASE kam_spool")
-    return Loaded(rows=rows)
+    return rows
 
 
 def _last_line_id() -> int:
@@ -180,29 +179,28 @@ def _last_line_id() -> int:
         return cursor.fetchone()[0]
 
 
-def _stage(
-    table: str, columns: Sequence[tuple[str, str]], rows: Sequence[tuple], *, analyze: bool
-) -> None:
-    names = ", ".join(name for name, _ in columns)
+def bulk_insert(table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
+    """Stores rows in one bulk statement: COPY on PostgreSQL, executemany on SQLite.
+
+    Both hand the rows over one by one: the caller keeps other Python threads off the GIL.
+    """
+    names = ", ".join(columns)
     with connection.cursor() as cursor:
         if _on_postgres():
             raw = cursor.cursor  # psycopg's own cursor: COPY is several times faster
             with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-            if analyze:
-                # Temporary tables get no statistics of their own; without them the planner
-                # guesses their size and may scan all sales lines to match a few staged rows.
-                cursor.execute(f"ANALYZE {table}")
             return
         marks = ", ".join(["%s"] * len(columns))
         cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
 
 
 def merge(
-    loaded: Loaded, *, currency: str, sales_import_id: int | None, table_was_empty: bool
+    rows: int, *, currency: str, sales_import_id: int | None, table_was_empty: bool
 ) -> Merged:
-    """Finds, reports and inserts; with ``sales_import_id`` None (a dry run) it only counts."""
+    """Finds, reports and inserts the ``rows`` staged rows; with ``sales_import_id`` None (a dry
+    run) it only counts."""
     lock_imports()
     last_id = _last_line_id()
     lines = _quote(SalesLine._meta.db_table)
@@ -215,7 +213,7 @@ def merge(
         if sales_import_id is not None:
             _insert_new(cursor, lines, currency, sales_import_id)
     return Merged(
-        inserted=loaded.rows - matched,
+        inserted=rows - matched,
         unchanged=matched - len(changed),
         last_id_before=last_id,
         changed=changed,
