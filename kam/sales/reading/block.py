@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from itertools import compress, repeat
 from typing import Any
@@ -123,7 +123,7 @@ class BlockConverter:
         values, errors = self._columns(records)
         problems = self._first_problems(errors)
         if problems:
-            rejected += self._problem_rows(problems, lines, records)
+            rejected += self._rejected_rows(problems, lines, records).values()
             keep = [i not in problems for i in range(len(records))]
             lines = list(compress(lines, keep))
             values = {field: list(compress(column, keep)) for field, column in values.items()}
@@ -164,15 +164,11 @@ class BlockConverter:
                 first_problem.setdefault(i, (field, code))
         return first_problem
 
-    def _problem_rows(
+    def _rejected_rows(
         self, problems: dict[int, tuple[str, str]], lines: list[int], records: list[list[str]]
-    ) -> list[RejectedRow]:
-        """The rejected rows of the records with problems; blank records are left out."""
-        return [row for _, row in self._problems_by_index(problems, lines, records)]
-
-    def _problems_by_index(
-        self, problems: dict[int, tuple[str, str]], lines: list[int], records: list[list[str]]
-    ) -> Iterator[tuple[int, RejectedRow]]:
+    ) -> dict[int, RejectedRow]:
+        """Index → rejected row of the records with problems; blank records are left out."""
+        rejected = {}
         for i, (field, code) in problems.items():
             record = records[i]
             if not any(value.strip() for value in record):
@@ -180,10 +176,10 @@ class BlockConverter:
             heading = self._mapping[field]
             value = record[self._index[field]]
             reason = row_reason(code, column=heading, value=value)
-            yield (
-                i,
-                RejectedRow(line=lines[i], column=heading, value=value, reason=reason, code=code),
+            rejected[i] = RejectedRow(
+                line=lines[i], column=heading, value=value, reason=reason, code=code
             )
+        return rejected
 
     def _convert_records(self, lines: list[int], records: list[list[str]]) -> list[Output]:
         values, errors = self._columns(records)
@@ -255,12 +251,12 @@ class BlockConverter:
         problems = self._first_problems(errors)
         if not problems:
             return rows
-        for i, row in self._problems_by_index(problems, lines, records):
+        rejected = self._rejected_rows(problems, lines, records)
+        for i, row in rejected.items():
             rows[i] = row
-        blank = [i for i in problems if not any(value.strip() for value in records[i])]
+        blank = problems.keys() - rejected.keys()
         if blank:
-            skip = set(blank)
-            rows = [row for i, row in enumerate(rows) if i not in skip]
+            rows = [row for i, row in enumerate(rows) if i not in blank]
         return rows
 
 
