@@ -20,7 +20,7 @@ from threading import Condition, Event, Thread
 
 from kam.sales.reading import SalesFile, StagedBlock
 from kam.sales.spool import ChunkSpool
-from kam.sales.staging_columns import STAGED_COLUMNS
+from kam.sales.staging_columns import STAGED_NAMES
 
 #: Records the reader converts between two looks at the gate (a few milliseconds of work).
 READ_STEP = 1_024
@@ -179,7 +179,7 @@ class RowSorter:
     def _finish(self, chunk: SortedChunk, spool: ChunkSpool | None) -> SortedChunk:
         if spool is not None:
             self.chunks_spooled += 1
-            spool.write(self.chunks_spooled, chunk.staged, [name for name, _ in STAGED_COLUMNS])
+            spool.write(self.chunks_spooled, chunk.staged, STAGED_NAMES)
             chunk.spooled = self.chunks_spooled
             chunk.staged = []
         return chunk

@@ -16,7 +16,7 @@ from django.db import connection
 
 from kam.accounts.models import Account
 from kam.sales.models import SalesLine
-from kam.sales.staging_columns import STAGED_COLUMNS
+from kam.sales.staging_columns import STAGED_COLUMNS, STAGED_NAMES
 
 STAGING = "kam_sales_staging"
 TOUCHED = "kam_sales_touched"
@@ -139,7 +139,7 @@ def load(rows: Sequence[tuple], *, will_match: bool) -> int:
     The caller keeps other Python threads off the GIL meanwhile (see kam.sales.pipeline).
     """
     prepare()
-    bulk_insert(STAGING, [name for name, _ in STAGED_COLUMNS], rows)
+    bulk_insert(STAGING, STAGED_NAMES, rows)
     if will_match and _on_postgres():
         with connection.cursor() as cursor:
             # Temporary tables get no statistics of their own; without them the planner
@@ -161,7 +161,7 @@ def load_spooled(spool_file: str, number: int) -> int:
     with connection.cursor() as cursor:
         cursor.execute("ATTACH DATABASE %s AS kam_spool", [spool_file])
         try:
-            names = ", ".join(name for name, _ in STAGED_COLUMNS)
+            names = ", ".join(STAGED_NAMES)
             cursor.execute(
                 f"INSERT INTO {STAGING} ({names}) "  # noqa: S608
                 f"SELECT {names} FROM kam_spool.rows_{int(number)}"

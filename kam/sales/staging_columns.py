@@ -16,3 +16,4 @@ STAGED_COLUMNS = (
     ("currency", "text"),
     ("sales_rep", "text"),
 )
+STAGED_NAMES = tuple(name for name, _ in STAGED_COLUMNS)

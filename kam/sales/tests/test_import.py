@@ -286,11 +286,11 @@ def test_the_reader_thread_stops_when_the_import_stops_early():
 
 def test_the_staging_table_takes_the_values_in_the_order_the_reader_stages_them():
     from kam.sales.reading import STAGED_FIELDS
-    from kam.sales.staging_columns import STAGED_COLUMNS
+    from kam.sales.staging_columns import STAGED_NAMES
 
     in_cents = {"net_revenue", "contribution_margin", "cost"}
     stored_as = {"contribution_margin": "margin_cents"}
-    assert [name for name, _ in STAGED_COLUMNS] == [
+    assert list(STAGED_NAMES) == [
         stored_as.get(field, f"{field}_cents" if field in in_cents else field)
         for field in STAGED_FIELDS
     ]
