@@ -7,14 +7,21 @@ recomputed from all its lines instead of adding deltas, which keeps the distinct
 
 from django.db import connection
 
+from kam.accounts.models import Account
 from kam.sales import staging
 from kam.sales.models import MonthlyFact, SalesLine
 
-_AGGREGATES = """
-    SUM({l}.net_revenue_cents), COALESCE(SUM({l}.margin_cents), 0), COUNT(*),
-    COUNT(DISTINCT {l}.invoice_number), COUNT(DISTINCT {l}.invoice_date),
-    MIN({l}.invoice_date), MAX({l}.invoice_date)
-"""
+#: How each value of a fact sums up lines ``{l}``, in the facts table's column order.
+_FACT_VALUES = {
+    "revenue_cents": "SUM({l}.net_revenue_cents)",
+    "margin_cents": "COALESCE(SUM({l}.margin_cents), 0)",
+    "line_count": "COUNT(*)",
+    "invoice_count": "COUNT(DISTINCT {l}.invoice_number)",
+    "purchase_days": "COUNT(DISTINCT {l}.invoice_date)",
+    "first_purchase": "MIN({l}.invoice_date)",
+    "last_purchase": "MAX({l}.invoice_date)",
+}
+_FACT_COLUMNS = ", ".join(_FACT_VALUES)
 _UPSERT = """
     ON CONFLICT (account_id, month) DO UPDATE SET
         revenue_cents = excluded.revenue_cents, margin_cents = excluded.margin_cents,
@@ -24,48 +31,46 @@ _UPSERT = """
 """
 
 
+def _aggregates(lines: str) -> str:
+    return ", ".join(value.format(l=lines) for value in _FACT_VALUES.values())
+
+
 def _insert_facts() -> str:
+    return f"INSERT INTO {MonthlyFact._meta.db_table} (account_id, month, {_FACT_COLUMNS}) "  # noqa: S608
+
+
+def month_totals(table: str) -> str:
+    """SQL that sums the staged rows in ``table`` up by customer number and month, as facts.
+
+    A spool's connection runs it beside the import (kam.sales.spool), so that a chunk whose
+    rows are all new lines needs no second pass over them.
+    """
+    values = ", ".join(
+        f"{value.format(l='s')} AS {column}" for column, value in _FACT_VALUES.items()
+    )
+    month = staging.month_of("s.invoice_date")
     return (
-        f"INSERT INTO {MonthlyFact._meta.db_table} (account_id, month, revenue_cents, "
-        "margin_cents, line_count, invoice_count, purchase_days, first_purchase, last_purchase) "
+        f"SELECT s.customer_number, {month} AS month, {values} "  # noqa: S608
+        f"FROM {table} s GROUP BY 1, 2"
     )
 
 
-_FACT_COLUMNS = (
-    "revenue_cents, margin_cents, line_count, invoice_count, purchase_days, first_purchase, "
-    "last_purchase"
-)
-
-
-def add_new_lines(last_id_before: int) -> None:
+def add_new_lines(last_id_before: int, month_totals_table: str | None = None) -> None:
     """Brings the facts up to date with the lines just inserted (ids above ``last_id_before``).
 
     The new lines are summed up by account and month once, into the connection's NEW_MONTHS
-    table. A month that has a fact had lines already: it is marked touched and recomputed from
-    all its lines by ``refresh_touched``. Any other month gets its sums as its fact, by a plain
-    insert: the caller holds the import lock, so no fact of these months appears meanwhile
-    (and PostgreSQL's ON CONFLICT would cost a third more per row).
+    table; when every staged row became a new line, a spool has done this already, into
+    ``month_totals_table`` (by customer number, see ``month_totals``). A month that has a fact
+    had lines already: it is marked touched and recomputed from all its lines by
+    ``refresh_touched``. Any other month gets its sums as its fact, by a plain insert: the
+    caller holds the import lock, so no fact of these months appears meanwhile (and
+    PostgreSQL's ON CONFLICT would cost a third more per row).
     """
-    lines = SalesLine._meta.db_table
-    facts = MonthlyFact._meta.db_table
-    has_fact = (
-        f"EXISTS (SELECT 1 FROM {facts} f "  # noqa: S608
-        "WHERE f.account_id = n.account_id AND f.month = n.invoice_month)"
-    )
-    on_postgres = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
-        if on_postgres:
-            # Right after a bulk load the statistics do not know the new ids yet, and the
-            # planner would scan every line to find those of this chunk.
-            cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(
-            f"INSERT INTO {staging.NEW_MONTHS} (account_id, month, {_FACT_COLUMNS}, has_fact) "  # noqa: S608
-            f"SELECT n.account_id, n.invoice_month, {_AGGREGATES.format(l='n')}, {has_fact} "
-            f"FROM {lines} n WHERE n.id > %s GROUP BY n.account_id, n.invoice_month",
-            [last_id_before],
-        )
-        if on_postgres:
-            cursor.execute("SET LOCAL enable_seqscan = on")
+        if month_totals_table:
+            _sum_from_totals(cursor, month_totals_table)
+        else:
+            _sum_new_lines(cursor, last_id_before)
         cursor.execute(
             f"INSERT INTO {staging.TOUCHED} (account_id, month) "  # noqa: S608
             f"SELECT account_id, month FROM {staging.NEW_MONTHS} WHERE has_fact "
@@ -73,6 +78,40 @@ def add_new_lines(last_id_before: int) -> None:
         )
         fresh = f"SELECT account_id, month, {_FACT_COLUMNS} FROM {staging.NEW_MONTHS} "  # noqa: S608
         cursor.execute(_insert_facts() + fresh + "WHERE NOT has_fact")
+
+
+def _has_fact(account_id: str, month: str) -> str:
+    return (
+        f"EXISTS (SELECT 1 FROM {MonthlyFact._meta.db_table} f "  # noqa: S608
+        f"WHERE f.account_id = {account_id} AND f.month = {month})"
+    )
+
+
+def _sum_new_lines(cursor, last_id_before: int) -> None:
+    on_postgres = connection.vendor == "postgresql"
+    if on_postgres:
+        # Right after a bulk load the statistics do not know the new ids yet, and the
+        # planner would scan every line to find those of this chunk.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    cursor.execute(
+        f"INSERT INTO {staging.NEW_MONTHS} (account_id, month, {_FACT_COLUMNS}, has_fact) "  # noqa: S608
+        f"SELECT n.account_id, n.invoice_month, {_aggregates('n')}, "
+        f"{_has_fact('n.account_id', 'n.invoice_month')} "
+        f"FROM {SalesLine._meta.db_table} n WHERE n.id > %s "
+        "GROUP BY n.account_id, n.invoice_month",
+        [last_id_before],
+    )
+    if on_postgres:
+        cursor.execute("SET LOCAL enable_seqscan = on")
+
+
+def _sum_from_totals(cursor, table: str) -> None:
+    accounts = Account._meta.db_table
+    cursor.execute(
+        f"INSERT INTO {staging.NEW_MONTHS} (account_id, month, {_FACT_COLUMNS}, has_fact) "  # noqa: S608
+        f"SELECT a.id, m.month, {_FACT_COLUMNS}, {_has_fact('a.id', 'm.month')} "
+        f"FROM {table} m JOIN {accounts} a ON a.customer_number = m.customer_number"
+    )
 
 
 def refresh_touched(*, lines_may_have_moved: bool) -> None:
@@ -87,7 +126,7 @@ def refresh_touched(*, lines_may_have_moved: bool) -> None:
     facts = MonthlyFact._meta.db_table
     with connection.cursor() as cursor:
         touched_months = (
-            f"SELECT t.account_id, t.month, {_AGGREGATES.format(l='l')} "  # noqa: S608
+            f"SELECT t.account_id, t.month, {_aggregates('l')} "  # noqa: S608
             f"FROM {staging.TOUCHED} t CROSS JOIN {lines} l "
             "WHERE l.account_id = t.account_id AND l.invoice_month = t.month "
             "GROUP BY t.account_id, t.month "

@@ -21,6 +21,7 @@ from kam.accounts.models import Account
 from kam.core.audit import Source, audit_source
 from kam.core.services import bulk_event_record
 from kam.sales import facts, staging
+from kam.sales import spool as spools
 from kam.sales.models import (
     ImportRejection,
     ImportStatus,
@@ -30,7 +31,6 @@ from kam.sales.models import (
 )
 from kam.sales.pipeline import ReaderGate, RowSorter, SortedChunk, prefetched
 from kam.sales.reading import FileRefused, SalesFile, open_sales_file
-from kam.sales.spool import ChunkSpool
 from kam.sales.staging import VALUE_COLUMNS
 
 CHUNK_SIZE = 200_000
@@ -197,10 +197,11 @@ class _ImportRun:
     def _import_chunks(self, sales_file: SalesFile, name: str) -> None:
         sorter = RowSorter(name, self.known_customers)
         gate = ReaderGate()
-        # SQLite: the reader thread stages the chunks itself, in a file of its own, which the
-        # importing connection attaches between transactions (impossible inside an outer one).
-        spooling = connection.vendor == "sqlite" and not connection.in_atomic_block
-        spool = ChunkSpool(_database_folder()) if spooling else None
+        # The reader thread stages the chunks itself, in a spool (kam.sales.spool), between
+        # the importing connection's transactions: inside an outer one, SQLite cannot attach
+        # the spool's file, and on PostgreSQL the outer transaction would keep the spool's
+        # tables locked until its end.
+        spool = None if connection.in_atomic_block else spools.for_this_database(_database_folder())
         done = 0
         try:
             chunks = sorter.chunks(sales_file, CHUNK_SIZE, gate, spool)
@@ -213,23 +214,31 @@ class _ImportRun:
             if spool is not None:
                 spool.close()
 
-    def _import_chunk(self, chunk: SortedChunk, gate: ReaderGate, spool: ChunkSpool | None) -> None:
+    def _import_chunk(
+        self, chunk: SortedChunk, gate: ReaderGate, spool: spools.Spool | None
+    ) -> None:
+        taken = None
         if spool is not None and chunk.spooled is not None:
-            staged = staging.load_spooled(str(spool.path), chunk.spooled)
-            spool.taken(chunk.spooled)
+            taken = spool.take(chunk.spooled)
         # One transaction a chunk: its new accounts, lines, facts and the import's counters.
         with transaction.atomic():
             self._count_sorted(chunk)
-            with gate.closed():
-                if not self.dry_run:
+            if chunk.new_customers and not self.dry_run:
+                with gate.closed():
                     _create_accounts(chunk.new_customers)
-                if chunk.spooled is None:
-                    staged = staging.load(chunk.staged, will_match=not self.table_was_empty)
-            merged = self._merge(staged)
+            if taken is None:
+                with gate.closed():
+                    rows = staging.load(chunk.staged, will_match=not self.table_was_empty)
+                taken = spools.Taken(staging.STAGING, rows, None)
+            merged = self._merge(taken)
             if self.dry_run:
                 transaction.set_rollback(True)  # the staged rows were only counted
             else:
-                self._write(merged, chunk.rejected, gate)
+                # Sums of the staged rows are those of the new lines if every row is one.
+                totals = taken.month_totals if merged.inserted == taken.rows else None
+                self._write(merged, chunk.rejected, gate, totals)
+        if spool is not None and chunk.spooled is not None:
+            spool.release(chunk.spooled)
 
     def _count_sorted(self, chunk: SortedChunk) -> None:
         self.report.rows += chunk.rows
@@ -240,12 +249,13 @@ class _ImportRun:
     def _import_id(self) -> int | None:
         return None if self.dry_run else self.sales_import.pk
 
-    def _merge(self, staged: int) -> staging.Merged:
+    def _merge(self, taken: spools.Taken) -> staging.Merged:
         merged = staging.merge(
-            staged,
+            taken.rows,
             currency=self.currency,
             sales_import_id=self._import_id(),
             table_was_empty=self.table_was_empty,
+            table=taken.table,
         )
         changed = [
             (line_id, _normalised(old), _normalised(new)) for line_id, old, new in merged.changed
@@ -272,15 +282,22 @@ class _ImportRun:
             setattr(record, name, value)
         record.save(update_fields=list(counters))
 
-    def _write(self, merged: staging.Merged, rejected: list[dict], gate: ReaderGate) -> None:
-        with gate.closed():  # corrections are stored one by one
-            _update_lines(merged.changed, self.sales_import)
-            staging.touch(
-                (values[0], values[1][:8] + "01")
-                for _line_id, old, new in merged.changed
-                for values in (old, new)
-            )
-        facts.add_new_lines(merged.last_id_before)
+    def _write(
+        self,
+        merged: staging.Merged,
+        rejected: list[dict],
+        gate: ReaderGate,
+        month_totals: str | None,
+    ) -> None:
+        if merged.changed:
+            with gate.closed():  # corrections are stored one by one
+                _update_lines(merged.changed, self.sales_import)
+                staging.touch(
+                    (values[0], values[1][:8] + "01")
+                    for _line_id, old, new in merged.changed
+                    for values in (old, new)
+                )
+        facts.add_new_lines(merged.last_id_before, month_totals)
         facts.refresh_touched(lines_may_have_moved=bool(merged.changed))
         _store_rejections(self.sales_import, rejected)
         self._save_counters()

@@ -19,8 +19,7 @@ from queue import Full, Queue
 from threading import Condition, Event, Thread
 
 from kam.sales.reading import SalesFile, StagedBlock
-from kam.sales.spool import ChunkSpool
-from kam.sales.staging_columns import STAGED_NAMES
+from kam.sales.spool import Spool
 
 #: Records the reader converts between two looks at the gate (a few milliseconds of work).
 READ_STEP = 1_024
@@ -161,7 +160,7 @@ class RowSorter:
         sales_file: SalesFile,
         size: int,
         gate: ReaderGate | None = None,
-        spool: ChunkSpool | None = None,
+        spool: Spool | None = None,
     ) -> Iterator[SortedChunk]:
         chunk = SortedChunk()
         # A smaller first chunk: the database starts working sooner.
@@ -176,10 +175,10 @@ class RowSorter:
         if chunk.rows:
             yield self._finish(chunk, spool)
 
-    def _finish(self, chunk: SortedChunk, spool: ChunkSpool | None) -> SortedChunk:
+    def _finish(self, chunk: SortedChunk, spool: Spool | None) -> SortedChunk:
         if spool is not None:
             self.chunks_spooled += 1
-            spool.write(self.chunks_spooled, chunk.staged, STAGED_NAMES)
+            spool.write(self.chunks_spooled, chunk.staged)
             chunk.spooled = self.chunks_spooled
             chunk.staged = []
         return chunk

@@ -1,10 +1,17 @@
-"""A file the reader thread stages chunks in, so that the importing thread needs no time for it.
+"""Where the reader thread stages chunks, so that the importing thread needs no time for it.
 
 Storing 100,000 rows one by one takes a quarter of a second, most of it in Python; in the reader
-thread that work runs beside the database's, on the other core. Used with SQLite, whose
-importing connection attaches the file and copies a chunk in one statement. The file lives in a
-temporary folder (beside the database) and holds the chunks not yet taken over; it is deleted
-when the import ends.
+thread that work runs beside the database's, on the other core.
+
+- SQLite (``ChunkSpool``): a file of its own, in a temporary folder beside the database, which
+  the importing connection attaches to copy a chunk in one statement.
+- PostgreSQL (``TableSpool``): unlogged tables that the reader fills through a connection of
+  its own (COPY), and in which that connection also sums each chunk up by customer and month;
+  the importing connection merges straight from them.
+
+Both hold the chunks not yet merged and are removed when the import ends; what a killed import
+leaves behind, the next one removes. The importing thread takes a chunk before its transaction
+and releases it after: only then may the reader drop it.
 """
 
 from __future__ import annotations
@@ -16,47 +23,64 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
+
+from django.db import connection
+
+from kam.sales import facts, staging
+from kam.sales.staging_columns import STAGED_NAMES
 
 PREFIX = "kam-import-"
 #: A spool folder this old belongs to an import that was killed (an import removes its own).
 STALE_AFTER_SECONDS = 24 * 3600
+TABLE_PREFIX = "kam_spool_"
+
+
+class Taken(NamedTuple):
+    """A spooled chunk, ready to be merged."""
+
+    table: str  # the staged rows
+    rows: int
+    # Its rows summed up by customer and month (kam.sales.facts.month_totals), if the spool did.
+    month_totals: str | None
 
 
 class ChunkSpool:
-    """Chunk tables ``rows_N`` in a SQLite file of their own."""
+    """SQLite: chunk tables ``rows_N`` in a SQLite file of their own."""
 
     def __init__(self, folder: Path | None = None) -> None:
         _remove_stale(Path(folder or tempfile.gettempdir()))
         self._folder = tempfile.TemporaryDirectory(prefix=PREFIX, dir=folder)
         self.path = Path(self._folder.name) / "chunks.sqlite3"
         self._connection: sqlite3.Connection | None = None
-        self._taken = 0  # chunks below this number are no longer needed
+        self._released = 0  # chunks up to this number are no longer needed
         self._lock = threading.Lock()
         self._written: list[int] = []
 
-    def write(
-        self,
-        number: int,
-        rows: Sequence[tuple],
-        columns: Sequence[str],
-    ) -> None:
-        """Reader thread: stores chunk ``number`` and drops the chunks already taken over."""
-        connection = self._connect()
+    def write(self, number: int, rows: Sequence[tuple]) -> None:
+        """Reader thread: stores chunk ``number`` and drops the chunks already released."""
+        spool = self._connect()
         with self._lock:
-            taken = self._taken
-        for old in [n for n in self._written if n < taken]:
-            connection.execute(f"DROP TABLE rows_{old}")
+            released = self._released
+        for old in [n for n in self._written if n <= released]:
+            spool.execute(f"DROP TABLE rows_{old}")
             self._written.remove(old)
-        connection.execute(f"CREATE TABLE rows_{number} ({', '.join(columns)})")
-        marks = ", ".join("?" * len(columns))
-        connection.executemany(f"INSERT INTO rows_{number} VALUES ({marks})", rows)  # noqa: S608
-        connection.commit()
+        spool.execute(f"CREATE TABLE rows_{number} ({', '.join(STAGED_NAMES)})")
+        marks = ", ".join("?" * len(STAGED_NAMES))
+        spool.executemany(f"INSERT INTO rows_{number} VALUES ({marks})", rows)  # noqa: S608
+        spool.commit()
         self._written.append(number)
 
-    def taken(self, number: int) -> None:
-        """Importing thread: chunk ``number`` has been copied out; earlier ones may go."""
+    def take(self, number: int) -> Taken:
+        """Importing thread, before the chunk's transaction: copies chunk ``number`` into the
+        connection's staging table."""
+        rows = staging.load_spooled(str(self.path), number)
+        return Taken(staging.STAGING, rows, None)
+
+    def release(self, number: int) -> None:
+        """Importing thread: chunk ``number`` and those before it are no longer needed."""
         with self._lock:
-            self._taken = number
+            self._released = number
 
     def _connect(self) -> sqlite3.Connection:
         if self._connection is None:
@@ -80,3 +104,100 @@ def _remove_stale(folder: Path) -> None:
                 shutil.rmtree(stale, ignore_errors=True)
         except OSError:
             continue
+
+
+class TableSpool:
+    """PostgreSQL: unlogged chunk tables, filled by the reader thread through its own connection.
+
+    Table names carry the spool connection's server process id; a table whose process is gone
+    belongs to a killed import and is dropped by the next spool.
+    """
+
+    def __init__(self) -> None:
+        # Built here, in the importing thread: the SQL depends on the database.
+        self._columns = staging.staging_columns()
+        self._month_totals = facts.month_totals("{chunk}")
+        self._connection = connection.get_new_connection(connection.get_connection_params())
+        self._connection.autocommit = True
+        with self._connection.cursor() as cursor:
+            cursor.execute("SET work_mem = '64MB'")  # sums sort a chunk in memory
+            _drop_orphans(cursor)
+            cursor.execute("SELECT pg_backend_pid()")
+            (pid,) = cursor.fetchone()
+        self._prefix = f"{TABLE_PREFIX}{pid}_"
+        self._rows: dict[int, int] = {}
+        self._written: list[int] = []
+        self._released = 0
+        self._lock = threading.Lock()
+
+    def table(self, number: int) -> str:
+        return f"{self._prefix}{int(number)}"
+
+    def write(self, number: int, rows: Sequence[tuple]) -> None:
+        """Reader thread: stores and sums up chunk ``number``; drops the chunks released."""
+        with self._lock:
+            released = self._released
+        table, names = self.table(number), ", ".join(STAGED_NAMES)
+        with self._connection.cursor() as cursor:
+            for old in [n for n in self._written if n <= released]:
+                self._drop(cursor, old)
+            cursor.execute(f"CREATE UNLOGGED TABLE {table} ({self._columns})")
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            # Statistics for the merge's plans (a fresh table has none).
+            cursor.execute(f"ANALYZE {table}")
+            totals = self._month_totals.replace("{chunk}", table)
+            cursor.execute(f"CREATE UNLOGGED TABLE {table}_months AS {totals}")
+        self._written.append(number)
+        with self._lock:
+            self._rows[number] = len(rows)
+
+    def take(self, number: int) -> Taken:
+        """Importing thread, before the chunk's transaction: the chunk is merged in place."""
+        staging.prepare()
+        with self._lock:
+            rows = self._rows[number]
+        return Taken(self.table(number), rows, f"{self.table(number)}_months")
+
+    def release(self, number: int) -> None:
+        """Importing thread, after the chunk's transaction (its locks are gone)."""
+        with self._lock:
+            self._released = number
+
+    def _drop(self, cursor, number: int) -> None:
+        table = self.table(number)
+        cursor.execute(f"DROP TABLE IF EXISTS {table}, {table}_months")
+        self._written.remove(number)
+
+    def close(self) -> None:
+        try:
+            with self._connection.cursor() as cursor:
+                for number in list(self._written):
+                    self._drop(cursor, number)
+        finally:
+            self._connection.close()
+
+
+def _drop_orphans(cursor) -> None:
+    """Drops the spool tables of imports whose connection is gone (killed imports)."""
+    cursor.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE %s",
+        [TABLE_PREFIX.replace("_", r"\_") + "%"],
+    )
+    tables = [name for (name,) in cursor.fetchall()]
+    cursor.execute("SELECT pid FROM pg_stat_activity")
+    alive = {str(pid) for (pid,) in cursor.fetchall()}
+    for name in tables:
+        if name.removeprefix(TABLE_PREFIX).split("_")[0] not in alive:
+            cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
+
+
+Spool = ChunkSpool | TableSpool
+
+
+def for_this_database(folder: Path | None) -> Spool:
+    """The spool for the importing connection's database (SQLite: a file in ``folder``)."""
+    if connection.vendor == "postgresql":
+        return TableSpool()
+    return ChunkSpool(folder)

@@ -75,16 +75,16 @@ def _stored_values(currency_mark: str) -> dict[str, str]:
     }
 
 
-def _with_account() -> str:
+def _with_account(table: str) -> str:
     """The staged rows ``s`` with their accounts ``a`` (none in a dry run for new customers).
 
     A join rather than a lookup per row: PostgreSQL hashes the accounts once.
     """
     accounts = _quote(Account._meta.db_table)
-    return f"{STAGING} s LEFT JOIN {accounts} a ON a.customer_number = s.customer_number"
+    return f"{table} s LEFT JOIN {accounts} a ON a.customer_number = s.customer_number"
 
 
-def _month_of(date_sql: str) -> str:
+def month_of(date_sql: str) -> str:
     if _on_postgres():
         return f"CAST(date_trunc('month', {date_sql}) AS date)"
     return f"substr({date_sql}, 1, 8) || '01'"
@@ -114,11 +114,16 @@ def _columns(columns: Sequence[tuple[str, str]]) -> str:
     return ", ".join(f"{name} {kind}" if _on_postgres() else name for name, kind in columns)
 
 
+def staging_columns() -> str:
+    """The columns of a table of staged rows: the staged values and the matched line's id."""
+    line_id = "bigint" if _on_postgres() else ""
+    return f"{_columns(STAGED_COLUMNS)}, line_id {line_id}"
+
+
 def prepare() -> None:
     """Creates the connection's temporary tables (once per connection) and empties them."""
-    line_id = "bigint" if _on_postgres() else ""
     tables = {
-        STAGING: f"{_columns(STAGED_COLUMNS)}, line_id {line_id}",
+        STAGING: staging_columns(),
         NEW_MONTHS: (
             "account_id bigint, month date, revenue_cents bigint, margin_cents bigint, "
             "line_count integer, invoice_count integer, purchase_days integer, "
@@ -197,21 +202,26 @@ def bulk_insert(table: str, columns: Sequence[str], rows: Sequence[Sequence]) ->
 
 
 def merge(
-    rows: int, *, currency: str, sales_import_id: int | None, table_was_empty: bool
+    rows: int,
+    *,
+    currency: str,
+    sales_import_id: int | None,
+    table_was_empty: bool,
+    table: str = STAGING,
 ) -> Merged:
-    """Finds, reports and inserts the ``rows`` staged rows; with ``sales_import_id`` None (a dry
-    run) it only counts."""
+    """Finds, reports and inserts the ``rows`` staged rows (in ``table``: the connection's
+    staging table or a spool's); with ``sales_import_id`` None (a dry run) it only counts."""
     lock_imports()
     last_id = _last_line_id()
     lines = _quote(SalesLine._meta.db_table)
     with connection.cursor() as cursor:
         if not table_was_empty:
-            _match_existing(cursor, lines, last_id)
-        changed = [] if table_was_empty else _changed(cursor, lines, currency)
-        cursor.execute(f"SELECT COUNT(line_id) FROM {STAGING}")  # noqa: S608
+            _match_existing(cursor, table, lines, last_id)
+        changed = [] if table_was_empty else _changed(cursor, table, lines, currency)
+        cursor.execute(f"SELECT COUNT(line_id) FROM {table}")  # noqa: S608
         (matched,) = cursor.fetchone()
         if sales_import_id is not None:
-            _insert_new(cursor, lines, currency, sales_import_id)
+            _insert_new(cursor, table, lines, currency, sales_import_id)
     return Merged(
         inserted=rows - matched,
         unchanged=matched - len(changed),
@@ -220,32 +230,32 @@ def merge(
     )
 
 
-def _match_existing(cursor, lines: str, last_id: int) -> None:
+def _match_existing(cursor, table: str, lines: str, last_id: int) -> None:
     """Marks the staged rows whose key a line stored before this chunk has."""
     if _on_postgres():
         cursor.execute(
-            f"UPDATE {STAGING} s SET line_id = l.id FROM {lines} l "  # noqa: S608
+            f"UPDATE {table} s SET line_id = l.id FROM {lines} l "  # noqa: S608
             "WHERE l.invoice_number = s.invoice_number AND l.line_number = s.line_number "
             "AND l.id <= %s",
             [last_id],
         )
         return
     cursor.execute(
-        f"UPDATE {STAGING} SET line_id = (SELECT l.id FROM {lines} l "  # noqa: S608
-        f"WHERE l.invoice_number = {STAGING}.invoice_number "
-        f"AND l.line_number = {STAGING}.line_number AND l.id <= %s)",
+        f"UPDATE {table} SET line_id = (SELECT l.id FROM {lines} l "  # noqa: S608
+        f"WHERE l.invoice_number = {table}.invoice_number "
+        f"AND l.line_number = {table}.line_number AND l.id <= %s)",
         [last_id],
     )
 
 
-def _changed(cursor, lines: str, currency: str) -> list[tuple[int, tuple, tuple]]:
+def _changed(cursor, table: str, lines: str, currency: str) -> list[tuple[int, tuple, tuple]]:
     stored = _stored_values("%s")
     new = ", ".join(stored[column] for column in VALUE_COLUMNS)
     old = ", ".join(f"l.{column}" for column in VALUE_COLUMNS)
     differs = " OR ".join(_differs(stored[column], f"l.{column}") for column in VALUE_COLUMNS)
     # The currency mark appears once in the select list and once in the condition.
     cursor.execute(
-        f"SELECT l.id, {new}, {old} FROM {_with_account()} JOIN {lines} l ON l.id = s.line_id "  # noqa: S608
+        f"SELECT l.id, {new}, {old} FROM {_with_account(table)} JOIN {lines} l ON l.id = s.line_id "  # noqa: S608
         f"WHERE {differs}",
         [currency, currency],
     )
@@ -255,17 +265,17 @@ def _changed(cursor, lines: str, currency: str) -> list[tuple[int, tuple, tuple]
     ]
 
 
-def _insert_new(cursor, lines: str, currency: str, sales_import_id: int) -> None:
+def _insert_new(cursor, table: str, lines: str, currency: str, sales_import_id: int) -> None:
     stored = _stored_values("%s")
     columns = ", ".join((*VALUE_COLUMNS, "invoice_number", "line_number", "invoice_month"))
     values = ", ".join(stored[column] for column in VALUE_COLUMNS)
-    month = _month_of("s.invoice_date")
+    month = month_of("s.invoice_date")
     # In file order: ERP exports come by invoice number, and so the natural key's index grows
     # page by page (sorting by account instead was slower in the benchmark).
     cursor.execute(
         f"INSERT INTO {lines} ({columns}, sales_import_id) "  # noqa: S608
         f"SELECT {values}, s.invoice_number, s.line_number, {month}, %s "
-        f"FROM {_with_account()} WHERE s.line_id IS NULL",
+        f"FROM {_with_account(table)} WHERE s.line_id IS NULL",
         [currency, sales_import_id],
     )
 

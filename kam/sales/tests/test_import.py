@@ -13,6 +13,7 @@ from kam.sales import importer, pipeline
 from kam.sales.importer import ImportRefused, import_sales
 from kam.sales.models import ImportRejection, SalesImport, SalesLine, SalesLineChange
 from kam.sales.tests.facts import facts_from_lines, stored_facts
+from kam.sales.tests.spools import record_spools, spool_left
 from kam.testing.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -162,18 +163,11 @@ def test_killed_in_the_middle_and_run_again_ends_as_one_clean_run(tmp_path, monk
 
 @pytest.mark.django_db(transaction=True)
 def test_killed_and_run_again_outside_a_transaction(tmp_path, monkeypatch):
-    """As an import runs in production: on SQLite the reader thread spools the chunks."""
-    spools = []
-
-    class RecordedSpool(importer.ChunkSpool):
-        def __init__(self, folder=None):
-            super().__init__(folder)
-            spools.append(self)
-
-    monkeypatch.setattr(importer, "ChunkSpool", RecordedSpool)
+    """As an import runs in production: the reader thread spools the chunks."""
+    spools = record_spools(monkeypatch)
     _killed_and_run_again(tmp_path, monkeypatch)
-    assert bool(spools) == (connection.vendor == "sqlite")
-    assert not any(spool.path.exists() for spool in spools)  # deleted when the import ended
+    assert len(spools) == 2  # the killed run and the second one
+    assert not any(spool_left(spool) for spool in spools)  # removed when the import ended
 
 
 def _killed_and_run_again(tmp_path, monkeypatch):
@@ -294,6 +288,30 @@ def test_the_staging_table_takes_the_values_in_the_order_the_reader_stages_them(
         stored_as.get(field, f"{field}_cents" if field in in_cents else field)
         for field in STAGED_FIELDS
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="spool tables are PostgreSQL's")
+def test_spool_tables_of_a_killed_import_are_dropped_by_the_next():
+    from kam.sales import spool
+
+    killed = connection.get_new_connection(connection.get_connection_params())
+    killed.autocommit = True
+    pid = killed.execute("SELECT pg_backend_pid()").fetchone()[0]
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE UNLOGGED TABLE {spool.TABLE_PREFIX}{pid}_1 (x int)")
+        cursor.execute(f"CREATE UNLOGGED TABLE {spool.TABLE_PREFIX}{pid}_1_months (x int)")
+    running = spool.TableSpool()
+    running.write(1, [])
+    killed.close()  # its process ends as a killed import's would
+
+    spool.TableSpool().close()
+
+    tables = connection.introspection.table_names()
+    assert not [t for t in tables if t.startswith(f"{spool.TABLE_PREFIX}{pid}_")]
+    assert running.table(1) in tables  # an import still running keeps its tables
+    running.close()
+    assert running.table(1) not in connection.introspection.table_names()
 
 
 def test_a_spool_folder_left_by_a_killed_import_is_removed_by_the_next(tmp_path):

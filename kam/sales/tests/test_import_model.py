@@ -11,7 +11,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,8 +18,8 @@ from kam.accounts.models import Account
 from kam.sales import importer
 from kam.sales.importer import import_sales
 from kam.sales.models import MonthlyFact, SalesLine
-from kam.sales.spool import ChunkSpool
 from kam.sales.tests.facts import facts_from_lines, stored_facts
+from kam.sales.tests.spools import record_spools, spool_left
 
 pytestmark = pytest.mark.django_db
 
@@ -112,17 +111,11 @@ def test_imports_follow_the_model(exports, chunk_size, monkeypatch):
 @EXAMPLES
 @given(exports=exports, chunk_size=st.sampled_from([3, 7, 50]))
 def test_imports_follow_the_model_outside_a_transaction(exports, chunk_size, monkeypatch):
-    """As an import runs in production: on SQLite the reader thread spools the chunks."""
-    spools = []
-
-    class RecordedSpool(ChunkSpool):
-        def __init__(self, folder=None):
-            super().__init__(folder)
-            spools.append(self)
-
-    monkeypatch.setattr(importer, "ChunkSpool", RecordedSpool)
+    """As an import runs in production: the reader thread spools the chunks."""
+    spools = record_spools(monkeypatch)
     _imports_follow_the_model(exports, chunk_size, monkeypatch)
-    assert len(spools) == (len(exports) if connection.vendor == "sqlite" else 0)
+    assert len(spools) == len(exports)
+    assert not any(spool_left(spool) for spool in spools)
 
 
 def _imports_follow_the_model(exports, chunk_size, monkeypatch):
