@@ -201,7 +201,9 @@ class _ImportRun:
         # the importing connection's transactions: inside an outer one, SQLite cannot attach
         # the spool's file, and on PostgreSQL the outer transaction would keep the spool's
         # tables locked until its end.
-        spool = None if connection.in_atomic_block else spools.for_this_database(_database_folder())
+        spool = None
+        if not connection.in_atomic_block:
+            spool = spools.for_this_database(_database_folder(), all_rows_new=self.table_was_empty)
         done = 0
         try:
             chunks = sorter.chunks(sales_file, CHUNK_SIZE, gate, spool)

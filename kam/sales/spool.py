@@ -110,10 +110,13 @@ class TableSpool:
     """PostgreSQL: unlogged chunk tables, filled by the reader thread through its own connection.
 
     Table names carry the spool connection's server process id; a table whose process is gone
-    belongs to a killed import and is dropped by the next spool.
+    belongs to a killed import and is dropped by the next spool. ``sum_up``: whether to sum
+    each chunk up by customer and month (worth it when every row will be a new line, as in a
+    first import; other imports sum up the lines they inserted).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, sum_up: bool) -> None:
+        self._sum_up = sum_up
         # Built here, in the importing thread: the SQL depends on the database.
         self._columns = staging.staging_columns()
         self._month_totals = facts.month_totals("{chunk}")
@@ -147,8 +150,9 @@ class TableSpool:
                     copy.write_row(row)
             # Statistics for the merge's plans (a fresh table has none).
             cursor.execute(f"ANALYZE {table}")
-            totals = self._month_totals.replace("{chunk}", table)
-            cursor.execute(f"CREATE UNLOGGED TABLE {table}_months AS {totals}")
+            if self._sum_up:
+                totals = self._month_totals.replace("{chunk}", table)
+                cursor.execute(f"CREATE UNLOGGED TABLE {table}_months AS {totals}")
         self._written.append(number)
         with self._lock:
             self._rows[number] = len(rows)
@@ -158,7 +162,8 @@ class TableSpool:
         staging.prepare()
         with self._lock:
             rows = self._rows[number]
-        return Taken(self.table(number), rows, f"{self.table(number)}_months")
+        totals = f"{self.table(number)}_months" if self._sum_up else None
+        return Taken(self.table(number), rows, totals)
 
     def release(self, number: int) -> None:
         """Importing thread, after the chunk's transaction (its locks are gone)."""
@@ -196,8 +201,9 @@ def _drop_orphans(cursor) -> None:
 Spool = ChunkSpool | TableSpool
 
 
-def for_this_database(folder: Path | None) -> Spool:
-    """The spool for the importing connection's database (SQLite: a file in ``folder``)."""
+def for_this_database(folder: Path | None, *, all_rows_new: bool) -> Spool:
+    """The spool for the importing connection's database (SQLite: a file in ``folder``);
+    ``all_rows_new`` when no sales lines are stored yet."""
     if connection.vendor == "postgresql":
-        return TableSpool()
+        return TableSpool(sum_up=all_rows_new)
     return ChunkSpool(folder)

@@ -10,8 +10,8 @@ def record_spools(monkeypatch) -> list:
     created: list = []
     real = spools.for_this_database
 
-    def recorded(folder):
-        created.append(real(folder))
+    def recorded(folder, **options):
+        created.append(real(folder, **options))
         return created[-1]
 
     monkeypatch.setattr(spools, "for_this_database", recorded)

@@ -301,11 +301,11 @@ def test_spool_tables_of_a_killed_import_are_dropped_by_the_next():
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE UNLOGGED TABLE {spool.TABLE_PREFIX}{pid}_1 (x int)")
         cursor.execute(f"CREATE UNLOGGED TABLE {spool.TABLE_PREFIX}{pid}_1_months (x int)")
-    running = spool.TableSpool()
+    running = spool.TableSpool(sum_up=True)
     running.write(1, [])
     killed.close()  # its process ends as a killed import's would
 
-    spool.TableSpool().close()
+    spool.TableSpool(sum_up=False).close()
 
     tables = connection.introspection.table_names()
     assert not [t for t in tables if t.startswith(f"{spool.TABLE_PREFIX}{pid}_")]
