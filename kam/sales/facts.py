@@ -93,11 +93,14 @@ def _sum_new_lines(cursor, last_id_before: int) -> None:
         # Right after a bulk load the statistics do not know the new ids yet, and the
         # planner would scan every line to find those of this chunk.
         cursor.execute("SET LOCAL enable_seqscan = off")
+    # SQLite would walk the (account, month) index of all lines for their order and pick out
+    # the new ones; reading just the new ones by id and sorting them takes half the time.
+    only_by_id = "" if on_postgres else " NOT INDEXED"
     cursor.execute(
         f"INSERT INTO {staging.NEW_MONTHS} (account_id, month, {_FACT_COLUMNS}, has_fact) "  # noqa: S608
         f"SELECT n.account_id, n.invoice_month, {_aggregates('n')}, "
         f"{_has_fact('n.account_id', 'n.invoice_month')} "
-        f"FROM {SalesLine._meta.db_table} n WHERE n.id > %s "
+        f"FROM {SalesLine._meta.db_table} n{only_by_id} WHERE n.id > %s "
         "GROUP BY n.account_id, n.invoice_month",
         [last_id_before],
     )
