@@ -87,7 +87,6 @@ class ChunkSpool:
             self._connection = sqlite3.connect(self.path, check_same_thread=False)
             self._connection.execute("PRAGMA journal_mode=WAL")
             self._connection.execute("PRAGMA synchronous=OFF")
-            self._connection.execute("PRAGMA wal_autocheckpoint=0")
         return self._connection
 
     def close(self) -> None:
