@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator, Sequence
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -80,21 +80,40 @@ class CsvSource:
     def blocks(
         self, size: int, *, kinds: Sequence[str], style: NumberStyle
     ) -> Iterator[tuple[list[int], list[list[str]]]]:
-        """``(start lines, records)`` for blocks of up to ``size`` records after the header."""
+        """``(start lines, records)`` for blocks of about ``size`` records after the header.
+
+        Most exports quote nothing: a block of lines without a quote (or a NUL) is split at
+        the delimiter, which gives what the csv module would, in half the time. Any other
+        block goes through the csv module, which reads on from the file when a quoted field
+        spans the block's last line.
+        """
         with self._open() as file:
-            reader = csv.reader(file, delimiter=self.delimiter)
-            self._skip_to_header(reader)
-            consumed = reader.line_num
-            while True:
-                try:
-                    block = list(islice(reader, size))
-                except csv.Error as exc:
-                    line = self._start_of_broken_record()
-                    raise FileRefused("csv_broken", line=line, detail=str(exc)) from None
-                if not block:
-                    return
-                yield _start_lines(consumed, reader.line_num, block), block
-                consumed = reader.line_num
+            header = csv.reader(file, delimiter=self.delimiter)
+            self._skip_to_header(header)  # reads no further than the header's last line
+            consumed = header.line_num
+            while lines := list(islice(file, size)):
+                text = "".join(lines)
+                if '"' in text or "\x00" in text:
+                    records, read = self._parse(lines, file)
+                    starts = _start_lines(consumed, consumed + read, records)
+                else:
+                    records, read = _split(lines, self.delimiter), len(lines)
+                    starts = list(range(consumed + 1, consumed + read + 1))
+                yield starts, records
+                consumed += read
+
+    def _parse(self, lines: list[str], file: IO[str]) -> tuple[list[list[str]], int]:
+        """The records that start in ``lines`` (the last may go on in ``file``) and how many
+        lines they take."""
+        reader = csv.reader(chain(lines, file), delimiter=self.delimiter)
+        records = []
+        try:
+            while reader.line_num < len(lines):
+                records.append(next(reader))
+        except csv.Error as exc:
+            line = self._start_of_broken_record()
+            raise FileRefused("csv_broken", line=line, detail=str(exc)) from None
+        return records, reader.line_num
 
     def _start_of_broken_record(self) -> int:
         """Reads again one record at a time to find where the record the parser choked on starts."""
@@ -118,6 +137,15 @@ class CsvSource:
                     yield from (record[column] for column in columns if column < len(record))
             except csv.Error:
                 return  # Reported with its line when the rows are read.
+
+
+def _split(lines: list[str], delimiter: str) -> list[list[str]]:
+    """Lines without quotes split into fields, as the csv module reads them (which gives no
+    field at all for an empty line)."""
+    records = [line.rstrip("\r\n").split(delimiter) for line in lines]
+    if [""] in records:
+        records = [[] if record == [""] else record for record in records]
+    return records
 
 
 def _start_lines(consumed: int, end: int, block: list[list[str]]) -> list[int]:

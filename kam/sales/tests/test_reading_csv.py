@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import csv
 import datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kam.sales.reading import FileRefused, RejectedRow, SalesRow, open_sales_file
+from kam.sales.reading.csv_source import CsvSource
 
 HEADER = "Kundennummer;Rechnungsnummer;Rechnungsdatum;Nettoumsatz"
 
@@ -478,3 +482,42 @@ def test_utf8_character_split_across_read_chunks_is_fine(tmp_path):
 
     assert sales_file.encoding == "utf-8"
     assert list(sales_file.rows())[-1].customer_name.endswith("xü")
+
+
+# --- records and their lines, against the csv module --------------------------------------------
+
+# Quotes, delimiters and every kind of line end, in lines short enough to meet each other often.
+_CSV_TEXT = st.text(alphabet='ab1ä ;,"\r\n\x00\x0c\u2028', max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=_CSV_TEXT, size=st.sampled_from([1, 2, 3, 50]))
+def test_records_and_start_lines_are_those_of_the_csv_module(tmp_path_factory, body, size):
+    path = tmp_path_factory.mktemp("csv") / "s.csv"
+    path.write_text(f"a;b;c\n{body}", encoding="utf-8", newline="")
+    source = CsvSource(path, "utf-8")
+
+    try:
+        got = [
+            (line, record)
+            for lines, records in source.blocks(size, kinds=[], style="de")
+            for line, record in zip(lines, records, strict=True)
+        ]
+    except FileRefused as refused:
+        got = refused.code  # type: ignore[assignment]
+
+    assert got == _read_by_the_csv_module(path)
+
+
+def _read_by_the_csv_module(path: Path) -> list[tuple[int, list[str]]] | str:
+    with path.open(encoding="utf-8", newline="") as file:
+        reader = csv.reader(file, delimiter=";")
+        next(reader)
+        expected, start = [], reader.line_num + 1
+        try:
+            for record in reader:
+                expected.append((start, record))
+                start = reader.line_num + 1
+        except csv.Error:
+            return "csv_broken"
+    return expected
