@@ -28,7 +28,7 @@ from typing import NamedTuple
 from django.db import connection
 
 from kam.sales import facts, staging
-from kam.sales.staging_columns import STAGED_NAMES
+from kam.sales.staging_columns import STAGED_COLUMNS, STAGED_NAMES
 
 PREFIX = "kam-import-"
 #: A spool folder this old belongs to an import that was killed (an import removes its own).
@@ -109,6 +109,13 @@ def _remove_stale(folder: Path) -> None:
             continue
 
 
+#: How the reader's staged values go into COPY: whole numbers as such, the rest (dates, decimal
+#: quantities) as the text the reader made of them.
+_COPIED_AS = [
+    {"integer": "int4", "bigint": "int8"}.get(kind, "text") for _name, kind in STAGED_COLUMNS
+]
+
+
 class TableSpool:
     """PostgreSQL: unlogged chunk tables, filled by the reader thread through its own connection.
 
@@ -149,6 +156,7 @@ class TableSpool:
                 self._drop(cursor, old)
             cursor.execute(f"CREATE UNLOGGED TABLE {table} ({self._columns})")
             with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                copy.set_types(_COPIED_AS)  # a third less Python time than a type per value
                 for row in rows:
                     copy.write_row(row)
             # Statistics for the merge's plans (a fresh table has none).
