@@ -159,11 +159,13 @@ class TableSpool:
                 copy.set_types(_COPIED_AS)  # a third less Python time than a type per value
                 for row in rows:
                     copy.write_row(row)
-            # Statistics for the merge's plans (a fresh table has none).
-            cursor.execute(f"ANALYZE {table}")
             if self._sum_up:
                 totals = self._month_totals.replace("{chunk}", table)
                 cursor.execute(f"CREATE UNLOGGED TABLE {table}_months AS {totals}")
+            else:
+                # Statistics for the plans that match rows with stored lines (a fresh table has
+                # none; in a first import nothing is matched).
+                cursor.execute(f"ANALYZE {table}")
         self._written.append(number)
         with self._lock:
             self._rows[number] = len(rows)
