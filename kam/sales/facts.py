@@ -120,14 +120,20 @@ def _sum_from_totals(cursor, table: str) -> None:
 def refresh_touched(*, lines_may_have_moved: bool) -> None:
     """Recomputes the facts of the pairs in the connection's touched table from their lines.
 
-    The aggregate walks the (account, month) index of the lines for exactly those pairs (the
-    CROSS JOIN keeps SQLite from scanning all lines instead) and upserts; only when lines
-    changed their account or month (an ERP correction) can a pair end up without lines, and
-    then its fact is deleted.
+    The aggregate walks the (account, month) index of the lines for exactly those pairs and
+    upserts; only when lines changed their account or month (an ERP correction) can a pair end
+    up without lines, and then its fact is deleted. The touched pairs are a chunk's at most,
+    while the lines are all lines: the CROSS JOIN keeps SQLite from scanning them all, and
+    PostgreSQL, whose statistics after a bulk load still count far fewer lines, is kept from
+    hashing them all.
     """
     lines = SalesLine._meta.db_table
     facts = MonthlyFact._meta.db_table
+    on_postgres = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
+        if on_postgres:
+            cursor.execute("SET LOCAL enable_hashjoin = off")
+            cursor.execute("SET LOCAL enable_mergejoin = off")
         touched_months = (
             f"SELECT t.account_id, t.month, {_aggregates('l')} "  # noqa: S608
             f"FROM {staging.TOUCHED} t CROSS JOIN {lines} l "
@@ -147,3 +153,6 @@ def refresh_touched(*, lines_may_have_moved: bool) -> None:
                 )
                 """  # noqa: S608
             )
+        if on_postgres:
+            cursor.execute("SET LOCAL enable_hashjoin = on")
+            cursor.execute("SET LOCAL enable_mergejoin = on")

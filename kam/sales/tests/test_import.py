@@ -278,6 +278,30 @@ def test_the_reader_thread_stops_when_the_import_stops_early():
     assert readers and not any(reader.is_alive() for reader in readers)
 
 
+def test_chunks_of_an_export_sorted_by_date_are_cut_where_a_month_begins(tmp_path, monkeypatch):
+    from kam.sales.reading import open_sales_file
+
+    body = "".join(
+        f"10001;Kunde;R-{month}-{day};1;{day:02d}.{month:02d}.2025;A;1;1,00;0,10\n"
+        for month in range(1, 13)
+        for day in range(1, 11)
+    )
+    sales_file = open_sales_file(write(tmp_path, "sorted.csv", body))
+    monkeypatch.setattr(pipeline, "READ_STEP", 4)
+
+    chunks = list(pipeline.RowSorter("sorted.csv", set()).chunks(sales_file, 32))
+
+    # Blocks of 4 rows, 10 rows a month. The first chunk (at least 8 rows) ends with the block
+    # that holds February's first days; the others (at least 32, at most 40 rows) with the
+    # blocks that begin May and September; the rest is the last chunk.
+    assert [chunk.rows for chunk in chunks] == [12, 32, 40, 36]
+    assert [chunk.staged[-1][3] for chunk in chunks[:3]] == [
+        "2025-02-02",
+        "2025-05-04",
+        "2025-09-04",
+    ]
+
+
 def test_the_staging_table_takes_the_values_in_the_order_the_reader_stages_them():
     from kam.sales.reading import STAGED_FIELDS
     from kam.sales.staging_columns import STAGED_NAMES
