@@ -146,6 +146,17 @@ def test_a_dry_run_writes_nothing(tmp_path):
     assert not Account.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_dry_run_outside_a_transaction_writes_nothing_and_leaves_no_spool(tmp_path, monkeypatch):
+    spools = record_spools(monkeypatch)
+    report, record = import_sales(paths=[write(tmp_path, "x.csv", EXPORT)], dry_run=True)
+
+    assert record is None and report.imported == 3 and len(report.rejected) == 2
+    assert not SalesLine.objects.exists() and not SalesImport.objects.exists()
+    assert not Account.objects.exists()
+    assert spools and not any(spool_left(spool) for spool in spools)
+
+
 def test_a_file_without_a_required_column_is_refused_and_nothing_written(tmp_path):
     good = write(tmp_path, "good.csv", EXPORT)
     bad = tmp_path / "bad.csv"
