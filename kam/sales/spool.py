@@ -6,8 +6,8 @@ thread that work runs beside the database's, on the other core.
 - SQLite (``ChunkSpool``): a file of its own, in a temporary folder beside the database, which
   the importing connection attaches to copy a chunk in one statement.
 - PostgreSQL (``TableSpool``): unlogged tables that the reader fills through a connection of
-  its own (COPY), and in which that connection also sums each chunk up by customer and month;
-  the importing connection merges straight from them.
+  its own (COPY), where that connection also gathers statistics or, in a first import, sums
+  each chunk up by customer and month; the importing connection merges straight from them.
 
 Both hold the chunks not yet merged and are removed when the import ends; what a killed import
 leaves behind, the next one removes. The importing thread takes a chunk before its transaction
