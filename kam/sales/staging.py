@@ -215,11 +215,14 @@ def merge(
     last_id = _last_line_id()
     lines = _quote(SalesLine._meta.db_table)
     with connection.cursor() as cursor:
+        # With no lines stored before the file, nothing matches: its own rows never repeat
+        # (kam.sales.pipeline.RowSorter).
+        matched, changed = 0, []
         if not table_was_empty:
             _match_existing(cursor, table, lines, last_id)
-        changed = [] if table_was_empty else _changed(cursor, table, lines, currency)
-        cursor.execute(f"SELECT COUNT(line_id) FROM {table}")  # noqa: S608
-        (matched,) = cursor.fetchone()
+            changed = _changed(cursor, table, lines, currency)
+            cursor.execute(f"SELECT COUNT(line_id) FROM {table}")  # noqa: S608
+            (matched,) = cursor.fetchone()
         if sales_import_id is not None:
             _insert_new(cursor, table, lines, currency, sales_import_id)
     return Merged(
