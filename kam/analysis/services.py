@@ -265,6 +265,47 @@ def proposals_sync(*, run: AnalysisRun, outcome: AnalysisOutcome) -> None:
     )
 
 
+def runs_prune(*, keep_latest: int | None = None) -> int:
+    """Deletes the analysis runs, with their per-account results, that nobody needs any more;
+    returns how many.
+
+    Kept: the latest ``keep_latest`` runs (default KAM_ANALYSIS_KEEP_RUNS), the last finished
+    run of every month (an account's history shows them), every run that opened status
+    proposals (their decisions refer to it) and runs started in the last day that are still
+    running. A nightly run and one after every import would otherwise add 100,000 results a day
+    for a large portfolio.
+    """
+    if keep_latest is None:
+        keep_latest = django_settings.KAM_ANALYSIS_KEEP_RUNS
+    runs = list(
+        AnalysisRun.objects.order_by("-as_of", "-started_at", "-pk").values_list(
+            "pk", "as_of", "status", "started_at"
+        )
+    )
+    keep = {pk for pk, *_ in runs[:keep_latest]}
+    months: set[tuple[int, int]] = set()
+    for pk, as_of, status, _started in runs:
+        if status == RunStatus.DONE and (as_of.year, as_of.month) not in months:
+            months.add((as_of.year, as_of.month))
+            keep.add(pk)
+    keep |= set(StatusProposal.objects.values_list("run_id", flat=True).distinct())
+    day_ago = timezone.now() - timedelta(days=1)
+    keep |= {
+        pk
+        for pk, _as_of, status, started in runs
+        if status == RunStatus.RUNNING and started > day_ago
+    }
+    doomed = [pk for pk, *_ in runs if pk not in keep]
+    with transaction.atomic():
+        for start in range(0, len(doomed), 900):  # below SQLite's limit of query parameters
+            batch = doomed[start : start + 900]
+            AccountResult.objects.filter(run_id__in=batch).delete()
+            AnalysisRun.objects.filter(pk__in=batch).delete()
+    if doomed:
+        logger.info("Deleted %s analysis runs no longer needed.", len(doomed))
+    return len(doomed)
+
+
 def _decide(proposal: StatusProposal, *, user: User, state: str) -> StatusProposal:
     fresh = StatusProposal.objects.select_for_update().get(pk=proposal.pk)
     if fresh.state != ProposalState.OPEN:

@@ -1,7 +1,8 @@
 """Background jobs of the analysis (django-tasks; `kam worker` runs them).
 
-- `run_analysis`: one stored run. Enqueued by `analysis_after_import()` and by "start analysis
-  now" on the settings page; run synchronously by `kam analyze-nightly` (schedule it nightly).
+- `run_analysis`: one stored run, after which the runs nobody needs any more are deleted
+  (`runs_prune`). Enqueued by `analysis_after_import()` and by "start analysis now" on the
+  settings page; run synchronously by `kam analyze-nightly` (schedule it nightly).
 - `analysis_after_import()` enqueues it; the sales importer calls that after every import.
 
 The analysis itself (numpy, scipy) is imported when a run starts, not with this module: the
@@ -29,7 +30,7 @@ def run_analysis(
 ) -> int | None:
     """Run and store one analysis (as_of ISO date, default today); the run's id, or None."""
     from kam.analysis.engine import NoFactsError
-    from kam.analysis.services import analysis_run
+    from kam.analysis.services import analysis_run, runs_prune
 
     day = date.fromisoformat(as_of) if as_of else timezone.localdate()
     user = User.objects.filter(pk=user_id).first() if user_id else None
@@ -40,6 +41,7 @@ def run_analysis(
             logger.info("No sales before %s: nothing to analyse.", day)
             return None
     logger.info("Analysis run %s for %s stored (%s accounts).", run.pk, day, run.account_count)
+    runs_prune()
     return run.pk
 
 

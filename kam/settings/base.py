@@ -152,6 +152,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 KAM_COMPANY_CURRENCY = env_str("KAM_CURRENCY", "EUR")
 KAM_PAGE_SIZE = env_int("KAM_PAGE_SIZE", 50)
 KAM_MAX_UPLOAD_MB = env_int("KAM_MAX_UPLOAD_MB", 200)
+#: Analysis runs kept besides the last one of every month (see kam.analysis.services.runs_prune).
+KAM_ANALYSIS_KEEP_RUNS = env_int("KAM_ANALYSIS_KEEP_RUNS", 30)
 #: How long the cockpit keeps its rendered figures of one analysis run (seconds).
 KAM_COCKPIT_CACHE_SECONDS = env_int("KAM_COCKPIT_CACHE_SECONDS", 600)
 CACHES = {

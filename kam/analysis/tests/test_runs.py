@@ -151,3 +151,48 @@ def test_only_accounts_with_sales_get_results(portfolio):
 
     numbers = set(run.results.values_list("account__customer_number", flat=True))
     assert "77777" not in numbers and "88888" not in numbers  # July 2025 is after the as-of
+
+
+def test_pruning_keeps_the_latest_runs_each_months_last_and_those_with_proposals(db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kam.analysis.services import runs_prune
+    from kam.analysis.tests.factories import make_proposal
+    from kam.cockpit.tests.factories import make_result
+
+    nightly = {day: make_run(as_of=date(2025, 5, day)) for day in range(1, 32)}
+    april_end = make_run(as_of=date(2025, 4, 30))
+    april_mid = make_run(as_of=date(2025, 4, 15))
+    april_failed = make_run(as_of=date(2025, 4, 29), status=RunStatus.FAILED)
+    proposing = make_run(as_of=date(2025, 4, 10))
+    make_proposal(AccountFactory(), run=proposing)
+    running = make_run(as_of=date(2025, 4, 1), status=RunStatus.RUNNING)
+    stale = make_run(as_of=date(2025, 4, 2), status=RunStatus.RUNNING)
+    AnalysisRun.objects.filter(pk=stale.pk).update(started_at=timezone.now() - timedelta(days=2))
+    account = AccountFactory()
+    make_result(april_mid, account, revenue=100)
+    make_result(april_end, account, revenue=200)
+
+    deleted = runs_prune(keep_latest=3)
+
+    kept = set(AnalysisRun.objects.values_list("pk", flat=True))
+    latest = {nightly[31].pk, nightly[30].pk, nightly[29].pk}
+    assert kept == latest | {april_end.pk, proposing.pk, running.pk}
+    assert deleted == 31 + 6 - len(kept)  # of the 37 runs made here
+    assert not AccountResult.objects.filter(run_id=april_mid.pk).exists()
+    assert AccountResult.objects.filter(run_id=april_end.pk).exists()
+    assert april_failed.pk not in kept and stale.pk not in kept
+
+
+def test_the_analysis_task_prunes_after_storing_a_run(portfolio, settings):
+    from kam.analysis.tasks import run_analysis
+
+    settings.KAM_ANALYSIS_KEEP_RUNS = 1
+    earlier_this_month = make_run(as_of=AS_OF.replace(day=10))
+
+    run_id = run_analysis.call(as_of=AS_OF.isoformat(), trigger="nightly")
+
+    assert set(AnalysisRun.objects.values_list("pk", flat=True)) == {run_id}
+    assert not AnalysisRun.objects.filter(pk=earlier_this_month.pk).exists()
