@@ -257,3 +257,27 @@ class SatisfactionForm(StyledForm, forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class TaxonomyEntryForm(StyledForm, forms.ModelForm):
+    """A complaint category or root cause: its name, place in the lists and whether it is
+    offered for new complaints."""
+
+    class Meta:
+        fields = ["name", "position", "active"]
+        # "Position" means a stakeholder's job in the accounts catalogue, which comes first.
+        labels = {"position": _("Order in lists")}
+        help_texts = {
+            "position": _("Lists show smaller numbers first."),
+            "active": _("Inactive entries are not offered for new complaints."),
+        }
+
+
+def taxonomy_entry_form(model: type, *, new: bool = False) -> type[TaxonomyEntryForm]:
+    """The entry form for one of the lists (kam.complaints.services.TAXONOMIES); a new entry
+    is active."""
+    fields = ["name", "position"] if new else TaxonomyEntryForm.Meta.fields
+    return cast(
+        type[TaxonomyEntryForm],
+        forms.modelform_factory(model, form=TaxonomyEntryForm, fields=fields),
+    )

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account
@@ -14,13 +15,16 @@ from kam.complaints import sla, workflow
 from kam.complaints.models import (
     Complaint,
     ComplaintAttachment,
+    ComplaintCategory,
     ComplaintCounter,
     ComplaintEvent,
     ComplaintPause,
     EventKind,
+    RootCause,
     SlaOverride,
     SlaTemplate,
     Status,
+    Taxonomy,
 )
 from kam.users.models import User
 
@@ -318,3 +322,36 @@ def sla_override_save(*, override: SlaOverride) -> SlaOverride:
 @transaction.atomic
 def sla_override_delete(*, override: SlaOverride) -> None:
     override.delete()
+
+
+#: The lists a leader keeps: complaint categories and root causes (URL name → model).
+TAXONOMIES: dict[str, type[Taxonomy]] = {"categories": ComplaintCategory, "causes": RootCause}
+
+
+@transaction.atomic
+def taxonomy_entry_save(*, entry: Taxonomy) -> Taxonomy:
+    """Saves a category or root cause; a new entry gets a unique code made from its name.
+
+    Entries are never deleted: complaints refer to them. An inactive one is no longer offered
+    for new complaints and keeps its name on the old ones.
+    """
+    entry.name = entry.name.strip()
+    if not entry.name:
+        raise ValidationError({"name": _("Please enter a name.")})
+    model = type(entry)
+    if model._default_manager.filter(name__iexact=entry.name).exclude(pk=entry.pk).exists():
+        raise ValidationError({"name": _("An entry with this name exists already.")})
+    if not entry.code:
+        entry.code = _unique_code(model, entry.name)
+    entry.full_clean()
+    entry.save()
+    return entry
+
+
+def _unique_code(model: type[Taxonomy], name: str) -> str:
+    base = (slugify(name) or "eintrag")[:34]
+    code, number = base, 1
+    while model._default_manager.filter(code=code).exists():
+        number += 1
+        code = f"{base}-{number}"
+    return code

@@ -8,6 +8,9 @@ urlpatterns = [
     path("new/", views.complaint_create, name="create"),
     path("analysis/", views.complaint_analysis, name="analysis"),
     path("sla/", views.sla_settings, name="sla_settings"),
+    path("lists/", views.complaint_lists, name="lists"),
+    path("lists/<str:kind>/new/", views.taxonomy_create, name="taxonomy_create"),
+    path("lists/<str:kind>/<int:pk>/", views.taxonomy_update, name="taxonomy_update"),
     path("sla/agreements/new/", views.sla_override_create, name="sla_override_create"),
     path(
         "sla/agreements/<int:override_pk>/delete/",

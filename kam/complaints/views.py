@@ -4,7 +4,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,8 +28,9 @@ from kam.complaints.forms import (
     SatisfactionForm,
     SlaGridForm,
     SlaOverrideForm,
+    taxonomy_entry_form,
 )
-from kam.complaints.models import Complaint, Severity, SlaOverride, Status
+from kam.complaints.models import Complaint, Severity, SlaOverride, Status, Taxonomy
 from kam.core.http import AuthenticatedRequest
 
 
@@ -58,6 +65,7 @@ def complaint_list(request: AuthenticatedRequest) -> HttpResponse:
         selectors.complaint_filter_choices(request.user),
         statuses=Status.choices,
         severities=Severity.choices,
+        can_manage=selectors.can_manage_sla(request.user),
     )
     return render(request, "complaints/complaint_list.html", context)
 
@@ -385,3 +393,68 @@ def satisfaction_survey(request: HttpRequest, token: str) -> HttpResponse:
         "complaints/satisfaction.html",
         {"complaint": complaint, "form": form, "answered": answered},
     )
+
+
+def _taxonomy(request: AuthenticatedRequest, kind: str) -> type[Taxonomy]:
+    if not selectors.can_manage_sla(request.user):
+        raise PermissionDenied
+    model = services.TAXONOMIES.get(kind)
+    if model is None:
+        raise Http404
+    return model
+
+
+def _lists_page(request: AuthenticatedRequest, bound: dict | None = None) -> HttpResponse:
+    """Categories and root causes, each with a form for a new entry (``bound``: kind → a form
+    that failed validation)."""
+    lists = [
+        {
+            "kind": kind,
+            "title": model._meta.verbose_name_plural,
+            "entries": model._default_manager.all(),
+            "form": (bound or {}).get(kind) or taxonomy_entry_form(model, new=True)(prefix=kind),
+        }
+        for kind, model in services.TAXONOMIES.items()
+    ]
+    return render(request, "complaints/lists.html", {"lists": lists}, status=400 if bound else 200)
+
+
+@login_required
+def complaint_lists(request: AuthenticatedRequest) -> HttpResponse:
+    if not selectors.can_manage_sla(request.user):
+        raise PermissionDenied
+    return _lists_page(request)
+
+
+@login_required
+def taxonomy_create(request: AuthenticatedRequest, kind: str) -> HttpResponse:
+    model = _taxonomy(request, kind)  # the right first: a GET answers 405 only to leaders
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = taxonomy_entry_form(model, new=True)(request.POST, prefix=kind)
+    if form.is_valid():
+        try:
+            entry = services.taxonomy_entry_save(entry=form.instance)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("„%(name)s“ added.") % {"name": entry.name})
+            return redirect("complaints:lists")
+    return _lists_page(request, {kind: form})
+
+
+@login_required
+def taxonomy_update(request: AuthenticatedRequest, kind: str, pk: int) -> HttpResponse:
+    model = _taxonomy(request, kind)
+    entry: Taxonomy = get_object_or_404(model, pk=pk)
+    form = taxonomy_entry_form(model)(request.POST or None, instance=entry)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.taxonomy_entry_save(entry=form.instance)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("„%(name)s“ saved.") % {"name": entry.name})
+            return redirect("complaints:lists")
+    context = {"form": form, "entry": entry, "title": model._meta.verbose_name}
+    return render(request, "complaints/taxonomy_form.html", context)

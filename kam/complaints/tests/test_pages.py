@@ -10,7 +10,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from kam.complaints import satisfaction, services
-from kam.complaints.models import Complaint, ComplaintAttachment, SlaTemplate, Status
+from kam.complaints.models import (
+    Complaint,
+    ComplaintAttachment,
+    ComplaintCategory,
+    RootCause,
+    SlaTemplate,
+    Status,
+)
 from kam.complaints.panels import account_panels
 from kam.complaints.tests.factories import category, make_complaint, pdf_upload, root_cause
 from kam.complaints.validators import MAX_ATTACHMENT_BYTES
@@ -401,3 +408,70 @@ def test_the_account_panel_costs_three_queries_however_many_complaints(
         (panel,) = account_panels(request, account)
 
     assert len(panel.context["account_complaints"]) == 15
+
+
+# --- categories and root causes --------------------------------------------------------------
+
+
+@pytest.fixture
+def leading(client, leader):
+    client.force_login(leader)
+    return client
+
+
+def _category_choices(client, account) -> list[str]:
+    form = client.get(reverse("complaints:create") + f"?account={account.pk}").context["form"]
+    return [str(choice) for choice in form.fields["category"].queryset]
+
+
+def test_a_leader_adds_a_category_that_new_complaints_then_offer(leading, account):
+    response = leading.post(
+        reverse("complaints:taxonomy_create", args=["categories"]),
+        {"categories-name": "  Verpackung beschädigt ", "categories-position": "5"},
+        follow=True,
+    )
+
+    added = ComplaintCategory.objects.get(name="Verpackung beschädigt")
+    assert added.code == "verpackung-beschadigt" and added.active and added.position == 5
+    assert "„Verpackung beschädigt“ hinzugefügt." in response.content.decode()
+    assert "Verpackung beschädigt" in _category_choices(leading, account)
+
+
+def test_a_deactivated_category_is_not_offered_but_stays_on_old_complaints(leading, account, alice):
+    used = category("wrong_delivery")
+    complaint = make_complaint(account, alice, category=used)
+    url = reverse("complaints:taxonomy_update", args=["categories", used.pk])
+
+    response = leading.post(url, {"name": used.name, "position": used.position})
+
+    assert response.status_code == 302
+    used.refresh_from_db()
+    assert not used.active
+    assert used.name not in _category_choices(leading, account)
+    edit = leading.get(reverse("complaints:update", args=[complaint.pk])).context["form"]
+    assert used in edit.fields["category"].queryset
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("   ", "Dieses Feld ist zwingend erforderlich."), ("transport", "Einen Eintrag mit diesem")],
+)
+def test_an_entry_without_a_name_or_with_a_taken_one_is_refused(leading, name, message):
+    before = RootCause.objects.count()
+
+    response = leading.post(
+        reverse("complaints:taxonomy_create", args=["causes"]),
+        {"causes-name": name, "causes-position": "1"},
+    )
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert RootCause.objects.count() == before
+
+
+def test_the_settings_menu_is_shown_to_leaders_only(leading, client, alice):
+    menu = reverse("complaints:lists")
+
+    assert menu in leading.get(reverse("complaints:list")).content.decode()
+    client.force_login(alice)
+    assert menu not in client.get(reverse("complaints:list")).content.decode()
