@@ -6,6 +6,7 @@ from ninja.security import django_auth
 
 from kam.accounts.api import router as accounts_router
 from kam.analysis.api import router as analysis_router
+from kam.complaints.api import router as complaints_router
 
 api = NinjaAPI(
     title="kam API",
@@ -16,3 +17,4 @@ api = NinjaAPI(
 )
 api.add_router("/accounts", accounts_router)
 api.add_router("/accounts", analysis_router)
+api.add_router("/complaints", complaints_router)

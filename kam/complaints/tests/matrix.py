@@ -47,6 +47,10 @@ def override_kwargs(objects: dict) -> dict:
     return {"override_pk": objects["override"].pk}
 
 
+def api_complaint(objects: dict) -> dict:
+    return {"complaint_id": objects["complaint"].pk}
+
+
 ACK = {"to": "acknowledged"}
 # root, leader, alice (owns "own"), bob (edit seat on "own"), sam (customer service), anonymous
 ROWS = [
@@ -56,6 +60,9 @@ ROWS = [
     Row("complaints:sla_settings", "none", "get", "200 200 403 403 403 302"),
     Row("complaints:sla_override_create", "none", "get", "200 200 403 403 403 302"),
     Row("complaints:lists", "none", "get", "200 200 403 403 403 302"),
+    Row("api:list_complaints", "none", "get", "200 200 200 200 200 401"),
+    Row("api:get_complaint", "own", "get", "200 200 200 200 200 401", api_complaint),
+    Row("api:get_complaint", "foreign", "get", "200 200 404 404 200 401", api_complaint),
     Row(
         "complaints:taxonomy_create",
         "none",

@@ -1,0 +1,88 @@
+"""JSON API of complaints: the list (with the page's filters) and one complaint; visibility as on
+the pages (a complaint on another manager's account is not found)."""
+
+from datetime import datetime
+
+from django.db.models import BooleanField, Case, Value, When
+from django.utils import timezone
+from ninja import Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from kam.complaints import selectors
+from kam.complaints.models import Complaint
+
+router = Router(tags=["complaints"])
+
+
+class ComplaintOut(Schema):
+    id: int
+    number: str
+    account_id: int
+    subject: str
+    channel: str
+    category: str
+    severity: str
+    status: str
+    owner_id: int | None
+    received_at: datetime
+    acknowledge_due: datetime
+    resolve_due: datetime
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    overdue: bool
+    affected_value: float | None
+    root_cause: str | None
+
+    @staticmethod
+    def resolve_category(complaint: Complaint) -> str:
+        return complaint.category.name
+
+    @staticmethod
+    def resolve_root_cause(complaint: Complaint) -> str | None:
+        return complaint.root_cause.name if complaint.root_cause else None
+
+    @staticmethod
+    def resolve_overdue(complaint: Complaint) -> bool:
+        return complaint.is_overdue  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_affected_value(complaint: Complaint) -> float | None:
+        value = complaint.affected_value
+        return None if value is None else float(value)
+
+
+def _with_overdue(complaints):
+    flag = Case(
+        When(selectors.overdue_q(timezone.now()), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+    return complaints.select_related("root_cause").annotate(is_overdue=flag)
+
+
+@router.get("/", response=list[ComplaintOut])
+@paginate(LimitOffsetPagination)
+def list_complaints(
+    request,
+    q: str = "",
+    status: str = "",
+    severity: str = "",
+    account: int | None = None,
+    overdue: bool = False,
+):
+    """Newest first; `status=open` for every open status, `overdue=true` for breached SLAs."""
+    filters = selectors.ComplaintFilter(
+        q=q.strip()[:100],
+        status=status,
+        severity=severity,
+        account=str(account or ""),
+        overdue=overdue,
+    )
+    return _with_overdue(selectors.complaint_list(user=request.user, filters=filters))
+
+
+@router.get("/{complaint_id}", response=ComplaintOut)
+def get_complaint(request, complaint_id: int):
+    complaint = selectors.complaint_get(user=request.user, pk=complaint_id)
+    return _with_overdue(Complaint.objects.filter(pk=complaint.pk)).get()
