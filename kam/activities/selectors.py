@@ -92,27 +92,30 @@ def people_in_reach(user: User) -> QuerySet[User]:
     return users.filter(id__in=ids)
 
 
-def week_bounds(week_start: date) -> tuple[datetime, datetime]:
+def week_bounds(week_start: date, days: int = 7) -> tuple[datetime, datetime]:
     tz = timezone.get_current_timezone()
     start = datetime.combine(week_start, time.min, tzinfo=tz)
-    return start, datetime.combine(week_start + timedelta(days=7), time.min, tzinfo=tz)
+    return start, datetime.combine(week_start + timedelta(days=days), time.min, tzinfo=tz)
 
 
-def agenda(*, user: User, people: list[int], week_start: date) -> dict[date, list[Activity]]:
-    """The week's activities of some people, by day (Monday first), on accounts the user sees."""
-    start, end = week_bounds(week_start)
+def agenda(
+    *, user: User, people: list[int], week_start: date, days: int = 7
+) -> dict[date, list[Activity]]:
+    """The activities of some people from ``week_start`` on (a week, or ``days`` days), by day,
+    on accounts the user sees."""
+    start, end = week_bounds(week_start, days)
     ids = (
         activities_visible_to(user)
         .filter(starts_at__gte=start, starts_at__lt=end)
         .filter(Q(owner_id__in=people) | Q(participants__in=people))
         .values("id")
     )
-    days: dict[date, list[Activity]] = {week_start + timedelta(days=n): [] for n in range(7)}
+    by_day: dict[date, list[Activity]] = {week_start + timedelta(days=n): [] for n in range(days)}
     for activity in (
         Activity.objects.filter(id__in=ids).select_related("account", "owner").order_by("starts_at")
     ):
-        days[timezone.localdate(activity.starts_at)].append(activity)
-    return days
+        by_day[timezone.localdate(activity.starts_at)].append(activity)
+    return by_day
 
 
 def due_next_steps(*, user: User, people: list[int], until: date) -> QuerySet[Activity]:

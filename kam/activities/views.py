@@ -107,11 +107,11 @@ def _agenda_people(request: AuthenticatedRequest) -> tuple[list[User], list[int]
 
 @login_required
 def agenda(request: AuthenticatedRequest) -> HttpResponse:
+    """A week (a list by day) or, with ``view=month``, a month (a grid of weeks)."""
     week_start = _week_start(request)
     reach, people, person = _agenda_people(request)
     today = timezone.localdate()
     context = {
-        "days": selectors.agenda(user=request.user, people=people, week_start=week_start),
         "week_start": week_start,
         "previous_week": (week_start - timedelta(days=7)).isoformat(),
         "next_week": (week_start + timedelta(days=7)).isoformat(),
@@ -123,7 +123,49 @@ def agenda(request: AuthenticatedRequest) -> HttpResponse:
             user=request.user, people=people, until=today + timedelta(days=7)
         )[:100],
     }
+    if request.GET.get("view") == "month":
+        context.update(_month_grid(request, people, _month_start(request)))
+    else:
+        context["days"] = selectors.agenda(user=request.user, people=people, week_start=week_start)
     return render(request, "activities/agenda.html", context)
+
+
+def _month_start(request: AuthenticatedRequest) -> date:
+    raw = request.GET.get("month", "")
+    day = timezone.localdate()
+    if raw:
+        try:
+            day = date.fromisoformat(raw)
+        except ValueError:
+            messages.error(request, _("Month: “%(value)s” is not a date.") % {"value": raw[:20]})
+    return day.replace(day=1)
+
+
+#: Appointments a day of the month grid lists before "n more".
+MONTH_CELL_ROWS = 4
+
+
+def _month_grid(request: AuthenticatedRequest, people: list[int], day: date) -> dict:
+    """The month of ``day`` as whole weeks, Monday first; each cell (day, first appointments,
+    how many more)."""
+    first = day.replace(day=1)
+    following = (first + timedelta(days=31)).replace(day=1)
+    grid_start = first - timedelta(days=first.weekday())
+    weeks_count = -(-(following - grid_start).days // 7)
+    days = selectors.agenda(
+        user=request.user, people=people, week_start=grid_start, days=7 * weeks_count
+    )
+    cells = [
+        (cell_day, items[:MONTH_CELL_ROWS], max(len(items) - MONTH_CELL_ROWS, 0))
+        for cell_day, items in days.items()
+    ]
+    return {
+        "view": "month",
+        "month": first,
+        "weeks": [cells[n : n + 7] for n in range(0, len(cells), 7)],
+        "previous_month": (first - timedelta(days=1)).replace(day=1).isoformat(),
+        "next_month": following.isoformat(),
+    }
 
 
 def _save_activity(request, form, account, activity=None):

@@ -157,6 +157,32 @@ def test_agenda_shows_the_week_and_due_next_steps(logged_in, alice):
     assert [a.next_step for a in response.context["due_steps"]] == ["Muster liefern"]
 
 
+def test_the_month_view_puts_appointments_on_their_days_in_whole_weeks(logged_in, alice, carol):
+    account = AccountFactory(owner=alice, name="Bergmann")
+    for hour in range(8, 14):  # six on one day: four are listed, then "2 weitere"
+        ActivityFactory(account=account, starts_at=datetime(2026, 3, 17, hour, tzinfo=UTC))
+    ActivityFactory(
+        account=account, subject="Messe", starts_at=datetime(2026, 3, 31, 9, tzinfo=UTC)
+    )
+    ActivityFactory(
+        account=AccountFactory(owner=carol), starts_at=datetime(2026, 3, 18, 9, tzinfo=UTC)
+    )
+
+    response = logged_in.get(reverse("activities:agenda"), {"view": "month", "month": "2026-03-20"})
+
+    weeks = response.context["weeks"]
+    cells = {day: (items, more) for week in weeks for day, items, more in week}
+    # March 2026 begins on a Sunday: the grid runs from Monday 23 February to Sunday 5 April.
+    assert len(weeks) == 6 and all(len(week) == 7 for week in weeks)
+    assert min(cells) == date(2026, 2, 23) and max(cells) == date(2026, 4, 5)
+    assert len(cells[date(2026, 3, 17)][0]) == 4 and cells[date(2026, 3, 17)][1] == 2
+    assert [a.subject for a in cells[date(2026, 3, 31)][0]] == ["Messe"]
+    assert cells[date(2026, 3, 18)] == ([], 0)  # another manager's appointment
+    page = response.content.decode()
+    assert "März 2026" in page and "2 weitere" in page
+    assert "month=2026-02-01" in page and "month=2026-04-01" in page
+
+
 def test_agenda_names_a_bad_week_and_shows_this_week(logged_in):
     response = logged_in.get(reverse("activities:agenda"), {"week": "KW 12"})
 
