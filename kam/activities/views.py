@@ -84,14 +84,19 @@ def activity_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "activities/activity_list.html", context)
 
 
-def _week_start(request: AuthenticatedRequest) -> date:
-    raw = request.GET.get("week", "")
-    day = timezone.localdate()
+def _day_param(request: AuthenticatedRequest, name: str, error: str) -> date:
+    """The date in query parameter ``name``; today, with the ``error`` message, if it is none."""
+    raw = request.GET.get(name, "")
     if raw:
         try:
-            day = date.fromisoformat(raw)
+            return date.fromisoformat(raw)
         except ValueError:
-            messages.error(request, _("Week: “%(value)s” is not a date.") % {"value": raw[:20]})
+            messages.error(request, error % {"value": raw[:20]})
+    return timezone.localdate()
+
+
+def _week_start(request: AuthenticatedRequest) -> date:
+    day = _day_param(request, "week", _("Week: “%(value)s” is not a date."))
     return day - timedelta(days=day.weekday())
 
 
@@ -131,14 +136,7 @@ def agenda(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def _month_start(request: AuthenticatedRequest) -> date:
-    raw = request.GET.get("month", "")
-    day = timezone.localdate()
-    if raw:
-        try:
-            day = date.fromisoformat(raw)
-        except ValueError:
-            messages.error(request, _("Month: “%(value)s” is not a date.") % {"value": raw[:20]})
-    return day.replace(day=1)
+    return _day_param(request, "month", _("Month: “%(value)s” is not a date.")).replace(day=1)
 
 
 #: Appointments a day of the month grid lists before "n more".

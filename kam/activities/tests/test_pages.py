@@ -190,6 +190,14 @@ def test_agenda_names_a_bad_week_and_shows_this_week(logged_in):
     assert "Woche: „KW 12“ ist kein Datum." in response.content.decode()
 
 
+def test_the_month_view_names_a_bad_month_and_shows_this_month(logged_in):
+    with time_machine.travel(datetime(2026, 3, 4, 9, tzinfo=UTC), tick=False):
+        response = logged_in.get(reverse("activities:agenda"), {"view": "month", "month": "03/26"})
+
+    assert response.status_code == 200 and response.context["month"] == date(2026, 3, 1)
+    assert "Monat: „03/26“ ist kein Datum." in response.content.decode()
+
+
 def test_the_team_agenda_of_a_manager_includes_the_reports(logged_in, alice, bob, carol):
     account = AccountFactory(owner=alice)
     ActivityFactory(account=account, owner=bob, subject="Besuch Bob", starts_at=timezone.now())
