@@ -27,9 +27,9 @@ from kam_analytics import (
     abc_classes,
     abc_xyz_matrix,
     account_history,
+    calibrated_band,
     concentration_summary,
     dependency_alerts,
-    forecast_band,
     forecast_revenue,
     key_account_scores,
     lorenz_curve,
@@ -245,7 +245,7 @@ def forecast_accounts(facts: FactMatrix) -> Forecast:
         # test data): the naive forecast is honest where the model has no answer.
         logger.warning("Purchase models gave no finite forecast, using the naive forecast")
         return _naive(history)
-    low, high = forecast_band(history, forecast.expected_revenue)
+    low, high = calibrated_band(history, forecast.expected_revenue)
     return Forecast(
         expected_revenue=forecast.expected_revenue * 100,
         expected_margin=np.nan_to_num(forecast.expected_margin) * 100,

@@ -226,7 +226,7 @@ class AccountResult(models.Model):
 
     Columns that may be unknown are nullable: P(alive), expected transactions and CLV when the
     purchase models do not apply to the data; the score when no weighted criterion is known;
-    `forecast_low/high_cents` are the 80 % band of the forecast (see kam_analytics.forecast_band).
+    `forecast_low/high_cents` are the 80 % band of the forecast (see kam_analytics.calibrated_band).
     """
 
     # No single-column indexes: the (run, account) and (account, run) indexes cover both keys,

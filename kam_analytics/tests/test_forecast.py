@@ -9,6 +9,7 @@ from kam_analytics.errors import AnalyticsInputError
 from kam_analytics.forecast import (
     account_history,
     backtest,
+    calibrated_band,
     forecast_accuracy,
     forecast_band,
     forecast_revenue,
@@ -126,6 +127,28 @@ def test_the_band_never_goes_below_zero() -> None:
     low, _high = forecast_band(history, [100.0])
 
     assert low[0] == 0.0
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_calibrated_band_holds_its_coverage_out_of_sample(seed: int) -> None:
+    portfolio = simulate_b2b_accounts(600, 48, seed=seed)
+    history = account_history(portfolio.monthly_revenue, portfolio.monthly_purchase_days)
+    calibration, actual = split_history(history, 12)
+    expected = forecast_revenue(calibration).expected_revenue
+
+    low, high = calibrated_band(calibration, expected, coverage=0.8)
+
+    inside = np.mean((actual >= low) & (actual <= high))
+    assert 0.77 <= inside <= 0.9  # forecast_band held 0.70-0.76 on these portfolios
+    assert np.all(low <= expected) and np.all(expected <= high) and np.all(low >= 0)
+
+
+def test_a_history_too_short_for_the_backtest_gets_the_plain_band() -> None:
+    history = account_history([[100.0, 120.0, 90.0] * 6], [[1, 1, 1] * 6])  # 18 months
+
+    assert np.array_equal(
+        np.array(calibrated_band(history, [1300.0])), np.array(forecast_band(history, [1300.0]))
+    )
 
 
 def test_the_band_holds_about_its_coverage_out_of_sample() -> None:
