@@ -5,6 +5,9 @@ recomputed from all its lines instead of adding deltas, which keeps the distinct
 (invoices, purchase days) exact and makes the refresh idempotent.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.db import connection
 
 from kam.accounts.models import Account
@@ -22,13 +25,22 @@ _FACT_VALUES = {
     "last_purchase": "MAX({l}.invoice_date)",
 }
 _FACT_COLUMNS = ", ".join(_FACT_VALUES)
-_UPSERT = """
-    ON CONFLICT (account_id, month) DO UPDATE SET
-        revenue_cents = excluded.revenue_cents, margin_cents = excluded.margin_cents,
-        line_count = excluded.line_count, invoice_count = excluded.invoice_count,
-        purchase_days = excluded.purchase_days,
-        first_purchase = excluded.first_purchase, last_purchase = excluded.last_purchase
-"""
+_UPSERT = " ON CONFLICT (account_id, month) DO UPDATE SET " + ", ".join(
+    f"{column} = excluded.{column}" for column in _FACT_VALUES
+)
+
+
+@contextmanager
+def _postgres_planner_without(cursor, *methods: str) -> Iterator[None]:
+    """PostgreSQL: plans the statements inside without these methods (``seqscan``,
+    ``hashjoin``, …); right after a bulk load its statistics count far fewer lines than there
+    are, and it would scan or hash all of them to find a chunk's. Other databases: nothing."""
+    on_postgres = connection.vendor == "postgresql"
+    for method in methods if on_postgres else ():
+        cursor.execute(f"SET LOCAL enable_{method} = off")
+    yield
+    for method in methods if on_postgres else ():
+        cursor.execute(f"SET LOCAL enable_{method} = on")
 
 
 def _aggregates(lines: str) -> str:
@@ -88,24 +100,18 @@ def _has_fact(account_id: str, month: str) -> str:
 
 
 def _sum_new_lines(cursor, last_id_before: int) -> None:
-    on_postgres = connection.vendor == "postgresql"
-    if on_postgres:
-        # Right after a bulk load the statistics do not know the new ids yet, and the
-        # planner would scan every line to find those of this chunk.
-        cursor.execute("SET LOCAL enable_seqscan = off")
     # SQLite would walk the (account, month) index of all lines for their order and pick out
     # the new ones; reading just the new ones by id and sorting them takes half the time.
-    only_by_id = "" if on_postgres else " NOT INDEXED"
-    cursor.execute(
-        f"INSERT INTO {staging.NEW_MONTHS} (account_id, month, {_FACT_COLUMNS}, has_fact) "  # noqa: S608
-        f"SELECT n.account_id, n.invoice_month, {_aggregates('n')}, "
-        f"{_has_fact('n.account_id', 'n.invoice_month')} "
-        f"FROM {SalesLine._meta.db_table} n{only_by_id} WHERE n.id > %s "
-        "GROUP BY n.account_id, n.invoice_month",
-        [last_id_before],
-    )
-    if on_postgres:
-        cursor.execute("SET LOCAL enable_seqscan = on")
+    only_by_id = "" if connection.vendor == "postgresql" else " NOT INDEXED"
+    with _postgres_planner_without(cursor, "seqscan"):  # the new lines are found by id
+        cursor.execute(
+            f"INSERT INTO {staging.NEW_MONTHS} (account_id, month, {_FACT_COLUMNS}, has_fact) "  # noqa: S608
+            f"SELECT n.account_id, n.invoice_month, {_aggregates('n')}, "
+            f"{_has_fact('n.account_id', 'n.invoice_month')} "
+            f"FROM {SalesLine._meta.db_table} n{only_by_id} WHERE n.id > %s "
+            "GROUP BY n.account_id, n.invoice_month",
+            [last_id_before],
+        )
 
 
 def _sum_from_totals(cursor, table: str) -> None:
@@ -129,11 +135,10 @@ def refresh_touched(*, lines_may_have_moved: bool) -> None:
     """
     lines = SalesLine._meta.db_table
     facts = MonthlyFact._meta.db_table
-    on_postgres = connection.vendor == "postgresql"
-    with connection.cursor() as cursor:
-        if on_postgres:
-            cursor.execute("SET LOCAL enable_hashjoin = off")
-            cursor.execute("SET LOCAL enable_mergejoin = off")
+    with (
+        connection.cursor() as cursor,
+        _postgres_planner_without(cursor, "hashjoin", "mergejoin"),
+    ):
         touched_months = (
             f"SELECT t.account_id, t.month, {_aggregates('l')} "  # noqa: S608
             f"FROM {staging.TOUCHED} t CROSS JOIN {lines} l "
@@ -153,6 +158,3 @@ def refresh_touched(*, lines_may_have_moved: bool) -> None:
                 )
                 """  # noqa: S608
             )
-        if on_postgres:
-            cursor.execute("SET LOCAL enable_hashjoin = on")
-            cursor.execute("SET LOCAL enable_mergejoin = on")
