@@ -447,6 +447,7 @@ def taxonomy_create(request: AuthenticatedRequest, kind: str) -> HttpResponse:
 def taxonomy_update(request: AuthenticatedRequest, kind: str, pk: int) -> HttpResponse:
     model = _taxonomy(request, kind)
     entry: Taxonomy = get_object_or_404(model, pk=pk)
+    stored_name = entry.name  # the form writes the typed one into the entry
     form = taxonomy_entry_form(model)(request.POST or None, instance=entry)
     if request.method == "POST" and form.is_valid():
         try:
@@ -456,5 +457,5 @@ def taxonomy_update(request: AuthenticatedRequest, kind: str, pk: int) -> HttpRe
         else:
             messages.success(request, _("„%(name)s“ saved.") % {"name": entry.name})
             return redirect("complaints:lists")
-    context = {"form": form, "entry": entry, "title": model._meta.verbose_name}
+    context = {"form": form, "name": stored_name, "title": model._meta.verbose_name}
     return render(request, "complaints/taxonomy_form.html", context)

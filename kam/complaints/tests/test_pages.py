@@ -475,3 +475,17 @@ def test_the_settings_menu_is_shown_to_leaders_only(leading, client, alice):
     assert menu in leading.get(reverse("complaints:list")).content.decode()
     client.force_login(alice)
     assert menu not in client.get(reverse("complaints:list")).content.decode()
+
+
+def test_renaming_to_a_taken_name_is_refused_and_keeps_the_stored_one(leading):
+    cause = RootCause.objects.get(code="production")
+    url = reverse("complaints:taxonomy_update", args=["causes", cause.pk])
+
+    response = leading.post(url, {"name": "transport", "position": "4", "active": "on"})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Einen Eintrag mit diesem Namen gibt es schon." in page
+    assert f": {cause.name}</h1>" in page
+    cause.refresh_from_db()
+    assert cause.name != "transport"
