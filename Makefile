@@ -4,16 +4,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 export KAM_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test lint format bench vendor messages clean install install-dev
+.PHONY: run test lint format bench vendor messages clean install install-dev lock
 
-$(VENV)/.installed-run: pyproject.toml
+# Installs take the exact versions and hashes of requirements/*.lock (made from the ranges in
+# pyproject.toml by `make lock`); kam itself is installed editable on top, without dependencies.
+$(VENV)/.installed-run: pyproject.toml requirements/run.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/run.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed-run
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: $(VENV)/.installed-run requirements/dev.lock
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.lock
 	@touch $@
 
 install: $(VENV)/.installed-run
@@ -25,11 +28,15 @@ run: install
 	$(BIN)/kam demo --if-empty
 	$(BIN)/kam serve
 
+# Both legs run in parallel (pytest-xdist, one process per core); browser tests run on SQLite only.
+TEST_WORKERS ?= auto
 test: install-dev
-	$(BIN)/pytest -q
+	@start=$$(date +%s); env -u KAM_TEST_DATABASE_URL $(BIN)/pytest -q -n $(TEST_WORKERS); \
+		echo "== SQLite leg: $$(( $$(date +%s) - start )) s"
 	@if [ -n "$$KAM_TEST_DATABASE_URL" ]; then \
-		echo "== PostgreSQL leg: $$KAM_TEST_DATABASE_URL"; \
-		$(BIN)/pytest -q -m "not browser"; \
+		echo "== PostgreSQL leg: $$KAM_TEST_DATABASE_URL"; start=$$(date +%s); \
+		$(BIN)/pytest -q -n $(TEST_WORKERS) -m "not browser" \
+		&& echo "== PostgreSQL leg: $$(( $$(date +%s) - start )) s"; \
 	else echo "== KAM_TEST_DATABASE_URL not set: PostgreSQL leg skipped"; fi
 
 lint: install-dev
@@ -59,6 +66,10 @@ messages: install-dev
 
 vendor:
 	bash scripts/vendor-assets.sh
+
+# After a change of the ranges in pyproject.toml: pin every package again, with hashes.
+lock:
+	bash scripts/lock.sh
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache
