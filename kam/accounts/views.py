@@ -49,9 +49,9 @@ def account_list(request: AuthenticatedRequest) -> HttpResponse:
 def account_autocomplete(request: AuthenticatedRequest) -> HttpResponse:
     query = request.GET.get("parent_number", request.GET.get("q", "")).strip()
     accounts = (
-        selectors.account_list(user=request.user, filters=selectors.AccountFilter(q=query)).only(
-            "customer_number", "name"
-        )[:20]
+        selectors.account_list(user=request.user, filters=selectors.AccountFilter(q=query))
+        .select_related(None)  # only() of two columns cannot follow the list's owner and parent
+        .only("customer_number", "name")[:20]
         if query
         else []
     )
