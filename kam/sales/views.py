@@ -136,8 +136,11 @@ def import_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     record = get_object_or_404(selectors.imports_visible_to(request.user), pk=pk)
     rejections = Paginator(record.rejections.all(), 100).get_page(request.GET.get("page"))
     context = {"record": record, "rejections": rejections, "changes": record.changes.count()}
+    if request.headers.get("HX-Target") == "import-rejections":  # a page of the table
+        return render(request, "sales/_import_rejections.html", context)
     if request.headers.get("HX-Request"):
-        return render(request, "sales/_import_progress.html", context)
+        # The progress poll; its last answer brings the finished table along (out of band).
+        return render(request, "sales/_import_poll.html", context)
     return render(request, "sales/import_detail.html", context)
 
 
