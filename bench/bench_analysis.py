@@ -143,9 +143,10 @@ def time_our_read_and_store() -> tuple[float, float]:
     """Our narrow read and our bulk insert alone, so the peer can swap exactly those parts."""
     from django.db import transaction
 
-    from kam.analysis.facts import last_complete_month, load_facts
+    from kam.analysis.facts import load_facts
     from kam.analysis.services import _insert_results, analysis_compute
     from kam.analysis.tests.factories import make_run
+    from kam.sales.figures import last_complete_month
 
     start = time.perf_counter()
     load_facts(last_complete_month(AS_OF))

@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from kam.accounts.models import Account
 from kam.accounts.selectors import accounts_visible_to
-from kam.activities.figures import account_figures
 from kam.activities.models import (
     AccountPlan,
     ActionStatus,
@@ -21,6 +20,7 @@ from kam.activities.models import (
     PlanStatus,
 )
 from kam.activities.selectors import can_edit_account
+from kam.sales.figures import period_figures
 from kam.users.models import User
 
 
@@ -116,7 +116,7 @@ def plan_actions(plan: AccountPlan) -> list[PlanAction]:
 
 def plan_detail(plan: AccountPlan, user: User, *, today: date | None = None) -> dict:
     today = today or timezone.localdate()
-    figures = account_figures(plan.account, start=plan.valid_from, end=today)
+    figures = period_figures(plan.account, start=plan.valid_from, end=today)
     return {
         "plan": plan,
         "goals": visible_goals(plan, user),

@@ -7,8 +7,8 @@ from typing import Any
 from django.db import models, transaction
 
 from kam.accounts.models import Account
-from kam.activities.figures import account_figures
 from kam.activities.models import AccountPlan, PlanReview, PlanStatus
+from kam.sales.figures import period_figures
 from kam.users.models import User
 
 PLAN_FIELDS = (
@@ -81,7 +81,7 @@ def plan_item_delete(*, item: models.Model) -> None:
 def review_record(*, plan: AccountPlan, reviewed_by: User, data: dict[str, Any]) -> PlanReview:
     """The review with the figures as they are today, and the next review date moved on."""
     review = PlanReview(plan=plan, reviewed_by=reviewed_by, **data)
-    figures = account_figures(plan.account, start=plan.valid_from, end=review.held_on)
+    figures = period_figures(plan.account, start=plan.valid_from, end=review.held_on)
     if figures is not None:
         review.revenue_actual, review.margin_actual = figures.revenue, figures.margin
     review.full_clean()

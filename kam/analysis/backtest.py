@@ -9,13 +9,8 @@ import numpy as np
 from django.utils.translation import gettext as _
 
 from kam.analysis.engine import history_in_euros
-from kam.analysis.facts import (
-    last_complete_month,
-    latest_fact_month,
-    load_facts,
-    month_from_index,
-    month_index,
-)
+from kam.analysis.facts import latest_fact_month, load_facts
+from kam.sales.figures import last_complete_month, month_from_index, month_index
 from kam_analytics import (
     AnalyticsInputError,
     BacktestReport,

@@ -17,8 +17,9 @@ from django.apps import apps
 from django.db.models import Count
 
 from kam.accounts.models import Account
-from kam.analysis.facts import FactMatrix, group_roots, last_complete_month, load_facts
+from kam.analysis.facts import FactMatrix, group_roots, load_facts
 from kam.analysis.models import AccountRating
+from kam.sales.figures import last_complete_month
 from kam_analytics import (
     AnalyticsInputError,
     DependencyAlert,

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 from django.db import connection
 from django.db.models.functions import Coalesce
 
 from kam.accounts.models import Account
+from kam.sales.figures import month_from_index, month_index
 from kam.sales.models import MonthlyFact
 
 #: The forecast compares whole years, so the window always covers at least two of them.
@@ -24,25 +25,6 @@ MIN_WINDOW_MONTHS = 24
 MAX_WINDOW_MONTHS = 60
 
 IntMatrix = np.ndarray
-
-
-def month_index(day: date) -> int:
-    return day.year * 12 + day.month - 1
-
-
-def month_from_index(index: int) -> date:
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def last_complete_month(day: date) -> date:
-    """First day of the last month that is complete on `day` (its own month on its last day)."""
-    if (day + timedelta(days=1)).day == 1:
-        return day.replace(day=1)
-    return month_from_index(month_index(day) - 1)
-
-
-def month_end(month: date) -> date:
-    return month_from_index(month_index(month) + 1) - timedelta(days=1)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from simple_history.models import HistoricalRecords
 from kam.accounts.models import Account, KeyAccountStatus
 from kam.core.audit import AuditedModel
 from kam.core.money import cents_to_decimal
+from kam.sales import figures
 
 PERCENT = [MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))]
 WEIGHT = [MinValueValidator(0), MaxValueValidator(100)]
@@ -306,9 +307,7 @@ class AccountResult(models.Model):
     @property
     def growth(self) -> float | None:
         """Revenue of the last 12 months against the 12 before (0.1 = +10 %)."""
-        if self.revenue_prev_12m_cents <= 0:
-            return None
-        return self.revenue_12m_cents / self.revenue_prev_12m_cents - 1
+        return figures.growth(self.revenue_12m_cents, self.revenue_prev_12m_cents)
 
 
 RATING = [MinValueValidator(1), MaxValueValidator(5)]

@@ -1,8 +1,10 @@
-"""The account 360° figures: KPI tiles and the monthly chart with the forecast, from stored data.
+"""The account 360° figures: KPI tiles and the monthly chart with the forecast.
 
-Reads the account's latest `AccountResult` and its monthly facts (24 months); the forecast is
-the run's 12-month figure spread evenly over the 12 months after the run, with the band from
-`forecast_low/high_cents` when the analysis stores one.
+The tiles' revenue, growth and margin rate are the account's figures from `kam.sales.figures`
+(the last 12 complete months as of today, as in the sales tab and the API); class, score, CLV,
+P(alive) and the forecast come from the account's latest `AccountResult`. The chart shows 24
+months of facts up to the run's last complete month, then the run's 12-month forecast spread
+evenly over the 12 months after it, with the band from `forecast_low/high_cents` when stored.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from dataclasses import dataclass
 from kam.accounts.models import Account
 from kam.analysis.models import AccountResult
 from kam.analysis.selectors import account_latest_result
-from kam.sales.models import MonthlyFact
-from kam.sales.selectors import months_back
+from kam.sales import figures
+from kam.sales.figures import AccountFigures
 
 HISTORY_MONTHS = 24
 FORECAST_MONTHS = 12
@@ -31,17 +33,6 @@ class ChartMonth:
     high_cents: int | None = None
 
 
-def _next_month(month: datetime.date) -> datetime.date:
-    return (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-
-
-def _last_complete_month(as_of: datetime.date) -> datetime.date:
-    """The run's trailing 12 months end with the last complete month on as_of."""
-    if _next_month(as_of) - datetime.timedelta(days=1) == as_of:
-        return as_of.replace(day=1)
-    return (as_of.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
-
-
 def _per_month(cents: int | None) -> int | None:
     return None if cents is None else round(cents / FORECAST_MONTHS)
 
@@ -50,28 +41,17 @@ def account_chart(
     account: Account, result: AccountResult | None, *, today: datetime.date
 ) -> list[ChartMonth]:
     """24 months of actual revenue and margin, then 12 forecast months (when analysed)."""
-    last = _last_complete_month(result.run.as_of) if result else today.replace(day=1)
-    window = months_back(last, HISTORY_MONTHS)
-    facts: dict[datetime.date, dict] = {
-        row["month"]: dict(row)
-        for row in MonthlyFact.objects.filter(
-            account=account, month__gte=window[0], month__lte=window[-1]
-        ).values("month", "revenue_cents", "margin_cents")
-    }
-    months = [
-        ChartMonth(
-            m, facts.get(m, {}).get("revenue_cents", 0), facts.get(m, {}).get("margin_cents", 0)
-        )
-        for m in window
-    ]
+    last = figures.last_complete_month(result.run.as_of if result else today)
+    history = figures.monthly_series(
+        account, first=figures.add_months(last, 1 - HISTORY_MONTHS), last=last
+    )
+    months = [ChartMonth(m.month, m.revenue_cents, m.margin_cents) for m in history]
     if result is None:
         return months
-    month = last
-    for _ in range(FORECAST_MONTHS):
-        month = _next_month(month)
+    for step in range(1, FORECAST_MONTHS + 1):
         months.append(
             ChartMonth(
-                month,
+                figures.add_months(last, step),
                 forecast_cents=_per_month(result.expected_revenue_12m_cents),
                 forecast_margin_cents=_per_month(result.expected_margin_12m_cents),
                 low_cents=_per_month(result.forecast_low_cents),
@@ -84,13 +64,15 @@ def account_chart(
 @dataclass
 class AccountTiles:
     result: AccountResult | None
+    sales: AccountFigures
 
     @property
     def margin_rate(self) -> float | None:
-        if self.result is None or self.result.revenue_12m_cents <= 0:
-            return None
-        return self.result.margin_12m_cents / self.result.revenue_12m_cents
+        return self.sales.margin_rate
 
 
-def account_tiles(account: Account) -> AccountTiles:
-    return AccountTiles(result=account_latest_result(account))
+def account_tiles(account: Account, *, today: datetime.date) -> AccountTiles:
+    return AccountTiles(
+        result=account_latest_result(account),
+        sales=figures.account_figures(account, as_of=today, history_months=0),
+    )

@@ -9,9 +9,10 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from kam.activities.coverage import coverage_by_owner
-from kam.cockpit.selectors import RevenueFigures, Scope, growth, results, share
+from kam.cockpit.selectors import Scope, results
 from kam.complaints.models import OPEN_STATUSES
 from kam.complaints.selectors import complaints_visible_to, overdue_q
+from kam.sales.figures import RevenueFigures, growth, share
 from kam.users.models import User
 
 

@@ -17,6 +17,7 @@ from kam.accounts.models import Account
 from kam.accounts.selectors import accounts_visible_to
 from kam.analysis.models import AccountResult, AnalysisRun, RunStatus
 from kam.analysis.selectors import latest_run
+from kam.sales.figures import RevenueFigures, share
 from kam.users.models import Role, User
 
 
@@ -83,31 +84,7 @@ def results(scope: Scope) -> QuerySet[AccountResult]:
     return run_results.filter(account__in=scope.accounts)
 
 
-def share(part: int | None, whole: int | None) -> float | None:
-    return part / whole if part is not None and whole else None
-
-
-def growth(now: int | None, before: int | None) -> float | None:
-    return now / before - 1 if now is not None and before and before > 0 else None
-
-
-# --- revenue and margin by ABC class
-
-
-class RevenueFigures:
-    """Growth and margin rate of anything with 12-month revenue, prior revenue and margin."""
-
-    revenue_cents: int
-    revenue_prev_cents: int
-    margin_cents: int
-
-    @property
-    def growth(self) -> float | None:
-        return growth(self.revenue_cents, self.revenue_prev_cents)
-
-    @property
-    def margin_rate(self) -> float | None:
-        return share(self.margin_cents, self.revenue_cents)
+# --- revenue and margin by ABC class (growth and margin rate from kam.sales.figures)
 
 
 @dataclass

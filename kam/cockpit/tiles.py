@@ -13,12 +13,11 @@ from kam.core.plugins import Panel
 
 def account_tiles(request, account) -> list[Panel]:
     """The account page already checked that the user may see `account`."""
-    tiles = figures(account)
+    today = timezone.localdate()
+    tiles = figures(account, today=today)
     context = {
         "tiles": tiles,
-        "months": account_chart(account, tiles.result, today=timezone.localdate())
-        if tiles.result
-        else [],
+        "months": account_chart(account, tiles.result, today=today) if tiles.result else [],
         "show_margins": request.user.can_view_margins,
     }
     return [Panel("cockpit-tiles", "", "cockpit/_account_tiles.html", context)]

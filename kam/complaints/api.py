@@ -2,6 +2,7 @@
 the pages (a complaint on another manager's account is not found)."""
 
 from datetime import datetime
+from decimal import Decimal
 
 from django.db.models import BooleanField, Case, Value, When
 from django.utils import timezone
@@ -10,6 +11,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from kam.complaints import selectors
 from kam.complaints.models import Complaint
+from kam.core.schema import Money
 
 router = Router(tags=["complaints"])
 
@@ -31,7 +33,7 @@ class ComplaintOut(Schema):
     resolved_at: datetime | None
     closed_at: datetime | None
     overdue: bool
-    affected_value: float | None
+    affected_value: Money | None
     root_cause: str | None
 
     @staticmethod
@@ -47,9 +49,8 @@ class ComplaintOut(Schema):
         return complaint.is_overdue  # type: ignore[attr-defined]
 
     @staticmethod
-    def resolve_affected_value(complaint: Complaint) -> float | None:
-        value = complaint.affected_value
-        return None if value is None else float(value)
+    def resolve_affected_value(complaint: Complaint) -> Decimal | None:
+        return complaint.affected_value
 
 
 def _with_overdue(complaints):

@@ -2,12 +2,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.core.plugins import Panel
-from kam.sales import selectors
+from kam.sales import figures, selectors
 
 
 def account_panels(request, account) -> list[Panel]:
     today = timezone.localdate()
-    sales = selectors.account_sales(account, today=today)
+    sales = figures.account_figures(account, as_of=today)
     show_margins = request.user.can_view_margins
     chart = {
         "months": [m.month.strftime("%m/%Y") for m in sales.months],
@@ -18,7 +18,7 @@ def account_panels(request, account) -> list[Panel]:
         "sales": sales,
         "show_margins": show_margins,
         "sales_chart": chart,
-        "top_products": selectors.account_top_products(account, since=sales.months[-12].month),
-        "last_invoices": selectors.account_last_invoices(account),
+        "top_products": selectors.account_top_products(account, window=sales.window),
+        "last_invoices": selectors.account_last_invoices(account, today=today),
     }
     return [Panel("sales", _("Revenue"), "sales/_account_panel.html", context)]

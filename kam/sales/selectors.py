@@ -1,12 +1,15 @@
-"""Reads of sales: monthly facts for pages, a few indexed line queries for one account."""
+"""Reads of sales: imports and a few indexed line queries for one account.
+
+Account figures (monthly facts, 12 months, growth, margin rate, group sums) are read in
+`kam.sales.figures`, nowhere else.
+"""
 
 import datetime
-from dataclasses import dataclass
 
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 
-from kam.accounts.selectors import account_group_ids
-from kam.sales.models import MonthlyFact, SalesImport, SalesLine
+from kam.sales.figures import Window
+from kam.sales.models import SalesImport, SalesLine
 from kam.users.models import Role
 
 
@@ -28,79 +31,14 @@ def imports_visible_to(user) -> QuerySet[SalesImport]:
     return SalesImport.objects.select_related("user")
 
 
-def months_back(today: datetime.date, count: int) -> list[datetime.date]:
-    month = today.replace(day=1)
-    months = []
-    for _ in range(count):
-        months.append(month)
-        month = (month - datetime.timedelta(days=1)).replace(day=1)
-    return list(reversed(months))
-
-
-@dataclass
-class MonthFigures:
-    month: datetime.date
-    revenue_cents: int
-    margin_cents: int
-
-
-@dataclass
-class AccountSales:
-    months: list[MonthFigures]
-    revenue_12m_cents: int
-    margin_12m_cents: int
-    revenue_prev_12m_cents: int
-    group_revenue_12m_cents: int | None
-    last_purchase: datetime.date | None
-
-    @property
-    def growth(self) -> float | None:
-        if self.revenue_prev_12m_cents <= 0:
-            return None
-        return self.revenue_12m_cents / self.revenue_prev_12m_cents - 1
-
-    @property
-    def margin_rate(self) -> float | None:
-        if self.revenue_12m_cents <= 0:
-            return None
-        return self.margin_12m_cents / self.revenue_12m_cents
-
-
-def account_sales(account, *, today: datetime.date, months: int = 36) -> AccountSales:
-    """The account's monthly revenue and margin from the facts, and the group's when it has one."""
-    window = months_back(today, months)
-    stored = {
-        month: (revenue, margin)
-        for month, revenue, margin in MonthlyFact.objects.filter(
-            account=account, month__gte=window[0]
-        ).values_list("month", "revenue_cents", "margin_cents")
-    }
-    series = [MonthFigures(m, *stored.get(m, (0, 0))) for m in window]
-    last12, prev12 = series[-12:], series[-24:-12]
-    group_ids = account_group_ids(account.pk) if account.members.exists() else None
-    return AccountSales(
-        months=series,
-        revenue_12m_cents=sum(m.revenue_cents for m in last12),
-        margin_12m_cents=sum(m.margin_cents for m in last12),
-        revenue_prev_12m_cents=sum(m.revenue_cents for m in prev12),
-        group_revenue_12m_cents=_revenue_since(group_ids, last12[0].month) if group_ids else None,
-        last_purchase=MonthlyFact.objects.filter(account=account).aggregate(
-            last=Max("last_purchase")
-        )["last"],
-    )
-
-
-def _revenue_since(account_ids: list[int], month: datetime.date) -> int:
-    total = MonthlyFact.objects.filter(account_id__in=account_ids, month__gte=month).aggregate(
-        revenue=Sum("revenue_cents")
-    )["revenue"]
-    return total or 0
-
-
-def account_top_products(account, *, since: datetime.date, limit: int = 10) -> list:
-    """One account's best products: an indexed query over its own lines, not a scan."""
+def account_top_products(account, *, window: Window, limit: int = 10) -> list:
+    """One account's best products in the window: an indexed query over its own lines."""
     return list(
-        SalesLine.objects.filter(account=account, invoice_month__gte=since)
+        SalesLine.objects.filter(
+            account=account,
+            invoice_month__gte=window.first_month,
+            invoice_month__lte=window.last_month,
+        )
         .values("product_number", "product_name")
         .annotate(
             revenue_cents=Sum("net_revenue_cents"),
@@ -111,9 +49,10 @@ def account_top_products(account, *, since: datetime.date, limit: int = 10) -> l
     )
 
 
-def account_last_invoices(account, *, limit: int = 10) -> list:
+def account_last_invoices(account, *, today: datetime.date, limit: int = 10) -> list:
+    """The latest invoices up to today (an invoice dated in the future is not yet a sale)."""
     return list(
-        SalesLine.objects.filter(account=account)
+        SalesLine.objects.filter(account=account, invoice_date__lte=today)
         .values("invoice_number", "invoice_date")
         .annotate(
             revenue_cents=Sum("net_revenue_cents"),

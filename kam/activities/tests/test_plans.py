@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kam.accounts.models import KeyAccountStatus
-from kam.activities import figures
 from kam.activities.models import AccountPlan, GoalKind, PlanAction, PlanStatus
 from kam.activities.plan_services import add_months, plan_create
 from kam.activities.tests.factories import (
@@ -17,6 +16,8 @@ from kam.activities.tests.factories import (
     PlanActionFactory,
     PlanGoalFactory,
 )
+from kam.sales import figures
+from kam.sales.models import MonthlyFact
 from kam.testing.factories import AccountFactory, TeamMembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -170,23 +171,11 @@ def test_a_review_records_results_and_moves_the_next_review(logged_in, alice):
     assert plan.reviews.get().revenue_actual is None  # no sales figures yet: shown as "–"
 
 
-def test_figures_are_none_without_the_agreed_sales_function(alice, monkeypatch):
+def test_plan_figures_leave_out_the_running_month(alice):
+    """A review on 10 June counts January to May: June is not over, its invoices not all in."""
     account = AccountFactory(owner=alice)
-    start, end = date(2026, 1, 1), date(2026, 6, 30)
-
-    monkeypatch.setattr(figures.apps, "is_installed", lambda name: False)
-    assert figures.account_figures(account, start=start, end=end) is None
-
-
-def test_figures_come_from_the_monthly_sales_facts(alice):
-    monthly_fact = pytest.importorskip("kam.sales.models").MonthlyFact
-    account = AccountFactory(owner=alice)
-    for month, revenue in (
-        (date(2025, 12, 1), 999),
-        (date(2026, 1, 1), 100_000),
-        (date(2026, 2, 1), 50_050),
-    ):
-        monthly_fact.objects.create(
+    for month, revenue in ((date(2026, 5, 1), 10_000), (date(2026, 6, 1), 70_000)):
+        MonthlyFact.objects.create(
             account=account,
             month=month,
             revenue_cents=revenue,
@@ -195,10 +184,33 @@ def test_figures_come_from_the_monthly_sales_facts(alice):
             last_purchase=month,
         )
 
-    result = figures.account_figures(account, start=date(2026, 1, 15), end=date(2026, 6, 30))
-    nothing = figures.account_figures(account, start=date(2027, 1, 1), end=date(2027, 6, 30))
+    result = figures.period_figures(account, start=date(2026, 1, 1), end=date(2026, 6, 10))
 
-    assert result == figures.Figures(revenue=Decimal("1500.50"), margin=Decimal("375.12"))
+    assert result is not None and result.revenue == Decimal("100.00")
+    assert result.last_month == date(2026, 5, 1)
+
+
+def test_figures_come_from_the_monthly_sales_facts(alice):
+    account = AccountFactory(owner=alice)
+    for month, revenue in (
+        (date(2025, 12, 1), 999),
+        (date(2026, 1, 1), 100_000),
+        (date(2026, 2, 1), 50_050),
+    ):
+        MonthlyFact.objects.create(
+            account=account,
+            month=month,
+            revenue_cents=revenue,
+            margin_cents=revenue // 4,
+            first_purchase=month,
+            last_purchase=month,
+        )
+
+    result = figures.period_figures(account, start=date(2026, 1, 15), end=date(2026, 6, 30))
+    nothing = figures.period_figures(account, start=date(2027, 1, 1), end=date(2027, 6, 30))
+
+    assert result is not None
+    assert (result.revenue, result.margin) == (Decimal("1500.50"), Decimal("375.12"))
     assert nothing is None
 
 

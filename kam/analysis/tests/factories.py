@@ -2,8 +2,8 @@
 
 from datetime import date
 
-from kam.analysis.facts import month_end, month_from_index, month_index
 from kam.analysis.models import AnalysisRun, RunStatus, StatusProposal
+from kam.sales.figures import month_end, month_from_index, month_index
 from kam.sales.models import MonthlyFact
 
 

@@ -35,4 +35,6 @@ ROWS = [
     Row("api:account_analysis", "foreign", "get", "200 200 404 404 200 401", api_account),
     Row("api:account_monthly_sales", "own", "get", "200 200 200 200 200 401", api_account),
     Row("api:account_monthly_sales", "foreign", "get", "200 200 404 404 200 401", api_account),
+    Row("api:account_sales_figures", "own", "get", "200 200 200 200 200 401", api_account),
+    Row("api:account_sales_figures", "foreign", "get", "200 200 404 404 200 401", api_account),
 ]

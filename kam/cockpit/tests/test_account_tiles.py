@@ -2,7 +2,10 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from kam.analysis.tests.factories import add_facts, months_ending
+from kam.sales.figures import last_complete_month
 from kam.testing.factories import UserFactory
 from kam.users.models import Role
 
@@ -16,8 +19,13 @@ def account_page(client, user, account) -> str:
     return response.content.decode()
 
 
-def test_tiles_show_the_stored_figures_above_the_tabs(client, alice, portfolio):
-    html = account_page(client, alice, portfolio["accounts"][1])
+def test_tiles_show_the_figures_and_the_stored_results_above_the_tabs(client, alice, portfolio):
+    """Revenue and margin from the monthly facts (as in the sales tab), class and forecast from
+    the latest analysis."""
+    account = portfolio["accounts"][1]
+    add_facts(account, months_ending(last_complete_month(timezone.localdate()), [25_000] * 12))
+
+    html = account_page(client, alice, account)
 
     tiles = html[html.index('id="account-tiles"') : html.index('role="tablist"')]
     assert 'data-figure="revenue">300.000 €' in tiles
@@ -40,5 +48,6 @@ def test_an_account_without_analysis_shows_empty_tiles(client, alice):
 
     html = account_page(client, alice, AccountFactory(owner=alice))
 
-    assert 'data-figure="revenue">–' in html
+    assert 'data-figure="revenue">0 €' in html
+    assert 'data-figure="forecast">–' in html
     assert 'id="account-forecast"' not in html

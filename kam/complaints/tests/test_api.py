@@ -1,6 +1,7 @@
 """The complaints endpoints of the JSON API: visibility as on the pages, filters, the SLA flag."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -34,7 +35,7 @@ def test_the_list_holds_the_complaints_of_visible_accounts_only(client, alice, c
     }
     own = next(item for item in body["items"] if item["id"] == complaints["own"].pk)
     assert own["subject"] == "Falsche Menge" and own["category"] == "Qualitätsmangel"
-    assert own["affected_value"] == 1250.0 and own["root_cause"] is None
+    assert own["affected_value"] == "1250.00" and own["root_cause"] is None
     assert own["status"] == "received" and own["overdue"] is False
 
 
@@ -61,3 +62,15 @@ def test_a_complaint_on_another_managers_account_is_not_found(client, alice, lea
 
     assert hidden.status_code == 404
     assert seen.status_code == 200 and seen.json()["number"] == complaints["foreign"].number
+
+
+def test_money_is_a_decimal_string_with_two_places_documented_in_the_schema(client, alice):
+    make_complaint(AccountFactory(owner=alice), alice, affected_value=Decimal("1234.5"))
+    client.force_login(alice)
+
+    item = client.get(reverse("api:list_complaints")).json()["items"][0]
+    schema = client.get(reverse("api:openapi-json")).json()["components"]["schemas"]
+
+    assert item["affected_value"] == "1234.50"
+    field = schema["ComplaintOut"]["properties"]["affected_value"]["anyOf"][0]
+    assert field["type"] == "string" and field["format"] == "decimal"

@@ -1,0 +1,258 @@
+"""Account figures for pages, exports and the API: the one reader of the monthly facts.
+
+Every page, export and API endpoint that shows an account's revenue or margin reads it here,
+never `MonthlyFact` directly (the importer writes the facts, `kam.analysis.facts` reads them
+for the analysis with the same month helpers). The window is stated once: **the last 12
+complete months as of a date** (`Window`). The month that is still running, and with it every
+invoice dated after the as-of date, is never counted as past revenue; on its last day a month
+counts as complete. Growth, margin rate and shares are computed here too, for the figures of an
+account as for the sums of a class or a key account manager in a stored analysis run.
+
+Money stays in integer cents; the `Decimal` properties are for templates, exports and JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Max, Sum
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from kam.accounts.selectors import account_group_ids
+from kam.core.money import cents_to_decimal
+from kam.sales.models import MonthlyFact
+
+#: The trailing months that "12 months" means on every page, export and in the API.
+WINDOW_MONTHS = 12
+#: The monthly history shown in the sales tab and sent by the API.
+HISTORY_MONTHS = 36
+
+# --- months
+
+
+def month_index(day: date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def month_from_index(index: int) -> date:
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def add_months(month: date, count: int) -> date:
+    """The first of the month `count` months after (or before, if negative) `month`'s month."""
+    return month_from_index(month_index(month) + count)
+
+
+def month_end(month: date) -> date:
+    return add_months(month, 1) - timedelta(days=1)
+
+
+def last_complete_month(day: date) -> date:
+    """First day of the last month that is complete on `day` (its own month on its last day)."""
+    if (day + timedelta(days=1)).day == 1:
+        return day.replace(day=1)
+    return add_months(day, -1)
+
+
+def months_ending(last: date, count: int) -> list[date]:
+    """`count` consecutive months (first days, oldest first) ending with `last`'s month."""
+    return [add_months(last, i - count + 1) for i in range(count)]
+
+
+# --- the window
+
+
+@dataclass(frozen=True)
+class Window:
+    """The last `months` complete months as of `as_of`."""
+
+    as_of: date
+    months: int = WINDOW_MONTHS
+
+    @property
+    def last_month(self) -> date:
+        return last_complete_month(self.as_of)
+
+    @property
+    def first_month(self) -> date:
+        return add_months(self.last_month, 1 - self.months)
+
+    @property
+    def end(self) -> date:
+        """The last day counted."""
+        return month_end(self.last_month)
+
+    @property
+    def month_list(self) -> list[date]:
+        return months_ending(self.last_month, self.months)
+
+    def before(self) -> Window:
+        """The same number of months just before this window (what growth compares with)."""
+        return Window(as_of=self.first_month - timedelta(days=1), months=self.months)
+
+    @property
+    def label(self) -> str:
+        """How pages name the window, e.g. "12 Monate bis 31.10.2026"."""
+        return _("%(months)s months to %(date)s") % {
+            "months": self.months,
+            "date": date_format(self.end, "SHORT_DATE_FORMAT"),
+        }
+
+
+def window_as_of(as_of: date, months: int = WINDOW_MONTHS) -> Window:
+    return Window(as_of=as_of, months=months)
+
+
+# --- ratios
+
+
+def share(part: int | float | None, whole: int | float | None) -> float | None:
+    return part / whole if part is not None and whole else None
+
+
+def growth(now: int | None, before: int | None) -> float | None:
+    """`now` against `before` (0.1 = +10 %); None without a positive figure to compare with."""
+    return now / before - 1 if now is not None and before and before > 0 else None
+
+
+def margin_rate(margin: int | None, revenue: int | None) -> float | None:
+    """Margin as a share of revenue; None without positive revenue."""
+    if margin is None or not revenue or revenue <= 0:
+        return None
+    return margin / revenue
+
+
+class RevenueFigures:
+    """Growth and margin rate of anything with 12-month revenue, prior revenue and margin."""
+
+    revenue_cents: int
+    revenue_prev_cents: int
+    margin_cents: int
+
+    @property
+    def growth(self) -> float | None:
+        return growth(self.revenue_cents, self.revenue_prev_cents)
+
+    @property
+    def margin_rate(self) -> float | None:
+        return margin_rate(self.margin_cents, self.revenue_cents)
+
+
+# --- one account
+
+
+@dataclass
+class MonthFigures:
+    month: date
+    revenue_cents: int
+    margin_cents: int
+
+
+@dataclass
+class AccountFigures(RevenueFigures):
+    """An account's figures in a window, the window before it and its monthly history."""
+
+    window: Window
+    months: list[MonthFigures]
+    revenue_cents: int
+    margin_cents: int
+    revenue_prev_cents: int
+    group_revenue_cents: int | None
+    last_purchase: date | None
+
+    @property
+    def revenue(self) -> Decimal | None:
+        return cents_to_decimal(self.revenue_cents)
+
+    @property
+    def margin(self) -> Decimal | None:
+        return cents_to_decimal(self.margin_cents)
+
+    @property
+    def revenue_prev(self) -> Decimal | None:
+        return cents_to_decimal(self.revenue_prev_cents)
+
+    @property
+    def group_revenue(self) -> Decimal | None:
+        return cents_to_decimal(self.group_revenue_cents)
+
+
+def monthly_series(account, *, first: date, last: date) -> list[MonthFigures]:
+    """Revenue and margin of every month from `first` to `last` (zero where nothing was sold)."""
+    stored = {
+        month: (revenue, margin)
+        for month, revenue, margin in MonthlyFact.objects.filter(
+            account=account, month__gte=first, month__lte=last
+        ).values_list("month", "revenue_cents", "margin_cents")
+    }
+    count = month_index(last) - month_index(first) + 1
+    return [MonthFigures(m, *stored.get(m, (0, 0))) for m in months_ending(last, count)]
+
+
+def account_figures(
+    account, *, as_of: date, history_months: int = HISTORY_MONTHS
+) -> AccountFigures:
+    """The account's figures in the window as of `as_of`, and the group's when it has members."""
+    window = window_as_of(as_of)
+    history = max(history_months, 2 * window.months)
+    series = monthly_series(
+        account, first=add_months(window.last_month, 1 - history), last=window.last_month
+    )
+    current, before = series[-window.months :], series[-2 * window.months : -window.months]
+    group_ids = account_group_ids(account.pk) if account.members.exists() else None
+    return AccountFigures(
+        window=window,
+        months=series[len(series) - history_months :],
+        revenue_cents=sum(m.revenue_cents for m in current),
+        margin_cents=sum(m.margin_cents for m in current),
+        revenue_prev_cents=sum(m.revenue_cents for m in before),
+        group_revenue_cents=revenue_in(group_ids, window) if group_ids else None,
+        last_purchase=_last_purchase(account, window),
+    )
+
+
+def revenue_in(account_ids: list[int], window: Window) -> int:
+    """The accounts' revenue summed over the window (a group with all its members)."""
+    total = MonthlyFact.objects.filter(
+        account_id__in=account_ids, month__gte=window.first_month, month__lte=window.last_month
+    ).aggregate(revenue=Sum("revenue_cents"))["revenue"]
+    return total or 0
+
+
+def _last_purchase(account, window: Window) -> date | None:
+    return MonthlyFact.objects.filter(account=account, month__lte=window.last_month).aggregate(
+        last=Max("last_purchase")
+    )["last"]
+
+
+# --- a period (account plans)
+
+
+@dataclass(frozen=True)
+class PeriodFigures:
+    first_month: date
+    last_month: date
+    revenue: Decimal | None
+    margin: Decimal | None
+
+
+def period_figures(account, *, start: date, end: date) -> PeriodFigures | None:
+    """Revenue and margin in the complete months from `start`'s month up to `end` (an account
+    plan's validity up to a review); None when no such month has facts."""
+    first, last = start.replace(day=1), last_complete_month(end)
+    if last < first:
+        return None
+    totals = MonthlyFact.objects.filter(
+        account=account, month__gte=first, month__lte=last
+    ).aggregate(months=Count("id"), revenue=Sum("revenue_cents"), margin=Sum("margin_cents"))
+    if not totals["months"]:
+        return None
+    return PeriodFigures(
+        first_month=first,
+        last_month=last,
+        revenue=cents_to_decimal(totals["revenue"]),
+        margin=cents_to_decimal(totals["margin"]),
+    )
