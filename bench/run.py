@@ -5,7 +5,13 @@ import sys
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-SCRIPTS = ["bench_import.py", "bench_clv.py", "bench_analysis.py", "bench_cockpit.py"]
+SCRIPTS = [
+    "bench_import.py",
+    "bench_clv.py",
+    "bench_forecast.py",
+    "bench_analysis.py",
+    "bench_cockpit.py",
+]
 
 if __name__ == "__main__":
     failed = []

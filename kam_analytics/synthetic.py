@@ -127,3 +127,31 @@ def _active_months(rng: np.random.Generator, n_accounts: int, n_months: int) -> 
     end = np.where(churns, rng.integers(1, n_months + 1, n_accounts), n_months)
     end = np.maximum(end, start + 1)
     return ((months >= start[:, None]) & (months < end[:, None])).astype(np.float64)
+
+
+def simulate_project_business(
+    n_accounts: int, n_months: int, *, seed: int = 0
+) -> SimulatedPortfolio:
+    """Project business: few large accounts, rare lumpy orders, strong growth and churn.
+
+    Accounts order on a few days a year (a Poisson rate of 0.1-1.5 order days per month); an
+    order is a project worth many months of the account's size, so a year's revenue swings
+    widely; a tenth of the accounts hold most of the revenue; a third grow or shrink fast.
+    """
+    rng = np.random.default_rng(seed)
+    months = np.arange(n_months)
+    yearly_size = rng.pareto(1.1, size=n_accounts) * 2e4 + 5e3
+    order_rate = rng.uniform(0.1, 1.5, size=n_accounts)
+    trend = np.where(
+        rng.random(n_accounts) < 0.35,
+        rng.normal(0.0, 0.6, n_accounts),
+        rng.normal(0, 0.1, n_accounts),
+    )
+    active = _active_months(rng, n_accounts, n_months)
+    rate = order_rate[:, None] * np.exp(trend[:, None] * months[None, :] / 12) * active
+    days = rng.poisson(rate).astype(np.float64)
+    order_value = yearly_size / 12 / order_rate
+    revenue = rng.gamma(np.where(days > 0, 0.7 * days, 1.0), order_value[:, None] / 0.7)
+    revenue = np.where(days > 0, np.round(revenue, 2), 0.0)
+    margin = np.round(revenue * np.clip(rng.normal(0.3, 0.1, size=(n_accounts, 1)), 0.05, 0.6), 2)
+    return SimulatedPortfolio(revenue, margin, days)

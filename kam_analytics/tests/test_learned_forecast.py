@@ -1,0 +1,95 @@
+"""The learned forecast: no look-ahead, out-of-time training, model choice with a naive fallback."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from kam_analytics.learned import choice
+from kam_analytics.learned.choice import (
+    NAIVE,
+    CandidateScore,
+    backtest_cutoffs,
+    choose_forecast,
+    pick,
+)
+from kam_analytics.learned.features import FEATURE_NAMES, account_features
+from kam_analytics.learned.model import fit_learned, training_origins
+from kam_analytics.synthetic import simulate_b2b_accounts
+
+pytest.importorskip("lightgbm")
+
+
+def portfolio(n=400, months=36, seed=1):
+    simulated = simulate_b2b_accounts(n, months, seed=seed)
+    return simulated.monthly_revenue, simulated.monthly_purchase_days
+
+
+def test_features_of_an_origin_ignore_every_later_month():
+    revenue, days = portfolio()
+    before = account_features(revenue, days, 24, 12)
+    future = revenue.copy()
+    future[:, 24:] *= 1000
+    assert np.array_equal(account_features(future, days, 24, 12), before)
+    assert before.shape == (400, len(FEATURE_NAMES))
+
+
+def test_training_targets_end_before_the_origin_the_model_is_applied_at():
+    origins = training_origins(36, 12)
+    assert origins and max(origins) + 12 <= 36
+    earlier = training_origins(36, 12, latest=24)
+    assert earlier and all(o + 12 <= 24 for o in earlier)
+
+
+def test_a_portfolio_too_short_to_train_on_gives_no_model():
+    revenue, days = portfolio(months=8)
+    assert fit_learned(revenue, days, horizon=12) is None
+
+
+def test_accounts_without_any_purchase_are_forecast_at_zero():
+    revenue, days = portfolio()
+    revenue[:5, :], days[:5, :] = 0, 0
+    model = fit_learned(revenue, days, horizon=12)
+    assert model is not None
+    forecast = model.predict(revenue, days, revenue.shape[1])
+    assert np.all(forecast[:5] == 0) and np.all(forecast >= 0)
+
+
+def test_pick_falls_back_to_naive_when_no_candidate_beats_it_on_all_three():
+    naive = CandidateScore(0.8, 0.7, 0.05, 1)
+    scores = {
+        NAIVE: naive,
+        "better_rank_worse_total": CandidateScore(0.9, 0.8, 0.2, 1),
+        "better_total_worse_rank": CandidateScore(0.7, 0.8, 0.01, 1),
+    }
+    assert pick(scores) == NAIVE
+    scores["wins"] = CandidateScore(0.85, 0.7, 0.04, 1)
+    assert pick(scores) == "wins"
+
+
+def test_choose_forecast_uses_naive_when_every_candidate_loses(monkeypatch):
+    revenue, days = portfolio()
+    losing = {NAIVE: choice.naive, "bad": lambda r, d, h: np.random.default_rng(0).random(len(r))}
+    monkeypatch.setattr(choice, "CANDIDATES", losing)
+    result = choose_forecast(revenue, days, horizon=12)
+    assert result.chosen == NAIVE
+    assert np.allclose(result.forecast, revenue[:, -12:].sum(axis=1))
+    assert result.scores["bad"].spearman < result.scores[NAIVE].spearman
+
+
+def test_choose_forecast_stores_every_candidates_backtest():
+    revenue, days = portfolio()
+    result = choose_forecast(revenue, days, horizon=3)
+    assert set(result.scores) == set(choice.CANDIDATES)
+    assert all(s.cutoffs == len(backtest_cutoffs(36, 3)) for s in result.scores.values())
+    assert result.forecast.shape == (400,) and np.all(result.forecast >= 0)
+
+
+def test_the_learned_package_imports_no_django():
+    code = (
+        "import sys, kam_analytics.learned.choice, kam_analytics.learned.model;"
+        "print(any(m == 'django' or m.startswith('django.') for m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "False", result.stderr
