@@ -179,6 +179,7 @@ class _ImportRun:
         )
         self.currency = settings.KAM_COMPANY_CURRENCY
         self.table_was_empty = not SalesLine.objects.exists()
+        self.own_last_line_id = 0  # the newest line while only this run stores lines
 
     def import_file(self, sales_file: SalesFile, name: str) -> None:
         self.report.files.append(name)
@@ -224,15 +225,21 @@ class _ImportRun:
             taken = spool.take(chunk.spooled)
         # One transaction a chunk: its new accounts, lines, facts and the import's counters.
         with transaction.atomic():
+            staging.lock_imports()  # other imports' chunks wait (SQLite: its write lock)
             self._count_sorted(chunk)
-            if chunk.new_customers and not self.dry_run:
+            self._check_still_alone()
+            if self.dry_run:
+                self.report.accounts_created += len(chunk.new_customers)  # would be created
+            elif chunk.new_customers:
                 with gate.closed():
-                    _create_accounts(chunk.new_customers)
+                    self.report.accounts_created += _create_accounts(chunk.new_customers)
             if taken is None:
                 with gate.closed():
                     rows = staging.load(chunk.staged, will_match=not self.table_was_empty)
                 taken = spools.Taken(staging.STAGING, rows, None)
             merged = self._merge(taken)
+            if self.table_was_empty and not self.dry_run:
+                self.own_last_line_id = staging.last_line_id()
             if self.dry_run:
                 transaction.set_rollback(True)  # the staged rows were only counted
             else:
@@ -246,7 +253,12 @@ class _ImportRun:
         self.report.rows += chunk.rows
         self.report.duplicates_in_file += chunk.duplicates
         self.report.rejected += chunk.rejected
-        self.report.accounts_created += len(chunk.new_customers)
+
+    def _check_still_alone(self) -> None:
+        """A file imported into an empty table skips matching its rows with stored lines, as
+        long as no other import has stored lines since (one running at the same time)."""
+        if self.table_was_empty and staging.last_line_id() != self.own_last_line_id:
+            self.table_was_empty = False
 
     def _import_id(self) -> int | None:
         return None if self.dry_run else self.sales_import.pk
@@ -311,8 +323,11 @@ def _database_folder() -> Path | None:
     return path.parent if path.is_file() else None
 
 
-def _create_accounts(names: dict[str, str]) -> None:
-    """New accounts for unknown customer numbers (number → name), in one bulk statement.
+def _create_accounts(names: dict[str, str]) -> int:
+    """New accounts for unknown customer numbers (number → name); returns how many it created.
+
+    Another import running at the same time may bring the same new customers: the insert
+    skips numbers that are taken by then (the lines join their accounts by number).
 
     The ORM's bulk_create spends more time preparing 20,000 accounts than the database needs
     to store them. The values still come from the model's own defaults and field preparation:
@@ -320,7 +335,7 @@ def _create_accounts(names: dict[str, str]) -> None:
     (created in number order, so that ids follow the numbers).
     """
     if not names:
-        return
+        return 0
     now = timezone.now()
     fields = [field for field in Account._meta.concrete_fields if not field.primary_key]
     pattern = Account(customer_number="", name="", created_at=now, updated_at=now)
@@ -335,7 +350,9 @@ def _create_accounts(names: dict[str, str]) -> None:
         row[number_at], row[name_at] = number, name[:200]
         rows.append(row)
     columns = [connection.ops.quote_name(field.column or field.attname) for field in fields]
-    staging.bulk_insert(connection.ops.quote_name(Account._meta.db_table), columns, rows)
+    table = connection.ops.quote_name(Account._meta.db_table)
+    key = connection.ops.quote_name(Account._meta.get_field("customer_number").column)
+    return staging.insert_missing(table, columns, rows, key)
 
 
 def _normalised(values: Iterable) -> tuple:

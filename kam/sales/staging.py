@@ -178,10 +178,15 @@ def load_spooled(spool_file: str, number: int) -> int:
     return rows
 
 
-def _last_line_id() -> int:
+def last_line_id() -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {_quote(SalesLine._meta.db_table)}")  # noqa: S608
         return cursor.fetchone()[0]
+
+
+# Rows a statement of insert_missing: 500 rows of 16 values stay far below both databases'
+# limits on parameters (SQLite 32,766, PostgreSQL 65,535).
+INSERT_BATCH = 500
 
 
 def bulk_insert(table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
@@ -201,6 +206,28 @@ def bulk_insert(table: str, columns: Sequence[str], rows: Sequence[Sequence]) ->
         cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
 
 
+def insert_missing(table: str, columns: Sequence[str], rows: Sequence[Sequence], key: str) -> int:
+    """Inserts the rows whose ``key`` column is not taken yet (INSERT ... ON CONFLICT DO
+    NOTHING, on SQLite and PostgreSQL); returns how many it inserted.
+
+    Safe when another transaction inserts the same keys at the same moment: the database
+    decides, and whoever comes second skips them instead of failing.
+    """
+    names = ", ".join(columns)
+    row_marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    inserted = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), INSERT_BATCH):
+            batch = rows[start : start + INSERT_BATCH]
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) VALUES "  # noqa: S608
+                f"{', '.join([row_marks] * len(batch))} ON CONFLICT ({key}) DO NOTHING",
+                [value for row in batch for value in row],
+            )
+            inserted += max(cursor.rowcount, 0)
+    return inserted
+
+
 def merge(
     rows: int,
     *,
@@ -212,7 +239,7 @@ def merge(
     """Finds, reports and inserts the ``rows`` staged rows (in ``table``: the connection's
     staging table or a spool's); with ``sales_import_id`` None (a dry run) it only counts."""
     lock_imports()
-    last_id = _last_line_id()
+    last_id = last_line_id()
     lines = _quote(SalesLine._meta.db_table)
     with connection.cursor() as cursor:
         # With no lines stored before the file, nothing matches: its own rows never repeat
