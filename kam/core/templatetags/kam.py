@@ -1,4 +1,4 @@
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.utils.formats import number_format
@@ -9,12 +9,17 @@ from kam.core.money import cents_to_decimal
 register = template.Library()
 
 
+def _rounded(value: Decimal, places) -> Decimal:
+    """Rounded half up: Django's number_format cuts digits off (-9.99 would show as -9,9)."""
+    return value.quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP)
+
+
 @register.filter
 def money(value, places: int = 2) -> str:
     """1234.5 → '1.234,50 €' in German, '1,234.50 €' in English."""
     if value is None or value == "":
         return "–"
-    return f"{number_format(Decimal(value), int(places), force_grouping=True)} €"
+    return f"{number_format(_rounded(Decimal(value), places), int(places), force_grouping=True)} €"
 
 
 @register.filter
@@ -22,7 +27,8 @@ def percent(value, places: int = 1) -> str:
     """A fraction (0.123) shown as '12,3 %'."""
     if value is None or value == "":
         return "–"
-    return f"{number_format(Decimal(str(value)) * 100, int(places), force_grouping=True)} %"
+    shown = _rounded(Decimal(str(value)) * 100, places)
+    return f"{number_format(shown, int(places), force_grouping=True)} %"
 
 
 @register.simple_tag(takes_context=True)
