@@ -3,7 +3,9 @@
 Apps declare jobs in a module `kam/<app>/schedule.py` with `JOBS: list[Job]`. `kam scheduler`
 (started by `kam serve`) enqueues each job once per period into the task queue; the claim is a
 database row with a unique (job, period), so several schedulers on several machines never
-enqueue the same period twice.
+enqueue the same period twice. The claim and the enqueued task are written in one transaction
+(the task backend shares the database): a crash or an error between the two leaves the period
+unclaimed, so the next look enqueues it.
 """
 
 import datetime
@@ -43,12 +45,18 @@ def all_jobs() -> list[Job]:
 
 
 def claim(job: Job, period: str) -> bool:
+    """Claims `period` for `job` inside the caller's transaction; False if it was claimed."""
     try:
-        with transaction.atomic():
+        with transaction.atomic():  # a savepoint: a lost race leaves the caller's work intact
             ScheduledRun.objects.create(job=job.name, period=period)
     except IntegrityError:
         return False
     return True
+
+
+def _task(job: Job):
+    module_name, task_name = job.task.rsplit(".", 1)
+    return getattr(importlib.import_module(module_name), task_name)
 
 
 def enqueue_due(now: datetime.datetime | None = None) -> list[str]:
@@ -57,11 +65,17 @@ def enqueue_due(now: datetime.datetime | None = None) -> list[str]:
     started = []
     for job in all_jobs():
         period = job.period(now)
-        if period is None or not claim(job, period):
+        if period is None:
             continue
-        module_name, task_name = job.task.rsplit(".", 1)
-        task = getattr(importlib.import_module(module_name), task_name)
-        task.enqueue(**job.kwargs)
+        try:
+            with transaction.atomic():
+                if not claim(job, period):
+                    continue
+                _task(job).enqueue(**job.kwargs)
+        except Exception:
+            # The claim is rolled back with the failed enqueue: the next look tries again.
+            logger.exception("Could not enqueue %s for %s", job.name, period)
+            continue
         logger.info("Scheduled %s for %s", job.name, period)
         started.append(job.name)
     return started

@@ -62,3 +62,23 @@ def test_each_period_is_enqueued_once_however_often_schedulers_look():
     assert (first, second, third) == (["demo-job"], [], ["demo-job"])
     assert fake_task.enqueue.call_count == 2
     assert ScheduledRun.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_enqueue_that_fails_leaves_the_period_unclaimed():
+    job = Job("demo-job", "kam.analysis.tasks.run_analysis", every_minutes=15)
+    broken, working = mock.Mock(), mock.Mock()
+    broken.enqueue.side_effect = RuntimeError("queue unreachable")
+    moment = datetime.datetime(2026, 3, 10, 9, 1, tzinfo=BERLIN)
+    with (
+        mock.patch("kam.core.scheduler.all_jobs", return_value=[job]),
+        time_machine.travel(moment, tick=False),
+    ):
+        with mock.patch("importlib.import_module", return_value=mock.Mock(run_analysis=broken)):
+            first = enqueue_due()
+        claims_after_failure = ScheduledRun.objects.count()
+        with mock.patch("importlib.import_module", return_value=mock.Mock(run_analysis=working)):
+            second = enqueue_due()
+
+    assert first == [] and claims_after_failure == 0
+    assert second == ["demo-job"] and working.enqueue.call_count == 1
