@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from kam.accounts.models import KeyAccountStatus
 from kam.core.money import german_amount
+from kam.sales.figures import months_ending
 from kam.sales.importer import import_sales
 
 STATUS_WEIGHT = {
@@ -102,12 +103,7 @@ def _lines(rng: random.Random, account, profile: dict, months: list[datetime.dat
 
 def populate(rng: random.Random, company) -> None:
     today = timezone.localdate()
-    first = (today.replace(day=1) - datetime.timedelta(days=3 * 365)).replace(day=1)
-    months = []
-    month = first
-    while month <= today:
-        months.append(month)
-        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    months = months_ending(today, 37)  # three years and the running month
     ranked = sorted(company.accounts, key=lambda a: -STATUS_WEIGHT[a.status])
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "demo-umsatz.csv"
