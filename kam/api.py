@@ -7,6 +7,7 @@ from ninja.security import django_auth
 from kam.accounts.api import router as accounts_router
 from kam.analysis.api import router as analysis_router
 from kam.complaints.api import router as complaints_router
+from kam.sales.api import router as sales_router
 
 api = NinjaAPI(
     title="kam API",
@@ -18,3 +19,4 @@ api = NinjaAPI(
 api.add_router("/accounts", accounts_router)
 api.add_router("/accounts", analysis_router)
 api.add_router("/complaints", complaints_router)
+api.add_router("/imports", sales_router)

@@ -31,6 +31,29 @@ def imports_visible_to(user) -> QuerySet[SalesImport]:
     return SalesImport.objects.select_related("user")
 
 
+def import_report(record: SalesImport) -> dict:
+    """A stored import's report: the JSON that `kam import-sales --report` writes."""
+    return {
+        "files": record.file_names,
+        "rows": record.rows,
+        "imported": record.imported,
+        "updated": record.updated,
+        "unchanged": record.unchanged,
+        "duplicates_in_file": record.duplicates_in_file,
+        "rejected": [
+            {
+                "file": rejection.file,
+                "line": rejection.line,
+                "column": rejection.column,
+                "value": rejection.value,
+                "reason": rejection.reason,
+                "code": rejection.code or None,
+            }
+            for rejection in record.rejections.iterator(chunk_size=2000)
+        ],
+    }
+
+
 def account_top_products(account, *, window: Window, limit: int = 10) -> list:
     """One account's best products in the window: an indexed query over its own lines."""
     return list(
