@@ -9,6 +9,7 @@ from kam.core import views as core_views
 urlpatterns = [
     path("", cockpit_views.cockpit, name="home"),
     path("settings/", core_views.user_settings, name="settings"),
+    path("settings/", include("kam.users.urls")),
     path("health/", core_views.health, name="health"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

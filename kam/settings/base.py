@@ -1,5 +1,6 @@
 """Settings for kam, read from environment variables (see the README for the list)."""
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +37,11 @@ INSTALLED_APPS = [
     "simple_history",
     "django_tasks",
     "django_tasks_db",
+    "axes",
 ]
 
 MIDDLEWARE = [
+    "kam.core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -46,12 +49,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kam.core.middleware.SessionLimitsMiddleware",
     "kam.core.middleware.UserLanguageMiddleware",
     "kam.core.middleware.AuditSourceMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kam.urls"
@@ -101,6 +107,39 @@ def database_settings() -> dict[str, Any]:
 
 DATABASES = {"default": database_settings()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Argon2 hashes new passwords; a PBKDF2 hash of an existing user is rehashed at the next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
+# Login throttling (django-axes): KAM_LOGIN_FAILURE_LIMIT wrong passwords for one username, or
+# from one client address, lock logins for that username or address for KAM_LOGIN_COOLOFF_MINUTES
+# (a cool-off, never a permanent lock: nobody can lock a colleague out for longer than that).
+# Every failed attempt is logged (AccessFailureLog, in the admin). Failures during the lockout do
+# not extend it. Behind a reverse proxy, KAM_CLIENT_IP_HEADER names the header with the address.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("KAM_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("KAM_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "kam.core.login.login_locked_out"
+AXES_CLIENT_IP_CALLABLE = "kam.core.http.client_address"
+AXES_VERBOSE = False
+KAM_CLIENT_IP_HEADER = env_str("KAM_CLIENT_IP_HEADER", "")
+
+# Sessions end after KAM_SESSION_IDLE_MINUTES without a request and at the latest
+# KAM_SESSION_MAX_HOURS after the login (kam.core.middleware.SessionLimitsMiddleware).
+KAM_SESSION_IDLE_MINUTES = env_int("KAM_SESSION_IDLE_MINUTES", 30)
+KAM_SESSION_MAX_HOURS = env_int("KAM_SESSION_MAX_HOURS", 10)
+SESSION_COOKIE_AGE = KAM_SESSION_MAX_HOURS * 3600
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -153,10 +192,20 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 KAM_COMPANY_CURRENCY = env_str("KAM_CURRENCY", "EUR")
 KAM_PAGE_SIZE = env_int("KAM_PAGE_SIZE", 50)
 KAM_MAX_UPLOAD_MB = env_int("KAM_MAX_UPLOAD_MB", 200)
+#: Largest request body anywhere else (forms, attachments); refused by Content-Length (413).
+KAM_MAX_REQUEST_MB = env_int("KAM_MAX_REQUEST_MB", 20)
+# Form fields without files (a file goes to a temporary file, not into memory).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The API's limit parameter (above: 422).
+NINJA_PAGINATION_MAX_LIMIT = 1000
 #: Analysis runs kept besides the last one of every month (see kam.analysis.services.runs_prune).
 KAM_ANALYSIS_KEEP_RUNS = env_int("KAM_ANALYSIS_KEEP_RUNS", 30)
 #: How long the cockpit keeps its rendered figures of one analysis run (seconds).
 KAM_COCKPIT_CACHE_SECONDS = env_int("KAM_COCKPIT_CACHE_SECONDS", 600)
+#: Requests a minute that one personal access token may make on the JSON API (429 above).
+KAM_API_TOKEN_RATE_PER_MINUTE = env_int("KAM_API_TOKEN_RATE_PER_MINUTE", 600)
+#: Invoice dates more than this many days after the import day are refused as implausible.
+KAM_IMPORT_MAX_FUTURE_DAYS = env_int("KAM_IMPORT_MAX_FUTURE_DAYS", 31)
 CACHES = {
     "default": {
         # Files in the data directory: shared by every web process on the machine, no server.

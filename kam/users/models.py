@@ -56,3 +56,46 @@ class User(AbstractUser):
         if self.role == Role.CUSTOMER_SERVICE and not self.is_superuser:
             return False
         return self.has_perm("users.view_margins")
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", _("Read")
+    WRITE = "write", _("Read and write")
+
+
+class AccessToken(models.Model):
+    """A personal access token for the JSON API (`Authorization: Bearer kam_...`).
+
+    Only the SHA-256 of the secret is stored; the secret itself is shown once, when it is made.
+    The token acts with its user's visibility and margin permission.
+    """
+
+    user = models.ForeignKey(
+        User, verbose_name=_("User"), on_delete=models.CASCADE, related_name="access_tokens"
+    )
+    name = models.CharField(_("Name"), max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    #: The first characters of the secret, so that its owner can tell tokens apart.
+    hint = models.CharField(max_length=12, editable=False)
+    scope = models.CharField(
+        _("Scope"), max_length=10, choices=TokenScope.choices, default=TokenScope.READ
+    )
+    created_at = models.DateTimeField(_("Created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("Expires"))
+    revoked_at = models.DateTimeField(_("Revoked"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("Last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Access token")
+        verbose_name_plural = _("Access tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…)"
+
+    def is_usable(self, now) -> bool:
+        return self.revoked_at is None and self.expires_at > now and self.user.is_active
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == TokenScope.WRITE
