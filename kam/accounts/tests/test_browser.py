@@ -22,7 +22,7 @@ def test_kam_searches_opens_an_account_sees_the_org_chart_and_not_other_accounts
     browser_login(page, "alice")
     page.click("text=Kunden")
     page.fill("#id_q", "Bergmann")
-    page.wait_for_function("!document.body.innerText.includes('Hansa Logistik')")
+    page.wait_for_function("() => !document.body.innerText.includes('Hansa Logistik')")
     page.click("text=Bergmann Maschinenbau")
     page.click("button:has-text('Organigramm')")
     page.wait_for_selector("#orgchart.show.active .org-chart")
