@@ -78,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kam.core.context_processors.navigation",
+                "kam.core.context_processors.permissions",
             ],
         },
     },
