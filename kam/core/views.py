@@ -1,12 +1,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kam.core.forms import UserSettingsForm
 from kam.core.http import AuthenticatedRequest
+from kam.core.workers import workers_alive
 
 
 @login_required
@@ -21,5 +23,18 @@ def user_settings(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "core/settings.html", {"form": form})
 
 
-def health(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok", content_type="text/plain")
+def health(request: HttpRequest) -> JsonResponse:
+    """For monitoring: 200 when the database answers and a worker has a fresh heartbeat, else
+    503 naming what is down."""
+    checks = {"database": "ok", "worker": "ok"}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        alive = workers_alive()
+    except DatabaseError:
+        checks = {"database": "down", "worker": "unknown"}
+    else:
+        if not alive:
+            checks["worker"] = "down"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(checks, status=200 if healthy else 503)
