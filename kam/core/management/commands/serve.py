@@ -1,13 +1,56 @@
-"""`kam serve`: the production WSGI server (gunicorn) and the background worker together."""
+"""`kam serve`: the production WSGI server (gunicorn), the background worker and the scheduler,
+supervised: a child that dies is started again (after 1, 2, 4 … at most 60 seconds while it keeps
+dying), the others keep running; SIGTERM or SIGINT stops them all."""
 
 import os
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+
+#: A child that ran this long before it died starts again at once (its backoff is reset).
+HEALTHY_AFTER_SECONDS = 60.0
+MAX_BACKOFF_SECONDS = 60.0
+
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    env: dict
+    worker: bool = False  # a `kam worker`: gets a worker id, its tasks are failed when it dies
+    process: subprocess.Popen | None = None
+    worker_id: str = ""
+    started_at: float = 0.0
+    backoff: float = 0.0
+    restart_at: float = field(default=0.0)
+
+    def start(self) -> None:
+        argv = list(self.argv)
+        if self.worker:
+            from kam.core.workers import worker_id_new
+
+            self.worker_id = worker_id_new()
+            argv += ["--worker-id", self.worker_id]
+        self.process = subprocess.Popen(argv, env=self.env)  # noqa: S603 (fixed argv, no shell)
+        self.started_at = time.monotonic()
+
+    def died(self) -> bool:
+        return self.process is not None and self.process.poll() is not None
+
+    def schedule_restart(self, now: float) -> None:
+        ran = now - self.started_at
+        self.backoff = (
+            0.0
+            if ran >= HEALTHY_AFTER_SECONDS
+            else min(MAX_BACKOFF_SECONDS, max(1.0, self.backoff * 2))
+        )
+        self.restart_at = now + self.backoff
+        self.process = None
 
 
 class Command(BaseCommand):
@@ -29,15 +72,21 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
+        from kam.core.staticfiles import static_collect_if_outdated
+
+        if static_collect_if_outdated():
+            self.stdout.write(f"Statische Dateien gesammelt in {settings.STATIC_ROOT}")
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "kam.settings.base"),
         }
-        children = [self._web(options, env)]
+        children = [Child("web", self._web(options), env)]
         if not options["no_worker"]:
-            for command in ("worker", "scheduler"):
-                argv = [sys.executable, "-m", "kam.cli", command]
-                children.append(subprocess.Popen(argv, env=env))  # noqa: S603 (fixed argv)
+            kam = [sys.executable, "-m", "kam.cli"]
+            children.append(Child("worker", [*kam, "worker"], env, worker=True))
+            children.append(Child("scheduler", [*kam, "scheduler"], env))
+        for child in children:
+            child.start()
         self.stdout.write(
             f"kam läuft auf http://{options['host']}:{options['port']}/ "
             f"(Daten: {settings.DATA_DIR}); beenden mit Strg+C."
@@ -45,8 +94,8 @@ class Command(BaseCommand):
         self._supervise(children)
 
     @staticmethod
-    def _web(options: dict, env: dict) -> subprocess.Popen:
-        command = [
+    def _web(options: dict) -> list[str]:
+        return [
             sys.executable,
             "-m",
             "gunicorn",
@@ -63,11 +112,12 @@ class Command(BaseCommand):
             "-",
             "--graceful-timeout",
             "10",
+            # gunicorn's control socket defaults to one path per user: every kam serve of that
+            # user would share it. kam stops and restarts its children itself.
+            "--no-control-socket",
         ]
-        return subprocess.Popen(command, env=env)  # noqa: S603 (fixed argv, no shell)
 
-    @staticmethod
-    def _supervise(children: list[subprocess.Popen]) -> None:
+    def _supervise(self, children: list[Child]) -> None:
         stopping = False
 
         def stop(signum, frame):
@@ -76,15 +126,44 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        # Either child ending ends kam as a whole: a web server without its worker (or the
-        # reverse) would look healthy while work silently piles up.
-        while not stopping and all(child.poll() is None for child in children):
-            time.sleep(0.5)
-        for child in children:
-            if child.poll() is None:
-                child.terminate()
-        for child in children:
+        while not stopping:
+            now = time.monotonic()
+            for child in children:
+                if child.died():
+                    self._child_died(child, now)
+                elif child.process is None and now >= child.restart_at and not stopping:
+                    child.start()
+                    self.stdout.write(f"{child.name} neu gestartet (pid {child.process.pid})")
+            time.sleep(0.2)
+        self._stop_all(children)
+
+    def _child_died(self, child: Child, now: float) -> None:
+        code = child.process.returncode if child.process else None
+        self.stderr.write(f"{child.name} beendet (Status {code}); wird neu gestartet")
+        if child.worker:
+            self._worker_lost(child.worker_id)
+        child.schedule_restart(now)
+
+    def _worker_lost(self, worker_id: str) -> None:
+        from django.db import DatabaseError
+
+        from kam.core.workers import worker_lost
+
+        try:
+            failed = worker_lost(worker_id=worker_id)
+        except DatabaseError as error:
+            self.stderr.write(f"Aufgaben des Workers nicht geprüft: {error}")
+            return
+        if failed:
+            self.stderr.write(f"als fehlgeschlagen markiert: {', '.join(failed)}")
+
+    @staticmethod
+    def _stop_all(children: list[Child]) -> None:
+        running = [child.process for child in children if child.process and not child.died()]
+        for process in running:
+            process.terminate()
+        for process in running:
             try:
-                child.wait(timeout=15)
+                process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                child.kill()
+                process.kill()
