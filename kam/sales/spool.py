@@ -16,6 +16,7 @@ and releases it after: only then may the reader drop it.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import tempfile
@@ -31,7 +32,8 @@ from kam.sales import facts, staging
 from kam.sales.staging_columns import STAGED_COLUMNS, STAGED_NAMES
 
 PREFIX = "kam-import-"
-#: A spool folder this old belongs to an import that was killed (an import removes its own).
+#: A spool folder without a process id in its name (made before names carried one) this old
+#: belongs to an import that was killed (an import removes its own).
 STALE_AFTER_SECONDS = 24 * 3600
 TABLE_PREFIX = "kam_spool_"
 
@@ -50,7 +52,9 @@ class ChunkSpool:
 
     def __init__(self, folder: Path | None = None) -> None:
         _remove_stale(Path(folder or tempfile.gettempdir()))
-        self._folder = tempfile.TemporaryDirectory(prefix=PREFIX, dir=folder)
+        # The name carries the process id: the next import removes the folder as soon as the
+        # process is gone (kam-import-<pid>-<random>).
+        self._folder = tempfile.TemporaryDirectory(prefix=f"{PREFIX}{os.getpid()}-", dir=folder)
         self.path = Path(self._folder.name) / "chunks.sqlite3"
         self._connection: sqlite3.Connection | None = None
         self._released = 0  # chunks up to this number are no longer needed
@@ -99,14 +103,34 @@ class ChunkSpool:
 
 
 def _remove_stale(folder: Path) -> None:
-    """Removes the spool folders that killed imports left behind."""
+    """Removes the spool folders that killed imports left behind: at once where the process
+    named in the folder is gone, after a day where the name has no process id."""
     cutoff = time.time() - STALE_AFTER_SECONDS
     for stale in folder.glob(f"{PREFIX}*"):
         try:
-            if stale.is_dir() and stale.stat().st_mtime < cutoff:
+            if not stale.is_dir():
+                continue
+            pid = _owner_pid(stale.name)
+            dead = not _process_alive(pid) if pid else stale.stat().st_mtime < cutoff
+            if dead:
                 shutil.rmtree(stale, ignore_errors=True)
         except OSError:
             continue
+
+
+def _owner_pid(name: str) -> int | None:
+    head = name[len(PREFIX) :].split("-", 1)
+    return int(head[0]) if len(head) == 2 and head[0].isdigit() else None
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # a process of another user has the id
+    return True
 
 
 #: How the reader's staged values go into COPY: whole numbers as such, the rest (dates, decimal

@@ -367,3 +367,25 @@ def test_a_spool_folder_left_by_a_killed_import_is_removed_by_the_next(tmp_path)
 
     assert not stale.exists()
     assert recent.exists()
+
+
+def test_a_spool_folder_of_a_dead_process_is_removed_by_the_next_import_at_once(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from kam.sales import spool
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], check=True,
+                          capture_output=True, text=True)  # fmt: skip
+    dead = tmp_path / f"{spool.PREFIX}{int(gone.stdout)}-abc123"
+    dead.mkdir()
+    (dead / "chunks.sqlite3").write_bytes(b"x")
+    alive = tmp_path / f"{spool.PREFIX}{os.getppid()}-def456"
+    alive.mkdir()
+
+    spool.ChunkSpool(tmp_path).close()
+
+    assert not dead.exists()
+    assert alive.exists()
+    assert not list(tmp_path.glob(f"{spool.PREFIX}{os.getpid()}-*"))
