@@ -1,11 +1,13 @@
 """The cockpit in a real browser, as each role: figures, tomorrow's top, a proposal, an export."""
 
 import pytest
+from django.utils import timezone
 
 from conftest import ARTIFACTS, browser_login  # the repository root is on sys.path
 from kam.analysis.models import ProposalState
-from kam.analysis.tests.factories import make_proposal
+from kam.analysis.tests.factories import add_facts, make_proposal, months_ending
 from kam.cockpit.tests.factories import analysed_portfolio
+from kam.sales.figures import last_complete_month
 from kam.testing.factories import AccountFactory, StakeholderFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -19,6 +21,9 @@ def analysed(alice, carol):
         AccountFactory(owner=alice, name="Beta Logistik"),
     ]
     run, results = analysed_portfolio(accounts, revenues=[500_000, 300_000, 200_000])
+    # The account page's tiles read the monthly facts (the last 12 complete months).
+    last = last_complete_month(timezone.localdate())
+    add_facts(accounts[2], months_ending(last, [20_000] * 10))
     return {"run": run, "accounts": accounts, "results": results}
 
 
