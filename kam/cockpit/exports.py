@@ -1,14 +1,12 @@
 """ABC list, tomorrow's top and the KPI table as CSV or XLSX.
 
 The rows come from the same selectors as the pages (so visibility and filters are the same);
-margin columns exist only for users with the margin permission; every text cell passes
-`neutralise`, so a customer called "=HYPERLINK(...)" stays text in a spreadsheet.
+margin columns exist only for users with the margin permission; the writers of kam.core.exports
+keep every text a text: a customer called "=HYPERLINK(...)" stays text in a spreadsheet.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,7 +14,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from kam.cockpit.selectors import Scope
-from kam.core.exports import neutralise
+from kam.core import exports as core_exports
 from kam.core.money import cents_to_decimal
 
 FORMATS = ("csv", "xlsx")
@@ -83,37 +81,17 @@ def kpi_columns() -> list[Column]:
 
 
 def table(scope: Scope, columns: list[Column], rows: Iterable) -> Iterator[list]:
-    """The header, then one neutralised list of cells per row, without margin columns
-    for users who may not see margins."""
+    """The header, then one list of cells per row, without margin columns for users who may not
+    see margins. The writers below make the text safe (kam.core.exports)."""
     shown = [c for c in columns if scope.show_margins or not c.margin]
     yield [c.title for c in shown]
     for row in rows:
-        yield neutralise([c.value(row) for c in shown])  # type: ignore[operator]
+        yield [c.value(row) for c in shown]  # type: ignore[operator]
 
 
 def as_csv(lines: Iterable[list]) -> bytes:
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # Excel opens UTF-8 with a BOM correctly
-    writer = csv.writer(buffer, delimiter=";")
-    for line in lines:
-        writer.writerow(["" if cell is None else _german_number(cell) for cell in line])
-    return buffer.getvalue().encode("utf-8")
-
-
-def _german_number(cell):
-    """German Excel reads "1234,5" as a number and "1234.5" as text."""
-    if isinstance(cell, Decimal | float):
-        return str(cell).replace(".", ",")
-    return cell
+    return core_exports.as_csv(lines)
 
 
 def as_xlsx(lines: Iterable[list], *, title: str) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    for line in lines:
-        sheet.append([float(cell) if isinstance(cell, Decimal) else cell for cell in line])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return core_exports.as_xlsx(lines, title=title)

@@ -60,7 +60,43 @@ def test_formula_like_names_are_neutralised(client, alice, portfolio):
     xlsx_body = xlsx_rows(export(client, alice, "tomorrow", "xlsx"))[1:]
 
     assert '\'=HYPERLINK("http://evil")' in [r[3] for r in csv_body]
-    assert '\'=HYPERLINK("http://evil")' in [r[3] for r in xlsx_body]
+    # In XLSX the name is a string cell: never evaluated, and no apostrophe to see (#13.8).
+    assert '=HYPERLINK("http://evil")' in [r[3] for r in xlsx_body]
+
+
+def test_xlsx_text_cells_are_strings_not_formulas(client, alice, portfolio):
+    account = portfolio["accounts"][1]
+    account.name = "\uff1dHYPERLINK(1)"
+    account.save()
+    portfolio["accounts"][2].name = '=HYPERLINK("http://evil")'
+    portfolio["accounts"][2].save()
+
+    response = export(client, alice, "tomorrow", "xlsx")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    names = [row[3] for row in sheet.iter_rows(min_row=2)]
+    assert {cell.data_type for cell in names} == {"s"}
+    csv_names = [r[3] for r in csv_rows(export(client, alice, "tomorrow", "csv"))[1:]]
+    assert "'\uff1dHYPERLINK(1)" in csv_names
+
+
+@pytest.mark.parametrize("kind", ["abc", "tomorrow", "kpis"])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_control_characters_in_stored_names_do_not_break_exports(
+    client, leader, portfolio, kind, fmt
+):
+    account = portfolio["accounts"][0]
+    account.name = "Alpha\x00 Maschinen\x1f\x07"
+    account.save()
+    alice = account.owner
+    alice.last_name = "M\x00ller"
+    alice.save()
+
+    response = export(client, leader, kind, fmt)
+    rows = csv_rows(response) if fmt == "csv" else xlsx_rows(response)
+    text = repr(rows)
+    assert "\\x00" not in text and "\\x1f" not in text
+    if kind != "kpis":
+        assert "Alpha Maschinen" in [r[3] for r in rows[1:]]
 
 
 def test_export_keeps_the_list_filters(client, leader, portfolio):
