@@ -7,6 +7,8 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from kam.sales.models import ImportProfile, ImportStatus, SalesImport
 
@@ -61,3 +63,49 @@ def sales_import_submit(
     )
     transaction.on_commit(lambda: run_sales_import.enqueue(import_id=record.pk))
     return record
+
+
+def _interrupted_message() -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext(
+            "The background process was interrupted; you can resume or discard the import."
+        )
+
+
+def sales_import_interrupted(*, import_id: int) -> bool:
+    """The worker running the import died (kam.core.workers): the import is failed, to be
+    resumed or discarded. True if it was running."""
+    return bool(
+        SalesImport.objects.filter(pk=import_id, status=ImportStatus.RUNNING).update(
+            status=ImportStatus.FAILED, error=_interrupted_message(), finished_at=timezone.now()
+        )
+    )
+
+
+@transaction.atomic
+def sales_import_resume(*, sales_import: SalesImport) -> SalesImport:
+    """Runs a failed import again in the worker; the importer is idempotent, so the lines
+    stored before it failed are matched, not doubled."""
+    from kam.sales.tasks import run_sales_import
+
+    if sales_import.status != ImportStatus.FAILED:
+        raise ValueError("only a failed import can be resumed")
+    sales_import.status, sales_import.error, sales_import.finished_at = (
+        ImportStatus.RUNNING,
+        "",
+        None,
+    )
+    sales_import.save(update_fields=["status", "error", "finished_at"])
+    transaction.on_commit(lambda: run_sales_import.enqueue(import_id=sales_import.pk))
+    return sales_import
+
+
+@transaction.atomic
+def sales_import_discard(*, sales_import: SalesImport) -> None:
+    """Removes a waiting or failed import and its uploaded files (lines it stored stay: they
+    are sales that happened)."""
+    if sales_import.status not in (ImportStatus.PENDING, ImportStatus.FAILED):
+        raise ValueError("only a waiting or failed import can be discarded")
+    paths = [Path(entry["path"]) for entry in sales_import.files if entry.get("path")]
+    sales_import.delete()
+    transaction.on_commit(lambda: [path.unlink(missing_ok=True) for path in paths])

@@ -27,3 +27,11 @@ def run_sales_import(import_id: int) -> None:
         except ImportRefused:
             return  # the record says why; nothing was written
     analysis_after_import()
+
+
+def on_task_interrupted(task_path: str, kwargs: dict) -> None:
+    """kam.core.workers: the worker running a task of this module died."""
+    from kam.sales.services import sales_import_interrupted
+
+    if task_path == f"{__name__}.run_sales_import" and "import_id" in kwargs:
+        sales_import_interrupted(import_id=kwargs["import_id"])
