@@ -53,6 +53,9 @@ class SalesImport(models.Model):
     files = models.JSONField(_("files"), default=list)
     mapping = models.JSONField(_("column mapping"), default=dict)
     dry_run = models.BooleanField(_("dry run"), default=False)
+    # The latest dry run of a waiting upload, run in the worker: status (running, done,
+    # failed), rows done and expected, and when done its report (kam import-sales --report).
+    dry_run_result = models.JSONField(_("dry run result"), default=dict, blank=True)
     status = models.CharField(
         _("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.PENDING
     )

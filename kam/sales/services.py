@@ -65,6 +65,22 @@ def sales_import_submit(
     return record
 
 
+@transaction.atomic
+def sales_dry_run_start(record: SalesImport, *, mapping: dict[str, str]) -> None:
+    """Checks a waiting upload with this mapping in the worker (progress on the record)."""
+    from kam.sales.importer import expected_rows
+    from kam.sales.tasks import run_sales_dry_run
+
+    record.dry_run_result = {
+        "status": "running",
+        "mapping": mapping,
+        "rows": 0,
+        "rows_expected": sum(expected_rows(Path(entry["path"])) for entry in record.files),
+    }
+    record.save(update_fields=["dry_run_result"])
+    transaction.on_commit(lambda: run_sales_dry_run.enqueue(import_id=record.pk))
+
+
 def _interrupted_message() -> str:
     with translation.override(settings.LANGUAGE_CODE):
         return gettext(

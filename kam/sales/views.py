@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,9 +18,8 @@ from kam.core.exports import neutralise
 from kam.core.http import AuthenticatedRequest
 from kam.sales import selectors, services
 from kam.sales.forms import FIELD_LABELS, MappingForm, UploadForm
-from kam.sales.importer import ImportRefused, import_sales
 from kam.sales.models import ImportStatus, SalesImport
-from kam.sales.reading import FileRefused, open_sales_file
+from kam.sales.preview import FileRefused, upload_preview
 from kam.sales.tasks import run_sales_import
 
 PREVIEW_ROWS = 10
@@ -73,28 +73,27 @@ def _pending(request: AuthenticatedRequest, pk: int) -> SalesImport:
 def import_preview(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     _importer_only(request)
     record = _pending(request, pk)
-    entry = record.files[0]
+    if request.headers.get("HX-Target") == "dry-run":  # the dry run's progress poll
+        return render(request, "sales/_dry_run.html", {"record": record})
     overrides = record.mapping.get("overrides") or None
     try:
-        sales_file = open_sales_file(entry["path"], mapping_overrides=overrides)
+        preview = upload_preview(record.files[0]["path"], overrides=overrides, rows=PREVIEW_ROWS)
     except FileRefused as refused:
         return render(request, "sales/import_preview.html", {"record": record, "refused": refused})
-    form = MappingForm(
-        request.POST or None, headings=sales_file.headings, detected=sales_file.mapping
-    )
+    form = MappingForm(request.POST or None, headings=preview.headings, detected=preview.mapping)
     context = {
         "record": record,
-        "sales_file": sales_file,
+        "sales_file": preview,
         "form": form,
-        "preview": sales_file.preview(PREVIEW_ROWS),
+        "preview": preview.rows,
         "field_labels": FIELD_LABELS,
     }
     if request.method == "POST" and form.is_valid():
-        return _preview_action(request, record, form, context)
+        return _preview_action(request, record, form)
     return render(request, "sales/import_preview.html", context)
 
 
-def _preview_action(request, record: SalesImport, form: MappingForm, context: dict) -> HttpResponse:
+def _preview_action(request, record: SalesImport, form: MappingForm) -> HttpResponse:
     mapping = {field: heading for field, heading in form.mapping().items()}
     record.mapping = {"overrides": mapping}
     record.save(update_fields=["mapping"])
@@ -103,17 +102,10 @@ def _preview_action(request, record: SalesImport, form: MappingForm, context: di
             name=form.cleaned_data["profile_name"], mapping=mapping, user=request.user
         )
         messages.success(request, _("Import profile saved."))
-    path = Path(record.files[0]["path"])
     if "dry_run" in request.POST:
-        try:
-            report, _record = import_sales(
-                paths=[path], names=[record.files[0]["name"]], mapping=mapping, dry_run=True
-            )
-        except ImportRefused as refused:
-            context["refused"] = refused
-        else:
-            context["dry_run"] = report
-        return render(request, "sales/import_preview.html", context)
+        # In the worker: a large file would hold a web process for many seconds and much memory.
+        services.sales_dry_run_start(record, mapping=mapping)
+        return redirect(reverse("sales:import_preview", args=[record.pk]) + "#dry-run")
     if "run" in request.POST:
         record.status = ImportStatus.RUNNING
         record.save(update_fields=["status"])

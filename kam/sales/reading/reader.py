@@ -49,9 +49,15 @@ class SalesFile:
     """An opened export: how it is written, which column means what, and its rows."""
 
     def __init__(
-        self, source: _Source, *, mapping_overrides: dict[str, str] | None, year_pivot: int
+        self,
+        source: _Source,
+        *,
+        mapping_overrides: dict[str, str] | None,
+        year_pivot: int,
+        sample_records: int = _STYLE_SAMPLE_RECORDS,
     ) -> None:
         self._source = source
+        self._sample_records = sample_records
         self.path: Path = source.path  # type: ignore[attr-defined]
         self.kind: str = source.kind
         self.encoding: str | None = source.encoding
@@ -81,15 +87,17 @@ class SalesFile:
             for field, heading in self.mapping.items()
             if field in _AMOUNT_FIELDS
         ]
-        return self._source.written_values(columns, _STYLE_SAMPLE_RECORDS)
+        return self._source.written_values(columns, self._sample_records)
 
     def _records(self, kinds: list[str], style: NumberStyle) -> Iterator[list[str]]:
         for _, block in self._source.blocks(_BLOCK_SIZE, kinds=kinds, style=style):
             yield from block
 
     def preview(self, n: int = 20) -> list[list[str]]:
-        """The first ``n`` records after the header as the file writes them, for a UI preview."""
-        return list(islice(self._records(self._kinds, self.number_style), n))
+        """The first ``n`` records after the header as the file writes them, for a UI preview
+        (read in one block of ``n``: nothing after them)."""
+        blocks = self._source.blocks(max(n, 1), kinds=self._kinds, style=self.number_style)
+        return list(islice(next(blocks, ([], []))[1], n))
 
     def iter_chunks(self, size: int = DEFAULT_CHUNK_SIZE) -> Iterator[list[Output]]:
         """Rows in file order, ``size`` at a time (the last chunk may be shorter).
@@ -166,8 +174,13 @@ def open_sales_file(
     max_xlsx_uncompressed_bytes: int = DEFAULT_MAX_XLSX_UNCOMPRESSED_BYTES,
     max_xlsx_ratio: int = DEFAULT_MAX_XLSX_RATIO,
     year_pivot: int | None = None,
+    max_records: int | None = None,
 ) -> SalesFile:
-    """Opens a CSV or XLSX sales export, or raises ``FileRefused`` with a German sentence."""
+    """Opens a CSV or XLSX sales export, or raises ``FileRefused`` with a German sentence.
+
+    ``max_records``: only that many records after the header will be read (a preview): an
+    XLSX sheet is then streamed instead of loaded, and the number format is guessed from them.
+    """
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -185,8 +198,11 @@ def open_sales_file(
             max_uncompressed_bytes=max_xlsx_uncompressed_bytes,
             max_ratio=max_xlsx_ratio,
         )
-        source = XlsxSource(path, sheet=sheet)
+        source = XlsxSource(path, sheet=sheet, max_records=max_records)
     else:
         source = CsvSource(path, detect_encoding(path))  # type: ignore[assignment]
     pivot = two_digit_year_pivot() if year_pivot is None else year_pivot
-    return SalesFile(source, mapping_overrides=mapping_overrides, year_pivot=pivot)
+    sample = _STYLE_SAMPLE_RECORDS if max_records is None else max_records
+    return SalesFile(
+        source, mapping_overrides=mapping_overrides, year_pivot=pivot, sample_records=sample
+    )

@@ -92,8 +92,13 @@ class XlsxSource:
     encoding: str | None = None
     delimiter: str | None = None
 
-    def __init__(self, path: Path, *, sheet: str | None) -> None:
+    def __init__(self, path: Path, *, sheet: str | None, max_records: int | None = None) -> None:
         self.path = path
+        self._streamed: list[list[Any]] | None = None
+        if max_records is not None:
+            self.sheet_name, self._streamed = _first_rows(path, sheet, max_records)
+            self.header_line, self.raw_headings = self._find_header()
+            return
         try:
             workbook = python_calamine.CalamineWorkbook.from_path(str(path))
             if sheet is not None and sheet not in workbook.sheet_names:
@@ -110,6 +115,8 @@ class XlsxSource:
         self.header_line, self.raw_headings = self._find_header()
 
     def _rows(self) -> Iterator[tuple[int, list[Any]]]:
+        if self._streamed is not None:
+            return enumerate(self._streamed, start=1)
         # calamine yields rows from the first sheet row but columns from the first used column.
         return enumerate(self._sheet.iter_rows(), start=1)
 
@@ -146,3 +153,38 @@ class XlsxSource:
             for column in columns:
                 if column < len(row) and row[column].__class__ is str:
                     yield row[column]
+
+
+def _first_rows(path: Path, sheet: str | None, records: int) -> tuple[str, list[list[Any]]]:
+    """The sheet's rows up to the header and ``records`` more, streamed with openpyxl's
+    read-only mode (calamine loads the whole sheet): a preview of a workbook of a million rows
+    reads the rows it shows. Columns start at the first used one, as calamine's do."""
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl, like calamine, raises several types for broken files
+        raise FileRefused("xlsx_unreadable", detail=str(exc)) from None
+    try:
+        if sheet is not None and sheet not in workbook.sheetnames:
+            raise FileRefused("sheet_not_found", sheet=sheet, sheets=", ".join(workbook.sheetnames))
+        name = sheet if sheet is not None else workbook.sheetnames[0]
+        worksheet = workbook[name]
+        first_column = worksheet.min_column or 1
+        rows: list[list[Any]] = []
+        header_at = None
+        for values in worksheet.iter_rows(min_col=first_column, values_only=True):
+            row = ["" if value is None else value for value in values]
+            rows.append(row)
+            if header_at is None and any(str(cell).strip() for cell in row):
+                header_at = len(rows)
+            if header_at is not None and len(rows) >= header_at + records:
+                break
+        return name, rows
+    except FileRefused:
+        raise
+    except Exception as exc:
+        raise FileRefused("xlsx_unreadable", detail=str(exc)) from None
+    finally:
+        workbook.close()
+

@@ -49,7 +49,21 @@ def test_a_wrong_file_type_is_refused_with_a_message(importer_client):
     assert "CSV oder XLSX" in response.content.decode()
 
 
-def test_the_dry_run_lists_rejected_rows_and_writes_nothing(importer_client):
+def test_the_dry_run_runs_in_the_worker_and_its_report_appears_on_the_page(
+    importer_client, django_capture_on_commit_callbacks, monkeypatch
+):
+    from kam.sales import tasks
+
+    enqueued = []
+    real_task = tasks.run_sales_dry_run
+
+    class Spy:
+        @staticmethod
+        def enqueue(**kwargs):
+            enqueued.append(kwargs)
+            return real_task.enqueue(**kwargs)  # the test backend runs it at once
+
+    monkeypatch.setattr(tasks, "run_sales_dry_run", Spy)
     _, record = upload(importer_client)
     post = {
         f"map_{f}": ""
@@ -75,11 +89,33 @@ def test_the_dry_run_lists_rejected_rows_and_writes_nothing(importer_client):
         }
     )
 
-    response = importer_client.post(reverse("sales:import_preview", args=[record.pk]), post)
+    url = reverse("sales:import_preview", args=[record.pk])
 
-    report = response.context["dry_run"]
-    assert report.imported == 1 and report.rejected[0]["line"] == 3
-    assert not SalesLine.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = importer_client.post(url, post)
+    page = importer_client.get(url).content.decode()
+    poll = importer_client.get(url, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="dry-run")
+
+    assert response.status_code == 302 and enqueued == [{"import_id": record.pk}]
+    record.refresh_from_db()
+    result = record.dry_run_result
+    assert result["status"] == "done" and result["report"]["imported"] == 1
+    assert result["report"]["rejected"][0]["line"] == 3
+    assert "Ergebnis des Probelaufs" in page and "31.02.2025" in page
+    assert "31.02.2025" in poll.content.decode() and "<html" not in poll.content.decode()
+    assert not SalesLine.objects.exists() and record.status == "pending"
+
+
+def test_a_running_dry_run_shows_its_progress_and_polls(importer_client):
+    _, record = upload(importer_client)
+    record.dry_run_result = {"status": "running", "rows": 50, "rows_expected": 200}
+    record.save()
+
+    url = reverse("sales:import_preview", args=[record.pk])
+    poll = importer_client.get(url, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="dry-run")
+
+    body = poll.content.decode()
+    assert 'hx-trigger="every 1s"' in body and "width: 25%" in body
 
 
 def test_import_now_runs_in_the_background_and_saves_the_profile(
