@@ -95,7 +95,8 @@ def evaluate(name: str, revenue: np.ndarray, days: np.ndarray, horizon: int) -> 
     )
     print(
         f"\n{name}: {known.sum()} accounts, {cut} months -> next {horizon}; "
-        f"kam chose {choice.chosen} in {seconds:.1f} s; {riser_count} real risers into the top 10 %"
+        f"kam chose the ranking of {choice.ranking}, the level of {choice.level} "
+        f"in {seconds:.1f} s; {riser_count} real risers into the top 10 %"
     )
     print(f"  {'':6} {'Spearman':>9} {'top-10 %':>9} {'total err':>10} {'risers':>7}")
     for label, s in rows.items():

@@ -73,11 +73,14 @@ class LearnedForecaster:
 
     booster: object
     horizon: int
+    #: Σ actual / Σ forecast at the latest training origin: how the portfolio drifted lately.
+    recent_level: float = 1.0
+    relative: bool = True  # learned relative to the account's scale (else revenue itself)
 
     def predict(self, revenue: FloatArray, purchase_days: FloatArray, origin: int) -> FloatArray:
         features = account_features(revenue, purchase_days, origin, self.horizon)
         share = np.asarray(self.booster.predict(features), dtype=np.float64)  # type: ignore[attr-defined]
-        forecast = share * revenue_scale(features, self.horizon)
+        forecast = share * revenue_scale(features, self.horizon) if self.relative else share
         return np.where(has_history(revenue, origin), forecast, 0.0)
 
     def contributions(
@@ -87,6 +90,25 @@ class LearnedForecaster:
         features = account_features(revenue, purchase_days, origin, self.horizon)
         values = self.booster.predict(features, pred_contrib=True)  # type: ignore[attr-defined]
         return np.asarray(values, dtype=np.float64)[:, :-1]
+
+
+def fit_latest_origin(
+    revenue: FloatArray, purchase_days: FloatArray, *, horizon: int
+) -> LearnedForecaster | None:
+    """The quick model: revenue itself learned at the one latest origin (close to recent drift)."""
+    import lightgbm
+
+    origin = revenue.shape[1] - horizon
+    if origin < MIN_ORIGIN_HISTORY:
+        return None
+    known = has_history(revenue, origin)
+    features = account_features(revenue[known], purchase_days[known], origin, horizon)
+    actual = revenue[known, origin:].sum(axis=1)
+    if len(actual) < 50 or not np.any(actual > 0):
+        return None
+    data = lightgbm.Dataset(features, actual, feature_name=list(FEATURE_NAMES))
+    booster = lightgbm.train(BOOSTING_PARAMS, data, num_boost_round=BOOSTING_ROUNDS)
+    return LearnedForecaster(booster=booster, horizon=horizon, relative=False)
 
 
 def fit_learned(
@@ -115,4 +137,8 @@ def fit_learned(
         x, y, w = x[keep], y[keep], w[keep]
     data = lightgbm.Dataset(x, y, weight=w / w.mean(), feature_name=list(FEATURE_NAMES))
     booster = lightgbm.train(BOOSTING_PARAMS, data, num_boost_round=BOOSTING_ROUNDS)
-    return LearnedForecaster(booster=booster, horizon=horizon)
+    fitted = LearnedForecaster(booster=booster, horizon=horizon)
+    predicted = fitted.predict(revenue, purchase_days, origins[0]).sum()
+    actual = revenue[:, origins[0] : origins[0] + horizon].sum()
+    level = float(np.clip(actual / predicted, 0.5, 2.0)) if predicted > 0 else 1.0
+    return LearnedForecaster(booster=booster, horizon=horizon, recent_level=level)

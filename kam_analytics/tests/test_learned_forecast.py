@@ -10,9 +10,10 @@ from kam_analytics.learned import choice
 from kam_analytics.learned.choice import (
     NAIVE,
     CandidateScore,
-    backtest_cutoffs,
+    backtest_plan,
     choose_forecast,
-    pick,
+    pick_level,
+    pick_ranking,
 )
 from kam_analytics.learned.features import FEATURE_NAMES, account_features
 from kam_analytics.learned.model import fit_learned, training_origins
@@ -56,34 +57,56 @@ def test_accounts_without_any_purchase_are_forecast_at_zero():
     assert np.all(forecast[:5] == 0) and np.all(forecast >= 0)
 
 
-def test_pick_falls_back_to_naive_when_no_candidate_beats_it_on_all_three():
+def test_the_ranking_falls_back_to_naive_when_no_candidate_beats_it_on_rank_and_top():
     naive = CandidateScore(0.8, 0.7, 0.05, 1)
     scores = {
         NAIVE: naive,
-        "better_rank_worse_total": CandidateScore(0.9, 0.8, 0.2, 1),
-        "better_total_worse_rank": CandidateScore(0.7, 0.8, 0.01, 1),
+        "better_rank_worse_top": CandidateScore(0.9, 0.6, 0.01, 1),
+        "better_top_worse_rank": CandidateScore(0.7, 0.8, 0.01, 1),
     }
-    assert pick(scores) == NAIVE
-    scores["wins"] = CandidateScore(0.85, 0.7, 0.04, 1)
-    assert pick(scores) == "wins"
+    assert pick_ranking(scores) == NAIVE
+    scores["wins"] = CandidateScore(0.85, 0.7, 0.2, 1)
+    assert pick_ranking(scores) == "wins"
 
 
-def test_choose_forecast_uses_naive_when_every_candidate_loses(monkeypatch):
+def test_the_level_is_the_estimate_with_the_smallest_error_of_the_sum_naive_on_ties():
+    scores = {NAIVE: CandidateScore(0.8, 0.7, 0.05, 1), "other": CandidateScore(0.9, 0.9, 0.05, 1)}
+    assert pick_level(scores) == NAIVE
+    scores["closer"] = CandidateScore(0.1, 0.1, 0.01, 1)
+    assert pick_level(scores) == "closer"
+    assert pick_level({}) == NAIVE
+
+
+def test_choose_forecast_is_naive_when_every_candidate_loses(monkeypatch):
     revenue, days = portfolio()
-    losing = {NAIVE: choice.naive, "bad": lambda r, d, h: np.random.default_rng(0).random(len(r))}
-    monkeypatch.setattr(choice, "CANDIDATES", losing)
+
+    def losing(revenue, days, horizon):
+        noise = np.random.default_rng(0).random(len(revenue)) * 1e9
+        return {NAIVE: choice.naive(revenue, days, horizon), "noise": noise}, None
+
+    monkeypatch.setattr(choice, "candidate_forecasts", losing)
     result = choose_forecast(revenue, days, horizon=12)
-    assert result.chosen == NAIVE
+    assert (result.ranking, result.level) == (NAIVE, NAIVE)
     assert np.allclose(result.forecast, revenue[:, -12:].sum(axis=1))
-    assert result.scores["bad"].spearman < result.scores[NAIVE].spearman
+    assert result.scores["noise"].spearman < result.scores[NAIVE].spearman
 
 
-def test_choose_forecast_stores_every_candidates_backtest():
+def test_choose_forecast_scales_the_winning_ranking_to_the_winning_level():
     revenue, days = portfolio()
     result = choose_forecast(revenue, days, horizon=3)
-    assert set(result.scores) == set(choice.CANDIDATES)
-    assert all(s.cutoffs == len(backtest_cutoffs(36, 3)) for s in result.scores.values())
+    assert {NAIVE, choice.CLASSIC, choice.LEARNED} <= set(result.scores)
+    assert all(s.cutoffs == len(backtest_plan(36, 3)) for s in result.scores.values())
     assert result.forecast.shape == (400,) and np.all(result.forecast >= 0)
+    forecasts, model = choice.candidate_forecasts(revenue, days, 3)
+    level = choice.level_estimates(forecasts, model)[result.level]
+    assert result.forecast.sum() == pytest.approx(level, rel=1e-6)
+
+
+def test_a_short_history_is_backtested_over_a_shorter_horizon():
+    assert backtest_plan(36, 12) == [(24, 12)]
+    assert backtest_plan(48, 12) == [(36, 12), (24, 12)]
+    assert backtest_plan(12, 6) == [(9, 3)]
+    assert backtest_plan(4, 6) == []
 
 
 def test_the_learned_package_imports_no_django():
