@@ -33,6 +33,10 @@ ROW_REASONS: dict[str, str] = {
         "Das Datum „{value}“ in Spalte „{column}“ liegt außerhalb des plausiblen Bereichs "
         "(1900 bis 2199)."
     ),
+    "control_character": (
+        "„{value}“ in Spalte „{column}“ enthält ein Steuerzeichen (z. B. ein NUL-Byte, hier als "
+        "␀ gezeigt), das in keinem Export stehen kann. Bitte im ERP korrigieren."
+    ),
     "currency_invalid": (
         "„{value}“ in Spalte „{column}“ ist kein Währungscode (erwartet z. B. EUR, CHF, USD)."
     ),
