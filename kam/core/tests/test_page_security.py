@@ -12,6 +12,7 @@ from kam.testing.factories import AccountFactory
 
 TEMPLATES = sorted(Path(__file__).resolve().parents[2].glob("*/templates/**/*.html"))
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
+INLINE_STYLE = re.compile(r"<style", re.IGNORECASE)
 INLINE_HANDLER = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)
 EVALUATED = re.compile(r"javascript:|\bhx-on|\bhx-vals=[\"']js:", re.IGNORECASE)
 
@@ -21,7 +22,9 @@ def test_the_templates_are_found():
 
 
 @pytest.mark.parametrize(
-    "pattern", [INLINE_SCRIPT, INLINE_HANDLER, EVALUATED], ids=["script", "handler", "eval"]
+    "pattern",
+    [INLINE_SCRIPT, INLINE_STYLE, INLINE_HANDLER, EVALUATED],
+    ids=["script", "style", "handler", "eval"],
 )
 def test_no_template_has_inline_script(pattern):
     found = [
