@@ -15,6 +15,7 @@ from decimal import Decimal
 from itertools import islice
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import python_calamine
 
@@ -156,35 +157,116 @@ class XlsxSource:
 
 
 def _first_rows(path: Path, sheet: str | None, records: int) -> tuple[str, list[list[Any]]]:
-    """The sheet's rows up to the header and ``records`` more, streamed with openpyxl's
-    read-only mode (calamine loads the whole sheet): a preview of a workbook of a million rows
-    reads the rows it shows. Columns start at the first used one, as calamine's do."""
-    import openpyxl
-
+    """The sheet's rows up to the header and ``records`` more, parsed from the workbook's XML
+    as a stream: calamine (and openpyxl, for its shared strings) read the whole sheet first,
+    which takes seconds for a workbook of a million rows. Only the shared strings up to the
+    highest one these rows use are read. Columns start at the first used one, as calamine's
+    do; numbers stay numbers (a date column's serials become dates in ``cell_text``)."""
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl, like calamine, raises several types for broken files
-        raise FileRefused("xlsx_unreadable", detail=str(exc)) from None
-    try:
-        if sheet is not None and sheet not in workbook.sheetnames:
-            raise FileRefused("sheet_not_found", sheet=sheet, sheets=", ".join(workbook.sheetnames))
-        name = sheet if sheet is not None else workbook.sheetnames[0]
-        worksheet = workbook[name]
-        first_column = worksheet.min_column or 1
-        rows: list[list[Any]] = []
-        header_at = None
-        for values in worksheet.iter_rows(min_col=first_column, values_only=True):
-            row = ["" if value is None else value for value in values]
-            rows.append(row)
-            if header_at is None and any(str(cell).strip() for cell in row):
-                header_at = len(rows)
-            if header_at is not None and len(rows) >= header_at + records:
-                break
-        return name, rows
+        with zipfile.ZipFile(path) as archive:
+            name, member = _sheet_member(archive, sheet)
+            with archive.open(member) as xml:
+                cells = _sheet_rows(xml, records)
+            strings = _shared_strings(archive, cells)
     except FileRefused:
         raise
-    except Exception as exc:
+    except (KeyError, ElementTree.ParseError, zipfile.BadZipFile, ValueError) as exc:
         raise FileRefused("xlsx_unreadable", detail=str(exc)) from None
-    finally:
-        workbook.close()
+    rows = [[strings[v] if kind == "s" else v for kind, v in row] for row in cells]
+    return name, _from_first_used_column(rows)
 
+
+# The parts are parsed with the standard library (S314 below): it resolves no external
+# entities, expat >= 2.4 refuses entity expansion bombs, and check_xlsx has refused zip bombs.
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_DOC_RELS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def _sheet_member(archive: zipfile.ZipFile, sheet: str | None) -> tuple[str, str]:
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))  # noqa: S314 (see _MAIN)
+    sheets = [(s.get("name", ""), s.get(f"{_DOC_RELS}id")) for s in workbook.iter(f"{_MAIN}sheet")]
+    names = [name for name, _ in sheets]
+    if sheet is not None and sheet not in names:
+        raise FileRefused("sheet_not_found", sheet=sheet, sheets=", ".join(names))
+    name, rel_id = sheets[names.index(sheet)] if sheet is not None else sheets[0]
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))  # noqa: S314
+    target = next(
+        r.get("Target", "") for r in rels.iter(f"{_RELS}Relationship") if r.get("Id") == rel_id
+    )
+    return name, target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def _column_index(reference: str) -> int:
+    index = 0
+    for char in reference:
+        if not char.isalpha():
+            break
+        index = index * 26 + ord(char.upper()) - 64
+    return index - 1
+
+
+def _sheet_rows(xml, records: int) -> list[list[tuple[str, Any]]]:
+    """Rows as (kind, value) cells, "s" for a shared string's index, until ``records`` after
+    the first row with content; empty rows in between are kept (sheet row numbers)."""
+    rows: list[list[tuple[str, Any]]] = []
+    header_at = None
+    expected_row = 1
+    for _, element in ElementTree.iterparse(xml, events=("end",)):  # noqa: S314
+        if element.tag != f"{_MAIN}row":
+            continue
+        number = int(element.get("r") or expected_row)
+        while expected_row < number:  # rows the sheet leaves out are empty
+            rows.append([])
+            expected_row += 1
+        rows.append(_row_cells(element))
+        expected_row += 1
+        element.clear()
+        if header_at is None and any(value != "" for _, value in rows[-1]):
+            header_at = len(rows)
+        if header_at is not None and len(rows) >= header_at + records:
+            break
+    return rows
+
+
+def _row_cells(row) -> list[tuple[str, Any]]:
+    cells: list[tuple[str, Any]] = []
+    for cell in row.iter(f"{_MAIN}c"):
+        column = _column_index(cell.get("r", "")) if cell.get("r") else len(cells)
+        cells.extend([("", "")] * (column - len(cells)))
+        kind = cell.get("t", "n")
+        value = cell.findtext(f"{_MAIN}v")
+        if kind == "s" and value is not None:
+            cells.append(("s", int(value)))
+        elif kind == "inlineStr":
+            cells.append(("", "".join(t.text or "" for t in cell.iter(f"{_MAIN}t"))))
+        elif kind == "b":
+            cells.append(("", value == "1"))
+        elif value is None:
+            cells.append(("", ""))
+        elif kind in ("str", "e"):
+            cells.append(("", value))
+        else:
+            cells.append(("", float(value)))  # as calamine: every number a float
+    return cells
+
+
+def _shared_strings(archive: zipfile.ZipFile, rows: list[list[tuple[str, Any]]]) -> list[str]:
+    wanted = max((v for row in rows for kind, v in row if kind == "s"), default=-1)
+    strings: list[str] = []
+    if wanted < 0:
+        return strings
+    with archive.open("xl/sharedStrings.xml") as xml:
+        for _, element in ElementTree.iterparse(xml, events=("end",)):  # noqa: S314
+            if element.tag == f"{_MAIN}si":
+                strings.append("".join(t.text or "" for t in element.iter(f"{_MAIN}t")))
+                element.clear()
+                if len(strings) > wanted:
+                    break
+    return strings
+
+
+def _from_first_used_column(rows: list[list[Any]]) -> list[list[Any]]:
+    used = [next((i for i, cell in enumerate(row) if cell != ""), None) for row in rows]
+    first = min((column for column in used if column is not None), default=0)
+    return [row[first:] for row in rows]

@@ -94,3 +94,24 @@ def test_the_preview_is_read_once_per_upload_and_mapping(big_csv, monkeypatch):
 
     assert first == again and len(opened) == 2
     assert remapped.mapping["net_revenue"] == "Nettoumsatz"
+
+
+def test_the_streamed_preview_of_a_workbook_shows_what_the_full_reading_shows(tmp_path):
+    from kam.sales.reading import open_sales_file
+
+    path = tmp_path / "gemischt.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Export"
+    sheet.append([])  # an empty first row, data from column B
+    sheet.append([None, "Kundennummer", "Kunde", "Rechnungsnummer", "Rechnungsdatum", "Netto"])
+    sheet.append([None, 10001, "Müller & Söhne", "R-1", datetime.datetime(2025, 1, 31), 1234.56])
+    sheet.append([None, "10002", None, "R-2", datetime.date(2025, 2, 1), 10])
+    sheet.append([None, 10003, True, "R-3", "03.03.2025", "1.234,50"])
+    workbook.save(path)
+
+    full = open_sales_file(path)
+    streamed = open_sales_file(path, max_records=ROWS)
+
+    assert streamed.headings == full.headings and streamed.mapping == full.mapping
+    assert streamed.preview(ROWS) == full.preview(ROWS)
