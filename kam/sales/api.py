@@ -98,7 +98,7 @@ def _mapping(profile: str | None, mapping: str | None) -> dict[str, str]:
 
 
 def _check_upload(file: UploadedFile) -> None:
-    if file.size > settings.KAM_MAX_UPLOAD_MB * 1024 * 1024:
+    if (file.size or 0) > settings.KAM_MAX_UPLOAD_MB * 1024 * 1024:
         raise HttpError(413, f"Die Datei ist größer als {settings.KAM_MAX_UPLOAD_MB} MB.")
     if not (file.name or "").lower().endswith(ALLOWED_SUFFIXES):
         raise HttpError(400, "Bitte eine CSV- oder XLSX-Datei senden.")

@@ -351,7 +351,7 @@ def _create_accounts(names: dict[str, str]) -> int:
         rows.append(row)
     columns = [connection.ops.quote_name(field.column or field.attname) for field in fields]
     table = connection.ops.quote_name(Account._meta.db_table)
-    key = connection.ops.quote_name(Account._meta.get_field("customer_number").column)
+    key = connection.ops.quote_name(str(Account._meta.get_field("customer_number").column))
     return staging.insert_missing(table, columns, rows, key)
 
 

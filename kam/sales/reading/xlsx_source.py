@@ -96,6 +96,7 @@ class XlsxSource:
     def __init__(self, path: Path, *, sheet: str | None, max_records: int | None = None) -> None:
         self.path = path
         self._streamed: list[list[Any]] | None = None
+        self.sheet_name: str | None
         if max_records is not None:
             self.sheet_name, self._streamed = _first_rows(path, sheet, max_records)
             self.header_line, self.raw_headings = self._find_header()
@@ -112,7 +113,7 @@ class XlsxSource:
             raise
         except Exception as exc:  # calamine raises several unrelated types for broken files.
             raise FileRefused("xlsx_unreadable", detail=str(exc)) from None
-        self.sheet_name: str | None = name
+        self.sheet_name = name
         self.header_line, self.raw_headings = self._find_header()
 
     def _rows(self) -> Iterator[tuple[int, list[Any]]]:

@@ -48,7 +48,7 @@ def import_together(paths: list[Path], *, chunk_size: int = 15) -> list[str]:
         real_init(self, **kwargs)
         started.wait()
 
-    importer._ImportRun.__init__ = init_then_wait
+    importer._ImportRun.__init__ = init_then_wait  # type: ignore[method-assign]
     errors: list[str] = []
 
     def run(path: Path) -> None:
@@ -66,7 +66,7 @@ def import_together(paths: list[Path], *, chunk_size: int = 15) -> list[str]:
         for thread in threads:
             thread.join(timeout=120)
     finally:
-        importer._ImportRun.__init__ = real_init
+        importer._ImportRun.__init__ = real_init  # type: ignore[method-assign]
     return errors
 
 
