@@ -31,6 +31,7 @@ from kam.sales.models import (
 )
 from kam.sales.pipeline import ReaderGate, RowSorter, SortedChunk, prefetched
 from kam.sales.reading import FileRefused, SalesFile, open_sales_file
+from kam.sales.reading.dates import latest_plausible_date
 from kam.sales.staging import VALUE_COLUMNS
 
 CHUNK_SIZE = 200_000
@@ -71,6 +72,11 @@ class ImportReport:
 Progress = Callable[[str, int, int], None]  # file name, rows done in it, rows expected
 
 
+def latest_invoice_date():
+    """The latest plausible invoice date: KAM_IMPORT_MAX_FUTURE_DAYS after today."""
+    return latest_plausible_date(settings.KAM_IMPORT_MAX_FUTURE_DAYS, timezone.localdate())
+
+
 def open_files(
     paths: list[Path], names: list[str], mapping: dict[str, str] | None
 ) -> list[SalesFile]:
@@ -78,7 +84,11 @@ def open_files(
     opened = []
     for path, name in zip(paths, names, strict=True):
         try:
-            opened.append(open_sales_file(path, mapping_overrides=mapping or None))
+            opened.append(
+                open_sales_file(
+                    path, mapping_overrides=mapping or None, latest_date=latest_invoice_date()
+                )
+            )
         except FileRefused as refused:
             raise ImportRefused(name, str(refused)) from None
     return opened

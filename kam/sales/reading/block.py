@@ -64,12 +64,13 @@ class BlockConverter:
         mapping: dict[str, str],
         number_style: NumberStyle,
         year_pivot: int,
+        latest_date: date | None = None,
     ) -> None:
         self._width = len(headings)
         self._mapping = mapping
         self._index = {field: list(headings).index(heading) for field, heading in mapping.items()}
         self._amounts = AmountColumn(number_style)
-        self._dates = DateColumn(year_pivot)
+        self._dates = DateColumn(year_pivot, latest_date)
         self._quantities = QuantityColumn(number_style)
         self._currencies = CurrencyColumn()
         self._positions = PositionColumn()

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from .dates import DateError, parse_date
+from .dates import EARLIEST_PLAUSIBLE, DateError, parse_date
 from .numbers import (
     MAX_INTEGER_DIGITS,
     NumberError,
@@ -250,12 +250,13 @@ class CachedColumn:
 class DateColumn(CachedColumn):
     none_is_value = False
 
-    def __init__(self, pivot: int) -> None:
+    def __init__(self, pivot: int, latest: datetime.date | None = None) -> None:
         super().__init__()
         self._pivot = pivot
+        self._latest = latest
 
     def parse(self, value: str) -> datetime.date:
-        return parse_date(value, self._pivot)
+        return parse_date(value, self._pivot, EARLIEST_PLAUSIBLE, self._latest)
 
 
 class QuantityColumn(CachedColumn):

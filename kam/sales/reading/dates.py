@@ -13,6 +13,11 @@ import datetime
 
 MIN_YEAR = 1900
 MAX_YEAR = 2199
+#: Invoice dates before this are refused as implausible (no ERP export of a living
+#: business goes back that far; a 1900 or 1970 is a default value, not a sale).
+EARLIEST_PLAUSIBLE = datetime.date(1990, 1, 1)
+#: Days after today that an invoice date may lie (``KAM_IMPORT_MAX_FUTURE_DAYS`` in kam).
+DEFAULT_MAX_FUTURE_DAYS = 31
 
 
 class DateError(ValueError):
@@ -27,6 +32,14 @@ def two_digit_year_pivot(today: datetime.date | None = None) -> int:
     """The largest two-digit year read as 20yy."""
     year = (today or datetime.datetime.now(tz=datetime.UTC).date()).year
     return year % 100 + 10
+
+
+def latest_plausible_date(
+    max_future_days: int = DEFAULT_MAX_FUTURE_DAYS, today: datetime.date | None = None
+) -> datetime.date:
+    """The latest invoice date accepted: ``max_future_days`` after today."""
+    today = today or datetime.datetime.now(tz=datetime.UTC).date()
+    return today + datetime.timedelta(days=max_future_days)
 
 
 def _without_time(text: str) -> str:
@@ -52,9 +65,15 @@ def _parts(text: str) -> tuple[str, str, str] | None:
     return None
 
 
-def parse_date(value: str, pivot: int) -> datetime.date:
+def parse_date(
+    value: str,
+    pivot: int,
+    earliest: datetime.date | None = None,
+    latest: datetime.date | None = None,
+) -> datetime.date:
     """The date a clerk wrote, or ``DateError`` with code ``missing_value``,
-    ``date_unknown_format``, ``date_impossible`` or ``date_out_of_range``."""
+    ``date_unknown_format``, ``date_impossible``, ``date_out_of_range`` or (before ``earliest``
+    or after ``latest``) ``date_implausible``."""
     text = _without_time(value.strip())
     if not text:
         raise DateError("missing_value")
@@ -67,6 +86,10 @@ def parse_date(value: str, pivot: int) -> datetime.date:
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise DateError("date_out_of_range")
     try:
-        return datetime.date(year, month, day)
+        parsed = datetime.date(year, month, day)
     except ValueError:
         raise DateError("date_impossible") from None
+    too_early = earliest is not None and parsed < earliest
+    if too_early or (latest is not None and parsed > latest):
+        raise DateError("date_implausible")
+    return parsed

@@ -29,6 +29,11 @@ ROW_REASONS: dict[str, str] = {
         "„{value}“ in Spalte „{column}“ ist kein Datum im Format TT.MM.JJJJ, TT.MM.JJ oder "
         "JJJJ-MM-TT."
     ),
+    "date_implausible": (
+        "Das Datum „{value}“ in Spalte „{column}“ ist unplausibel: Rechnungen vor 1990 oder "
+        "zu weit in der Zukunft (mehr als KAM_IMPORT_MAX_FUTURE_DAYS Tage nach heute, "
+        "Standard 31) werden nicht übernommen. Bitte das Datum im ERP prüfen."
+    ),
     "date_out_of_range": (
         "Das Datum „{value}“ in Spalte „{column}“ liegt außerhalb des plausiblen Bereichs "
         "(1900 bis 2199)."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import gc
 from collections.abc import Iterator
 from itertools import chain, islice
@@ -10,7 +11,7 @@ from typing import Protocol
 
 from .block import BlockConverter, Output
 from .csv_source import CsvSource
-from .dates import two_digit_year_pivot
+from .dates import latest_plausible_date, two_digit_year_pivot
 from .encoding import detect_encoding
 from .mapping import resolve_mapping, unique_headings
 from .model import FileRefused, StagedBlock
@@ -55,7 +56,10 @@ class SalesFile:
         mapping_overrides: dict[str, str] | None,
         year_pivot: int,
         sample_records: int = _STYLE_SAMPLE_RECORDS,
+        latest_date: datetime.date | None = None,
     ) -> None:
+        #: Invoice dates after this are refused as implausible (``date_implausible``).
+        self.latest_date = latest_date or latest_plausible_date()
         self._source = source
         self._sample_records = sample_records
         self.path: Path = source.path  # type: ignore[attr-defined]
@@ -110,6 +114,7 @@ class SalesFile:
             mapping=self.mapping,
             number_style=self.number_style,
             year_pivot=self.year_pivot,
+            latest_date=self.latest_date,
         )
         blocks = self._source.blocks(_BLOCK_SIZE, kinds=self._kinds, style=self.number_style)
         chunk: list[Output] = []
@@ -139,6 +144,7 @@ class SalesFile:
             mapping=self.mapping,
             number_style=self.number_style,
             year_pivot=self.year_pivot,
+            latest_date=self.latest_date,
         )
         for lines, records in self._source.blocks(
             block_size, kinds=self._kinds, style=self.number_style
@@ -174,6 +180,7 @@ def open_sales_file(
     max_xlsx_uncompressed_bytes: int = DEFAULT_MAX_XLSX_UNCOMPRESSED_BYTES,
     max_xlsx_ratio: int = DEFAULT_MAX_XLSX_RATIO,
     year_pivot: int | None = None,
+    latest_date: datetime.date | None = None,
     max_records: int | None = None,
 ) -> SalesFile:
     """Opens a CSV or XLSX sales export, or raises ``FileRefused`` with a German sentence.
@@ -204,5 +211,9 @@ def open_sales_file(
     pivot = two_digit_year_pivot() if year_pivot is None else year_pivot
     sample = _STYLE_SAMPLE_RECORDS if max_records is None else max_records
     return SalesFile(
-        source, mapping_overrides=mapping_overrides, year_pivot=pivot, sample_records=sample
+        source,
+        mapping_overrides=mapping_overrides,
+        year_pivot=pivot,
+        sample_records=sample,
+        latest_date=latest_date,
     )
