@@ -6,14 +6,16 @@ from datetime import date
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Path, Router, Schema
 
 from kam.accounts.selectors import accounts_visible_to
 from kam.analysis.selectors import account_latest_result
+from kam.core.api_errors import MAX_ID, responses
 from kam.core.schema import Money, money
 from kam.sales import figures
 
 router = Router(tags=["analysis"])
+ACCOUNT_ID = Path(..., ge=1, le=MAX_ID)
 
 
 class MonthOut(Schema):
@@ -71,8 +73,8 @@ def _window(window: figures.Window) -> dict:
     }
 
 
-@router.get("/{account_id}/figures", response=FiguresOut)
-def account_sales_figures(request, account_id: int):
+@router.get("/{account_id}/figures", response=responses(FiguresOut, 404))
+def account_sales_figures(request, account_id: int = ACCOUNT_ID):
     """Revenue, growth and margin of the last 12 complete months as of today, as on the pages."""
     account = get_object_or_404(accounts_visible_to(request.user), pk=account_id)
     margins = request.user.can_view_margins
@@ -89,8 +91,8 @@ def account_sales_figures(request, account_id: int):
     }
 
 
-@router.get("/{account_id}/sales", response=list[MonthOut])
-def account_monthly_sales(request, account_id: int):
+@router.get("/{account_id}/sales", response=responses(list[MonthOut], 404))
+def account_monthly_sales(request, account_id: int = ACCOUNT_ID):
     """Revenue (and margin) per month of the last 36 complete months, from the monthly facts."""
     account = get_object_or_404(accounts_visible_to(request.user), pk=account_id)
     margins = request.user.can_view_margins
@@ -105,8 +107,8 @@ def account_monthly_sales(request, account_id: int):
     ]
 
 
-@router.get("/{account_id}/analysis", response=ResultOut)
-def account_analysis(request, account_id: int):
+@router.get("/{account_id}/analysis", response=responses(ResultOut, 404))
+def account_analysis(request, account_id: int = ACCOUNT_ID):
     """The account's result in the latest analysis run (its figures as of the run's date)."""
     account = get_object_or_404(accounts_visible_to(request.user), pk=account_id)
     result = account_latest_result(account)

@@ -6,11 +6,12 @@ from decimal import Decimal
 
 from django.db.models import BooleanField, Case, Value, When
 from django.utils import timezone
-from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Path, Query, Router, Schema
+from ninja.pagination import paginate
 
 from kam.complaints import selectors
 from kam.complaints.models import Complaint
+from kam.core.api_errors import MAX_ID, Pagination, responses
 from kam.core.schema import Money
 
 router = Router(tags=["complaints"])
@@ -62,14 +63,14 @@ def _with_overdue(complaints):
     return complaints.select_related("root_cause").annotate(is_overdue=flag)
 
 
-@router.get("/", response=list[ComplaintOut])
-@paginate(LimitOffsetPagination)
+@router.get("/", response=responses(list[ComplaintOut]))
+@paginate(Pagination)
 def list_complaints(
     request,
     q: str = "",
     status: str = "",
     severity: str = "",
-    account: int | None = None,
+    account: int | None = Query(None, ge=1, le=MAX_ID),
     overdue: bool = False,
 ):
     """Newest first; `status=open` for every open status, `overdue=true` for breached SLAs."""
@@ -83,7 +84,7 @@ def list_complaints(
     return _with_overdue(selectors.complaint_list(user=request.user, filters=filters))
 
 
-@router.get("/{complaint_id}", response=ComplaintOut)
-def get_complaint(request, complaint_id: int):
+@router.get("/{complaint_id}", response=responses(ComplaintOut, 404))
+def get_complaint(request, complaint_id: int = Path(..., ge=1, le=MAX_ID)):
     complaint = selectors.complaint_get(user=request.user, pk=complaint_id)
     return _with_overdue(Complaint.objects.filter(pk=complaint.pk)).get()
