@@ -9,6 +9,7 @@ from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
 from kam.accounts.models import Access, Account, Stakeholder, TeamMembership
+from kam.core.http import id_param
 from kam.users.models import Role, User
 
 _SCOPE_SQL = """
@@ -111,8 +112,8 @@ def account_list(*, user: User, filters: AccountFilter) -> QuerySet[Account]:
     for field in ("status", "tier", "industry"):
         if value := getattr(filters, field):
             accounts = accounts.filter(**{field: value})
-    if filters.owner.isdigit():
-        accounts = accounts.filter(owner_id=int(filters.owner))
+    if (owner := id_param(filters.owner)) is not None:
+        accounts = accounts.filter(owner_id=owner)
     return accounts.order_by(*SORTS.get(filters.sort, SORTS["name"]))
 
 

@@ -27,6 +27,7 @@ from kam.activities.models import (
     ActivityStatus,
     CadenceRule,
 )
+from kam.core.http import id_param
 from kam.users.models import User
 
 #: A stakeholder nobody has had contact with for this long counts as a stale relationship.
@@ -154,8 +155,8 @@ def overdue_accounts(
 ) -> list[AccountCoverage]:
     rules = company_cadences()
     accounts = accounts_under_rules(accounts_visible_to(user), rules).select_related("owner")
-    if owner.isdigit():
-        accounts = accounts.filter(owner_id=int(owner))
+    if (owner_id := id_param(owner)) is not None:
+        accounts = accounts.filter(owner_id=owner_id)
     if status:
         accounts = accounts.filter(status=status)
     entries = coverage_for(accounts, today=today, rules=rules)

@@ -20,6 +20,7 @@ from kam.activities.models import (
     PlanStatus,
 )
 from kam.activities.selectors import can_edit_account
+from kam.core.http import id_param
 from kam.sales.figures import period_figures
 from kam.users.models import User
 
@@ -80,8 +81,8 @@ def plan_list(*, user: User, filters: PlanFilter, today: date | None = None):
     )
     if filters.q:
         plans = plans.filter(Q(account__name__icontains=filters.q) | Q(title__icontains=filters.q))
-    if filters.owner.isdigit():
-        plans = plans.filter(account__owner_id=int(filters.owner))
+    if (owner := id_param(filters.owner)) is not None:
+        plans = plans.filter(account__owner_id=owner)
     if filters.review == "overdue":
         plans = plans.filter(next_review_due__lt=today)
     return plans.order_by(*SORTS.get(filters.sort, SORTS["review"]))

@@ -12,6 +12,7 @@ from django.utils import timezone
 from kam.accounts.models import Account
 from kam.accounts.selectors import accounts_editable_by, accounts_visible_to
 from kam.activities.models import Activity, ActivityStatus, CalendarFeed, PlanAction
+from kam.core.http import id_param
 from kam.users.models import Role, User
 
 
@@ -67,8 +68,8 @@ def activity_list(*, user: User, filters: ActivityFilter) -> QuerySet[Activity]:
     for field in ("kind", "status"):
         if value := getattr(filters, field):
             activities = activities.filter(**{field: value})
-    if filters.owner.isdigit():
-        activities = activities.filter(owner_id=int(filters.owner))
+    if (owner := id_param(filters.owner)) is not None:
+        activities = activities.filter(owner_id=owner)
     return activities.order_by(*SORTS.get(filters.sort, SORTS["-date"]))
 
 

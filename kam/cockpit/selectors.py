@@ -17,6 +17,7 @@ from kam.accounts.models import Account
 from kam.accounts.selectors import accounts_visible_to
 from kam.analysis.models import AccountResult, AnalysisRun, RunStatus
 from kam.analysis.selectors import latest_run
+from kam.core.http import id_param
 from kam.sales.figures import RevenueFigures, share
 from kam.users.models import Role, User
 
@@ -170,7 +171,7 @@ class ResultFilter:
             q=get.get("q", "").strip()[:100],
             abc=get.get("abc", "") if get.get("abc", "") in ("A", "B", "C") else "",
             xyz=get.get("xyz", "") if get.get("xyz", "") in ("X", "Y", "Z") else "",
-            owner=get.get("owner", "") if get.get("owner", "").isdigit() else "",
+            owner=get.get("owner", "") if id_param(get.get("owner", "")) else "",
             sort=sort if sort in RESULT_SORTS else default_sort,
         )
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from kam.accounts.models import Account
 from kam.accounts.selectors import accounts_editable_by, accounts_visible_to
 from kam.complaints.models import OPEN_STATUSES, Complaint, ComplaintCategory, Status
+from kam.core.http import id_param
 from kam.users.models import Role, User
 
 
@@ -99,12 +100,12 @@ def complaint_list(*, user: User, filters: ComplaintFilter) -> QuerySet[Complain
         complaints = complaints.filter(status=filters.status)
     if filters.severity:
         complaints = complaints.filter(severity=filters.severity)
-    if filters.category.isdigit():
-        complaints = complaints.filter(category_id=int(filters.category))
-    if filters.owner.isdigit():
-        complaints = complaints.filter(owner_id=int(filters.owner))
-    if filters.account.isdigit():
-        complaints = complaints.filter(account_id=int(filters.account))
+    if (category := id_param(filters.category)) is not None:
+        complaints = complaints.filter(category_id=category)
+    if (owner := id_param(filters.owner)) is not None:
+        complaints = complaints.filter(owner_id=owner)
+    if (account := id_param(filters.account)) is not None:
+        complaints = complaints.filter(account_id=account)
     if filters.overdue:
         complaints = complaints.filter(overdue_q(timezone.now()))
     return complaints.order_by(*SORTS.get(filters.sort, SORTS["-received"]))

@@ -31,7 +31,7 @@ from kam.complaints.forms import (
     taxonomy_entry_form,
 )
 from kam.complaints.models import Complaint, Severity, SlaOverride, Status, Taxonomy
-from kam.core.http import AuthenticatedRequest
+from kam.core.http import AuthenticatedRequest, id_param
 
 
 def _filters(request: AuthenticatedRequest) -> selectors.ComplaintFilter:
@@ -77,11 +77,11 @@ def _detail_url(complaint: Complaint) -> str:
 @login_required
 def complaint_create(request: AuthenticatedRequest) -> HttpResponse:
     accounts = selectors.complaint_workable_accounts(request.user)
-    account_id = request.POST.get("account") or request.GET.get("account", "")
-    if not account_id.isdigit():
+    account_id = id_param(request.POST.get("account") or request.GET.get("account", ""))
+    if account_id is None:
         chooser = AccountChoiceForm(accounts=accounts)
         return render(request, "complaints/choose_account.html", {"form": chooser})
-    account = get_object_or_404(accounts, pk=int(account_id))
+    account = get_object_or_404(accounts, pk=account_id)
     form = ComplaintForm(request.POST or None, account=account, initial={"owner": request.user.pk})
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,20 +1,14 @@
 """Request helpers shared by every app: the typed request, integer parameters, client address."""
 
-from typing import Annotated
-
 from django.conf import settings
 from django.http import HttpRequest
-from ninja import Field, Schema
-from ninja.pagination import LimitOffsetPagination
 
 from kam.users.models import User
 
 #: The largest value a database id (a signed 64-bit integer) can hold. A larger number in a URL
 #: would make SQLite raise OverflowError and PostgreSQL "bigint out of range": never send it.
+#: (The JSON API bounds its parameters in kam.core.api_errors.)
 MAX_DATABASE_INT = 2**63 - 1
-
-#: An id as an API parameter: a larger or negative number answers 422 with the reason.
-DatabaseId = Annotated[int, Field(ge=1, le=MAX_DATABASE_INT)]
 
 
 class AuthenticatedRequest(HttpRequest):
@@ -33,14 +27,6 @@ def id_param(raw: object) -> int | None:
         return None
     number = int(raw)
     return number if 0 < number <= MAX_DATABASE_INT else None
-
-
-class BoundedLimitOffsetPagination(LimitOffsetPagination):
-    """ninja's limit/offset pagination with an upper bound on both (422 above, not a 500)."""
-
-    class Input(Schema):
-        limit: int = Field(100, ge=1, le=1000)
-        offset: int = Field(0, ge=0, le=MAX_DATABASE_INT)
 
 
 def client_address(request: HttpRequest) -> str:

@@ -206,3 +206,13 @@ def test_the_settings_bound_what_django_keeps_in_memory():
     from django.conf import settings
 
     assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE <= 10 * 1024 * 1024
+
+
+def test_kam_serve_bounds_the_request_head_in_gunicorn():
+    from kam.core.management.commands.serve import Command
+
+    argv = Command._web({"host": "127.0.0.1", "port": 8000, "workers": 1, "threads": 1})
+    options = dict(zip(argv, argv[1:], strict=False))
+    assert int(options["--limit-request-line"]) <= 4094
+    assert int(options["--limit-request-fields"]) <= 100
+    assert int(options["--limit-request-field_size"]) <= 8190

@@ -112,6 +112,14 @@ class Command(BaseCommand):
             "-",
             "--graceful-timeout",
             "10",
+            # Bounded request head (a body larger than the upload limit is refused by
+            # kam.core.middleware.RequestSizeLimitMiddleware from its Content-Length, unread).
+            "--limit-request-line",
+            "4094",
+            "--limit-request-fields",
+            "100",
+            "--limit-request-field_size",
+            "8190",
             # gunicorn's control socket defaults to one path per user: every kam serve of that
             # user would share it. kam stops and restarts its children itself.
             "--no-control-socket",
