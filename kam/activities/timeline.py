@@ -1,14 +1,6 @@
-"""An account's timeline: entries from every app that has a `timeline.py` provider.
-
-A provider is a module `kam/<app>/timeline.py` with
-`timeline_entries(account, user) -> list[TimelineEntry]`; it is found with
-`kam.core.plugins.app_modules("timeline")`. The user has already been allowed to see the account;
-a provider only adds what that user may see of its own data (e.g. no margins without permission).
-This module is itself the provider of activities, status changes and imports.
+"""The timeline provider of activities, status changes and imports, and the kinds every page
+can filter by. The timeline contract (`TimelineEntry`, `timeline_entries`) is in kam.core.plugins.
 """
-
-from dataclasses import dataclass
-from datetime import datetime
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,6 +9,7 @@ from django.utils.translation import gettext_lazy
 from kam.accounts.models import Account, KeyAccountStatus
 from kam.core.audit import Source
 from kam.core.models import BulkEvent
+from kam.core.plugins import TimelineEntry, account_timeline
 from kam.users.models import User
 
 #: Kinds every page can filter by; providers may add kinds of their own.
@@ -26,16 +19,6 @@ KINDS = {
     "import": gettext_lazy("Imports"),
     "complaint": gettext_lazy("Complaints"),
 }
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    when: datetime
-    kind: str  # a key of KINDS, or the provider's own
-    title: str
-    detail: str = ""
-    url: str = ""
-    icon: str = "bi-dot"
 
 
 def _activity_entries(account: Account, limit: int) -> list[TimelineEntry]:
@@ -100,14 +83,4 @@ def timeline_entries(account: Account, user: User) -> list[TimelineEntry]:
     )
 
 
-def account_timeline(account: Account, user: User, *, kind: str = "") -> list[TimelineEntry]:
-    """Every provider's entries, newest first, optionally of one kind."""
-    from kam.core.plugins import app_modules
-
-    entries: list[TimelineEntry] = []
-    for module in app_modules("timeline"):
-        if hasattr(module, "timeline_entries"):
-            entries.extend(module.timeline_entries(account, user))
-    if kind:
-        entries = [entry for entry in entries if entry.kind == kind]
-    return sorted(entries, key=lambda entry: entry.when, reverse=True)
+__all__ = ["KINDS", "TimelineEntry", "account_timeline", "timeline_entries"]

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
-from django.apps import apps
-from django.db.models import Count
 
 from kam.accounts.models import Account
 from kam.analysis.facts import FactMatrix, group_roots, load_facts
 from kam.analysis.models import AccountRating
+from kam.core.plugins import analysis_criteria
 from kam.sales.figures import last_complete_month
 from kam_analytics import (
     AnalyticsInputError,
@@ -297,20 +296,13 @@ def _growth(outcome: AnalysisOutcome) -> np.ndarray:
         )
 
 
-def _complaints_12m(outcome: AnalysisOutcome) -> np.ndarray:
-    """Complaints received in the 12 months up to the as-of date, per account (one query)."""
-    if not apps.is_installed("kam.complaints"):
-        return np.zeros(len(outcome.account_ids))
-    from kam.complaints.models import Complaint
-
-    since = outcome.as_of - timedelta(days=365)
-    counts = dict(
-        Complaint.objects.filter(received_at__date__gt=since, received_at__date__lte=outcome.as_of)
-        .values("account_id")
-        .annotate(n=Count("id"))
-        .values_list("account_id", "n")
-    )
-    return np.array([counts.get(int(i), 0) for i in outcome.account_ids], dtype=np.float64)
+def _app_criteria(outcome: AnalysisOutcome) -> dict[str, np.ndarray]:
+    """The data criteria other apps provide per account (kam.core.plugins.analysis_criteria,
+    e.g. complaints in the last 12 months), as arrays in the outcome's account order."""
+    return {
+        name: np.array([values.get(int(i), 0) for i in outcome.account_ids], dtype=np.float64)
+        for name, values in analysis_criteria(as_of=outcome.as_of).items()
+    }
 
 
 def _score(outcome: AnalysisOutcome) -> None:
@@ -321,8 +313,7 @@ def _score(outcome: AnalysisOutcome) -> None:
         "growth": _growth(outcome),
         "forecast": outcome.forecast.expected_revenue,
         "probability_alive": outcome.forecast.p_alive,
-        "complaints": _complaints_12m(outcome),
-    }
+    } | _app_criteria(outcome)
     scores = key_account_scores(data, _ratings(outcome.account_ids), outcome.settings["weights"])
     portfolio = portfolio_matrix(scores.criteria)
     outcome.score = scores.score

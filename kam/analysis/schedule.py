@@ -1,6 +1,6 @@
 import datetime
 
-from kam.core.scheduler import Job
+from kam.core.plugins import Job
 
 JOBS = [
     Job(

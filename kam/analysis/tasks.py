@@ -1,9 +1,8 @@
 """Background jobs of the analysis (django-tasks; `kam worker` runs them).
 
 - `run_analysis`: one stored run, after which the runs nobody needs any more are deleted
-  (`runs_prune`). Enqueued by `analysis_after_import()` and by "start analysis now" on the
-  settings page; run synchronously by `kam analyze-nightly` (schedule it nightly).
-- `analysis_after_import()` enqueues it; the sales importer calls that after every import.
+  (`runs_prune`). Enqueued after every sales import (kam.analysis.hooks), nightly
+  (kam.analysis.schedule) and by "start analysis now" on the settings page.
 
 The analysis itself (numpy, scipy) is imported when a run starts, not with this module: the
 importer and the web processes only enqueue.
@@ -43,9 +42,3 @@ def run_analysis(
     logger.info("Analysis run %s for %s stored (%s accounts).", run.pk, day, run.account_count)
     runs_prune()
     return run.pk
-
-
-def analysis_after_import() -> None:
-    """Queue an analysis of today's data; the sales importer calls this after every import
-    (kam.sales.services.analysis_after_import finds it here), so it never waits for one."""
-    run_analysis.enqueue(trigger=RunTrigger.IMPORT)

@@ -1,3 +1,3 @@
-from kam.core.scheduler import Job
+from kam.core.plugins import Job
 
 JOBS = [Job("complaints-escalate", "kam.complaints.tasks.escalate_complaints", every_minutes=15)]

@@ -1,7 +1,7 @@
 """Reads of complaints. Every read starts at the accounts the user may see."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -195,4 +195,13 @@ def complaint_figures_for_accounts(
 def account_complaints(account: Account, limit: int = 20) -> list[Complaint]:
     return list(
         account.complaints.select_related("category", "owner").order_by("-received_at")[:limit]
+    )
+
+
+def complaint_counts_by_account(*, since: date, until: date) -> dict[int, int]:
+    """Complaints received after `since` up to and including `until`, per account id, over all
+    accounts (one query): an input of the analysis, never shown to a user as such."""
+    received = Complaint.objects.filter(received_at__date__gt=since, received_at__date__lte=until)
+    return dict(
+        received.values("account_id").annotate(n=Count("id")).values_list("account_id", "n")
     )

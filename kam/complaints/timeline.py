@@ -1,9 +1,9 @@
-"""The account timeline's complaint entries (see kam.activities.timeline)."""
+"""The account timeline's complaint entries (the contract is in kam.core.plugins)."""
 
 from django.urls import reverse
 
-from kam.activities.timeline import TimelineEntry
 from kam.complaints.selectors import account_complaints
+from kam.core.plugins import TimelineEntry
 
 
 def timeline_entries(account, user) -> list[TimelineEntry]:

@@ -1,17 +1,44 @@
-"""How the domain apps plug into shared pages and commands without editing them.
+"""How the domain apps plug into each other without importing each other: the one place where
+the plug-in contracts are written down.
 
-An app `kam.<name>` may have modules with agreed names; shared code finds them here, in the order
-of INSTALLED_APPS:
-- `panels.py` with `account_panels(request, account) -> list[Panel]`: tabs on the account page.
-- `demo.py` with `populate(rng, company)`: adds the app's data to `kam demo`.
+An app `kam.<name>` may have modules with agreed names; shared code finds them with
+`app_modules(name)`, in the order of INSTALLED_APPS, so an app that is not installed (or has no
+such module) simply adds nothing. The contracts:
+
+- `panels.py`: `account_panels(request, account) -> list[Panel]`, tabs on the account page.
+- `tiles.py`: `account_tiles(request, account) -> list[Panel]`, rendered above those tabs.
+- `timeline.py`: `timeline_entries(account, user) -> list[TimelineEntry]`, the account's timeline
+  (`account_timeline` collects them). The user has already been allowed to see the account; a
+  provider only adds what that user may see of its own data (e.g. no margins without permission).
+- `schedule.py`: `JOBS: list[Job]`, periodic jobs that `kam scheduler` enqueues once per period.
+- `demo.py`: `populate(rng, company)`, adds the app's data to `kam demo` (`company` is a
+  `kam.demo.company.DemoCompany`).
+- `tasks.py`: optionally `on_task_interrupted(task_path, kwargs)`, called when a worker died while
+  running one of the module's tasks (kam.core.workers).
+- `hooks.py`: optionally `on_sales_import_finished(sales_import)`, called after the transaction of
+  a finished (not dry-run, not refused) sales import commits; analysis queues a run here.
+- `analysis_inputs.py`: `account_criteria(*, as_of) -> dict[str, dict[int, float]]`, data
+  criteria for the key-account score per account id (accounts without a value count 0), e.g.
+  complaints received in the 12 months up to `as_of`.
+- `tests/matrix.py`: `ROWS: list[Row]` (and optionally `objects(account, users)`), rows of the
+  permission matrix (see kam.testing.matrix).
+
+A hook that raises is logged and the others still run (`hooks_call`): one app's bug never
+undoes another app's finished work.
 """
 
+import datetime
 import importlib
 import importlib.util
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
 
 from django.apps import apps
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
 
 
 def app_modules(module_name: str) -> list[ModuleType]:
@@ -25,9 +52,28 @@ def app_modules(module_name: str) -> list[ModuleType]:
     return found
 
 
+def app_hooks(module_name: str, function_name: str) -> list[Callable]:
+    """Every installed app's `<module_name>.<function_name>`, where an app defines it."""
+    return [
+        getattr(module, function_name)
+        for module in app_modules(module_name)
+        if callable(getattr(module, function_name, None))
+    ]
+
+
+def hooks_call(module_name: str, function_name: str, /, *args, **kwargs) -> None:
+    """Calls every app's hook; one that raises is logged and does not stop the others."""
+    for hook in app_hooks(module_name, function_name):
+        try:
+            hook(*args, **kwargs)
+        except Exception:
+            logger.exception("%s.%s failed", hook.__module__, function_name)
+
+
 @dataclass
 class Panel:
-    """One tab on the account page: `template` is rendered with `context` plus the page's own."""
+    """One tab on the account page (or a block of tiles above the tabs): `template` is rendered
+    with `context` plus the page's own."""
 
     id: str
     title: str
@@ -41,3 +87,59 @@ def account_panels(request, account) -> list[Panel]:
     for module in app_modules("panels"):
         panels.extend(module.account_panels(request, account))
     return panels
+
+
+def account_tiles(request, account) -> list[Panel]:
+    return [
+        tile for module in app_modules("tiles") for tile in module.account_tiles(request, account)
+    ]
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One event on an account's timeline."""
+
+    when: datetime.datetime
+    kind: str  # a key of kam.activities.timeline.KINDS, or the provider's own
+    title: str
+    detail: str = ""
+    url: str = ""
+    icon: str = "bi-dot"
+
+
+def account_timeline(account, user, *, kind: str = "") -> list[TimelineEntry]:
+    """Every provider's entries, newest first, optionally of one kind."""
+    entries: list[TimelineEntry] = []
+    for hook in app_hooks("timeline", "timeline_entries"):
+        entries.extend(hook(account, user))
+    if kind:
+        entries = [entry for entry in entries if entry.kind == kind]
+    return sorted(entries, key=lambda entry: entry.when, reverse=True)
+
+
+@dataclass(frozen=True)
+class Job:
+    """A periodic job of an app's `schedule.py`: daily at a local time, or every n minutes."""
+
+    name: str
+    task: str  # dotted path of a django-tasks task
+    daily_at: datetime.time | None = None
+    every_minutes: int | None = None
+    kwargs: dict = field(default_factory=dict)
+
+    def period(self, now: datetime.datetime) -> str | None:
+        """The period `now` falls in, or None before today's start time of a daily job."""
+        local = timezone.localtime(now)
+        if self.daily_at is not None:
+            return local.date().isoformat() if local.time() >= self.daily_at else None
+        minutes = self.every_minutes or 60
+        slot = (local.hour * 60 + local.minute) // minutes * minutes
+        return f"{local.date().isoformat()}T{slot // 60:02d}:{slot % 60:02d}"
+
+
+def analysis_criteria(*, as_of: datetime.date) -> dict[str, dict[int, float]]:
+    """Every app's data criteria for the key-account score, by criterion and account id."""
+    criteria: dict[str, dict[int, float]] = {}
+    for hook in app_hooks("analysis_inputs", "account_criteria"):
+        criteria.update(hook(as_of=as_of))
+    return criteria

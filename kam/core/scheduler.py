@@ -1,6 +1,6 @@
 """Periodic jobs: nightly analysis, daily contact monitoring, complaint escalation.
 
-Apps declare jobs in a module `kam/<app>/schedule.py` with `JOBS: list[Job]`. `kam scheduler`
+Apps declare jobs in their `schedule.py` (the contract is in kam.core.plugins). `kam scheduler`
 (started by `kam serve`) enqueues each job once per period into the task queue; the claim is a
 database row with a unique (job, period), so several schedulers on several machines never
 enqueue the same period twice. The claim and the enqueued task are written in one transaction
@@ -11,33 +11,16 @@ unclaimed, so the next look enqueues it.
 import datetime
 import importlib
 import logging
-from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kam.core.models import ScheduledRun
-from kam.core.plugins import app_modules
+from kam.core.plugins import Job, app_modules
 
 logger = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class Job:
-    name: str
-    task: str  # dotted path of a django-tasks task
-    daily_at: datetime.time | None = None
-    every_minutes: int | None = None
-    kwargs: dict = field(default_factory=dict)
-
-    def period(self, now: datetime.datetime) -> str | None:
-        """The period `now` falls in, or None before today's start time of a daily job."""
-        local = timezone.localtime(now)
-        if self.daily_at is not None:
-            return local.date().isoformat() if local.time() >= self.daily_at else None
-        minutes = self.every_minutes or 60
-        slot = (local.hour * 60 + local.minute) // minutes * minutes
-        return f"{local.date().isoformat()}T{slot // 60:02d}:{slot % 60:02d}"
+__all__ = ["Job", "all_jobs", "claim", "enqueue_due"]
 
 
 def all_jobs() -> list[Job]:

@@ -1,26 +1,23 @@
 """Writes of the sales app besides the importer itself."""
 
-import importlib
 import uuid
 from pathlib import Path
 
-from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from kam.core.plugins import hooks_call
 from kam.sales.models import ImportProfile, ImportStatus, SalesImport
 
 
-def analysis_after_import() -> None:
-    """Starts an analysis run in the background once new sales are in (when kam.analysis is on)."""
-    if not apps.is_installed("kam.analysis"):
-        return
-    analysis_tasks = importlib.import_module("kam.analysis.tasks")
-    hook = getattr(analysis_tasks, "analysis_after_import", None)
-    if hook is not None:
-        transaction.on_commit(hook)
+def sales_import_finished(*, sales_import: SalesImport) -> None:
+    """Announces a finished import to every app's `hooks.on_sales_import_finished` (see
+    kam.core.plugins) once the import's transaction commits; analysis queues a run there."""
+    transaction.on_commit(
+        lambda: hooks_call("hooks", "on_sales_import_finished", sales_import=sales_import)
+    )
 
 
 @transaction.atomic

@@ -5,7 +5,7 @@ from django_tasks import task
 from kam.core.audit import Source, audit_source
 from kam.sales.importer import ImportRefused, import_sales
 from kam.sales.models import SalesImport
-from kam.sales.services import analysis_after_import
+from kam.sales.services import sales_import_finished
 
 
 @task()
@@ -26,7 +26,7 @@ def run_sales_import(import_id: int) -> None:
             )
         except ImportRefused:
             return  # the record says why; nothing was written
-    analysis_after_import()
+    sales_import_finished(sales_import=record)
 
 
 DRY_RUN_REJECTIONS_KEPT = 1000  # the page lists 100; the count is always complete

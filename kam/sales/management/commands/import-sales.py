@@ -53,9 +53,9 @@ class Command(BaseCommand):
             options["report"].write_text(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
         self._summary(report, options["dry_run"], time.monotonic() - started)
         if record is not None:
-            from kam.sales.services import analysis_after_import
+            from kam.sales.services import sales_import_finished
 
-            analysis_after_import()
+            sales_import_finished(sales_import=record)
 
     @staticmethod
     def _mapping(profile_name: str | None, pairs: list[str]) -> dict[str, str]:
