@@ -47,6 +47,12 @@ class AccountForm(StyledForm, forms.ModelForm):
         if self.instance.parent_id:
             self.fields["parent_number"].initial = self.instance.parent.customer_number
 
+    def clean_country(self) -> str:
+        return self.cleaned_data["country"].strip().upper()
+
+    def clean_postal_code(self) -> str:
+        return self.cleaned_data["postal_code"].strip()
+
     def clean_parent_number(self) -> Account | None:
         number = self.cleaned_data["parent_number"].strip()
         if not number:

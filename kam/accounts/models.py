@@ -1,10 +1,12 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from kam.core.audit import AuditedModel
+from kam.core.countries import is_country_code, is_postal_code
 
 
 class KeyAccountStatus(models.TextChoices):
@@ -61,6 +63,22 @@ class Account(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_number} {self.name}"
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if not is_country_code(self.country):
+            errors["country"] = _(
+                "“%(country)s” is not a country code (ISO 3166-1, two letters such as DE, AT, CH)."
+            ) % {"country": self.country}
+        elif self.postal_code and not is_postal_code(self.postal_code, self.country):
+            errors["postal_code"] = (
+                _("A German postal code has five digits.")
+                if self.country == "DE"
+                else _("A postal code has up to 10 letters, digits, spaces or hyphens.")
+            )
+        if errors:
+            raise ValidationError(errors)
 
 
 class TeamRole(models.TextChoices):

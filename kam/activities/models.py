@@ -1,14 +1,36 @@
 """Customer contacts (activities), contact cadence and account plans."""
 
+import datetime
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from kam.accounts.models import Account, KeyAccountStatus, Stakeholder
 from kam.core.audit import AuditedModel
+
+#: No contact, plan, goal or review of a living customer relationship is dated before this: a
+#: 1900 or 1970 is a default value or a typing error.
+EARLIEST_DATE = datetime.date(1990, 1, 1)
+
+
+def too_early(day: datetime.date | None) -> bool:
+    return day is not None and day < EARLIEST_DATE
+
+
+def too_early_message():
+    return _("Dates before 01.01.1990 are not plausible.")
+
+
+def raise_errors(errors: dict) -> None:
+    if errors:
+        raise ValidationError(errors)
 
 
 class ActivityKind(models.TextChoices):
@@ -94,6 +116,20 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.subject}"
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict = {}
+        day = timezone.localdate(self.starts_at) if self.starts_at else None
+        if too_early(day):
+            errors["starts_at"] = too_early_message()
+        elif day and self.status == ActivityStatus.DONE and day > timezone.localdate():
+            errors["starts_at"] = _(
+                "A contact that is done cannot lie in the future; plan it instead."
+            )
+        if self.next_step_due and day and self.next_step_due < day:
+            errors["next_step_due"] = _("The next step cannot be due before the contact.")
+        raise_errors(errors)
 
 
 ACCOUNT_CLASSES = [
@@ -285,6 +321,19 @@ class AccountPlan(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def clean(self) -> None:
+        super().clean()
+        errors: dict = {}
+        if too_early(self.valid_from):
+            errors["valid_from"] = too_early_message()
+        if self.review_every_months is not None and not 1 <= self.review_every_months <= 36:
+            errors["review_every_months"] = _("Review the plan every 1 to 36 months.")
+        if too_early(self.next_review_due):
+            errors["next_review_due"] = too_early_message()
+        elif self.next_review_due and self.valid_from and self.next_review_due < self.valid_from:
+            errors["next_review_due"] = _("The next review cannot lie before the plan starts.")
+        raise_errors(errors)
+
 
 class GoalKind(models.TextChoices):
     REVENUE = "revenue", _("Revenue")
@@ -312,6 +361,21 @@ class PlanGoal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.target_value}"
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict = {}
+        if self.target_value is not None and self.target_value < 0:
+            errors["target_value"] = _("A goal cannot be negative.")
+        elif (
+            self.kind == GoalKind.SHARE_OF_WALLET
+            and self.target_value is not None
+            and self.target_value > Decimal(100)
+        ):
+            errors["target_value"] = _("A share of wallet lies between 0 and 100 %.")
+        if too_early(self.target_date):
+            errors["target_date"] = too_early_message()
+        raise_errors(errors)
 
 
 class Threat(models.TextChoices):
@@ -364,6 +428,15 @@ class PlanOpportunity(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def clean(self) -> None:
+        super().clean()
+        errors: dict = {}
+        if self.estimated_revenue is not None and self.estimated_revenue < 0:
+            errors["estimated_revenue"] = _("An estimated revenue cannot be negative.")
+        if too_early(self.expected_by):
+            errors["expected_by"] = too_early_message()
+        raise_errors(errors)
+
 
 class ActionStatus(models.TextChoices):
     OPEN = "open", _("Open")
@@ -397,6 +470,10 @@ class PlanAction(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def clean(self) -> None:
+        super().clean()
+        raise_errors({"due_date": too_early_message()} if too_early(self.due_date) else {})
+
 
 class PlanReview(models.Model):
     """A review meeting of the plan: what was achieved, short-term results, decisions."""
@@ -424,3 +501,12 @@ class PlanReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan} {self.held_on}"
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict = {}
+        if too_early(self.held_on):
+            errors["held_on"] = too_early_message()
+        elif self.held_on and self.held_on > timezone.localdate():
+            errors["held_on"] = _("A review that was held cannot lie in the future.")
+        raise_errors(errors)
