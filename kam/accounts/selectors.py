@@ -146,7 +146,9 @@ def account_ancestors(account: Account) -> list[Account]:
 
 
 def account_group_ids(account_id: int) -> list[int]:
-    """The account and every account below it in the group hierarchy."""
+    """The account and every account below it in the group hierarchy (the one group-tree query:
+    figures, the cycle check and the analysis's loss scenario use it). The start id is cast to
+    the id column's type: PostgreSQL refuses a recursive query whose terms differ in type."""
     sql = f"""
         WITH RECURSIVE tree(id) AS (
           SELECT CAST(%s AS BIGINT) UNION SELECT a.id FROM {Account._meta.db_table} a

@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
-from django.db import connection
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from kam.accounts.models import Account
-from kam.accounts.selectors import accounts_editable_by, accounts_visible_to
+from kam.accounts.selectors import account_group_ids, accounts_editable_by, accounts_visible_to
 from kam.analysis.models import (
     AccountRating,
     AccountResult,
@@ -123,24 +122,6 @@ class AccountLoss:
     herfindahl_after: float
 
 
-def _subtree_ids(account_id: int) -> list[int]:
-    """The account and every account below it in the group hierarchy.
-
-    Like kam.accounts.selectors.account_group_ids, with the start id cast to the id column's
-    type: PostgreSQL refuses a recursive query whose terms differ in type (integer vs bigint).
-    """
-    table = Account._meta.db_table
-    sql = f"""
-        WITH RECURSIVE tree(id) AS (
-          SELECT CAST(%s AS BIGINT) UNION SELECT a.id FROM {table} a
-          JOIN tree ON a.parent_id = tree.id
-        ) SELECT id FROM tree
-    """  # noqa: S608 (the table name comes from the model, the id is a parameter)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [account_id])
-        return [row[0] for row in cursor.fetchall()]
-
-
 def _money(cents: float) -> Decimal:
     return cents_to_decimal(int(round(cents))) or Decimal(0)
 
@@ -155,7 +136,7 @@ def loss_scenario(run: AnalysisRun, account: Account) -> AccountLoss:
         list(run.results.values_list("account_id", "revenue_12m_cents", "margin_12m_cents")),
         dtype=np.int64,
     ).reshape(-1, 3)
-    lost = np.isin(rows[:, 0], _subtree_ids(account.pk))
+    lost = np.isin(rows[:, 0], account_group_ids(account.pk))
     scenario = analytics_loss_scenario(
         rows[:, 1].astype(np.float64), rows[:, 2].astype(np.float64), lost
     )
