@@ -66,7 +66,7 @@ class Account(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        errors = {}
+        errors: dict = {}
         if not is_country_code(self.country):
             errors["country"] = _(
                 "“%(country)s” is not a country code (ISO 3166-1, two letters such as DE, AT, CH)."
