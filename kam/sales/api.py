@@ -121,7 +121,7 @@ def start_import(
     _importer_only(request)
     _check_upload(file)
     chosen = _mapping(profile, mapping)
-    path = services.upload_store(file)
+    path = services.sales_import_store_upload(upload=file)
     try:
         open_sales_file(path, mapping_overrides=chosen or None)
     except FileRefused as refused:

@@ -34,13 +34,57 @@ def _upload_folder() -> Path:
     return folder
 
 
-def upload_store(upload) -> Path:
+def sales_import_store_upload(*, upload) -> Path:
     """Stores an uploaded file under a random name in the data directory's upload folder."""
     path = _upload_folder() / f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}"
     with path.open("wb") as out:
         for chunk in upload.chunks():
             out.write(chunk)
     return path
+
+
+def sales_import_create(*, user, upload, mapping: dict[str, str] | None = None) -> SalesImport:
+    """A waiting import of one uploaded file (the import page's first step: preview and mapping
+    come next); `mapping` is a saved profile's, if one was chosen."""
+    path = sales_import_store_upload(upload=upload)
+    try:
+        with transaction.atomic():
+            return SalesImport.objects.create(
+                user=user,
+                source="ui",
+                status=ImportStatus.PENDING,
+                files=[{"name": upload.name, "path": str(path)}],
+                mapping={"overrides": mapping or {}},
+            )
+    except Exception:
+        path.unlink(missing_ok=True)
+        raise
+
+
+@transaction.atomic
+def sales_import_set_mapping(*, sales_import: SalesImport, mapping: dict[str, str]) -> SalesImport:
+    """The column mapping a waiting import will run (and dry-run) with."""
+    if sales_import.status != ImportStatus.PENDING:
+        raise ValueError("only a waiting import can be mapped")
+    sales_import.mapping = {"overrides": mapping}
+    sales_import.save(update_fields=["mapping"])
+    return sales_import
+
+
+@transaction.atomic
+def sales_import_start(*, sales_import: SalesImport) -> SalesImport:
+    """Runs a waiting import in the worker. The status changes in one conditional update, so a
+    second click (or a second tab) cannot start the same import twice."""
+    from kam.sales.tasks import run_sales_import
+
+    started = SalesImport.objects.filter(pk=sales_import.pk, status=ImportStatus.PENDING).update(
+        status=ImportStatus.RUNNING
+    )
+    if not started:
+        raise ValueError("only a waiting import can be started")
+    sales_import.status = ImportStatus.RUNNING
+    transaction.on_commit(lambda: run_sales_import.enqueue(import_id=sales_import.pk))
+    return sales_import
 
 
 @transaction.atomic

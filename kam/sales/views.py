@@ -1,13 +1,11 @@
+import contextlib
 import csv
-import uuid
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,7 +18,6 @@ from kam.sales import selectors, services
 from kam.sales.forms import FIELD_LABELS, MappingForm, UploadForm
 from kam.sales.models import ImportStatus, SalesImport
 from kam.sales.preview import FileRefused, upload_preview
-from kam.sales.tasks import run_sales_import
 
 PREVIEW_ROWS = 10
 
@@ -30,21 +27,6 @@ def _importer_only(request: AuthenticatedRequest) -> None:
         raise PermissionDenied
 
 
-def _upload_dir() -> Path:
-    folder = Path(settings.DATA_DIR) / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _store_upload(upload) -> Path:
-    suffix = Path(upload.name).suffix.lower()
-    path = _upload_dir() / f"{uuid.uuid4().hex}{suffix}"
-    with path.open("wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
-    return path
-
-
 @login_required
 def import_start(request: AuthenticatedRequest) -> HttpResponse:
     _importer_only(request)
@@ -52,12 +34,8 @@ def import_start(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         profile = form.cleaned_data["profile"]
-        record = SalesImport.objects.create(
-            user=request.user,
-            source="ui",
-            status=ImportStatus.PENDING,
-            files=[{"name": upload.name, "path": str(_store_upload(upload))}],
-            mapping={"overrides": profile.mapping if profile else {}},
+        record = services.sales_import_create(
+            user=request.user, upload=upload, mapping=profile.mapping if profile else None
         )
         return redirect("sales:import_preview", pk=record.pk)
     return render(request, "sales/import_start.html", {"form": form})
@@ -95,8 +73,7 @@ def import_preview(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 def _preview_action(request, record: SalesImport, form: MappingForm) -> HttpResponse:
     mapping = {field: heading for field, heading in form.mapping().items()}
-    record.mapping = {"overrides": mapping}
-    record.save(update_fields=["mapping"])
+    services.sales_import_set_mapping(sales_import=record, mapping=mapping)
     if form.cleaned_data["profile_name"]:
         services.import_profile_save(
             name=form.cleaned_data["profile_name"], mapping=mapping, user=request.user
@@ -107,9 +84,8 @@ def _preview_action(request, record: SalesImport, form: MappingForm) -> HttpResp
         services.sales_dry_run_start(record, mapping=mapping)
         return redirect(reverse("sales:import_preview", args=[record.pk]) + "#dry-run")
     if "run" in request.POST:
-        record.status = ImportStatus.RUNNING
-        record.save(update_fields=["status"])
-        transaction.on_commit(lambda: run_sales_import.enqueue(import_id=record.pk))
+        with contextlib.suppress(ValueError):  # started meanwhile (a second click): show it
+            services.sales_import_start(sales_import=record)
         return redirect("sales:import_detail", pk=record.pk)
     return redirect("sales:import_preview", pk=record.pk)
 
@@ -165,7 +141,6 @@ def import_rejections_csv(request: AuthenticatedRequest, pk: int) -> HttpRespons
 def import_discard(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     _importer_only(request)
     record = _pending(request, pk)
-    Path(record.files[0]["path"]).unlink(missing_ok=True)
-    record.delete()
+    services.sales_import_discard(sales_import=record)
     messages.info(request, _("Upload discarded."))
     return redirect("sales:import_list")
