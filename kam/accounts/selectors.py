@@ -9,8 +9,9 @@ from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
 from kam.accounts.models import Access, Account, Stakeholder, TeamMembership
+from kam.core import permissions
 from kam.core.http import id_param
-from kam.users.models import Role, User
+from kam.users.models import User
 
 _SCOPE_SQL = """
 WITH RECURSIVE
@@ -42,13 +43,10 @@ def _scope_sql(*, edit_only: bool) -> str:
 
 def _scoped(user: User | AnonymousUser, *, edit_only: bool) -> QuerySet[Account]:
     accounts = Account.objects.all()
-    if not user.is_authenticated or not user.is_active:
-        return accounts.none()
-    if user.is_superuser or user.role in (Role.ADMIN, Role.LEADERSHIP):
+    sees_all = permissions.can_edit_all_accounts if edit_only else permissions.can_see_all_accounts
+    if sees_all(user):
         return accounts
-    if user.role == Role.CUSTOMER_SERVICE:
-        return accounts.none() if edit_only else accounts
-    if user.role in (Role.KEY_ACCOUNT_MANAGER, Role.FIELD_SALES):
+    if permissions.works_on_own_accounts(user):
         scope = RawSQL(_scope_sql(edit_only=edit_only), (user.pk,))  # noqa: S611
         return accounts.filter(id__in=scope)
     return accounts.none()
@@ -67,18 +65,6 @@ def accounts_visible_to(user: User | AnonymousUser) -> QuerySet[Account]:
 def accounts_editable_by(user: User | AnonymousUser) -> QuerySet[Account]:
     """The visible accounts a user may change: a team seat with read access does not count."""
     return _scoped(user, edit_only=True)
-
-
-def can_create_accounts(user: User | AnonymousUser) -> bool:
-    return user.is_authenticated and (
-        user.is_superuser or user.role in (Role.ADMIN, Role.LEADERSHIP, Role.KEY_ACCOUNT_MANAGER)
-    )
-
-
-def can_delete_accounts(user: User | AnonymousUser) -> bool:
-    return user.is_authenticated and (
-        user.is_superuser or user.role in (Role.ADMIN, Role.LEADERSHIP)
-    )
 
 
 @dataclass(frozen=True)
@@ -130,7 +116,7 @@ def account_get(*, user: User, pk: int) -> Account:
 def account_get_editable(*, user: User, pk: int) -> Account:
     """404 for what the user cannot see at all, 403 for what they may only look at."""
     account = account_get(user=user, pk=pk)
-    if not accounts_editable_by(user).filter(pk=pk).exists():
+    if not permissions.can_edit_account(user, account):
         raise PermissionDenied
     return account
 

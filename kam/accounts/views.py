@@ -12,6 +12,7 @@ from kam.accounts import selectors, services
 from kam.accounts.forms import LEGAL_FORMS, AccountForm, StakeholderForm, TeamMembershipForm
 from kam.accounts.history import account_history
 from kam.accounts.models import KeyAccountStatus
+from kam.core import permissions
 from kam.core.http import AuthenticatedRequest
 from kam.core.plugins import account_panels, app_modules
 
@@ -37,7 +38,7 @@ def account_list(request: AuthenticatedRequest) -> HttpResponse:
         "page": page,
         "filters": filters,
         "statuses": KeyAccountStatus.choices,
-        "can_create": selectors.can_create_accounts(request.user),
+        "can_create": permissions.can_create_accounts(request.user),
     }
     if request.headers.get("HX-Request"):
         return render(request, "accounts/_account_table.html", context)
@@ -70,8 +71,8 @@ def account_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "stakeholders": stakeholders,
         "org_chart": selectors.stakeholder_org_chart(stakeholders),
         "history": account_history(account),
-        "can_edit": selectors.accounts_editable_by(request.user).filter(pk=pk).exists(),
-        "can_delete": selectors.can_delete_accounts(request.user),
+        "can_edit": permissions.can_edit_account(request.user, account),
+        "can_delete": permissions.can_delete_accounts(request.user),
         "panels": account_panels(request, account),
         "tiles": [t for m in app_modules("tiles") for t in m.account_tiles(request, account)],
     }
@@ -88,7 +89,7 @@ def _account_form_page(request, form, account=None) -> HttpResponse:
 
 @login_required
 def account_create(request: AuthenticatedRequest) -> HttpResponse:
-    if not selectors.can_create_accounts(request.user):
+    if not permissions.can_create_accounts(request.user):
         raise PermissionDenied
     form = AccountForm(request.POST or None, user=request.user, initial={"owner": request.user})
     if request.method == "POST" and form.is_valid():
@@ -121,7 +122,7 @@ def account_update(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 def account_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     account = selectors.account_get(user=request.user, pk=pk)
-    if not selectors.can_delete_accounts(request.user):
+    if not permissions.can_delete_accounts(request.user):
         raise PermissionDenied
     if request.method == "POST":
         try:

@@ -12,8 +12,8 @@ from kam.activities.forms import QuickActivityForm
 from kam.activities.models import ActionStatus
 from kam.activities.plan_selectors import current_plan
 from kam.activities.selectors import account_activities
+from kam.core.permissions import can_manage_cadence
 from kam.core.plugins import Panel
-from kam.users.models import Role
 
 PANEL_TEMPLATES = {
     "contacts": "activities/panels/contacts.html",
@@ -28,7 +28,7 @@ def _contacts_context(user, account) -> dict:
         "coverage": coverage_for([account])[0],
         "stakeholder_coverage": stakeholder_coverage(account),
         "stale_days": STALE_AFTER_DAYS,
-        "can_manage_cadence": user.is_superuser or user.role in (Role.ADMIN, Role.LEADERSHIP),
+        "can_manage_cadence": can_manage_cadence(user),
     }
 
 

@@ -19,8 +19,8 @@ from kam.activities.models import (
     PlanGoal,
     PlanStatus,
 )
-from kam.activities.selectors import can_edit_account
 from kam.core.http import id_param
+from kam.core.permissions import can_edit_account, can_view_margins
 from kam.sales.figures import period_figures
 from kam.users.models import User
 
@@ -101,7 +101,7 @@ def overdue_reviews(*, user: User, today: date | None = None) -> QuerySet[Accoun
 def visible_goals(plan: AccountPlan, user: User) -> list[PlanGoal]:
     """Margin goals are margin figures: only users with the margin permission see them."""
     goals = plan.goals.all()
-    if not user.can_view_margins:
+    if not can_view_margins(user):
         goals = goals.exclude(kind=GoalKind.MARGIN)
     return list(goals)
 
@@ -127,7 +127,7 @@ def plan_detail(plan: AccountPlan, user: User, *, today: date | None = None) -> 
         "reviews": list(plan.reviews.select_related("reviewed_by")),
         "figures": figures,
         "review_overdue": bool(plan.next_review_due and plan.next_review_due < today),
-        "can_view_margins": user.can_view_margins,
+        "can_view_margins": can_view_margins(user),
         "can_edit": can_edit_account(user, plan.account),
         "is_current": plan.status == PlanStatus.CURRENT,
         "today": today,

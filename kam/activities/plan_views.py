@@ -14,9 +14,10 @@ from kam.activities import plan_selectors, plan_services
 from kam.activities.forms import PLAN_ITEMS, GoalForm, PlanForm, ReviewForm
 from kam.activities.models import AccountPlan, GoalKind
 from kam.activities.plan_services import PLAN_FIELDS, add_months
-from kam.activities.selectors import can_edit_account, people_in_reach
+from kam.activities.selectors import people_in_reach
 from kam.activities.views import add_form_errors
 from kam.core.http import AuthenticatedRequest
+from kam.core.permissions import can_edit_account, can_view_margins
 
 
 def plan_url(plan: AccountPlan, anchor: str = "") -> str:
@@ -132,13 +133,13 @@ def _item_kind(kind: str):
 def _item_form(form_class, request, plan, item):
     kwargs = {"instance": item}
     if form_class is GoalForm:
-        kwargs["can_view_margins"] = request.user.can_view_margins
+        kwargs["can_view_margins"] = can_view_margins(request.user)
     return form_class(request.POST or None, **kwargs)
 
 
 def _item_get(plan: AccountPlan, related: str, item_pk: int, user):
     item = get_object_or_404(getattr(plan, related), pk=item_pk)
-    if getattr(item, "kind", None) == GoalKind.MARGIN and not user.can_view_margins:
+    if getattr(item, "kind", None) == GoalKind.MARGIN and not can_view_margins(user):
         raise Http404  # a margin goal does not exist for someone who may not see margins
     return item
 

@@ -10,18 +10,15 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from kam.accounts.models import Account
-from kam.accounts.selectors import accounts_editable_by, accounts_visible_to
+from kam.accounts.selectors import accounts_visible_to
 from kam.activities.models import Activity, ActivityStatus, CalendarFeed, PlanAction
 from kam.core.http import id_param
-from kam.users.models import Role, User
+from kam.core.permissions import can_edit_account, can_see_every_agenda
+from kam.users.models import User
 
 
 def activities_visible_to(user: User) -> QuerySet[Activity]:
     return Activity.objects.filter(account__in=accounts_visible_to(user))
-
-
-def can_edit_account(user: User, account: Account) -> bool:
-    return accounts_editable_by(user).filter(pk=account.pk).exists()
 
 
 def activity_get(*, user: User, pk: int) -> Activity:
@@ -80,7 +77,7 @@ def account_activities(account: Account, *, limit: int = 10) -> list[Activity]:
 def people_in_reach(user: User) -> QuerySet[User]:
     """Whose agenda a user may look at: their own and their reports' (leadership: everyone's)."""
     users = User.objects.filter(is_active=True).order_by("last_name", "first_name")
-    if user.is_superuser or user.role in (Role.ADMIN, Role.LEADERSHIP):
+    if can_see_every_agenda(user):
         return users
     ids, frontier = {user.pk}, [user.pk]
     while frontier and len(ids) < 10_000:

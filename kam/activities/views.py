@@ -29,15 +29,12 @@ from kam.activities.models import ACCOUNT_CLASSES, ActivityKind, ActivityStatus,
 from kam.activities.panels import PANEL_TEMPLATES, panel_context
 from kam.activities.timeline import KINDS, account_timeline
 from kam.core.http import AuthenticatedRequest
-from kam.users.models import Role, User
+from kam.core.permissions import can_edit_account, can_manage_cadence
+from kam.users.models import User
 
 
 def account_url(account, anchor: str = "contacts") -> str:
     return reverse("accounts:detail", kwargs={"pk": account.pk}) + f"#{anchor}"
-
-
-def can_manage_cadence(user: User) -> bool:
-    return user.is_superuser or user.role in (Role.ADMIN, Role.LEADERSHIP)
 
 
 def add_form_errors(form, error: ValidationError) -> None:
@@ -56,7 +53,7 @@ def account_panel(request: AuthenticatedRequest, pk: int, name: str) -> HttpResp
     account = account_get(user=request.user, pk=pk)
     context = {
         "account": account,
-        "can_edit": selectors.can_edit_account(request.user, account),
+        "can_edit": can_edit_account(request.user, account),
         **panel_context(name, request.user, account),
     }
     return render(request, PANEL_TEMPLATES[name], context)
@@ -226,7 +223,7 @@ def activity_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "activity": activity,
         "participants": activity.participants.all(),
         "stakeholders": activity.stakeholders.all(),
-        "can_edit": selectors.can_edit_account(request.user, activity.account),
+        "can_edit": can_edit_account(request.user, activity.account),
     }
     return render(request, "activities/activity_detail.html", context)
 

@@ -11,6 +11,7 @@ from ninja import Path, Router, Schema
 from kam.accounts.selectors import accounts_visible_to
 from kam.analysis.selectors import account_latest_result
 from kam.core.api_errors import MAX_ID, responses
+from kam.core.permissions import can_view_margins
 from kam.core.schema import Money, money
 from kam.sales import figures
 
@@ -77,7 +78,7 @@ def _window(window: figures.Window) -> dict:
 def account_sales_figures(request, account_id: int = ACCOUNT_ID):
     """Revenue, growth and margin of the last 12 complete months as of today, as on the pages."""
     account = get_object_or_404(accounts_visible_to(request.user), pk=account_id)
-    margins = request.user.can_view_margins
+    margins = can_view_margins(request.user)
     sales = figures.account_figures(account, as_of=timezone.localdate(), history_months=0)
     return {
         "window": _window(sales.window),
@@ -95,7 +96,7 @@ def account_sales_figures(request, account_id: int = ACCOUNT_ID):
 def account_monthly_sales(request, account_id: int = ACCOUNT_ID):
     """Revenue (and margin) per month of the last 36 complete months, from the monthly facts."""
     account = get_object_or_404(accounts_visible_to(request.user), pk=account_id)
-    margins = request.user.can_view_margins
+    margins = can_view_margins(request.user)
     sales = figures.account_figures(account, as_of=timezone.localdate())
     return [
         {
@@ -114,7 +115,7 @@ def account_analysis(request, account_id: int = ACCOUNT_ID):
     result = account_latest_result(account)
     if result is None:
         raise Http404("No analysis has run for this account yet.")
-    margins = request.user.can_view_margins
+    margins = can_view_margins(request.user)
     return {
         "as_of": result.run.as_of,
         "revenue_12m": money(result.revenue_12m_cents),

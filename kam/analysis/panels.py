@@ -2,9 +2,9 @@
 
 from django.utils.translation import gettext as _
 
-from kam.accounts.selectors import accounts_editable_by
 from kam.analysis import selectors
 from kam.analysis.models import AccountRating
+from kam.core.permissions import can_edit_account, can_view_margins
 from kam.core.plugins import Panel
 
 
@@ -34,8 +34,8 @@ def account_panels(request, account) -> list[Panel]:
         "proposals": proposals,
         "rating": rating,
         "rating_values": _rating_values(rating),
-        "can_edit": accounts_editable_by(request.user).filter(pk=account.pk).exists(),
-        "show_margins": request.user.can_view_margins,
+        "can_edit": can_edit_account(request.user, account),
+        "show_margins": can_view_margins(request.user),
     }
     badge = result.abc_revenue + result.xyz if result else ""
     return [

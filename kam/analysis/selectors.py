@@ -25,7 +25,7 @@ from kam.analysis.models import (
     StatusProposal,
 )
 from kam.core.money import cents_to_decimal
-from kam.users.models import Role, User
+from kam.users.models import User
 from kam_analytics import loss_scenario as analytics_loss_scenario
 
 
@@ -33,13 +33,6 @@ def analysis_settings_get() -> AnalysisSettings:
     """The singleton settings row, created with the defaults on first use."""
     settings, _created = AnalysisSettings.objects.get_or_create(pk=1)
     return settings
-
-
-def can_manage_analysis(user: User) -> bool:
-    """Thresholds, weights and "start analysis now" belong to leadership and administrators."""
-    return user.is_authenticated and (
-        user.is_superuser or user.role in (Role.ADMIN, Role.LEADERSHIP)
-    )
 
 
 def latest_run() -> AnalysisRun | None:

@@ -15,11 +15,12 @@ from kam.analysis import selectors, services
 from kam.analysis.forms import AccountRatingForm, AnalysisSettingsForm
 from kam.analysis.models import ProposalState, RunTrigger
 from kam.analysis.tasks import run_analysis
+from kam.core import permissions
 from kam.core.http import AuthenticatedRequest
 
 
 def _require_manager(request: AuthenticatedRequest) -> None:
-    if not selectors.can_manage_analysis(request.user):
+    if not permissions.can_edit_analysis_settings(request.user):
         raise PermissionDenied
 
 
@@ -61,7 +62,7 @@ def proposal_list(request: AuthenticatedRequest) -> HttpResponse:
         "q": q,
         "states": ProposalState.choices,
         "latest_run": selectors.latest_run(),
-        "can_manage": selectors.can_manage_analysis(request.user),
+        "can_manage": permissions.can_edit_analysis_settings(request.user),
         "editable_ids": selectors.editable_account_ids(request.user, page.object_list),
     }
     return render(request, "analysis/proposal_list.html", context)
@@ -76,7 +77,8 @@ def _back(request: AuthenticatedRequest) -> HttpResponse:
 
 def _decide(request: AuthenticatedRequest, pk: int, decide, done: str) -> HttpResponse:
     proposal = selectors.proposal_get_visible(user=request.user, pk=pk)
-    account_get_editable(user=request.user, pk=proposal.account_id)
+    if not permissions.can_confirm_status_proposals(request.user, proposal.account):
+        raise PermissionDenied
     try:
         decide(proposal=proposal, user=request.user)
     except ValidationError as error:

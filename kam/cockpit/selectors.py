@@ -17,9 +17,10 @@ from kam.accounts.models import Account
 from kam.accounts.selectors import accounts_visible_to
 from kam.analysis.models import AccountResult, AnalysisRun, RunStatus
 from kam.analysis.selectors import latest_run
+from kam.core import permissions
 from kam.core.http import id_param
 from kam.sales.figures import RevenueFigures, share
-from kam.users.models import Role, User
+from kam.users.models import User
 
 
 @dataclass
@@ -35,16 +36,16 @@ class Scope:
 
     @property
     def show_margins(self) -> bool:
-        return self.user.can_view_margins
+        return permissions.can_view_margins(self.user)
 
     @property
     def sees_portfolio(self) -> bool:
         """Company-wide concentration and the KPI table of every manager: leadership's view."""
-        return self.user.is_superuser or self.user.role in (Role.ADMIN, Role.LEADERSHIP)
+        return permissions.can_see_company_portfolio(self.user)
 
     @property
     def is_service(self) -> bool:
-        return self.user.role == Role.CUSTOMER_SERVICE and not self.user.is_superuser
+        return permissions.sees_service_cockpit(self.user)
 
     @property
     def cache_key(self) -> str:
@@ -55,7 +56,7 @@ class Scope:
         if self.run is None:
             return "none"
         finished = self.run.finished_at.timestamp() if self.run.finished_at else 0
-        viewer = "all" if self.user.sees_all_accounts else f"user{self.user.pk}"
+        viewer = "all" if permissions.can_see_all_accounts(self.user) else f"user{self.user.pk}"
         return f"{self.run.pk}.{finished}.{viewer}.{int(self.show_margins)}"
 
 
@@ -80,7 +81,7 @@ def results(scope: Scope) -> QuerySet[AccountResult]:
     run_results = AccountResult.objects.filter(run=scope.run)
     # Filtering 100,000 results by a subquery that returns every account costs more than the
     # rest of the query: viewers who see everything skip it.
-    if scope.user.sees_all_accounts and scope.user.is_active:
+    if permissions.can_see_all_accounts(scope.user):
         return run_results
     return run_results.filter(account__in=scope.accounts)
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from kam.cockpit.account import account_chart
 from kam.cockpit.account import account_tiles as figures
+from kam.core.permissions import can_view_margins
 from kam.core.plugins import Panel
 
 
@@ -18,6 +19,6 @@ def account_tiles(request, account) -> list[Panel]:
     context = {
         "tiles": tiles,
         "months": account_chart(account, tiles.result, today=today) if tiles.result else [],
-        "show_margins": request.user.can_view_margins,
+        "show_margins": can_view_margins(request.user),
     }
     return [Panel("cockpit-tiles", "", "cockpit/_account_tiles.html", context)]

@@ -16,6 +16,7 @@ from kam.cockpit import charts, exports, kpis, selectors
 from kam.cockpit.alerts import action_alerts
 from kam.cockpit.selectors import ResultFilter, scope_for
 from kam.core.http import AuthenticatedRequest
+from kam.core.permissions import can_view_margins
 from kam_analytics import AnalyticsInputError
 
 TOP = 10
@@ -177,4 +178,4 @@ def chart_account(request: AuthenticatedRequest, pk: int) -> JsonResponse:
     months = account_figures.account_chart(
         account, account_latest_result(account), today=timezone.localdate()
     )
-    return _json(charts.account_chart(months, show_margins=request.user.can_view_margins))
+    return _json(charts.account_chart(months, show_margins=can_view_margins(request.user)))

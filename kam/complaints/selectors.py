@@ -14,33 +14,21 @@ from django.utils import timezone
 from kam.accounts.models import Account
 from kam.accounts.selectors import accounts_editable_by, accounts_visible_to
 from kam.complaints.models import OPEN_STATUSES, Complaint, ComplaintCategory, Status
+from kam.core import permissions
 from kam.core.http import id_param
-from kam.users.models import Role, User
+from kam.users.models import User
 
 
 def complaint_workable_accounts(user: User | AnonymousUser) -> QuerySet[Account]:
     """Accounts on whose complaints a user may work: customer service on all it sees,
     everybody else on the accounts they may edit."""
-    if user.is_authenticated and user.role == Role.CUSTOMER_SERVICE:
+    if permissions.can_work_on_every_visible_complaint(user):
         return accounts_visible_to(user)
     return accounts_editable_by(user)
 
 
 def complaints_visible_to(user: User | AnonymousUser) -> QuerySet[Complaint]:
     return Complaint.objects.filter(account__in=accounts_visible_to(user))
-
-
-def can_work_on(user: User, complaint: Complaint) -> bool:
-    return complaint_workable_accounts(user).filter(pk=complaint.account_id).exists()
-
-
-def can_delete_complaints(user: User | AnonymousUser) -> bool:
-    return user.is_authenticated and (
-        user.is_superuser or user.role in (Role.ADMIN, Role.LEADERSHIP)
-    )
-
-
-can_manage_sla = can_delete_complaints
 
 
 def overdue_q(now: datetime) -> Q:
@@ -124,7 +112,7 @@ def complaint_get(*, user: User, pk: int) -> Complaint:
 def complaint_get_workable(*, user: User, pk: int) -> Complaint:
     """404 for what the user cannot see, 403 for what they may only look at."""
     complaint = complaint_get(user=user, pk=pk)
-    if not can_work_on(user, complaint):
+    if not permissions.can_work_on_complaints(user, complaint.account):
         raise PermissionDenied
     return complaint
 

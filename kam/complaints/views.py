@@ -31,6 +31,7 @@ from kam.complaints.forms import (
     taxonomy_entry_form,
 )
 from kam.complaints.models import Complaint, Severity, SlaOverride, Status, Taxonomy
+from kam.core import permissions
 from kam.core.http import AuthenticatedRequest, id_param
 
 
@@ -65,7 +66,7 @@ def complaint_list(request: AuthenticatedRequest) -> HttpResponse:
         selectors.complaint_filter_choices(request.user),
         statuses=Status.choices,
         severities=Severity.choices,
-        can_manage=selectors.can_manage_sla(request.user),
+        can_manage=permissions.can_manage_complaint_settings(request.user),
     )
     return render(request, "complaints/complaint_list.html", context)
 
@@ -101,7 +102,7 @@ def complaint_create(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def complaint_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     complaint = selectors.complaint_get(user=request.user, pk=pk)
-    can_work = selectors.can_work_on(request.user, complaint)
+    can_work = permissions.can_work_on_complaints(request.user, complaint.account)
     steps = [
         {"to": step, "label": workflow.action_label(complaint.status, step)}
         for step in workflow.next_steps(complaint.status)
@@ -109,7 +110,7 @@ def complaint_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     context = {
         "complaint": complaint,
         "can_work": can_work,
-        "can_delete": selectors.can_delete_complaints(request.user),
+        "can_delete": permissions.can_delete_complaints(request.user),
         "steps": steps if can_work else [],
         "resolution_form": ResolutionForm(instance=complaint),
         "attachment_form": AttachmentForm(),
@@ -145,7 +146,7 @@ def complaint_update(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 def complaint_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     complaint = selectors.complaint_get(user=request.user, pk=pk)
-    if not selectors.can_delete_complaints(request.user):
+    if not permissions.can_delete_complaints(request.user):
         raise PermissionDenied
     if request.method == "POST":
         services.complaint_delete(complaint=complaint)
@@ -326,7 +327,7 @@ def complaint_analysis(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def sla_settings(request: AuthenticatedRequest) -> HttpResponse:
-    if not selectors.can_manage_sla(request.user):
+    if not permissions.can_manage_complaint_settings(request.user):
         raise PermissionDenied
     form = SlaGridForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -339,7 +340,7 @@ def sla_settings(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def sla_override_create(request: AuthenticatedRequest) -> HttpResponse:
-    if not selectors.can_manage_sla(request.user):
+    if not permissions.can_manage_complaint_settings(request.user):
         raise PermissionDenied
     from kam.accounts.selectors import accounts_visible_to
 
@@ -357,7 +358,7 @@ def sla_override_create(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def sla_override_delete(request: AuthenticatedRequest, override_pk: int) -> HttpResponse:
-    if not selectors.can_manage_sla(request.user):
+    if not permissions.can_manage_complaint_settings(request.user):
         raise PermissionDenied
     override = get_object_or_404(SlaOverride, pk=override_pk)
     if request.method == "POST":
@@ -396,7 +397,7 @@ def satisfaction_survey(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _taxonomy(request: AuthenticatedRequest, kind: str) -> type[Taxonomy]:
-    if not selectors.can_manage_sla(request.user):
+    if not permissions.can_manage_complaint_settings(request.user):
         raise PermissionDenied
     model = services.TAXONOMIES.get(kind)
     if model is None:
@@ -421,7 +422,7 @@ def _lists_page(request: AuthenticatedRequest, bound: dict | None = None) -> Htt
 
 @login_required
 def complaint_lists(request: AuthenticatedRequest) -> HttpResponse:
-    if not selectors.can_manage_sla(request.user):
+    if not permissions.can_manage_complaint_settings(request.user):
         raise PermissionDenied
     return _lists_page(request)
 

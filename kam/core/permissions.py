@@ -95,11 +95,6 @@ def can_view_margins(user: Viewer) -> bool:
     return user.has_perm("users.view_margins")
 
 
-def gets_margins_by_default(role: str) -> bool:
-    """Whether a new user of `role` gets the margin permission unless told otherwise."""
-    return role in _MARGIN_ROLES
-
-
 def can_import_sales(user: Viewer) -> bool:
     """Imports touch every account: leadership, administrators, or the `sales.run_import` right."""
     return _leads(user) or (_active(user) and user.has_perm("sales.run_import"))
@@ -169,6 +164,19 @@ def can_approve_conditions(user: Viewer) -> bool:
 def can_open_admin(user: Viewer) -> bool:
     """Django's admin; it checks `is_staff` itself, this decides whether kam links to it."""
     return _active(user) and user.is_staff
+
+
+# --- what a new user of a role gets (user creation, the demo, the test factories)
+
+
+def gets_admin_rights(role: str) -> bool:
+    """Administrators get Django's staff and superuser flags: the admin and every permission."""
+    return role == Role.ADMIN
+
+
+def gets_margins_by_default(role: str) -> bool:
+    """Whether a new user of `role` gets the margin permission unless told otherwise."""
+    return role in _MARGIN_ROLES
 
 
 CAPABILITIES: dict[str, Callable[[Viewer], bool]] = {

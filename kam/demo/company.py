@@ -15,7 +15,8 @@ from kam.accounts.models import (
     TeamMembership,
     TeamRole,
 )
-from kam.users.models import MARGIN_ROLES, Role, User
+from kam.core.permissions import gets_admin_rights, gets_margins_by_default
+from kam.users.models import Role, User
 
 DEMO_PASSWORD = "kam-demo"  # noqa: S105 (printed for the local demo, by design)
 
@@ -176,12 +177,12 @@ def create_users() -> dict[str, User]:
             last_name=last,
             email=f"{username}@demo.kam.example",
             manager=users.get(manager or ""),
-            is_staff=role == Role.ADMIN,
-            is_superuser=role == Role.ADMIN,
+            is_staff=gets_admin_rights(role),
+            is_superuser=gets_admin_rights(role),
         )
         user.set_password(DEMO_PASSWORD)
         user.save()
-        if role in MARGIN_ROLES:
+        if gets_margins_by_default(role):
             user.user_permissions.add(margin_permission)
         users[username] = user
     return users

@@ -12,6 +12,7 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from kam.core.audit import Source
+from kam.core.permissions import can_import_sales
 from kam.sales import selectors, services
 from kam.sales.forms import ALLOWED_SUFFIXES
 from kam.sales.models import ImportProfile, ImportStatus, SalesImport
@@ -69,7 +70,7 @@ ERRORS = {401: Problem, 403: Problem, 404: Problem}
 
 
 def _importer_only(request) -> None:
-    if not selectors.can_import_sales(request.user):
+    if not can_import_sales(request.user):
         raise HttpError(403, "Sie dürfen keine Umsatzdaten importieren.")
 
 

@@ -1,6 +1,7 @@
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kam.core.permissions import can_view_margins
 from kam.core.plugins import Panel
 from kam.sales import figures, selectors
 
@@ -8,7 +9,7 @@ from kam.sales import figures, selectors
 def account_panels(request, account) -> list[Panel]:
     today = timezone.localdate()
     sales = figures.account_figures(account, as_of=today)
-    show_margins = request.user.can_view_margins
+    show_margins = can_view_margins(request.user)
     chart = {
         "months": [m.month.strftime("%m/%Y") for m in sales.months],
         "revenue": [m.revenue_cents / 100 for m in sales.months],

@@ -8,20 +8,9 @@ import datetime
 
 from django.db.models import Count, QuerySet, Sum
 
+from kam.core.permissions import can_import_sales
 from kam.sales.figures import Window
 from kam.sales.models import SalesImport, SalesLine
-from kam.users.models import Role
-
-
-def can_import_sales(user) -> bool:
-    return bool(
-        user.is_authenticated
-        and (
-            user.is_superuser
-            or user.role in (Role.ADMIN, Role.LEADERSHIP)
-            or user.has_perm("sales.run_import")
-        )
-    )
 
 
 def imports_visible_to(user) -> QuerySet[SalesImport]:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from kam.core.exports import neutralise
 from kam.core.http import AuthenticatedRequest
+from kam.core.permissions import can_import_sales
 from kam.sales import selectors, services
 from kam.sales.forms import FIELD_LABELS, MappingForm, UploadForm
 from kam.sales.models import ImportStatus, SalesImport
@@ -23,7 +24,7 @@ PREVIEW_ROWS = 10
 
 
 def _importer_only(request: AuthenticatedRequest) -> None:
-    if not selectors.can_import_sales(request.user):
+    if not can_import_sales(request.user):
         raise PermissionDenied
 
 

@@ -4,7 +4,8 @@ import factory
 from django.contrib.auth.models import Permission
 
 from kam.accounts.models import Access, Account, Stakeholder, TeamMembership, TeamRole
-from kam.users.models import MARGIN_ROLES, Role, User
+from kam.core.permissions import gets_admin_rights, gets_margins_by_default
+from kam.users.models import Role, User
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -21,10 +22,10 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def margins(user, create, extracted, **kwargs):
-        wanted = extracted if extracted is not None else user.role in MARGIN_ROLES
+        wanted = extracted if extracted is not None else gets_margins_by_default(user.role)
         if create and wanted:
             user.user_permissions.add(Permission.objects.get(codename="view_margins"))
-        if create and user.role == Role.ADMIN:
+        if create and gets_admin_rights(user.role):
             user.is_staff = user.is_superuser = True
             user.save(update_fields=["is_staff", "is_superuser"])
 

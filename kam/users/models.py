@@ -11,13 +11,9 @@ class Role(models.TextChoices):
     CUSTOMER_SERVICE = "service", _("Customer service")
 
 
-#: Roles that see every account.
-ALL_ACCOUNTS_ROLES = {Role.ADMIN, Role.LEADERSHIP, Role.CUSTOMER_SERVICE}
-#: Roles that get the margin permission when created without saying otherwise.
-MARGIN_ROLES = {Role.ADMIN, Role.LEADERSHIP, Role.KEY_ACCOUNT_MANAGER}
-
-
 class User(AbstractUser):
+    """What a user may do is decided in kam.core.permissions, from the role and permissions."""
+
     role = models.CharField(
         _("Role"), max_length=20, choices=Role.choices, default=Role.KEY_ACCOUNT_MANAGER
     )
@@ -43,19 +39,6 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
-
-    @property
-    def sees_all_accounts(self) -> bool:
-        return self.is_superuser or self.role in ALL_ACCOUNTS_ROLES
-
-    @property
-    def can_view_margins(self) -> bool:
-        """Margins and contribution figures are a permission of their own."""
-        if not self.is_active:
-            return False
-        if self.role == Role.CUSTOMER_SERVICE and not self.is_superuser:
-            return False
-        return self.has_perm("users.view_margins")
 
 
 class TokenScope(models.TextChoices):

@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kam.users.models import MARGIN_ROLES, AccessToken, Role, TokenScope, User
+from kam.core.permissions import gets_admin_rights, gets_margins_by_default
+from kam.users.models import AccessToken, Role, TokenScope, User
 
 
 @transaction.atomic
@@ -34,13 +35,13 @@ def user_create(
         first_name=first_name,
         last_name=last_name,
         email=email,
-        is_staff=role == Role.ADMIN,
-        is_superuser=role == Role.ADMIN,
+        is_staff=gets_admin_rights(role),
+        is_superuser=gets_admin_rights(role),
     )
     user.set_password(password)
     user.full_clean()
     user.save()
-    if margins if margins is not None else role in MARGIN_ROLES:
+    if margins if margins is not None else gets_margins_by_default(role):
         user.user_permissions.add(Permission.objects.get(codename="view_margins"))
     return user
 

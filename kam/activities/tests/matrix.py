@@ -8,7 +8,7 @@ from kam.activities.tests.factories import (
     PlanActionFactory,
     PlanGoalFactory,
 )
-from kam.testing.matrix import Row, account_pk
+from kam.testing.matrix import Row, account_pk, allowed
 
 READ_NONE = "200 200 200 200 200 302"
 READ_OWN = "200 200 200 200 200 302"
@@ -75,7 +75,7 @@ ROWS = [
     Row("activities:list", "none", "get", READ_NONE),
     Row("activities:agenda", "none", "get", READ_NONE),
     Row("activities:coverage", "none", "get", READ_NONE),
-    Row("activities:cadence_rules", "none", "get", "200 200 403 403 403 302"),
+    Row("activities:cadence_rules", "none", "get", allowed("can_manage_cadence", "200", "403")),
     Row("activities:feed_settings", "none", "get", READ_NONE),
     Row("activities:feed", "own", "get", "200 200 200 200 200 200", feed),
     Row("activities:feed", "foreign", "get", "404 404 404 404 404 404", feed),
@@ -96,7 +96,13 @@ ROWS = [
     Row("activities:account_panel", "own", "get", READ_OWN, plan_panel),
     Row("activities:timeline", "own", "get", READ_OWN, account_pk),
     Row("activities:timeline", "foreign", "get", READ_FOREIGN, account_pk),
-    Row("activities:account_cadence", "own", "get", "200 200 403 403 403 302", account_pk),
+    Row(
+        "activities:account_cadence",
+        "own",
+        "get",
+        allowed("can_manage_cadence", "200", "403"),
+        account_pk,
+    ),
     Row("activities:account_cadence", "foreign", "get", "200 200 404 404 403 302", account_pk),
     Row("activities:relationship_owner", "own", "get", EDIT_OWN, stakeholder),
     Row("activities:relationship_owner", "foreign", "get", EDIT_FOREIGN, stakeholder),

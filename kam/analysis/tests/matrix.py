@@ -3,7 +3,7 @@
 from kam.analysis.models import AnalysisRun, RunStatus
 from kam.analysis.tests.factories import make_proposal, make_run
 from kam.cockpit.tests.factories import make_result
-from kam.testing.matrix import Row, account_pk
+from kam.testing.matrix import Row, account_pk, allowed
 
 
 def proposal_pk(objects: dict) -> dict:
@@ -23,8 +23,8 @@ def api_account(objects: dict) -> dict:
 
 ROWS = [
     Row("analysis:proposals", "none", "get", "200 200 200 200 200 302"),
-    Row("analysis:settings", "none", "get", "200 200 403 403 403 302"),
-    Row("analysis:run_now", "none", "post", "302 302 403 403 403 302"),
+    Row("analysis:settings", "none", "get", allowed("can_edit_analysis_settings", "200", "403")),
+    Row("analysis:run_now", "none", "post", allowed("can_edit_analysis_settings", "302", "403")),
     Row("analysis:proposal_confirm", "own", "post", "302 302 302 302 403 302", proposal_pk),
     Row("analysis:proposal_confirm", "foreign", "post", "302 302 404 404 403 302", proposal_pk),
     Row("analysis:proposal_decline", "own", "post", "302 302 302 302 403 302", proposal_pk),

@@ -8,6 +8,7 @@ from kam.analysis.models import AccountRating, AnalysisRun, AnalysisSettings, St
 from kam.analysis.services import analysis_run
 from kam.analysis.tests.conftest import AS_OF
 from kam.analysis.tests.factories import make_proposal
+from kam.core.permissions import can_view_margins
 from kam.testing.factories import AccountFactory, TeamMembershipFactory, UserFactory
 from kam.users.models import Role
 
@@ -136,7 +137,7 @@ def test_panel_shows_classes_score_and_forecast(client, alice, analysed):
 def test_panel_hides_margins_from_users_without_the_permission(client, alice, analysed):
     rep = UserFactory(role=Role.FIELD_SALES, manager=alice)
     TeamMembershipFactory(account=analysed["big"], user=rep)
-    assert not rep.can_view_margins
+    assert not can_view_margins(rep)
 
     with_margins = panel_html(client, alice, analysed["big"])
     without = panel_html(client, rep, analysed["big"])

@@ -5,7 +5,7 @@ curve (company-wide concentration) is leadership's only. Account URLs answer 404
 the user cannot see.
 """
 
-from kam.testing.matrix import Row, account_pk
+from kam.testing.matrix import Row, account_pk, allowed
 
 
 def export_kwargs(kind: str, fmt: str):
@@ -25,7 +25,7 @@ ROWS = [
     Row("cockpit:export", "none", "get", ALL, export_kwargs("kpis", "csv")),
     Row("cockpit:export", "none", "get", "404 404 404 404 404 302", export_kwargs("x", "csv")),
     Row("cockpit:chart_abc", "none", "get", ALL),
-    Row("cockpit:chart_lorenz", "none", "get", "200 200 404 404 404 302"),
+    Row("cockpit:chart_lorenz", "none", "get", allowed("can_see_company_portfolio", "200", "404")),
     Row("cockpit:chart_portfolio", "none", "get", ALL),
     Row("cockpit:chart_kpis", "none", "get", ALL),
     Row("cockpit:chart_account", "own", "get", ALL, account_pk),

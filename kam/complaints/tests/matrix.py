@@ -4,7 +4,7 @@ from kam.complaints import services
 from kam.complaints.models import SlaOverride, Status
 from kam.complaints.satisfaction import make_token
 from kam.complaints.tests.factories import make_complaint, pdf_upload, root_cause
-from kam.testing.matrix import Row
+from kam.testing.matrix import Row, allowed
 
 
 def objects(account, users) -> dict:
@@ -52,14 +52,16 @@ def api_complaint(objects: dict) -> dict:
 
 
 ACK = {"to": "acknowledged"}
+SETTINGS = allowed("can_manage_complaint_settings", "200", "403")
+DELETERS = allowed("can_delete_complaints", "200", "403")
 # root, leader, alice (owns "own"), bob (edit seat on "own"), sam (customer service), anonymous
 ROWS = [
     Row("complaints:list", "none", "get", "200 200 200 200 200 302"),
     Row("complaints:create", "none", "get", "200 200 200 200 200 302"),
     Row("complaints:analysis", "none", "get", "200 200 200 200 200 302"),
-    Row("complaints:sla_settings", "none", "get", "200 200 403 403 403 302"),
-    Row("complaints:sla_override_create", "none", "get", "200 200 403 403 403 302"),
-    Row("complaints:lists", "none", "get", "200 200 403 403 403 302"),
+    Row("complaints:sla_settings", "none", "get", SETTINGS),
+    Row("complaints:sla_override_create", "none", "get", SETTINGS),
+    Row("complaints:lists", "none", "get", SETTINGS),
     Row("api:list_complaints", "none", "get", "200 200 200 200 200 401"),
     Row("api:get_complaint", "own", "get", "200 200 200 200 200 401", api_complaint),
     Row("api:get_complaint", "foreign", "get", "200 200 404 404 200 401", api_complaint),
@@ -67,24 +69,24 @@ ROWS = [
         "complaints:taxonomy_create",
         "none",
         "get",
-        "405 405 403 403 403 302",
+        allowed("can_manage_complaint_settings", "405", "403"),
         lambda objects: {"kind": "categories"},
     ),
     Row(
         "complaints:taxonomy_update",
         "none",
         "post",
-        "302 302 403 403 403 302",
+        allowed("can_manage_complaint_settings", "302", "403"),
         lambda objects: {"kind": "causes", "pk": root_cause().pk},
         {"name": "Transport", "position": "10", "active": "on"},
     ),
-    Row("complaints:sla_override_delete", "own", "get", "200 200 403 403 403 302", override_kwargs),
+    Row("complaints:sla_override_delete", "own", "get", SETTINGS, override_kwargs),
     Row("complaints:satisfaction", "own", "get", "200 200 200 200 200 200", token_kwargs),
     Row("complaints:detail", "own", "get", "200 200 200 200 200 302", complaint_pk),
     Row("complaints:detail", "foreign", "get", "200 200 404 404 200 302", complaint_pk),
     Row("complaints:update", "own", "get", "200 200 200 200 200 302", complaint_pk),
     Row("complaints:update", "foreign", "get", "200 200 404 404 200 302", complaint_pk),
-    Row("complaints:delete", "own", "get", "200 200 403 403 403 302", complaint_pk),
+    Row("complaints:delete", "own", "get", DELETERS, complaint_pk),
     Row("complaints:delete", "foreign", "get", "200 200 404 404 403 302", complaint_pk),
     Row("complaints:transition", "own", "post", "302 302 302 302 302 302", complaint_pk, ACK),
     Row("complaints:transition", "foreign", "post", "302 302 404 404 302 302", complaint_pk, ACK),

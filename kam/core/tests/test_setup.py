@@ -14,6 +14,7 @@ from django.db import transaction
 
 from kam.accounts.models import Account, Stakeholder, TeamMembership
 from kam.core.models import BulkEvent
+from kam.core.permissions import can_view_margins
 from kam.settings.env import env_bool, secret_key
 from kam.users.models import User
 
@@ -73,7 +74,7 @@ def test_createuser_reads_the_password_from_stdin(db, monkeypatch):
 
     rep = User.objects.get(username="rep")
     assert rep.manager.username == "boss" and rep.check_password("geheim-456")
-    assert not rep.can_view_margins
+    assert not can_view_margins(rep)
 
 
 def test_createuser_names_an_unknown_manager(db, monkeypatch):

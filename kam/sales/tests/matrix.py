@@ -1,7 +1,7 @@
 """The sales app's rows in the permission matrix (see kam.testing.matrix)."""
 
 from kam.sales.models import ImportStatus, SalesImport
-from kam.testing.matrix import Row
+from kam.testing.matrix import Row, allowed
 
 
 def objects(account, users) -> dict:
@@ -21,11 +21,18 @@ def pending_import(objects: dict) -> dict:
 
 
 # Imports touch every account: only administrators and sales leadership may run or see them.
+IMPORTERS = allowed("can_import_sales", "200", "403")
 ROWS = [
-    Row("sales:import_list", "none", "get", "200 200 403 403 403 302"),
-    Row("sales:import_start", "none", "get", "200 200 403 403 403 302"),
-    Row("sales:import_detail", "own", "get", "200 200 403 403 403 302", done_import),
-    Row("sales:import_preview", "own", "get", "200 200 403 403 403 302", pending_import),
-    Row("sales:import_discard", "own", "post", "302 302 403 403 403 302", pending_import),
-    Row("sales:import_rejections_csv", "own", "get", "200 200 403 403 403 302", done_import),
+    Row("sales:import_list", "none", "get", IMPORTERS),
+    Row("sales:import_start", "none", "get", IMPORTERS),
+    Row("sales:import_detail", "own", "get", IMPORTERS, done_import),
+    Row("sales:import_preview", "own", "get", IMPORTERS, pending_import),
+    Row(
+        "sales:import_discard",
+        "own",
+        "post",
+        allowed("can_import_sales", "302", "403"),
+        pending_import,
+    ),
+    Row("sales:import_rejections_csv", "own", "get", IMPORTERS, done_import),
 ]
