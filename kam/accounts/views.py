@@ -14,7 +14,7 @@ from kam.accounts.history import account_history
 from kam.accounts.models import KeyAccountStatus
 from kam.core import permissions
 from kam.core.http import AuthenticatedRequest
-from kam.core.plugins import account_panels, app_modules
+from kam.core.plugins import account_panels, account_tiles
 
 
 def _filters(request: AuthenticatedRequest) -> selectors.AccountFilter:
@@ -74,7 +74,7 @@ def account_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "can_edit": permissions.can_edit_account(request.user, account),
         "can_delete": permissions.can_delete_accounts(request.user),
         "panels": account_panels(request, account),
-        "tiles": [t for m in app_modules("tiles") for t in m.account_tiles(request, account)],
+        "tiles": account_tiles(request, account),
     }
     return render(request, "accounts/account_detail.html", context)
 

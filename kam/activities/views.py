@@ -27,9 +27,10 @@ from kam.activities.forms import (
 from kam.activities.ical import activities_calendar
 from kam.activities.models import ACCOUNT_CLASSES, ActivityKind, ActivityStatus, CadenceRule
 from kam.activities.panels import PANEL_TEMPLATES, panel_context
-from kam.activities.timeline import KINDS, account_timeline
+from kam.activities.timeline import KINDS
 from kam.core.http import AuthenticatedRequest
 from kam.core.permissions import can_edit_account, can_manage_cadence
+from kam.core.plugins import account_timeline
 from kam.users.models import User
 
 

@@ -1,7 +1,7 @@
 """KPI tiles and the monthly chart with the forecast above the tabs of the account page.
 
-The accounts app renders every app's `tiles.py` `account_tiles(request, account)` (a list of
-kam.core.plugins.Panel) above its tabs, like the panels in the tabs.
+A `tiles.py` plug-in (the contract is in kam.core.plugins): the account page renders every
+app's tiles above its tabs.
 """
 
 from django.utils import timezone

@@ -4,9 +4,9 @@ Each `kam worker` writes a heartbeat row (`WorkerHeartbeat`) when it starts and 
 `HEARTBEAT_SECONDS` from a thread of its own. A task that is RUNNING while its worker has no
 heartbeat younger than `STALE_AFTER_SECONDS` lost its worker (killed, machine gone): every worker
 looks for such tasks with each heartbeat, `kam serve` as soon as its own worker dies, and marks
-them FAILED with a clear message. Apps learn of it through `on_task_interrupted(task_path,
-kwargs)` in their `tasks.py` (the sales import marks its import failed, to be resumed or
-discarded).
+them FAILED with a clear message. Apps learn of it through `on_task_interrupted` in their
+`tasks.py` (a plug-in hook, see kam.core.plugins; the sales import marks its import failed, to be
+resumed or discarded).
 """
 
 import datetime

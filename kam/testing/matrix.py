@@ -1,8 +1,8 @@
 """The permission matrix's vocabulary, shared by every app's `tests/matrix.py`.
 
-An app adds its URLs to the matrix with a module `kam/<app>/tests/matrix.py` that defines
-`ROWS: list[Row]` and, when its URLs need objects of its own, `objects(account, users) -> dict`,
-called once for alice's account (`own`) and once for carol's (`foreign`).
+An app adds its URLs to the matrix with a `tests/matrix.py` plug-in (the contract is in
+kam.core.plugins); its `objects(account, users)` is called once for alice's account (`own`) and
+once for carol's (`foreign`).
 
 `CAPABILITY_TABLE` is the matrix's first part: every capability of `kam.core.permissions`, and
 who of the named users has it (kam/core/tests/test_permissions.py checks it both ways: each
