@@ -97,3 +97,14 @@ def test_health_names_a_database_that_is_down(client):
 
     assert response.status_code == 503
     assert response.json()["database"] == "down"
+
+
+def test_kam_db_pool_turns_on_the_psycopg_pool(monkeypatch):
+    from kam.settings import base
+
+    monkeypatch.setenv("DATABASE_URL", "postgres://kam@db/kam")
+    monkeypatch.setenv("KAM_DB_POOL", "on")
+
+    config = base.database_settings()
+
+    assert config["OPTIONS"]["pool"] is True and config["CONN_MAX_AGE"] == 0
