@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.apps import apps
@@ -118,18 +119,18 @@ def copied_models() -> list[type[models.Model]]:
 def _target(url: str) -> Iterator[str]:
     """A connection to the database at `url` under the alias TARGET, for this thread only (a
     dynamic connection: not part of settings.DATABASES)."""
-    config = dict(dj_database_url.parse(url))
-    if "postgresql" not in config.get("ENGINE", ""):
+    config: dict[str, Any] = dict(dj_database_url.parse(url))
+    if "postgresql" not in str(config.get("ENGINE", "")):
         raise CommandError("Das Ziel muss eine PostgreSQL-Datenbank sein (postgres://…).")
     default = dict(connections.settings["default"])
     config = connections.configure_settings({"default": default, TARGET: config})[TARGET]
     wrapper = load_backend(config["ENGINE"]).DatabaseWrapper(config, TARGET)
-    setattr(connections._connections, TARGET, wrapper)
+    setattr(connections._connections, TARGET, wrapper)  # type: ignore[attr-defined]
     try:
         yield TARGET
     finally:
         wrapper.close()
-        delattr(connections._connections, TARGET)
+        delattr(connections._connections, TARGET)  # type: ignore[attr-defined]
 
 
 def move_to_postgres(url: str) -> dict[str, int]:
@@ -156,7 +157,7 @@ def move_to_postgres(url: str) -> dict[str, int]:
 
 def _copy_table(model: type[models.Model], target_cursor) -> int:
     quote = connections["default"].ops.quote_name
-    columns = [field.column for field in model._meta.concrete_fields]
+    columns = [str(field.column) for field in model._meta.concrete_fields]
     column_list = ", ".join(quote(column) for column in columns)
     table = quote(model._meta.db_table)
     count = 0

@@ -8,6 +8,7 @@ of every source file (path and contents) is kept beside the collected files; whe
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.staticfiles.finders import get_finders
@@ -18,7 +19,7 @@ MARKER = ".kam-static-fingerprint"
 
 def static_fingerprint() -> str:
     digest = hashlib.sha256()
-    found = {}
+    found: dict[str, Any] = {}
     for finder in get_finders():
         for path, storage in finder.list(ignore_patterns=None):
             found.setdefault(path, storage)  # the first finder wins, as in collectstatic

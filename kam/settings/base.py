@@ -91,8 +91,8 @@ def database_settings() -> dict[str, Any]:
         if env_bool("KAM_DB_POOL", False):
             # Django's psycopg connection pool (needs psycopg-pool); it replaces persistent
             # connections, which must then be off.
-            config = dict(dj_database_url.parse(url, conn_max_age=0))
-            config.setdefault("OPTIONS", {})["pool"] = True
+            config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
+            config["OPTIONS"] = {**config.get("OPTIONS", {}), "pool": True}
             return config
         return dict(dj_database_url.parse(url, conn_max_age=env_int("KAM_DB_CONN_MAX_AGE", 60)))
     DATA_DIR.mkdir(parents=True, exist_ok=True)

@@ -141,7 +141,8 @@ class Command(BaseCommand):
                     self._child_died(child, now)
                 elif child.process is None and now >= child.restart_at and not stopping:
                     child.start()
-                    self.stdout.write(f"{child.name} neu gestartet (pid {child.process.pid})")
+                    pid = child.process.pid if child.process else "?"
+                    self.stdout.write(f"{child.name} neu gestartet (pid {pid})")
             time.sleep(0.2)
         self._stop_all(children)
 
