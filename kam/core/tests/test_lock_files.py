@@ -1,4 +1,4 @@
-"""The lock files pin every dependency that pyproject.toml names (run `make lock` after a change)."""
+"""The lock files pin every dependency that pyproject.toml names (`make lock` after a change)."""
 
 import re
 import tomllib

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sales', '0002_lines_and_facts_without_constraint_checks'),
+        ("sales", "0002_lines_and_facts_without_constraint_checks"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='salesimport',
-            name='dry_run_result',
-            field=models.JSONField(blank=True, default=dict, verbose_name='dry run result'),
+            model_name="salesimport",
+            name="dry_run_result",
+            field=models.JSONField(blank=True, default=dict, verbose_name="dry run result"),
         ),
     ]
