@@ -165,4 +165,9 @@ def sales_import_discard(*, sales_import: SalesImport) -> None:
         raise ValueError("only a waiting or failed import can be discarded")
     paths = [Path(entry["path"]) for entry in sales_import.files if entry.get("path")]
     sales_import.delete()
-    transaction.on_commit(lambda: [path.unlink(missing_ok=True) for path in paths])
+    transaction.on_commit(lambda: _files_remove(paths))
+
+
+def _files_remove(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
