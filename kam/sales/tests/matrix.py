@@ -20,8 +20,13 @@ def pending_import(objects: dict) -> dict:
     return {"pk": objects["pending"].pk}
 
 
+def api_done_import(objects: dict) -> dict:
+    return {"import_id": objects["import"].pk}
+
+
 # Imports touch every account: only administrators and sales leadership may run or see them.
 IMPORTERS = allowed("can_import_sales", "200", "403")
+API_IMPORTERS = allowed("can_import_sales", "200", "403", anonymous="401")
 ROWS = [
     Row("sales:import_list", "none", "get", IMPORTERS),
     Row("sales:import_start", "none", "get", IMPORTERS),
@@ -35,4 +40,9 @@ ROWS = [
         pending_import,
     ),
     Row("sales:import_rejections_csv", "own", "get", IMPORTERS, done_import),
+    # The JSON API: a missing file is refused before the permission check (422); the upload
+    # itself is refused to non-importers with 403 (kam/sales/tests/test_import_api.py).
+    Row("api:start_import", "none", "post", "422 422 422 422 422 401"),
+    Row("api:get_import", "own", "get", API_IMPORTERS, api_done_import),
+    Row("api:get_import_report", "own", "get", API_IMPORTERS, api_done_import),
 ]
