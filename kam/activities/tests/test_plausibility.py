@@ -30,7 +30,7 @@ def at(year, month, day, hour=10) -> datetime.datetime:
 
 
 def activity_data(**changes) -> dict:
-    data = {"kind": "visit", "status": ActivityStatus.DONE, "subject": "Besuch"}
+    data: dict[str, object] = {"kind": "visit", "status": ActivityStatus.DONE, "subject": "Besuch"}
     data["starts_at"] = at(2026, 11, 20)
     return data | changes
 

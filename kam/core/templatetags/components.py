@@ -8,9 +8,8 @@ The sort header is an include: core/_sort_header.html.
 """
 
 from django import template
-from django.template.base import FilterExpression, NodeList
+from django.template.base import FilterExpression, NodeList, token_kwargs
 from django.template.loader import render_to_string
-from django.template.loader_tags import token_kwargs
 
 register = template.Library()
 

@@ -23,7 +23,7 @@ def snapshot(alias: str = "default") -> dict[str, list[tuple]]:
     """Every row of every table, in id order."""
     return {
         model._meta.db_table: list(
-            model.objects.using(alias)
+            model._default_manager.using(alias)
             .order_by("pk")
             .values_list(*[f.attname for f in model._meta.concrete_fields])
         )
