@@ -9,6 +9,7 @@ urlpatterns = [
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),
     path("imports/<int:pk>/preview/", views.import_preview, name="import_preview"),
     path("imports/<int:pk>/discard/", views.import_discard, name="import_discard"),
+    path("imports/<int:pk>/resume/", views.import_resume, name="import_resume"),
     path(
         "imports/<int:pk>/rejected.csv", views.import_rejections_csv, name="import_rejections_csv"
     ),

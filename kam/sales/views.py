@@ -48,6 +48,15 @@ def _pending(request: AuthenticatedRequest, pk: int) -> SalesImport:
     )
 
 
+def _pending_or_failed(request: AuthenticatedRequest, pk: int) -> SalesImport:
+    return get_object_or_404(
+        selectors.imports_visible_to(request.user).filter(
+            status__in=(ImportStatus.PENDING, ImportStatus.FAILED)
+        ),
+        pk=pk,
+    )
+
+
 @login_required
 def import_preview(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     _importer_only(request)
@@ -141,7 +150,20 @@ def import_rejections_csv(request: AuthenticatedRequest, pk: int) -> HttpRespons
 @require_POST
 def import_discard(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     _importer_only(request)
-    record = _pending(request, pk)
+    record = _pending_or_failed(request, pk)
     services.sales_import_discard(sales_import=record)
     messages.info(request, _("Upload discarded."))
     return redirect("sales:import_list")
+
+
+@login_required
+@require_POST
+def import_resume(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Runs a failed (e.g. interrupted) import again; lines it stored before are matched."""
+    _importer_only(request)
+    record = get_object_or_404(
+        selectors.imports_visible_to(request.user), pk=pk, status=ImportStatus.FAILED
+    )
+    services.sales_import_resume(sales_import=record)
+    messages.info(request, _("The import runs again."))
+    return redirect("sales:import_detail", pk=record.pk)

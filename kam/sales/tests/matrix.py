@@ -9,7 +9,8 @@ def objects(account, users) -> dict:
     pending = SalesImport.objects.create(
         status=ImportStatus.PENDING, files=[{"name": "b.csv", "path": "/nonexistent/b.csv"}]
     )
-    return {"import": done, "pending": pending}
+    failed = SalesImport.objects.create(status=ImportStatus.FAILED, files=[{"name": "c.csv"}])
+    return {"import": done, "pending": pending, "failed": failed}
 
 
 def done_import(objects: dict) -> dict:
@@ -18,6 +19,10 @@ def done_import(objects: dict) -> dict:
 
 def pending_import(objects: dict) -> dict:
     return {"pk": objects["pending"].pk}
+
+
+def failed_import(objects: dict) -> dict:
+    return {"pk": objects["failed"].pk}
 
 
 def api_done_import(objects: dict) -> dict:
@@ -40,6 +45,13 @@ ROWS = [
         pending_import,
     ),
     Row("sales:import_rejections_csv", "own", "get", IMPORTERS, done_import),
+    Row(
+        "sales:import_resume",
+        "own",
+        "post",
+        allowed("can_import_sales", "302", "403"),
+        failed_import,
+    ),
     # The JSON API: a missing file is refused before the permission check (422); the upload
     # itself is refused to non-importers with 403 (kam/sales/tests/test_import_api.py).
     Row("api:start_import", "none", "post", "422 422 422 422 422 401"),
