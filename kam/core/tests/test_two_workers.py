@@ -9,7 +9,9 @@ import psycopg
 import pytest
 
 SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
-URL = "postgres://postgres@127.0.0.1:5432/h6ops_workers"
+# One scratch database per test process: parallel workers and legs never share it.
+SCRATCH_DB = f"kam_test_workers_{os.getpid()}"
+URL = f"postgres://postgres@127.0.0.1:5432/{SCRATCH_DB}"
 TASKS = 60
 
 ENQUEUE = f"""
@@ -25,8 +27,8 @@ def database(tmp_path):
         server = psycopg.connect(SERVER, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as error:
         pytest.skip(f"no PostgreSQL reachable at {SERVER}: {error}")
-    server.execute("DROP DATABASE IF EXISTS h6ops_workers WITH (FORCE)")
-    server.execute("CREATE DATABASE h6ops_workers")
+    server.execute(f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)")
+    server.execute(f"CREATE DATABASE {SCRATCH_DB}")
     env = {
         key: value
         for key, value in os.environ.items()
@@ -40,7 +42,7 @@ def database(tmp_path):
     try:
         yield env
     finally:
-        server.execute("DROP DATABASE IF EXISTS h6ops_workers WITH (FORCE)")
+        server.execute(f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)")
         server.close()
 
 
