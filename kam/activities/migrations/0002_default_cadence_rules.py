@@ -11,9 +11,10 @@ DEFAULTS = {
 
 
 def create_rules(apps, schema_editor):
+    # Into the database being migrated (kam move-to-postgres migrates a second one).
     CadenceRule = apps.get_model("activities", "CadenceRule")
     for status, (visit, contact) in DEFAULTS.items():
-        CadenceRule.objects.get_or_create(
+        CadenceRule.objects.using(schema_editor.connection.alias).get_or_create(
             account_status=status,
             defaults={"visit_every_days": visit, "contact_every_days": contact},
         )

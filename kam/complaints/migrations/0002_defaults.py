@@ -30,14 +30,19 @@ SLA = {
 
 
 def create_defaults(apps, schema_editor):
+    # Into the database being migrated (kam move-to-postgres migrates a second one); tests call
+    # this without a schema editor for the default database.
+    alias = schema_editor.connection.alias if schema_editor else "default"
     for model, rows in (("ComplaintCategory", CATEGORIES), ("RootCause", ROOT_CAUSES)):
         Model = apps.get_model("complaints", model)
         for position, (code, name) in enumerate(rows, start=1):
-            Model.objects.get_or_create(code=code, defaults={"name": name, "position": position})
+            Model.objects.using(alias).get_or_create(
+                code=code, defaults={"name": name, "position": position}
+            )
     SlaTemplate = apps.get_model("complaints", "SlaTemplate")
     for status, grid in SLA.items():
         for severity, (acknowledge, resolve) in grid.items():
-            SlaTemplate.objects.get_or_create(
+            SlaTemplate.objects.using(alias).get_or_create(
                 account_status=status,
                 severity=severity,
                 defaults={"acknowledge_hours": acknowledge, "resolve_hours": resolve},
