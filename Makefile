@@ -32,11 +32,11 @@ run: install
 TEST_WORKERS ?= auto
 test: install-dev
 	@start=$$(date +%s); env -u KAM_TEST_DATABASE_URL $(BIN)/pytest -q -n $(TEST_WORKERS); \
-		echo "== SQLite leg: $$(( $$(date +%s) - start )) s"
+		status=$$?; echo "== SQLite leg: $$(( $$(date +%s) - start )) s"; exit $$status
 	@if [ -n "$$KAM_TEST_DATABASE_URL" ]; then \
 		echo "== PostgreSQL leg: $$KAM_TEST_DATABASE_URL"; start=$$(date +%s); \
-		$(BIN)/pytest -q -n $(TEST_WORKERS) -m "not browser" \
-		&& echo "== PostgreSQL leg: $$(( $$(date +%s) - start )) s"; \
+		$(BIN)/pytest -q -n $(TEST_WORKERS) -m "not browser"; status=$$?; \
+		echo "== PostgreSQL leg: $$(( $$(date +%s) - start )) s"; exit $$status; \
 	else echo "== KAM_TEST_DATABASE_URL not set: PostgreSQL leg skipped"; fi
 
 lint: install-dev
