@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 
 from kam.complaints import sla
 from kam.complaints.models import OPEN_STATUSES, Complaint, ComplaintNotification
-from kam.users.models import Role, User
+from kam.core.permissions import users_receiving_leadership_escalations
+from kam.users.models import User
 
 #: Share of the SLA time after which a level is reached: a warning at 75 %, the key account
 #: manager at the deadline, leadership when half the SLA time again has passed.
@@ -56,7 +57,7 @@ def recipients(complaint: Complaint, level: str) -> list[str]:
     if level in ("breach", "leadership"):
         people.append(complaint.account.owner)
     if level == "leadership":
-        people += list(User.objects.filter(role=Role.LEADERSHIP, is_active=True))
+        people += list(users_receiving_leadership_escalations())
     return sorted({person.email for person in people if person is not None and person.email})
 
 
