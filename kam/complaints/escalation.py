@@ -52,18 +52,26 @@ def due_notifications(complaint: Complaint, now: datetime) -> list[Due]:
     return due
 
 
-def recipients(complaint: Complaint, level: str) -> list[str]:
+def recipient_users(complaint: Complaint, level: str) -> list[User]:
+    """Who hears of this level: the complaint's owner, from a breach on the account's owner,
+    at the leadership level sales leadership; only people with a mail address, once each."""
     people: list[User | None] = [complaint.owner]
     if level in ("breach", "leadership"):
         people.append(complaint.account.owner)
     if level == "leadership":
         people += list(users_receiving_leadership_escalations())
-    return sorted({person.email for person in people if person is not None and person.email})
+    by_address = {person.email: person for person in people if person is not None and person.email}
+    return [by_address[address] for address in sorted(by_address)]
+
+
+def recipients(complaint: Complaint, level: str) -> list[str]:
+    return [person.email for person in recipient_users(complaint, level)]
 
 
 def _send(due: Due, notify: bool, now: datetime) -> bool:
     """Records the notification under its unique key and mails it; False if it went out before."""
-    addresses = recipients(due.complaint, due.level) if notify else []
+    people = recipient_users(due.complaint, due.level) if notify else []
+    addresses = [person.email for person in people]
     try:
         with transaction.atomic():
             ComplaintNotification.objects.create(
@@ -73,26 +81,34 @@ def _send(due: Due, notify: bool, now: datetime) -> bool:
                 recipients=", ".join(addresses),
                 sent_at=now,
             )
-            if addresses:
-                _mail(due, addresses)
+            if people:
+                _mail(due, people)
     except IntegrityError:
         return False
     return bool(addresses)
 
 
-def _mail(due: Due, addresses: list[str]) -> None:
+def _mail(due: Due, people: list[User]) -> None:
+    """One mail per language: each recipient reads it in the language of their settings."""
+    languages: dict[str, list[str]] = {}
+    for person in people:
+        languages.setdefault(person.language or settings.LANGUAGE_CODE, []).append(person.email)
+    for language, addresses in sorted(languages.items()):
+        with translation.override(language):
+            subject, body = _escalation_text(due)
+        send_mail(subject, body, None, addresses)
+
+
+def _escalation_text(due: Due) -> tuple[str, str]:
     complaint = due.complaint
-    with translation.override(settings.LANGUAGE_CODE):
-        subjects = {
-            "warning": _("SLA warning: %(number)s is due soon"),
-            "breach": _("SLA breached: %(number)s"),
-            "leadership": _("Escalation to leadership: %(number)s is far overdue"),
-        }
-        subject = subjects[due.level] % {"number": complaint.number}
-        body = render_to_string(
-            "complaints/email/escalation.txt", {"complaint": complaint, "due": due}
-        )
-    send_mail(subject, body, None, addresses)
+    subjects = {
+        "warning": _("SLA warning: %(number)s is due soon"),
+        "breach": _("SLA breached: %(number)s"),
+        "leadership": _("Escalation to leadership: %(number)s is far overdue"),
+    }
+    subject = subjects[due.level] % {"number": complaint.number}
+    body = render_to_string("complaints/email/escalation.txt", {"complaint": complaint, "due": due})
+    return subject, body
 
 
 def escalate(now: datetime) -> int:
