@@ -107,3 +107,15 @@ def test_escalation_mails_follow_each_recipients_language(alice, sam):
     by_recipient = {tuple(message.to): message.subject for message in mail.outbox}
     assert "SLA breached" in by_recipient[(alice.email,)]
     assert "SLA verletzt" in by_recipient[(sam.email,)]
+
+
+def test_a_refused_file_is_explained_in_the_readers_language():
+    from kam.sales.reading.messages import file_reason, file_reason_in
+
+    stored = "export.csv: " + file_reason("sheet_not_found", sheet="Umsatz", sheets="Tabelle1")
+
+    assert file_reason_in("en", stored) == (
+        "export.csv: The sheet “Umsatz” does not exist. Sheets present: Tabelle1."
+    )
+    assert file_reason_in("de", stored) == stored
+    assert file_reason_in("en", "Unbekannter Fehler") == "Unbekannter Fehler"

@@ -127,6 +127,38 @@ FILE_REASONS: dict[str, str] = {
     "sheet_not_found": ("Das Tabellenblatt „{sheet}“ gibt es nicht. Vorhandene Blätter: {sheets}."),
 }
 
+FILE_REASONS_EN: dict[str, str] = {
+    "file_unreadable": "The file cannot be read: {detail}",
+    "file_empty": "The file is empty.",
+    "no_header": "The file has no header row with column headings.",
+    "undecodable": (
+        "The file is not encoded consistently: the byte at position {offset} is invalid in "
+        "{encoding}{hint}. Please save the file as UTF-8 or Windows-1252."
+    ),
+    "csv_broken": "From line {line} on the file is no longer valid CSV: {detail}",
+    "required_column_missing": (
+        "The required column for {field} was not found. Columns present: {headings}."
+    ),
+    "override_unknown_field": (
+        "The mapping names the unknown field “{field}”. Known fields: {fields}."
+    ),
+    "override_unknown_heading": (
+        "The mapping for {field} names the column “{heading}”, which the file does not have. "
+        "Columns present: {headings}."
+    ),
+    "xlsx_too_big": "At {size} MB the Excel file is larger than the {limit} MB allowed.",
+    "xlsx_zip_bomb": (
+        "The Excel file is not opened because unpacked it would be implausibly large ({detail})."
+    ),
+    "not_xlsx": "The file is not a valid Excel file (XLSX). Please save it as XLSX or CSV.",
+    "xls_legacy": (
+        "The file is in the old Excel format (XLS) or protected by a password. "
+        "Please save it without a password as XLSX or CSV."
+    ),
+    "xlsx_unreadable": "The Excel file cannot be read: {detail}",
+    "sheet_not_found": "The sheet “{sheet}” does not exist. Sheets present: {sheets}.",
+}
+
 # German names of the canonical fields, used in messages and later in the mapping UI.
 FIELD_LABELS: dict[str, str] = {
     "customer_number": "Kundennummer",
@@ -172,13 +204,32 @@ def _values(template: str, text: str) -> dict[str, str] | None:
     return None if matched is None else matched.groupdict()
 
 
-def row_reason_in(language: str, code: str, stored: str) -> str:
-    """The stored sentence of a rejected row in `language` (its first two letters decide)."""
-    wanted = ROW_REASONS_BY_LANGUAGE.get((language or "de")[:2])
+def _reason_in(by_language: dict, language: str, code: str, stored: str) -> str:
+    wanted = by_language.get((language or "de")[:2])
     if wanted is None or code not in wanted:
         return stored
-    for templates in ROW_REASONS_BY_LANGUAGE.values():
+    for templates in by_language.values():
         values = _values(templates[code], stored) if code in templates else None
         if values is not None:
             return wanted[code].format(**values)
+    return stored
+
+
+def row_reason_in(language: str, code: str, stored: str) -> str:
+    """The stored sentence of a rejected row in `language` (its first two letters decide)."""
+    return _reason_in(ROW_REASONS_BY_LANGUAGE, language, code, stored)
+
+
+FILE_REASONS_BY_LANGUAGE = {"de": FILE_REASONS, "en": FILE_REASONS_EN}
+
+
+def file_reason_in(language: str, stored: str) -> str:
+    """A stored refusal of a file ("name.csv: sentence" or the sentence) in `language`; its
+    code is not stored, so each code's sentence is tried."""
+    prefix, _colon, rest = stored.partition(": ")
+    for name, sentence in (("", stored), (prefix + ": ", rest)):
+        for code in FILE_REASONS:
+            shown = _reason_in(FILE_REASONS_BY_LANGUAGE, language, code, sentence)
+            if shown != sentence:
+                return name + shown
     return stored
