@@ -103,28 +103,6 @@ def as_csv(lines: Iterable[list]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def as_xlsx(lines: Iterable[list], *, title: str) -> bytes:
-    """One sheet; text as string cells (never a formula), numbers as numbers."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=clean_text(title)[:31] or "Export")
-
-    def cell(value):
-        if isinstance(value, str):
-            text = WriteOnlyCell(sheet, value=clean_text(value))
-            text.data_type = "s"  # openpyxl would take a leading "=" for a formula
-            return text
-        return float(value) if isinstance(value, Decimal) else value
-
-    for line in lines:
-        sheet.append([cell(value) for value in line])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 # --- declared exports: columns with a kind, written as CSV or as an XLSX people can use
 
 TEXT, INTEGER, DECIMAL, EUR, PERCENT, DATE, DATETIME = (
