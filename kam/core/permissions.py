@@ -159,6 +159,26 @@ def can_manage_complaint_settings(user: Viewer) -> bool:
     return _leads(user)
 
 
+# --- referrals and references
+
+
+def can_manage_referrals(user: Viewer, account: Account) -> bool:
+    """Record referrals an account gave, keep its reference profile, ask it for a reference:
+    whoever may edit the account."""
+    return can_edit_account(user, account)
+
+
+def can_follow_up_referral(user: Viewer, referral) -> bool:
+    """Move a referral on: its owner, or whoever may manage referrals of either side."""
+    if not _active(user):
+        return False
+    return (
+        referral.owner_id == user.pk
+        or can_manage_referrals(user, referral.referring_account)
+        or can_manage_referrals(user, referral.referred_account)
+    )
+
+
 # --- conditions, administration
 
 
@@ -269,7 +289,12 @@ CAPABILITIES: dict[str, Callable[[Viewer], bool]] = {
 
 ACCOUNT_CAPABILITIES: dict[str, Callable[[Viewer, Account], bool]] = {
     fn.__name__: fn
-    for fn in (can_edit_account, can_confirm_status_proposals, can_work_on_complaints)
+    for fn in (
+        can_edit_account,
+        can_confirm_status_proposals,
+        can_work_on_complaints,
+        can_manage_referrals,
+    )
 }
 
 

@@ -19,7 +19,10 @@ such module) simply adds nothing. The contracts:
   a finished (not dry-run, not refused) sales import commits; analysis queues a run here.
 - `analysis_inputs.py`: `account_criteria(*, as_of) -> dict[str, dict[int, float]]`, data
   criteria for the key-account score per account id (accounts without a value count 0), e.g.
-  complaints received in the 12 months up to `as_of`.
+  complaints received in the 12 months up to `as_of`. Optionally
+  `account_ratings(*, as_of) -> dict[str, dict[int, float]]`: ratings 1–5 computed from data for
+  a rated criterion (e.g. `reference_value` from referrals and references); where an account has
+  one it replaces the rating the account team typed in.
 - `worklist.py`: `worklist_items(user) -> list[WorkItem]`, what needs the user today (overdue
   contacts, due next steps, complaints by deadline, decisions waiting for them); the start page
   shows `worklist(user)`, every provider's items sorted by due date (undated last). A provider
@@ -144,6 +147,15 @@ class Job:
         minutes = self.every_minutes or 60
         slot = (local.hour * 60 + local.minute) // minutes * minutes
         return f"{local.date().isoformat()}T{slot // 60:02d}:{slot % 60:02d}"
+
+
+def analysis_ratings(*, as_of: datetime.date) -> dict[str, dict[int, float]]:
+    """Every app's data-derived ratings (1–5) of rated criteria, by criterion and account id."""
+    ratings: dict[str, dict[int, float]] = {}
+    for hook in app_hooks("analysis_inputs", "account_ratings"):
+        for name, values in hook(as_of=as_of).items():
+            ratings.setdefault(name, {}).update(values)
+    return ratings
 
 
 def analysis_criteria(*, as_of: datetime.date) -> dict[str, dict[int, float]]:

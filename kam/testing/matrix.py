@@ -59,6 +59,8 @@ CAPABILITY_TABLE = {
     ("can_confirm_status_proposals", "foreign"): "+ + - - - -",
     ("can_work_on_complaints", "own"): "+ + + + + -",
     ("can_work_on_complaints", "foreign"): "+ + - - + -",
+    ("can_manage_referrals", "own"): "+ + + + - -",
+    ("can_manage_referrals", "foreign"): "+ + - - - -",
 }
 
 
