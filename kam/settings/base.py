@@ -26,11 +26,8 @@ INSTALLED_APPS = [
     "kam.sales",
     "kam.analysis",
     "kam.demo",
-<<<<<<< HEAD
     "kam.notifications",
-=======
     "kam.referrals",
->>>>>>> h9-referrals
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
