@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -29,8 +30,6 @@ from kam.referrals.models import (
 from kam.sales import figures
 from kam_analytics.multipliers import Attributed, MonthSum, ReferralLink, attribute
 
-#: Open referrals untouched for longer than this wait for follow-up (the cockpit lists them).
-FOLLOW_UP_DAYS = 14
 #: A reference asked within this many days is "asked recently" (the fatigue guard).
 RECENTLY_ASKED_DAYS = 30
 
@@ -60,9 +59,14 @@ def referral_list(user, *, status: str = "", q: str = "") -> QuerySet[Referral]:
     return referrals.order_by("-received_on", "-pk")
 
 
-def referrals_waiting(user, *, days: int = FOLLOW_UP_DAYS) -> QuerySet[Referral]:
-    """Open referrals whose status has not moved for more than `days` days."""
-    cutoff = timezone.now() - timedelta(days=days)
+def follow_up_days() -> int:
+    return settings.KAM_REFERRAL_FOLLOW_UP_DAYS
+
+
+def referrals_waiting(user, *, days: int | None = None) -> QuerySet[Referral]:
+    """Open referrals whose status has not moved for more than `days` days (by default
+    `KAM_REFERRAL_FOLLOW_UP_DAYS`)."""
+    cutoff = timezone.now() - timedelta(days=follow_up_days() if days is None else days)
     return referral_list(user, status="open").filter(status_changed_at__lt=cutoff)
 
 

@@ -53,7 +53,7 @@ def referral_list(request: AuthenticatedRequest) -> HttpResponse:
         "q": q,
         "statuses": ReferralStatus.choices,
         "waiting": [_row(r, None) for r in selectors.referrals_waiting(request.user)[:20]],
-        "follow_up_days": selectors.FOLLOW_UP_DAYS,
+        "follow_up_days": selectors.follow_up_days(),
     }
     return render(request, "referrals/referral_list.html", context)
 

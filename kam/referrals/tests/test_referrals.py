@@ -239,3 +239,23 @@ def test_the_reference_profile_takes_only_the_accounts_own_stakeholders(alice):
 
     with pytest.raises(ValidationError):
         services.reference_profile_save(profile=profile, stakeholders=[foreign])
+
+
+def test_a_referral_untouched_for_too_long_waits_in_its_owners_worklist(alice, settings):
+    from kam.core.plugins import worklist
+
+    settings.KAM_REFERRAL_FOLLOW_UP_DAYS = 10
+    with time_machine.travel(date(2026, 10, 1)):
+        refer(
+            AccountFactory(owner=alice), AccountFactory(owner=alice, name="Wartet GmbH"), user=alice
+        )
+    with time_machine.travel(date(2026, 10, 5)):
+        refer(
+            AccountFactory(owner=alice), AccountFactory(owner=alice, name="Frisch KG"), user=alice
+        )
+
+    with time_machine.travel(date(2026, 10, 14)):
+        items = [item for item in worklist(alice) if item.kind == "referral"]
+
+    assert [item.account_name for item in items] == ["Wartet GmbH"]
+    assert items[0].due == date(2026, 10, 11)
