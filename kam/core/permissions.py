@@ -86,7 +86,13 @@ def can_edit_account(user: Viewer, account: Account) -> bool:
     """Change the account and what hangs on it; a team seat with read access does not count."""
     from kam.accounts.selectors import accounts_editable_by
 
-    return accounts_editable_by(user).filter(pk=account.pk).exists()
+    # A page asks this for one account many times (header, every app's panel): the answer is
+    # kept on the account object, which lives for one request.
+    answers = account.__dict__.setdefault("_kam_editable_by", {})
+    key = user.pk if _active(user) else None
+    if key not in answers:
+        answers[key] = accounts_editable_by(user).filter(pk=account.pk).exists()
+    return answers[key]
 
 
 # --- figures, imports, analysis

@@ -13,10 +13,12 @@ def account_panels(request, account) -> list[Panel]:
     others = {r.referred_account_id for r in referrals.given} | {
         r.referring_account_id for r in referrals.received
     }
-    visible = set(
-        accounts_visible_to(request.user).filter(id__in=others).values_list("id", flat=True)
-    )
-    visible.add(account.pk)
+    visible = {account.pk}
+    if others:
+        visible |= set(
+            accounts_visible_to(request.user).filter(id__in=others).values_list("id", flat=True)
+        )
+    profile = selectors.reference_profile(account)
     context = {
         "given": [
             (r, selectors.party_name(r.referred_account, visible), r.referred_account_id in visible)
@@ -33,8 +35,8 @@ def account_panels(request, account) -> list[Panel]:
         "value": referrals.value,
         "show_margins": can_view_margins(request.user),
         "can_manage": can_manage_referrals(request.user, account),
-        "profile": selectors.reference_profile(account),
-        "requests": selectors.account_reference_requests(account)[:20],
+        "profile": profile,
+        "requests": selectors.account_reference_requests(account)[:20] if profile else [],
     }
     count = len(referrals.given) + len(referrals.received)
     return [

@@ -111,19 +111,26 @@ def _links(referrals) -> list[ReferralLink]:
     ]
 
 
-def multiplier_values(*, as_of: date) -> dict[int, MultiplierValue]:
+def multiplier_values(
+    *, as_of: date, referrer_ids: list[int] | None = None
+) -> dict[int, MultiplierValue]:
     """Every referring account's multiplier value as of a date (lost referrals bring nothing;
-    a company referred by several accounts is split equally among them)."""
+    a company referred by several accounts is split equally among them), or only those of
+    `referrer_ids`."""
     window = figures.window_as_of(as_of)
-    referrals = list(
-        Referral.objects.exclude(status=ReferralStatus.LOST).only(
-            "referring_account_id", "referred_account_id", "received_on", "status"
-        )
+    counted = Referral.objects.exclude(status=ReferralStatus.LOST)
+    referrals = (
+        counted if referrer_ids is None else counted.filter(referring_account__in=referrer_ids)
     )
-    links = _links(referrals)
-    sums = figures.monthly_sums(
-        sorted({link.referred for link in links}), last_month=window.last_month
+    links = _links(
+        referrals.only("referring_account_id", "referred_account_id", "received_on", "status")
     )
+    if not links:
+        return {}
+    referred = sorted({link.referred for link in links})
+    if referrer_ids is not None:
+        links += _shares_of_others(counted, referred, referrer_ids)
+    sums = figures.monthly_sums(referred, last_month=window.last_month)
     month_sums = {
         account_id: [
             MonthSum(figures.month_index(m.month), m.revenue_cents, m.margin_cents) for m in months
@@ -136,7 +143,22 @@ def multiplier_values(*, as_of: date) -> dict[int, MultiplierValue]:
         window_first=figures.month_index(window.first_month),
         window_last=figures.month_index(window.last_month),
     )
-    return {account_id: _value(window, a) for account_id, a in attributed.items()}
+    wanted = (
+        attributed
+        if referrer_ids is None
+        else {i: attributed[i] for i in referrer_ids if i in attributed}
+    )
+    return {account_id: _value(window, a) for account_id, a in wanted.items()}
+
+
+def _shares_of_others(counted, referred: list[int], referrer_ids: list[int]) -> list[ReferralLink]:
+    """The other referrers of the same companies: they take their equal share."""
+    others = counted.filter(referred_account__in=referred).exclude(
+        referring_account__in=referrer_ids
+    )
+    return _links(
+        others.only("referring_account_id", "referred_account_id", "received_on", "status")
+    )
 
 
 def _value(window: figures.Window, a: Attributed) -> MultiplierValue:
@@ -152,7 +174,7 @@ def _value(window: figures.Window, a: Attributed) -> MultiplierValue:
 
 
 def multiplier_value(account: Account, *, as_of: date) -> MultiplierValue:
-    found = multiplier_values(as_of=as_of).get(account.pk)
+    found = multiplier_values(as_of=as_of, referrer_ids=[account.pk]).get(account.pk)
     return found or MultiplierValue(figures.window_as_of(as_of), 0, 0, 0, 0, 0, 0)
 
 
@@ -169,10 +191,13 @@ def account_referrals(account: Account, *, as_of: date) -> AccountReferrals:
     related = Referral.objects.select_related(
         "referring_account", "referred_account", "referring_stakeholder", "owner"
     )
+    both = list(related.filter(Q(referring_account=account) | Q(referred_account=account)))
+    given = [r for r in both if r.referring_account_id == account.pk]
+    empty = MultiplierValue(figures.window_as_of(as_of), 0, 0, 0, 0, 0, 0)
     return AccountReferrals(
-        given=list(related.filter(referring_account=account)),
-        received=list(related.filter(referred_account=account)),
-        value=multiplier_value(account, as_of=as_of),
+        given=given,
+        received=[r for r in both if r.referred_account_id == account.pk],
+        value=multiplier_value(account, as_of=as_of) if given else empty,
     )
 
 
@@ -228,7 +253,7 @@ def referral_network(user) -> dict:
 
 
 def reference_profile(account: Account) -> ReferenceProfile | None:
-    return ReferenceProfile.objects.filter(account=account).prefetch_related("stakeholders").first()
+    return ReferenceProfile.objects.filter(account=account).first()
 
 
 def quarter_start(day: date) -> date:

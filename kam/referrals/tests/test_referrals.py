@@ -66,10 +66,7 @@ def test_the_form_refuses_neither_or_both_and_a_future_date(client, alice):
     )
 
     assert neither.status_code == 200 and both.status_code == 200
-    assert (
-        "Give either the number" in neither.content.decode()
-        or "Geben Sie" in neither.content.decode()
-    )
+    assert "Bitte entweder die Nummer eines bestehenden Kunden" in neither.content.decode()
     assert both.context["form"].errors["received_on"]
     assert not Referral.objects.exists()
 
@@ -259,3 +256,21 @@ def test_a_referral_untouched_for_too_long_waits_in_its_owners_worklist(alice, s
 
     assert [item.account_name for item in items] == ["Wartet GmbH"]
     assert items[0].due == date(2026, 10, 11)
+
+
+def test_the_account_tab_costs_two_queries_without_referrals_and_six_with(
+    rf, alice, django_assert_num_queries
+):
+    from kam.referrals.panels import account_panels
+
+    quiet, busy = AccountFactory(owner=alice), AccountFactory(owner=alice)
+    refer(busy, AccountFactory(owner=alice))
+    request = rf.get("/")
+    request.user = alice
+    for account in (quiet, busy):
+        assert account_panels(request, account)  # warm the edit-right answer on the account
+
+    with django_assert_num_queries(2):
+        account_panels(request, quiet)
+    with django_assert_num_queries(6):
+        account_panels(request, busy)
