@@ -50,12 +50,18 @@ CAPABILITY_TABLE = {
     "can_manage_complaint_settings": "+ + - - - -",
     "can_approve_conditions": "+ + - - - -",
     "can_open_admin": "+ - - - - -",
+    "can_send_mailings": "+ + + - - -",
+    "can_approve_mailings": "+ + - - - -",
+    "can_see_consent": "+ + + - + -",
+    "can_manage_consent_wording": "+ + - - - -",
     ("can_edit_account", "own"): "+ + + + - -",
     ("can_edit_account", "foreign"): "+ + - - - -",
     ("can_confirm_status_proposals", "own"): "+ + + + - -",
     ("can_confirm_status_proposals", "foreign"): "+ + - - - -",
     ("can_work_on_complaints", "own"): "+ + + + + -",
     ("can_work_on_complaints", "foreign"): "+ + - - + -",
+    ("can_record_consent", "own"): "+ + + - - -",
+    ("can_record_consent", "foreign"): "+ + - - - -",
 }
 
 

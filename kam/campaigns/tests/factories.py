@@ -1,0 +1,27 @@
+"""Helpers of the campaigns tests: consent goes through the services, as in real life."""
+
+from kam.campaigns import consent
+from kam.campaigns.models import CaptureMethod, Channel, ConsentRecord, LegalBasis, Purpose
+
+
+def wording(purpose: str = Purpose.NEWSLETTER, text: str = "Ja, schreiben Sie mir.") -> None:
+    consent.wording_publish(purpose=purpose, text=text)
+
+
+def confirmed_consent(
+    stakeholder, purpose: str = Purpose.NEWSLETTER, ip: str = "203.0.113.7"
+) -> ConsentRecord:
+    """E-mail consent asked for and confirmed through the double opt-in."""
+    if consent.wording_current(purpose) is None:
+        wording(purpose)
+    pending = consent.consent_record(
+        stakeholder=stakeholder,
+        channel=Channel.EMAIL,
+        purpose=purpose,
+        legal_basis=LegalBasis.CONSENT,
+        method=CaptureMethod.FORM,
+        user=None,
+    )
+    confirmed = consent.doi_confirm(pending=pending, ip_address=ip)
+    assert confirmed is not None
+    return confirmed

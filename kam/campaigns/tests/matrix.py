@@ -1,0 +1,91 @@
+"""The campaigns URLs in the permission matrix (see kam.testing.matrix)."""
+
+from typing import cast
+
+from kam.accounts.models import Stakeholder
+from kam.campaigns import consent, tokens
+from kam.campaigns.models import CaptureMethod, Channel, LegalBasis, Purpose
+from kam.campaigns.tests.factories import wording
+from kam.testing.factories import StakeholderFactory
+from kam.testing.matrix import Row, allowed
+
+
+def objects(account, users) -> dict:
+    person = cast(Stakeholder, StakeholderFactory(account=account, email=f"p{account.pk}@x.de"))
+    if consent.wording_current(Purpose.NEWSLETTER) is None:
+        wording(Purpose.NEWSLETTER)
+    pending = consent.consent_record(
+        stakeholder=person,
+        channel=Channel.EMAIL,
+        purpose=Purpose.NEWSLETTER,
+        legal_basis=LegalBasis.CONSENT,
+        method=CaptureMethod.FORM,
+        user=None,
+    )
+    return {
+        "person": person,
+        "doi_token": tokens.doi_token(pending.pk),
+        "unsubscribe_token": tokens.unsubscribe_token(
+            stakeholder_id=person.pk, purpose=Purpose.NEWSLETTER
+        ),
+    }
+
+
+def person_pk(objects: dict) -> dict:
+    return {"pk": objects["person"].pk}
+
+
+def doi_kwargs(objects: dict) -> dict:
+    return {"token": objects["doi_token"]}
+
+
+def unsubscribe_kwargs(objects: dict) -> dict:
+    return {"token": objects["unsubscribe_token"]}
+
+
+PHONE_CONSENT = {
+    "channel": "phone",
+    "purpose": "events",
+    "legal_basis": "consent",
+    "method": "manager",
+    "note": "am Telefon zugestimmt",
+}
+WITHDRAWAL = {"channel": "email", "purpose": "newsletter"}
+PUBLIC = "200 200 200 200 200 200"
+# root, leader, alice (owns "own"), bob (edit seat on "own"), sam (customer service), anonymous
+ROWS = [
+    Row("campaigns:wordings", "none", "get", allowed("can_manage_consent_wording", "200", "403")),
+    Row("campaigns:consent", "own", "get", "200 200 200 403 200 302", person_pk),
+    Row("campaigns:consent", "foreign", "get", "200 200 404 403 200 302", person_pk),
+    Row("campaigns:consent_pdf", "own", "get", "200 200 200 403 200 302", person_pk),
+    Row("campaigns:consent_pdf", "foreign", "get", "200 200 404 403 200 302", person_pk),
+    Row(
+        "campaigns:consent_add", "own", "post", "302 302 302 403 403 302", person_pk, PHONE_CONSENT
+    ),
+    Row(
+        "campaigns:consent_add",
+        "foreign",
+        "post",
+        "302 302 404 403 403 302",
+        person_pk,
+        PHONE_CONSENT,
+    ),
+    Row(
+        "campaigns:consent_withdraw",
+        "own",
+        "post",
+        "302 302 302 403 403 302",
+        person_pk,
+        WITHDRAWAL,
+    ),
+    Row(
+        "campaigns:consent_withdraw",
+        "foreign",
+        "post",
+        "302 302 404 403 403 302",
+        person_pk,
+        WITHDRAWAL,
+    ),
+    Row("campaigns:doi", "own", "get", PUBLIC, doi_kwargs),
+    Row("campaigns:unsubscribe", "own", "get", PUBLIC, unsubscribe_kwargs),
+]
