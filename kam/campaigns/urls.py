@@ -1,9 +1,23 @@
 from django.urls import path
 
-from kam.campaigns import views
+from kam.campaigns import mailing_views, views
 
 app_name = "campaigns"
 urlpatterns = [
+    path("", mailing_views.mailing_list, name="mailings"),
+    path("new/", mailing_views.mailing_edit, name="mailing_create"),
+    path("<int:pk>/", mailing_views.mailing_detail, name="mailing_detail"),
+    path("<int:pk>/edit/", mailing_views.mailing_edit, name="mailing_update"),
+    path("<int:pk>/test/", mailing_views.mailing_test, name="mailing_test"),
+    path("<int:pk>/confirm/", mailing_views.mailing_confirm, name="mailing_confirm"),
+    path("<int:pk>/approve/", mailing_views.mailing_approve, name="mailing_approve"),
+    path("<int:pk>/cancel/", mailing_views.mailing_cancel, name="mailing_cancel"),
+    path("segments/", mailing_views.segment_list, name="segments"),
+    path("segments/new/", mailing_views.segment_edit, name="segment_create"),
+    path("segments/<int:pk>/", mailing_views.segment_detail, name="segment_detail"),
+    path("segments/<int:pk>/edit/", mailing_views.segment_edit, name="segment_update"),
+    path("outbox/", mailing_views.outbox_uncertain, name="outbox"),
+    path("outbox/<int:pk>/resolve/", mailing_views.outbox_resolve, name="outbox_resolve"),
     path("wordings/", views.wording_list, name="wordings"),
     path("contacts/<int:pk>/consent/", views.consent_page, name="consent"),
     path("contacts/<int:pk>/consent/add/", views.consent_add, name="consent_add"),

@@ -25,3 +25,21 @@ def confirmed_consent(
     confirmed = consent.doi_confirm(pending=pending, ip_address=ip)
     assert confirmed is not None
     return confirmed
+
+
+def segment(user, name: str = "Alle", **filters):
+    from kam.campaigns.segments import segment_save
+
+    return segment_save(segment=None, name=name, filters=filters, user=user)
+
+
+def mailing(user, seg, purpose: str = Purpose.NEWSLETTER, **fields):
+    from kam.campaigns.mailings import mailing_save
+    from kam.campaigns.models import Mailing
+
+    values = {
+        "title": "Neuigkeiten",
+        "subject": "Hallo {vorname}",
+        "body": "Guten Tag {name},\nneue Preise für {firma}.\nIhr {betreuer}",
+    } | fields
+    return mailing_save(mailing=Mailing(segment=seg, purpose=purpose, **values), user=user)

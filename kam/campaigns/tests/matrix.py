@@ -3,9 +3,17 @@
 from typing import cast
 
 from kam.accounts.models import Stakeholder
-from kam.campaigns import consent, tokens
-from kam.campaigns.models import CaptureMethod, Channel, LegalBasis, Purpose
-from kam.campaigns.tests.factories import wording
+from kam.campaigns import consent, outbox, tokens
+from kam.campaigns.models import (
+    CaptureMethod,
+    Channel,
+    LegalBasis,
+    MailKind,
+    MailStatus,
+    OutboxMail,
+    Purpose,
+)
+from kam.campaigns.tests.factories import mailing, segment, wording
 from kam.testing.factories import StakeholderFactory
 from kam.testing.matrix import Row, allowed
 
@@ -22,8 +30,16 @@ def objects(account, users) -> dict:
         method=CaptureMethod.FORM,
         user=None,
     )
+    seg = segment(account.owner, name=f"Segment {account.pk}")
+    uncertain = outbox.mail_enqueue(
+        kind=MailKind.TEST, to_email="x@example.com", subject="s", body_text="b"
+    )
+    OutboxMail.objects.filter(pk=uncertain.pk).update(status=MailStatus.UNCERTAIN)
     return {
         "person": person,
+        "segment": seg,
+        "mailing": mailing(account.owner, seg),
+        "uncertain": uncertain,
         "doi_token": tokens.doi_token(pending.pk),
         "unsubscribe_token": tokens.unsubscribe_token(
             stakeholder_id=person.pk, purpose=Purpose.NEWSLETTER
@@ -33,6 +49,18 @@ def objects(account, users) -> dict:
 
 def person_pk(objects: dict) -> dict:
     return {"pk": objects["person"].pk}
+
+
+def segment_pk(objects: dict) -> dict:
+    return {"pk": objects["segment"].pk}
+
+
+def mailing_pk(objects: dict) -> dict:
+    return {"pk": objects["mailing"].pk}
+
+
+def uncertain_pk(objects: dict) -> dict:
+    return {"pk": objects["uncertain"].pk}
 
 
 def doi_kwargs(objects: dict) -> dict:
@@ -52,6 +80,8 @@ PHONE_CONSENT = {
 }
 WITHDRAWAL = {"channel": "email", "purpose": "newsletter"}
 PUBLIC = "200 200 200 200 200 200"
+SENDERS = allowed("can_send_mailings", "200", "403")
+LEADERS_POST = allowed("can_approve_mailings", "302", "403")
 # root, leader, alice (owns "own"), bob (edit seat on "own"), sam (customer service), anonymous
 ROWS = [
     Row("campaigns:wordings", "none", "get", allowed("can_manage_consent_wording", "200", "403")),
@@ -88,4 +118,25 @@ ROWS = [
     ),
     Row("campaigns:doi", "own", "get", PUBLIC, doi_kwargs),
     Row("campaigns:unsubscribe", "own", "get", PUBLIC, unsubscribe_kwargs),
+    Row("campaigns:mailings", "none", "get", SENDERS),
+    Row("campaigns:mailing_create", "none", "get", SENDERS),
+    Row("campaigns:segments", "none", "get", SENDERS),
+    Row("campaigns:segment_create", "none", "get", SENDERS),
+    Row("campaigns:segment_detail", "own", "get", SENDERS, segment_pk),
+    Row("campaigns:segment_detail", "foreign", "get", SENDERS, segment_pk),
+    Row("campaigns:segment_update", "foreign", "get", SENDERS, segment_pk),
+    Row("campaigns:mailing_detail", "own", "get", SENDERS, mailing_pk),
+    Row("campaigns:mailing_detail", "foreign", "get", "200 200 404 403 403 302", mailing_pk),
+    Row("campaigns:mailing_update", "own", "get", SENDERS, mailing_pk),
+    Row("campaigns:mailing_update", "foreign", "get", "200 200 404 403 403 302", mailing_pk),
+    Row("campaigns:mailing_test", "own", "post", "302 302 302 403 403 302", mailing_pk),
+    Row("campaigns:mailing_test", "foreign", "post", "302 302 404 403 403 302", mailing_pk),
+    Row("campaigns:mailing_confirm", "own", "post", "302 302 302 403 403 302", mailing_pk),
+    Row("campaigns:mailing_confirm", "foreign", "post", "302 302 404 403 403 302", mailing_pk),
+    Row("campaigns:mailing_approve", "own", "post", LEADERS_POST, mailing_pk),
+    Row("campaigns:mailing_approve", "foreign", "post", LEADERS_POST, mailing_pk),
+    Row("campaigns:mailing_cancel", "own", "post", "302 302 302 403 403 302", mailing_pk),
+    Row("campaigns:mailing_cancel", "foreign", "post", "302 302 404 403 403 302", mailing_pk),
+    Row("campaigns:outbox", "none", "get", allowed("can_approve_mailings", "200", "403")),
+    Row("campaigns:outbox_resolve", "own", "post", LEADERS_POST, uncertain_pk),
 ]

@@ -1,0 +1,6 @@
+from kam.core.plugins import Job
+
+JOBS = [
+    Job("campaigns-queue-due", "kam.campaigns.tasks.queue_due_mailings", every_minutes=15),
+    Job("campaigns-deliver", "kam.campaigns.tasks.deliver_outbox", every_minutes=5),
+]
