@@ -167,3 +167,52 @@ class MailingForm(forms.ModelForm):
         if data.get("repeat_yearly") and not send_at:
             self.add_error("send_at", _("A yearly mailing needs its date."))
         return data
+
+
+class EventForm(forms.ModelForm):
+    class Meta:
+        from kam.campaigns.models import Event
+
+        model = Event
+        fields = [
+            "title",
+            "description",
+            "starts_at",
+            "ends_at",
+            "place",
+            "online_url",
+            "capacity",
+            "segment",
+        ]
+        local = {"type": "datetime-local"}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "starts_at": forms.DateTimeInput(attrs=local, format="%Y-%m-%dT%H:%M"),
+            "ends_at": forms.DateTimeInput(attrs=local, format="%Y-%m-%dT%H:%M"),
+        }
+
+    def __init__(self, *args, segments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["segment"].queryset = segments  # type: ignore[attr-defined]
+
+    def clean(self):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        data = super().clean()
+        starts = data.get("starts_at")
+        if starts and not self.instance.pk and starts < timezone.now():
+            self.add_error("starts_at", _("A new event cannot start in the past."))
+        if starts and starts > timezone.now() + timedelta(days=3 * 366):
+            self.add_error("starts_at", _("Choose a date within the next three years."))
+        return data
+
+
+class RsvpForm(forms.Form):
+    answer = forms.ChoiceField(
+        label=_("Your answer"),
+        choices=[("yes", _("Yes, I will come")), ("no", _("No, I cannot come"))],
+        widget=forms.RadioSelect,
+    )
+    companions = forms.IntegerField(label=_("Companions"), min_value=0, max_value=5, initial=0)

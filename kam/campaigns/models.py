@@ -220,6 +220,8 @@ class MailKind(models.TextChoices):
     MAILING = "mailing", _("Mailing")
     TEST = "test", _("Test mail")
     DOI = "doi", _("Double opt-in request")
+    INVITATION = "invitation", _("Event invitation")
+    EVENT_NOTICE = "event_notice", _("Event confirmation or reminder")
 
 
 class MailStatus(models.TextChoices):
@@ -237,9 +239,9 @@ class OutboxMail(models.Model):
     """One mail to one recipient. Claimed (queued → sending) before the mail server is called and
     marked sent after: a row left in `sending` by a crash is never sent again automatically."""
 
-    PERSONAL_DATA_FIELDS = ("to_email", "subject", "body_text", "body_html", "last_error")
+    PERSONAL_DATA_FIELDS = ("to_email", "subject", "body_text", "body_html", "last_error", "ics")
 
-    kind = models.CharField(_("Kind"), max_length=10, choices=MailKind.choices)
+    kind = models.CharField(_("Kind"), max_length=20, choices=MailKind.choices)
     mailing = models.ForeignKey(
         Mailing, null=True, blank=True, on_delete=models.PROTECT, related_name="mails"
     )
@@ -256,6 +258,8 @@ class OutboxMail(models.Model):
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
     unsubscribe_url = models.CharField(max_length=500, blank=True)
+    #: An iCalendar attachment (the event with the attendee), sent as einladung.ics.
+    ics = models.TextField(blank=True)
     message_id = models.CharField(_("Message-ID"), max_length=200, unique=True)
     status = models.CharField(
         _("Status"),
@@ -295,3 +299,75 @@ class OutboxMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} → {self.to_email} ({self.status})"
+
+
+class Event(models.Model):
+    """A special event (Sonderveranstaltung) with invitations, RSVP and attendance."""
+
+    title = models.CharField(_("Title"), max_length=200)
+    description = models.TextField(_("Description"), blank=True)
+    starts_at = models.DateTimeField(_("Starts"))
+    ends_at = models.DateTimeField(_("Ends"))
+    place = models.CharField(_("Place"), max_length=300, blank=True)
+    online_url = models.URLField(_("Online link"), blank=True)
+    capacity = models.PositiveIntegerField(_("Seats"))
+    segment = models.ForeignKey(
+        Segment, verbose_name=_("Invite segment"), on_delete=models.PROTECT, related_name="events"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="events"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Event")
+        verbose_name_plural = _("Events")
+        ordering = ["-starts_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        super().clean()
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("The event must end after it starts.")})
+        if self.capacity is not None and not 1 <= self.capacity <= 100000:
+            raise ValidationError({"capacity": _("Between 1 and 100,000 seats.")})
+
+
+class RsvpStatus(models.TextChoices):
+    INVITED = "invited", _("Invited")
+    ACCEPTED = "accepted", _("Accepted")
+    WAITING = "waiting", _("On the waiting list")
+    DECLINED = "declined", _("Declined")
+
+
+class Invitation(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="invitations")
+    stakeholder = models.ForeignKey(
+        Stakeholder, on_delete=models.PROTECT, related_name="invitations"
+    )
+    status = models.CharField(
+        _("Answer"), max_length=10, choices=RsvpStatus.choices, default=RsvpStatus.INVITED
+    )
+    companions = models.PositiveSmallIntegerField(_("Companions"), default=0)
+    responded_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    attended = models.BooleanField(_("Attended"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Invitation")
+        verbose_name_plural = _("Invitations")
+        ordering = ["event", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "stakeholder"], name="one_invitation_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id}/{self.stakeholder_id}: {self.status}"
+
+    @property
+    def seats(self) -> int:
+        return 1 + self.companions

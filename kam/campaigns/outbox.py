@@ -29,6 +29,8 @@ from kam.users.models import User
 logger = logging.getLogger(__name__)
 
 SENDABLE = (MailStatus.QUEUED, MailStatus.RETRY)
+#: Advertising: checked against the send gate again right before sending.
+GATED_KINDS = (MailKind.MAILING, MailKind.INVITATION)
 MAX_ATTEMPTS = 8
 #: A live worker finishes one mail long before this; a row still `sending` after it was orphaned.
 LEASE = timedelta(minutes=15)
@@ -53,6 +55,7 @@ def mail_enqueue(
     purpose: str = "",
     unsubscribe_url: str = "",
     created_by: User | None = None,
+    ics: str = "",
 ) -> OutboxMail:
     return OutboxMail.objects.create(**_row_fields(locals()))
 
@@ -114,6 +117,8 @@ def build_message(mail: OutboxMail, connection=None) -> EmailMultiAlternatives:
     )
     if mail.body_html:
         message.attach_alternative(mail.body_html, "text/html")
+    if mail.ics:
+        message.attach("einladung.ics", mail.ics, "text/calendar")
     return message
 
 
@@ -183,7 +188,7 @@ def _ensure_open(connection) -> None:
 def send_one(mail: OutboxMail, *, connection, worker: str, report: Report) -> None:
     from kam.campaigns.gate import gate
 
-    if mail.kind == MailKind.MAILING:
+    if mail.kind in GATED_KINDS:
         if mail.stakeholder is None:
             _set(mail, status=MailStatus.REFUSED, reason="no_consent")
             report.refused += 1

@@ -1,6 +1,6 @@
 from django_tasks import task
 
-from kam.campaigns import mailings, outbox
+from kam.campaigns import events, mailings, outbox
 from kam.core.audit import Source, audit_source
 
 
@@ -17,3 +17,12 @@ def queue_due_mailings() -> int:
     """Scheduled (and yearly) mailings that are due, queued into the outbox."""
     with audit_source(Source.JOB):
         return mailings.queue_due()
+
+
+@task()
+def send_event_reminders() -> int:
+    with audit_source(Source.JOB):
+        sent = events.reminders_send()
+    if sent:
+        deliver_outbox.enqueue()
+    return sent

@@ -11,6 +11,9 @@ from django.core import signing
 
 DOI_SALT = "kam.campaigns.doi"
 UNSUBSCRIBE_SALT = "kam.campaigns.unsubscribe"
+RSVP_SALT = "kam.campaigns.rsvp"
+#: An RSVP link also ends with its event (checked against the event's end).
+RSVP_MAX_AGE = timedelta(days=400)
 DOI_MAX_AGE = timedelta(days=7)
 #: An unsubscribe link stays valid long after the mail: withdrawing must be as easy as consenting.
 UNSUBSCRIBE_MAX_AGE = timedelta(days=3 * 365)
@@ -53,3 +56,13 @@ def unsubscribe_payload(token: str) -> tuple[int, str] | None:
     ):
         return None
     return payload["s"], payload["p"]
+
+
+def rsvp_token(invitation_id: int) -> str:
+    return signing.dumps({"i": invitation_id}, salt=RSVP_SALT)
+
+
+def rsvp_invitation_id(token: str) -> int | None:
+    payload = _load(token, salt=RSVP_SALT, max_age=RSVP_MAX_AGE)
+    value = payload.get("i") if payload else None
+    return value if isinstance(value, int) else None

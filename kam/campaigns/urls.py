@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kam.campaigns import mailing_views, views
+from kam.campaigns import event_views, mailing_views, views
 
 app_name = "campaigns"
 urlpatterns = [
@@ -18,6 +18,13 @@ urlpatterns = [
     path("segments/<int:pk>/edit/", mailing_views.segment_edit, name="segment_update"),
     path("outbox/", mailing_views.outbox_uncertain, name="outbox"),
     path("outbox/<int:pk>/resolve/", mailing_views.outbox_resolve, name="outbox_resolve"),
+    path("events/", event_views.event_list, name="events"),
+    path("events/new/", event_views.event_edit, name="event_create"),
+    path("events/<int:pk>/", event_views.event_detail, name="event_detail"),
+    path("events/<int:pk>/edit/", event_views.event_edit, name="event_update"),
+    path("events/<int:pk>/invite/", event_views.event_invite, name="event_invite"),
+    path("events/<int:pk>/checkin/", event_views.event_checkin, name="event_checkin"),
+    path("rsvp/<str:token>/", event_views.rsvp, name="rsvp"),
     path("wordings/", views.wording_list, name="wordings"),
     path("contacts/<int:pk>/consent/", views.consent_page, name="consent"),
     path("contacts/<int:pk>/consent/add/", views.consent_add, name="consent_add"),

@@ -43,3 +43,21 @@ def mailing(user, seg, purpose: str = Purpose.NEWSLETTER, **fields):
         "body": "Guten Tag {name},\nneue Preise für {firma}.\nIhr {betreuer}",
     } | fields
     return mailing_save(mailing=Mailing(segment=seg, purpose=purpose, **values), user=user)
+
+
+def event(user, seg, capacity: int = 10, **fields):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kam.campaigns.models import Event
+
+    start = timezone.now() + timedelta(days=10)
+    values = {
+        "title": "Sommerfest <2027>",
+        "description": "Grillen & Werksführung",
+        "starts_at": start,
+        "ends_at": start + timedelta(hours=4),
+        "place": "Werk Nord",
+    } | fields
+    return Event.objects.create(segment=seg, created_by=user, capacity=capacity, **values)

@@ -7,13 +7,14 @@ from kam.campaigns import consent, outbox, tokens
 from kam.campaigns.models import (
     CaptureMethod,
     Channel,
+    Invitation,
     LegalBasis,
     MailKind,
     MailStatus,
     OutboxMail,
     Purpose,
 )
-from kam.campaigns.tests.factories import mailing, segment, wording
+from kam.campaigns.tests.factories import event, mailing, segment, wording
 from kam.testing.factories import StakeholderFactory
 from kam.testing.matrix import Row, allowed
 
@@ -35,8 +36,12 @@ def objects(account, users) -> dict:
         kind=MailKind.TEST, to_email="x@example.com", subject="s", body_text="b"
     )
     OutboxMail.objects.filter(pk=uncertain.pk).update(status=MailStatus.UNCERTAIN)
+    party = event(account.owner, seg)
+    invitation = Invitation.objects.create(event=party, stakeholder=person)
     return {
         "person": person,
+        "event": party,
+        "rsvp_token": tokens.rsvp_token(invitation.pk),
         "segment": seg,
         "mailing": mailing(account.owner, seg),
         "uncertain": uncertain,
@@ -61,6 +66,14 @@ def mailing_pk(objects: dict) -> dict:
 
 def uncertain_pk(objects: dict) -> dict:
     return {"pk": objects["uncertain"].pk}
+
+
+def event_pk(objects: dict) -> dict:
+    return {"pk": objects["event"].pk}
+
+
+def rsvp_kwargs(objects: dict) -> dict:
+    return {"token": objects["rsvp_token"]}
 
 
 def doi_kwargs(objects: dict) -> dict:
@@ -139,4 +152,15 @@ ROWS = [
     Row("campaigns:mailing_cancel", "foreign", "post", "302 302 404 403 403 302", mailing_pk),
     Row("campaigns:outbox", "none", "get", allowed("can_approve_mailings", "200", "403")),
     Row("campaigns:outbox_resolve", "own", "post", LEADERS_POST, uncertain_pk),
+    Row("campaigns:events", "none", "get", SENDERS),
+    Row("campaigns:event_create", "none", "get", SENDERS),
+    Row("campaigns:event_detail", "own", "get", SENDERS, event_pk),
+    Row("campaigns:event_detail", "foreign", "get", "200 200 404 403 403 302", event_pk),
+    Row("campaigns:event_update", "own", "get", SENDERS, event_pk),
+    Row("campaigns:event_update", "foreign", "get", "200 200 404 403 403 302", event_pk),
+    Row("campaigns:event_checkin", "own", "get", SENDERS, event_pk),
+    Row("campaigns:event_checkin", "foreign", "get", "200 200 404 403 403 302", event_pk),
+    Row("campaigns:event_invite", "own", "post", "302 302 302 403 403 302", event_pk),
+    Row("campaigns:event_invite", "foreign", "post", "302 302 404 403 403 302", event_pk),
+    Row("campaigns:rsvp", "own", "get", PUBLIC, rsvp_kwargs),
 ]

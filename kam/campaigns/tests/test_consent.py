@@ -294,3 +294,17 @@ def test_a_doi_mail_goes_through_the_outbox(person):
     ask(person)
     row = OutboxMail.objects.get()
     assert (row.kind, row.status) == ("doi", MailStatus.QUEUED)
+
+
+def test_the_account_page_shows_consent_per_purpose_to_those_who_may_see_it(client, alice, bob):
+    confirmed_consent(StakeholderFactory(account=AccountFactory(owner=alice), email="a@x.de"))
+    account = ConsentRecord.objects.get(status=ConsentStatus.GRANTED).stakeholder.account
+    url = reverse("accounts:detail", kwargs={"pk": account.pk})
+
+    client.force_login(alice)
+    shown = client.get(url).content.decode()
+    client.force_login(bob)
+    hidden = client.get(url).content.decode()
+
+    assert "Einwilligungen und Mailings" in shown and "erlaubt" in shown
+    assert "Einwilligungen und Mailings" not in hidden
