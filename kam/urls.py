@@ -22,6 +22,7 @@ urlpatterns = [
     path("analysis/", include("kam.analysis.urls")),
     path("notifications/", include("kam.notifications.urls")),
     path("referrals/", include("kam.referrals.urls")),
+    path("campaigns/", include("kam.campaigns.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -252,6 +252,32 @@ USER_LISTS = {
     "can_own_complaints": users_who_can_own_complaints,
     "receives_leadership_escalations": users_receiving_leadership_escalations,
 }
+# --- campaigns: consent, mailings
+
+
+def can_send_mailings(user: Viewer) -> bool:
+    """Build segments and send mailings to the visible accounts' contacts."""
+    return _in_roles(user, _LEADING_ROLES | {Role.KEY_ACCOUNT_MANAGER})
+
+
+def can_approve_mailings(user: Viewer) -> bool:
+    """Mailings above KAM_MAILING_APPROVAL_ABOVE recipients, and the outbox's uncertain mails."""
+    return _leads(user)
+
+
+def can_see_consent(user: Viewer) -> bool:
+    """The consent records and their printable proof (personal data of contact persons)."""
+    return _in_roles(user, _LEADING_ROLES | {Role.KEY_ACCOUNT_MANAGER, Role.CUSTOMER_SERVICE})
+
+
+def can_manage_consent_wording(user: Viewer) -> bool:
+    """Publish a new version of the wording shown when asking for consent."""
+    return _leads(user)
+
+
+def can_record_consent(user: Viewer, account: Account) -> bool:
+    """Record a consent or a withdrawal for a contact person of the account."""
+    return can_see_consent(user) and can_edit_account(user, account)
 
 
 # --- what a new user of a role gets (user creation, the demo, the test factories)
@@ -290,6 +316,10 @@ CAPABILITIES: dict[str, Callable[[Viewer], bool]] = {
         can_own_accounts,
         can_own_complaints,
         receives_leadership_escalations,
+        can_send_mailings,
+        can_approve_mailings,
+        can_see_consent,
+        can_manage_consent_wording,
     )
 }
 
@@ -300,6 +330,7 @@ ACCOUNT_CAPABILITIES: dict[str, Callable[[Viewer, Account], bool]] = {
         can_confirm_status_proposals,
         can_work_on_complaints,
         can_manage_referrals,
+        can_record_consent,
     )
 }
 

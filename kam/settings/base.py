@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "kam.demo",
     "kam.notifications",
     "kam.referrals",
+    "kam.campaigns",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -228,6 +229,10 @@ CACHES = {
 }
 #: The address users reach kam at, for links in mails (e.g. https://kam.example.com).
 KAM_BASE_URL = env_str("KAM_BASE_URL", "")
+#: Campaign mails per second and worker (0: as fast as the mail server takes them).
+KAM_MAIL_RATE_PER_SECOND = env_int("KAM_MAIL_RATE_PER_SECOND", 50)
+#: Mailings to more recipients than this need the approval of sales leadership.
+KAM_MAILING_APPROVAL_ABOVE = env_int("KAM_MAILING_APPROVAL_ABOVE", 200)
 
 LOGGING = {
     "version": 1,

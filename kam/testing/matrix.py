@@ -53,6 +53,10 @@ CAPABILITY_TABLE = {
     "can_own_accounts": "- - + + - -",
     "can_own_complaints": "- - + + + -",
     "receives_leadership_escalations": "- + - - - -",
+    "can_send_mailings": "+ + + - - -",
+    "can_approve_mailings": "+ + - - - -",
+    "can_see_consent": "+ + + - + -",
+    "can_manage_consent_wording": "+ + - - - -",
     ("can_edit_account", "own"): "+ + + + - -",
     ("can_edit_account", "foreign"): "+ + - - - -",
     ("can_confirm_status_proposals", "own"): "+ + + + - -",
@@ -61,6 +65,8 @@ CAPABILITY_TABLE = {
     ("can_work_on_complaints", "foreign"): "+ + - - + -",
     ("can_manage_referrals", "own"): "+ + + + - -",
     ("can_manage_referrals", "foreign"): "+ + - - - -",
+    ("can_record_consent", "own"): "+ + + - - -",
+    ("can_record_consent", "foreign"): "+ + - - - -",
 }
 
 
