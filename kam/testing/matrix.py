@@ -49,6 +49,11 @@ CAPABILITY_TABLE = {
     "can_delete_complaints": "+ + - - - -",
     "can_manage_complaint_settings": "+ + - - - -",
     "can_approve_conditions": "+ + - - - -",
+    "can_view_conditions": "+ + + + - -",
+    "can_edit_conditions": "+ + + - - -",
+    "can_manage_products": "+ + - - - -",
+    "can_manage_authority_policy": "+ + - - - -",
+    "has_unlimited_authority": "+ + - - - -",
     "can_open_admin": "+ - - - - -",
     ("can_edit_account", "own"): "+ + + + - -",
     ("can_edit_account", "foreign"): "+ + - - - -",
@@ -56,6 +61,10 @@ CAPABILITY_TABLE = {
     ("can_confirm_status_proposals", "foreign"): "+ + - - - -",
     ("can_work_on_complaints", "own"): "+ + + + + -",
     ("can_work_on_complaints", "foreign"): "+ + - - + -",
+    ("can_edit_account_conditions", "own"): "+ + + - - -",
+    ("can_edit_account_conditions", "foreign"): "+ + - - - -",
+    ("can_view_account_conditions", "own"): "+ + + + - -",
+    ("can_view_account_conditions", "foreign"): "+ + - - - -",
 }
 
 
