@@ -23,6 +23,7 @@ urlpatterns = [
     path("notifications/", include("kam.notifications.urls")),
     path("referrals/", include("kam.referrals.urls")),
     path("campaigns/", include("kam.campaigns.urls")),
+    path("conditions/", include("kam.conditions.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -193,6 +193,50 @@ def can_approve_conditions(user: Viewer) -> bool:
     return _leads(user)
 
 
+def can_view_conditions(user: Viewer) -> bool:
+    """Special conditions, offers and the invoiced-price check are confidential: never for
+    customer service; everyone else sees those of the accounts they see."""
+    return _active(user) and (user.is_superuser or user.role != Role.CUSTOMER_SERVICE)
+
+
+def can_edit_conditions(user: Viewer) -> bool:
+    """Write agreements and offers: leadership and key account managers (field reps read)."""
+    return _in_roles(user, _ACCOUNT_CREATING_ROLES)
+
+
+def can_manage_products(user: Viewer) -> bool:
+    """The product catalogue and its import."""
+    return _leads(user)
+
+
+def can_manage_authority_policy(user: Viewer) -> bool:
+    """The approval authority policy (maximum discount and margin floor by role and class)."""
+    return _leads(user)
+
+
+def has_unlimited_authority(user: Viewer) -> bool:
+    """Leadership may grant any condition; others are bound by the authority policy."""
+    return _leads(user)
+
+
+def authority_role(user: Viewer) -> str:
+    """The role under which the authority policy looks a user up."""
+    if not _active(user):
+        return ""
+    return str(Role.ADMIN) if user.is_superuser else str(user.role)
+
+
+def can_edit_account_conditions(user: Viewer, account: Account) -> bool:
+    """Agreements and offers of one account: an editor of conditions who may edit the account."""
+    return can_edit_conditions(user) and can_edit_account(user, account)
+
+
+def can_view_account_conditions(user: Viewer, account: Account) -> bool:
+    from kam.accounts.selectors import accounts_visible_to
+
+    return can_view_conditions(user) and accounts_visible_to(user).filter(pk=account.pk).exists()
+
+
 def can_open_admin(user: Viewer) -> bool:
     """Django's admin; it checks `is_staff` itself, this decides whether kam links to it."""
     return _active(user) and user.is_staff
@@ -312,6 +356,11 @@ CAPABILITIES: dict[str, Callable[[Viewer], bool]] = {
         can_delete_complaints,
         can_manage_complaint_settings,
         can_approve_conditions,
+        can_view_conditions,
+        can_edit_conditions,
+        can_manage_products,
+        can_manage_authority_policy,
+        has_unlimited_authority,
         can_open_admin,
         can_own_accounts,
         can_own_complaints,
@@ -331,6 +380,8 @@ ACCOUNT_CAPABILITIES: dict[str, Callable[[Viewer, Account], bool]] = {
         can_work_on_complaints,
         can_manage_referrals,
         can_record_consent,
+        can_edit_account_conditions,
+        can_view_account_conditions,
     )
 }
 

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "kam.notifications",
     "kam.referrals",
     "kam.campaigns",
+    "kam.conditions",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

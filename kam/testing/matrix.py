@@ -49,6 +49,11 @@ CAPABILITY_TABLE = {
     "can_delete_complaints": "+ + - - - -",
     "can_manage_complaint_settings": "+ + - - - -",
     "can_approve_conditions": "+ + - - - -",
+    "can_view_conditions": "+ + + + - -",
+    "can_edit_conditions": "+ + + - - -",
+    "can_manage_products": "+ + - - - -",
+    "can_manage_authority_policy": "+ + - - - -",
+    "has_unlimited_authority": "+ + - - - -",
     "can_open_admin": "+ - - - - -",
     "can_own_accounts": "- - + + - -",
     "can_own_complaints": "- - + + + -",
@@ -67,6 +72,10 @@ CAPABILITY_TABLE = {
     ("can_manage_referrals", "foreign"): "+ + - - - -",
     ("can_record_consent", "own"): "+ + + - - -",
     ("can_record_consent", "foreign"): "+ + - - - -",
+    ("can_edit_account_conditions", "own"): "+ + + - - -",
+    ("can_edit_account_conditions", "foreign"): "+ + - - - -",
+    ("can_view_account_conditions", "own"): "+ + + + - -",
+    ("can_view_account_conditions", "foreign"): "+ + - - - -",
 }
 
 
