@@ -21,6 +21,7 @@ urlpatterns = [
     path("sales/", include("kam.sales.urls")),
     path("analysis/", include("kam.analysis.urls")),
     path("notifications/", include("kam.notifications.urls")),
+    path("search/", include("kam.search.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "kam.analysis",
     "kam.demo",
     "kam.notifications",
+    "kam.search",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
