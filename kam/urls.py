@@ -24,6 +24,7 @@ urlpatterns = [
     path("referrals/", include("kam.referrals.urls")),
     path("campaigns/", include("kam.campaigns.urls")),
     path("conditions/", include("kam.conditions.urls")),
+    path("search/", include("kam.search.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

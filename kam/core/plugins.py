@@ -28,6 +28,11 @@ such module) simply adds nothing. The contracts:
   shows `worklist(user)`, every provider's items sorted by due date (undated last). A provider
   returns only items on accounts the user sees (`accounts_visible_to`) and at most a screenful
   (`WORKLIST_LIMIT`) per kind, most urgent first.
+- `search.py`: `search(user, query) -> list[SearchHit]`, the app's objects for the global search
+  (top bar, `/search/`), best first, only on accounts the user sees; and `SEARCH_SOURCES`
+  (`{kind: documents(ids)}`), the app's objects for the normalised index of `kam.search.index`
+  that `search` looks in (umlaut- and case-insensitive, ranked: exact number, number prefix,
+  name prefix, word). `global_search(user, query)` collects every app's hits by kind.
 - Notifications are not a plug-in but a service every app calls:
   `kam.notifications.services.notify(*, recipient, kind, title, url="", key="")` puts one into the
   recipient's inbox (the bell in the top bar), once per recipient and non-empty `key`, and mails
@@ -203,3 +208,28 @@ def worklist(user) -> list[WorkItem]:
             item.title,
         ),
     )
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One object the global search found: `tier` is its rank (0 exact number, 1 number prefix,
+    2 name starts with the query, 3 a word of the name, 4 a detail such as the city)."""
+
+    kind: str  # account, stakeholder, complaint, plan, ... (the group it is shown in)
+    kind_label: str
+    title: str
+    url: str
+    subtitle: str = ""
+    tier: int = 3
+
+
+def global_search(user, query: str) -> dict[str, list[SearchHit]]:
+    """Every app's hits for the query, grouped by kind (in the order of INSTALLED_APPS), each
+    group best first."""
+    groups: dict[str, list[SearchHit]] = {}
+    for hook in app_hooks("search", "search"):
+        for hit in hook(user, query):
+            groups.setdefault(hit.kind, []).append(hit)
+    for hits in groups.values():
+        hits.sort(key=lambda hit: hit.tier)
+    return groups

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kam.core.http import AuthenticatedRequest
+from kam.core.plugins import worklist
 from kam.notifications import selectors, services
 from kam.notifications.forms import NotificationPreferenceForm
 
@@ -25,6 +26,21 @@ def inbox(request: AuthenticatedRequest) -> HttpResponse:
             "unread_only": unread_only,
             "unread": selectors.unread_count(request.user),
         },
+    )
+
+
+@login_required
+def worklist_section(request: AuthenticatedRequest) -> HttpResponse:
+    """The start page's "what needs you today" (loaded by the page, so that the cockpit's own
+    rendering and caching stay as they are)."""
+    return render(request, "notifications/_worklist.html", {"worklist": worklist(request.user)})
+
+
+@login_required
+def bell(request: AuthenticatedRequest) -> HttpResponse:
+    """The bell with the unread count (the top bar loads it)."""
+    return render(
+        request, "notifications/_bell.html", {"unread": selectors.unread_count(request.user)}
     )
 
 

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "kam.referrals",
     "kam.campaigns",
     "kam.conditions",
+    "kam.search",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -1,14 +1,15 @@
-"""`{% load notifications %}{% notification_bell %}`: the bell with the unread count."""
+"""`{% load notifications %}{% notification_bell %}`: the bell in the top bar.
+
+The page itself renders the bell without a query; the bell then loads its unread count with one
+indexed COUNT (`notifications:bell`, htmx on load), so no page's query count grows with it and a
+page served from a cache still shows a fresh count.
+"""
 
 from django import template
-
-from kam.notifications.selectors import unread_count
 
 register = template.Library()
 
 
-@register.inclusion_tag("notifications/_bell.html", takes_context=True)
-def notification_bell(context) -> dict:
-    user = context.get("user")
-    count = unread_count(user) if user is not None and user.is_authenticated else 0
-    return {"unread": count}
+@register.inclusion_tag("notifications/_bell_loader.html")
+def notification_bell() -> dict:
+    return {}

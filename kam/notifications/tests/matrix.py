@@ -19,6 +19,8 @@ def notification_pk(objects: dict) -> dict:
 # root, leader, alice (the recipient), bob, sam, anonymous
 ROWS = [
     Row("notifications:inbox", "none", "get", "200 200 200 200 200 302"),
+    Row("notifications:bell", "none", "get", "200 200 200 200 200 302"),
+    Row("notifications:worklist", "none", "get", "200 200 200 200 200 302"),
     Row("notifications:settings", "none", "get", "200 200 200 200 200 302"),
     Row("notifications:read_all", "none", "post", "302 302 302 302 302 302"),
     Row("notifications:read_all", "none", "get", "405 405 405 405 405 302"),

@@ -135,16 +135,23 @@ def test_mail_only_when_the_user_asked_for_it(alice, bob, django_capture_on_comm
 
 
 def test_the_bell_shows_the_unread_count_with_one_query(client, alice, django_assert_num_queries):
-    from django.template import Context, Template
-
     for title in ("a", "b"):
         notify(recipient=alice, kind="x", title=title)
-    template = Template("{% load notifications %}{% notification_bell %}")
+    client.force_login(alice)
+    client.get(reverse("notifications:bell"))  # the session is loaded once
 
-    with django_assert_num_queries(1):
-        html = template.render(Context({"user": alice}))
+    with django_assert_num_queries(3):  # session, user, the count
+        html = client.get(reverse("notifications:bell")).content.decode()
 
     assert 'data-figure="unread">2<' in html
+
+
+def test_every_page_loads_the_bell(client, alice):
+    client.force_login(alice)
+
+    page = client.get(reverse("settings")).content.decode()
+
+    assert f'hx-get="{reverse("notifications:bell")}"' in page
 
 
 def test_the_inbox_lists_escaped_titles_and_marks_one_read_on_open(client, alice):
