@@ -174,6 +174,11 @@ def can_manage_referrals(user: Viewer, account: Account) -> bool:
     return can_edit_account(user, account)
 
 
+def can_manage_competitors(user: Viewer) -> bool:
+    """Keep the list of competitors: leadership and key account managers."""
+    return _in_roles(user, _ACCOUNT_CREATING_ROLES)
+
+
 def can_follow_up_referral(user: Viewer, referral) -> bool:
     """Move a referral on: its owner, or whoever may manage referrals of either side."""
     if not _active(user):
@@ -362,6 +367,7 @@ CAPABILITIES: dict[str, Callable[[Viewer], bool]] = {
         can_manage_authority_policy,
         has_unlimited_authority,
         can_open_admin,
+        can_manage_competitors,
         can_own_accounts,
         can_own_complaints,
         receives_leadership_escalations,

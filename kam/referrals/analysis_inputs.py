@@ -1,17 +1,36 @@
-"""Referrals' and references' input to the key-account score (the contract is in
-kam.core.plugins): the rated criterion "reference and recommendation value" computed from data
-for every account that referred someone or served as a reference; the typed-in rating stays for
-the others."""
+"""Referrals', references' and potential's input to the key-account score (the contract is in
+kam.core.plugins): ratings computed from data replace the typed-in ones where the data exists:
+"reference and recommendation value" for every account that referred someone or served as a
+reference, "potential" and "share of wallet" for every account with a known potential (so the
+portfolio matrix's attractiveness uses the potential too)."""
 
 from datetime import date
 
 import numpy as np
 
+from kam.referrals.potential import potential_totals
 from kam.referrals.selectors import multiplier_values, reference_values
 from kam_analytics.scoring import percentile_ranks, ratings_from_data
 
 
 def account_ratings(*, as_of: date) -> dict[str, dict[int, float]]:
+    return _reference_ratings(as_of) | _potential_ratings(as_of)
+
+
+def _potential_ratings(as_of: date) -> dict[str, dict[int, float]]:
+    totals = potential_totals(as_of=as_of)
+    ids = sorted(i for i, (_revenue, potential) in totals.items() if potential > 0)
+    if not ids:
+        return {}
+    potential = ratings_from_data(np.array([totals[i][1] for i in ids], dtype=np.float64))
+    shares = [min(totals[i][0] / totals[i][1], 1.0) for i in ids]
+    return {
+        "potential": {i: float(r) for i, r in zip(ids, potential, strict=True)},
+        "share_of_wallet": {i: 1 + 4 * s for i, s in zip(ids, shares, strict=True)},
+    }
+
+
+def _reference_ratings(as_of: date) -> dict[str, dict[int, float]]:
     multipliers = multiplier_values(as_of=as_of)
     references = reference_values()
     ids = sorted(set(multipliers) | set(references))

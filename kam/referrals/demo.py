@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from kam.accounts.models import Account, KeyAccountStatus
 from kam.referrals.models import (
+    Competitor,
     ReferenceOutcome,
     ReferenceProfile,
     ReferenceRequest,
@@ -16,7 +17,9 @@ from kam.referrals.models import (
     ReferralChannel,
     ReferralEvent,
     ReferralStatus,
+    WhitespaceCell,
 )
+from kam.referrals.potential import refresh_product_group_facts, top_groups
 from kam.referrals.services import prospect_create
 from kam.sales import figures
 
@@ -40,6 +43,7 @@ def populate(rng: random.Random, company) -> None:
     _won_customers(rng, accounts, referrers, company.users)
     _open_prospects(rng, referrers, company.users)
     _references(rng, referrers, company.users)
+    _potential(rng, referrers, company.users)
 
 
 def _first_months(accounts: list[Account]) -> dict[int, date]:
@@ -138,3 +142,37 @@ def _references(rng, referrers, users) -> None:
                     [ReferenceOutcome.WON, ReferenceOutcome.WON, ReferenceOutcome.LOST]
                 ),
             )
+
+
+COMPETITORS = [
+    ("Hydro-Tec Systeme GmbH", "Preisaggressiv, schnelle Lieferung", "Wenig Service vor Ort"),
+    ("Antrieb & Co. KG", "Große Auswahl", "Lange Lieferzeiten"),
+    ("AutomaPro AG", "Starke Software", "Teuer"),
+    ("ServiceNord GmbH", "Regional präsent", "Kleines Team"),
+]
+
+
+def _potential(rng, accounts, users) -> None:
+    """Competitors at some key accounts, a few estimates and blocks; the facts from the lines."""
+    refresh_product_group_facts()
+    groups = top_groups()
+    if not groups:
+        return
+    today = timezone.localdate()
+    rivals = [
+        Competitor.objects.create(name=name, strengths=strong, weaknesses=weak)
+        for name, strong, weak in COMPETITORS
+    ]
+    for number, account in enumerate(accounts[:15]):
+        cell = WhitespaceCell(account=account, product_group=rng.choice(groups))
+        cell.competitor = rivals[number % len(rivals)]
+        cell.competitor_share = rng.choice([20, 35, 50, 70])
+        cell.contract_end = today + timedelta(days=rng.randint(60, 540))
+        if number % 5 == 0:
+            cell.blocked_reason = "Rahmenvertrag mit dem Wettbewerber"
+            cell.blocked_until = cell.contract_end
+        if number % 3 == 0:
+            cell.potential_estimate = rng.choice([50_000, 120_000, 250_000])
+            cell.estimate_note = "Gespräch mit dem Einkauf"
+            cell.estimated_by, cell.estimated_on = account.owner or users["mueller"], today
+        cell.save()

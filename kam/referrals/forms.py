@@ -10,11 +10,13 @@ from kam.accounts.selectors import accounts_visible_to
 from kam.core.forms import StyledForm
 from kam.referrals.models import (
     TRANSITIONS,
+    Competitor,
     ReferenceProfile,
     ReferenceRequest,
     ReferenceType,
     ReferralChannel,
     ReferralStatus,
+    WhitespaceCell,
 )
 
 
@@ -190,3 +192,36 @@ class ReferenceSearchForm(StyledForm, forms.Form):
         if region and not region.isdigit():
             raise forms.ValidationError(_("Please enter digits only."))
         return region
+
+
+class WhitespaceCellForm(StyledForm, forms.ModelForm):
+    class Meta:
+        model = WhitespaceCell
+        fields = [
+            "potential_estimate",
+            "estimate_note",
+            "competitor",
+            "competitor_share",
+            "contract_end",
+            "blocked_reason",
+            "blocked_until",
+        ]
+        widgets = {
+            "contract_end": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "blocked_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["competitor"])
+        field.queryset = Competitor.objects.filter(active=True)
+
+
+class CompetitorForm(StyledForm, forms.ModelForm):
+    class Meta:
+        model = Competitor
+        fields = ["name", "website", "strengths", "weaknesses", "active"]
+        widgets = {
+            "strengths": forms.Textarea(attrs={"rows": 3}),
+            "weaknesses": forms.Textarea(attrs={"rows": 3}),
+        }

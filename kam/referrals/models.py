@@ -243,3 +243,109 @@ class ReferenceRequest(models.Model):
     def clean(self) -> None:
         if self.requested_on is not None and self.requested_on.year < 1990:
             raise ValidationError({"requested_on": _("Please enter a date from 1990 on.")})
+
+
+# --- potential, whitespace and competitors
+
+
+class Competitor(models.Model):
+    name = models.CharField(_("Name"), max_length=200, unique=True)
+    website = models.URLField(_("Website"), blank=True)
+    strengths = models.TextField(_("Strengths"), blank=True)
+    weaknesses = models.TextField(_("Weaknesses"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("Competitor")
+        verbose_name_plural = _("Competitors")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProductGroupFact(models.Model):
+    """Revenue and margin per account, top-level product group and month: derived from the sales
+    lines and the product catalogue by `refresh_product_group_facts` (after every import and
+    nightly), read by the potential pages instead of the lines."""
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    product_group = models.ForeignKey(
+        "conditions.ProductGroup", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    month = models.DateField()
+    revenue_cents = models.BigIntegerField(default=0)
+    margin_cents = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "product_group", "month"], name="one_group_fact_per_month"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}/{self.product_group_id}/{self.month}"
+
+
+class WhitespaceCell(models.Model):
+    """What the account team knows about one account in one product group: a potential they
+    estimated, the competitor there, and whether the business is blocked for now."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="whitespace")
+    product_group = models.ForeignKey(
+        "conditions.ProductGroup", on_delete=models.CASCADE, related_name="+"
+    )
+    potential_estimate = models.DecimalField(
+        _("Potential per year (estimated)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    estimate_note = models.CharField(_("Basis of the estimate"), max_length=300, blank=True)
+    estimated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    estimated_on = models.DateField(null=True, blank=True)
+    competitor = models.ForeignKey(
+        Competitor,
+        verbose_name=_("Competitor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="positions",
+    )
+    competitor_share = models.DecimalField(
+        _("Competitor's share (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    contract_end = models.DateField(_("Competitor's contract ends"), null=True, blank=True)
+    blocked_reason = models.CharField(_("Blocked because"), max_length=300, blank=True)
+    blocked_until = models.DateField(_("Blocked until"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "product_group"], name="one_whitespace_cell")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}/{self.product_group_id}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.potential_estimate is not None and self.potential_estimate < 0:
+            errors["potential_estimate"] = _("The potential cannot be negative.")
+        share = self.competitor_share
+        if share is not None and not 0 <= share <= 100:
+            errors["competitor_share"] = _("Please enter a share between 0 and 100 %.")
+        if self.blocked_until and not self.blocked_reason.strip():
+            errors["blocked_reason"] = _("Please say why the business is blocked.")
+        for name in ("contract_end", "blocked_until"):
+            day = getattr(self, name)
+            if day is not None and day.year < 1990:
+                errors[name] = _("Please enter a date from 1990 on.")
+        if errors:
+            raise ValidationError(errors)

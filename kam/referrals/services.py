@@ -18,6 +18,7 @@ from kam.referrals.models import (
     Referral,
     ReferralEvent,
     ReferralStatus,
+    WhitespaceCell,
 )
 
 #: Customer numbers that kam gives a prospect until the ERP has one: "INT-00001".
@@ -158,3 +159,18 @@ def reference_request_save(*, request: ReferenceRequest) -> ReferenceRequest:
         raise ValidationError({"kind": _("The customer has not permitted this kind of reference.")})
     request.save()
     return request
+
+
+@transaction.atomic
+def whitespace_cell_save(*, cell: WhitespaceCell, user) -> WhitespaceCell:
+    """Saves what the team knows of a cell; a changed estimate records who made it and when."""
+    previous = WhitespaceCell.objects.filter(pk=cell.pk).first() if cell.pk else None
+    if cell.potential_estimate is not None and (
+        previous is None or previous.potential_estimate != cell.potential_estimate
+    ):
+        cell.estimated_by, cell.estimated_on = user, timezone.localdate()
+    if cell.potential_estimate is None:
+        cell.estimated_by, cell.estimated_on = None, None
+    cell.full_clean(validate_constraints=False)
+    cell.save()
+    return cell

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kam.referrals import views
+from kam.referrals import potential_views, views
 
 app_name = "referrals"
 urlpatterns = [
@@ -15,4 +15,13 @@ urlpatterns = [
     path(
         "references/<int:pk>/requests/new/", views.reference_request_create, name="request_create"
     ),
+    path("whitespace/<int:pk>/", potential_views.whitespace, name="whitespace"),
+    path(
+        "whitespace/<int:pk>/<int:group_pk>/",
+        potential_views.whitespace_cell,
+        name="whitespace_cell",
+    ),
+    path("competitors/", potential_views.competitor_list, name="competitors"),
+    path("competitors/new/", potential_views.competitor_edit, name="competitor_create"),
+    path("competitors/<int:pk>/", potential_views.competitor_edit, name="competitor_update"),
 ]

@@ -55,6 +55,7 @@ CAPABILITY_TABLE = {
     "can_manage_authority_policy": "+ + - - - -",
     "has_unlimited_authority": "+ + - - - -",
     "can_open_admin": "+ - - - - -",
+    "can_manage_competitors": "+ + + - - -",
     "can_own_accounts": "- - + + - -",
     "can_own_complaints": "- - + + + -",
     "receives_leadership_escalations": "- + - - - -",

@@ -5,7 +5,7 @@ from datetime import date
 from kam.referrals.models import ReferenceProfile
 from kam.referrals.tests.factories import refer
 from kam.testing.factories import AccountFactory
-from kam.testing.matrix import Row, account_pk
+from kam.testing.matrix import Row, account_pk, allowed
 
 
 def objects(account, users) -> dict:
@@ -37,4 +37,36 @@ ROWS = [
     Row("referrals:profile", "foreign", "get", "200 200 404 404 403 302", account_pk),
     Row("referrals:request_create", "own", "get", "200 200 200 200 403 302", account_pk),
     Row("referrals:request_create", "foreign", "get", "200 200 404 404 403 302", account_pk),
+]
+
+
+def whitespace_cell_kwargs(objects: dict) -> dict:
+    from kam.conditions.tests.factories import group_path
+
+    return {"pk": objects["account"].pk, "group_pk": group_path("Matrixgruppe").pk}
+
+
+def competitor_kwargs(objects: dict) -> dict:
+    from kam.referrals.models import Competitor
+
+    return {"pk": Competitor.objects.get_or_create(name="Matrix-Wettbewerber")[0].pk}
+
+
+COMPETITORS = allowed("can_manage_competitors", "200", "403")
+ROWS += [
+    Row("referrals:whitespace", "own", "get", "200 200 200 200 200 302", account_pk),
+    Row("referrals:whitespace", "foreign", "get", "200 200 404 404 200 302", account_pk),
+    Row(
+        "referrals:whitespace_cell", "own", "get", "200 200 200 200 403 302", whitespace_cell_kwargs
+    ),
+    Row(
+        "referrals:whitespace_cell",
+        "foreign",
+        "get",
+        "200 200 404 404 403 302",
+        whitespace_cell_kwargs,
+    ),
+    Row("referrals:competitors", "none", "get", "200 200 200 200 200 302"),
+    Row("referrals:competitor_create", "none", "get", COMPETITORS),
+    Row("referrals:competitor_update", "none", "get", COMPETITORS, competitor_kwargs),
 ]

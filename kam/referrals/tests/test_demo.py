@@ -26,3 +26,20 @@ def test_the_demo_has_referrals_that_brought_business_and_prospects_to_follow_up
     )
     assert ReferenceProfile.objects.count() > 0
     assert selectors.referral_network(leader)["edges"]
+
+
+@pytest.mark.django_db
+def test_the_demo_has_a_whitespace_grid_with_competitors():
+    from kam.referrals import potential
+    from kam.referrals.models import WhitespaceCell
+
+    call_command("demo", "--accounts", "60", "--seed", "5", stdout=io.StringIO())
+    leader = User.objects.get(username="leitung")
+    cell = WhitespaceCell.objects.select_related("account").first()
+
+    grid = potential.whitespace_grid(leader, cell.account, as_of=timezone.localdate())
+
+    assert grid.groups and any(c.revenue_cents for _, cells in grid.rows for c in cells)
+    assert any(
+        row.positions for row in potential.competitor_overview(leader, as_of=timezone.localdate())
+    )

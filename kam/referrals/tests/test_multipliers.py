@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kam.referrals import selectors, services
@@ -84,6 +84,7 @@ sums = st.dictionaries(
 )
 
 
+@settings(deadline=None)
 @given(links, sums)
 def test_attribution_never_counts_a_referred_companys_business_more_than_once(raw_links, raw_sums):
     """Whatever the referrals, the referrers together get (up to rounding) at most what the
