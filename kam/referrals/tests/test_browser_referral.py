@@ -49,3 +49,27 @@ def test_a_referral_becomes_a_customer_and_its_margin_counts_for_the_referrer(
     panel = page.locator("#referrals").inner_text()
     assert "2.500 €" in panel and "Neukunde GmbH" in panel
     page.screenshot(path=str(ARTIFACTS / "referral-multiplier.png"), full_page=True)
+
+
+def test_a_kam_edits_a_whitespace_cell_of_a_group(page, alice):
+    from kam.conditions.tests.factories import group_path
+    from kam.referrals.models import Competitor
+
+    group = AccountFactory(owner=alice, name="Konzern AG")
+    AccountFactory(owner=alice, parent=group, name="Tochter GmbH")
+    antriebe = group_path("Antriebe")
+    Competitor.objects.create(name="Rivale <script>x</script> GmbH")
+
+    browser_login(page, "alice")
+    page.goto(f"{page.base_url}/referrals/whitespace/{group.pk}/")
+    page.click(f"a[href='/referrals/whitespace/{group.pk}/{antriebe.pk}/']")
+    page.fill("#id_potential_estimate", "250000")
+    page.select_option("#id_competitor", label="Rivale <script>x</script> GmbH")
+    page.fill("#id_blocked_reason", "Rahmenvertrag bis Ende 2027")
+    page.click("button:has-text('Speichern')")
+    page.wait_for_selector("text=Gespeichert.")
+
+    grid = page.locator("table.whitespace").inner_text()
+    assert "250.000 €" in grid and "Rivale <script>x</script> GmbH" in grid
+    assert "Rahmenvertrag bis Ende 2027" in grid and "Schätzung" in grid
+    page.screenshot(path=str(ARTIFACTS / "whitespace-grid.png"), full_page=True)
