@@ -23,7 +23,7 @@ PANEL_TEMPLATES = {
 
 def _contacts_context(user, account) -> dict:
     return {
-        "quick_form": QuickActivityForm(),
+        "quick_form": QuickActivityForm(account=account),
         "recent_activities": account_activities(account, limit=10),
         "coverage": coverage_for([account])[0],
         "stakeholder_coverage": stakeholder_coverage(account),
