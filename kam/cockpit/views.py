@@ -115,6 +115,21 @@ def loss(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def group_figures(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The group tab's combined figures, loaded when the tab is opened."""
+    account = account_get(user=request.user, pk=pk)
+    overview = account_figures.group_overview(
+        account, user=request.user, today=timezone.localdate()
+    )
+    context = {
+        "account": account,
+        "group": overview,
+        "show_margins": can_view_margins(request.user),
+    }
+    return render(request, "cockpit/_group_figures.html", context)
+
+
+@login_required
 def export(request: AuthenticatedRequest, kind: str, fmt: str) -> HttpResponse:
     if fmt not in exports.FORMATS or kind not in ("abc", "tomorrow", "kpis"):
         raise Http404
