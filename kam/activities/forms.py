@@ -60,9 +60,8 @@ class QuickActivityForm(StyledForm, forms.Form):
         # contact, so their freshness and the buying-centre coverage follow the visit.
         self.fields["stakeholders"].widget.attrs["class"] = "form-check-input"
         if account is not None:
-            self.fields["stakeholders"].queryset = account.stakeholders.order_by(
-                "last_name", "first_name"
-            )
+            field = cast(forms.ModelMultipleChoiceField, self.fields["stakeholders"])
+            field.queryset = account.stakeholders.order_by("last_name", "first_name")
 
     def clean(self):
         data = super().clean() or {}

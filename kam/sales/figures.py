@@ -319,6 +319,14 @@ def period_sums(period: Period, *, account_ref: str = "account") -> dict[str, Co
     }
 
 
+def company_revenue(period: Period) -> int:
+    """Every account's revenue in the period (what a share of the company divides by)."""
+    total = MonthlyFact.objects.filter(
+        month__gte=period.first_month, month__lte=period.last_month
+    ).aggregate(revenue=Sum("revenue_cents"))["revenue"]
+    return total or 0
+
+
 # --- a group: the account with every member below it, at any depth
 
 
@@ -351,26 +359,30 @@ def group_figures(account, *, as_of: date) -> GroupFigures:
     before = window.before()
     ids = account_group_ids(account.pk)
     current = Q(month__gte=window.first_month, month__lte=window.last_month)
-    rows = {
-        row["account"]: row
-        for row in MonthlyFact.objects.filter(
+    sums = (
+        MonthlyFact.objects.filter(
             account_id__in=ids, month__gte=before.first_month, month__lte=window.last_month
         )
         .values("account")
         .annotate(
-            revenue=Sum("revenue_cents", filter=current),
-            margin=Sum("margin_cents", filter=current),
+            now=Sum("revenue_cents", filter=current),
+            now_margin=Sum("margin_cents", filter=current),
             prev=Sum("revenue_cents", filter=~current),
         )
+        .values_list("account", "now", "now_margin", "prev")
         .order_by()
+    )
+    rows: dict[int, dict[str, int]] = {
+        pk: {"revenue": now or 0, "margin": margin or 0, "prev": prev or 0}
+        for pk, now, margin, prev in sums
     }
-    total = sum(row["revenue"] or 0 for row in rows.values())
+    total = sum(row["revenue"] for row in rows.values())
     members = [
         MemberFigures(
             account_id=pk,
-            revenue_cents=rows.get(pk, {}).get("revenue") or 0,
-            revenue_prev_cents=rows.get(pk, {}).get("prev") or 0,
-            margin_cents=rows.get(pk, {}).get("margin") or 0,
+            revenue_cents=rows.get(pk, {}).get("revenue", 0),
+            revenue_prev_cents=rows.get(pk, {}).get("prev", 0),
+            margin_cents=rows.get(pk, {}).get("margin", 0),
             group_revenue_cents=total,
         )
         for pk in ids
