@@ -17,8 +17,21 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import BigIntegerField, Count, Max, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    F,
+    FloatField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    When,
+)
+from django.db.models.expressions import CombinedExpression
+from django.db.models.functions import Cast, Coalesce
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -124,6 +137,18 @@ def margin_rate(margin: int | None, revenue: int | None) -> float | None:
     if margin is None or not revenue or revenue <= 0:
         return None
     return margin / revenue
+
+
+def ratio_expression(part: str, whole: str) -> Case:
+    """`part / whole` as a database expression over two cent columns (NULL unless `whole` is
+    positive): `margin_rate` for sorting a list by it."""
+    ratio = Cast(F(part), FloatField()) / Cast(F(whole), FloatField())
+    return Case(When(**{f"{whole}__gt": 0}, then=ratio), default=None, output_field=FloatField())
+
+
+def growth_expression(now: str, before: str) -> CombinedExpression:
+    """`growth` as a database expression, for sorting a list by it."""
+    return ratio_expression(now, before) - 1.0
 
 
 class RevenueFigures:
