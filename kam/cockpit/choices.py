@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kam.accounts.models import KeyAccountStatus
 from kam.accounts.selectors import accounts_visible_to
 from kam.cockpit.filters import period_choices
 from kam.cockpit.selectors import Scope
+from kam.core import permissions
 from kam.users.models import User
 
 
@@ -51,19 +55,33 @@ def _regions(scope: Scope) -> list[tuple[str, str]]:
 
 
 def filter_choices(scope: Scope) -> FilterChoices:
-    owners = _owners(scope)
+    """The choices, kept in the cache per run and kind of viewer (as the sections are): they
+    change with the accounts a viewer sees, not with the filters chosen."""
+    key = f"cockpit-choices:{scope.cache_key.rsplit('.', 1)[0]}:{translation.get_language()}"
+    return cache.get_or_set(key, lambda: _choices(scope), settings.KAM_COCKPIT_CACHE_SECONDS)
+
+
+def _teams(scope: Scope, owners: list[User]) -> list[User]:
+    """Whose team one can choose: every manager for who sees every account, otherwise the
+    viewer and the owners they see who have reports."""
+    has_reports = Exists(User.objects.filter(manager=OuterRef("pk")))
+    if permissions.can_see_all_accounts(scope.user):
+        return list(User.objects.filter(has_reports).order_by("last_name", "first_name", "id"))
+    candidates = [scope.user, *(owner for owner in owners if owner.pk != scope.user.pk)]
     managers = set(
-        User.objects.filter(manager__in=[owner.pk for owner in owners] + [scope.user.pk])
-        .values_list("manager_id", flat=True)
-        .distinct()
+        User.objects.filter(pk__in=[user.pk for user in candidates])
+        .filter(has_reports)
+        .values_list("pk", flat=True)
     )
-    teams = [owner for owner in owners if owner.pk in managers]
-    if scope.user.pk in managers and scope.user not in teams:
-        teams.insert(0, scope.user)
+    return [user for user in candidates if user.pk in managers]
+
+
+def _choices(scope: Scope) -> FilterChoices:
+    owners = _owners(scope)
     return FilterChoices(
         periods=period_choices(scope.run.as_of if scope.run else None),
         owners=owners,
-        teams=teams,
+        teams=_teams(scope, owners),
         regions=_regions(scope),
         industries=list(
             accounts_visible_to(scope.user)

@@ -254,11 +254,14 @@ class Movers:
 
 
 def movers(scope: Scope, *, limit: int = 10) -> Movers:
-    """The accounts whose revenue changed most in euros against the 12 months before.
+    """The accounts whose revenue changed most in euros against the 12 months before (or the
+    same months a year before the chosen period).
 
     Euros rather than percent: a small account doubling matters less than a large one losing a
     fifth; the growth in percent is shown next to it.
     """
+    if scope.filters.chosen_period is not None:
+        return _period_movers(scope, limit=limit)
     changed = (
         results(scope)
         .select_related("account")
@@ -267,6 +270,24 @@ def movers(scope: Scope, *, limit: int = 10) -> Movers:
     return Movers(
         rising=list(changed.filter(change__gt=0).order_by("-change", "account_id")[:limit]),
         falling=list(changed.filter(change__lt=0).order_by("change", "account_id")[:limit]),
+    )
+
+
+def _period_movers(scope: Scope, *, limit: int) -> Movers:
+    """The same from the facts: the period's sums are read once per account (filtering and
+    sorting by them in SQL would evaluate them again for every row), the top ones picked here,
+    then loaded in one query."""
+    sums = results(scope).values_list("pk", "period_revenue_cents", "period_revenue_prev_cents")
+    change = {pk: now - before for pk, now, before in sums if now != before}
+    rising = sorted((pk for pk in change if change[pk] > 0), key=lambda pk: (-change[pk], pk))
+    falling = sorted((pk for pk in change if change[pk] < 0), key=lambda pk: (change[pk], pk))
+    rising, falling = rising[:limit], falling[:limit]
+    loaded = results(scope).select_related("account").in_bulk([*rising, *falling])
+    for pk, row in loaded.items():
+        row.change = change[pk]  # type: ignore[attr-defined]
+    return Movers(
+        rising=[loaded[pk] for pk in rising if pk in loaded],
+        falling=[loaded[pk] for pk in falling if pk in loaded],
     )
 
 

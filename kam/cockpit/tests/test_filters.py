@@ -98,6 +98,20 @@ def test_a_calendar_year_reads_the_facts_of_that_year_and_compares_with_the_year
     assert "01/2024–12/2024" in html
 
 
+def test_rising_and_falling_accounts_follow_the_chosen_year(client, leader, portfolio):
+    alpha, beta = portfolio["accounts"][1], portfolio["accounts"][2]
+    add_facts(alpha, months_ending(date(2024, 12, 1), [1_000] * 12 + [2_000] * 12))
+    add_facts(beta, months_ending(date(2024, 12, 1), [3_000] * 12 + [500] * 12))
+
+    html = page(client, leader, period="2024")
+
+    movers = html[html.index('id="movers"') : html.index('id="portfolio"')]
+    rising, falling = movers.split("bi-graph-down-arrow")
+    assert "Alpha Maschinen" in rising and "+12.000 €" in rising
+    assert "Beta Logistik" in falling and "-30.000 €" in falling
+    assert "Carol Groß AG" not in movers  # no facts in 2023 or 2024: no change
+
+
 def test_a_quarter_counts_only_its_months_up_to_the_runs_last_complete_month(portfolio):
     assert parse_period("2025-Q2", as_of=RUN_AS_OF) == Period(date(2025, 4, 1), date(2025, 6, 1))
     assert parse_period("2025", as_of=RUN_AS_OF) == Period(date(2025, 1, 1), date(2025, 6, 1))
@@ -182,3 +196,16 @@ def test_the_lists_keep_the_filters_in_their_form_and_exports(client, leader, al
     query = urlencode({"owner": alice.pk, "period": "2024"})
     assert query.replace("&", "&amp;") in html or "period=2024" in html
     assert "Carol Groß AG" not in html
+
+
+def test_the_form_offers_managers_teams_and_the_runs_periods(client, leader, alice, bob, portfolio):
+    html = page(client, leader)
+    form = html[
+        html.index('id="cockpit-filters"') : html.index(
+            "</form>", html.index('id="cockpit-filters"')
+        )
+    ]
+
+    team = form[form.index('id="f-team"') :]
+    assert f'<option value="{alice.pk}"' in team[: team.index("</select>")]  # bob reports to her
+    assert '<option value="2025-Q2"' in form and '<option value="DE-8"' in form
