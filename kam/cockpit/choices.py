@@ -58,7 +58,11 @@ def filter_choices(scope: Scope) -> FilterChoices:
     """The choices, kept in the cache per run and kind of viewer (as the sections are): they
     change with the accounts a viewer sees, not with the filters chosen."""
     key = f"cockpit-choices:{scope.cache_key.rsplit('.', 1)[0]}:{translation.get_language()}"
-    return cache.get_or_set(key, lambda: _choices(scope), settings.KAM_COCKPIT_CACHE_SECONDS)
+    choices = cache.get(key)
+    if choices is None:
+        choices = _choices(scope)
+        cache.set(key, choices, settings.KAM_COCKPIT_CACHE_SECONDS)
+    return choices
 
 
 def _teams(scope: Scope, owners: list[User]) -> list[User]:

@@ -277,7 +277,8 @@ def _period_movers(scope: Scope, *, limit: int) -> Movers:
     """The same from the facts: the period's sums are read once per account (filtering and
     sorting by them in SQL would evaluate them again for every row), the top ones picked here,
     then loaded in one query."""
-    sums = results(scope).values_list("pk", "period_revenue_cents", "period_revenue_prev_cents")
+    columns = ("pk", "period_revenue_cents", "period_revenue_prev_cents")
+    sums = results(scope).values_list(*columns)
     change = {pk: now - before for pk, now, before in sums if now != before}
     rising = sorted((pk for pk in change if change[pk] > 0), key=lambda pk: (-change[pk], pk))
     falling = sorted((pk for pk in change if change[pk] < 0), key=lambda pk: (change[pk], pk))
