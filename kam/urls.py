@@ -15,6 +15,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("kam.accounts.urls")),
+    path("accounts/list/", include("kam.lists.urls")),
     path("cockpit/", include("kam.cockpit.urls")),
     path("complaints/", include("kam.complaints.urls")),
     path("activities/", include("kam.activities.urls")),

@@ -1,8 +1,6 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -11,39 +9,9 @@ from django.views.decorators.http import require_POST
 from kam.accounts import selectors, services
 from kam.accounts.forms import LEGAL_FORMS, AccountForm, StakeholderForm, TeamMembershipForm
 from kam.accounts.history import account_history
-from kam.accounts.models import KeyAccountStatus
 from kam.core import permissions
 from kam.core.http import AuthenticatedRequest
 from kam.core.plugins import account_panels, account_tiles
-
-
-def _filters(request: AuthenticatedRequest) -> selectors.AccountFilter:
-    get = request.GET
-    return selectors.AccountFilter(
-        q=get.get("q", "").strip()[:100],
-        status=get.get("status", ""),
-        tier=get.get("tier", ""),
-        owner=get.get("owner", ""),
-        industry=get.get("industry", ""),
-        sort=get.get("sort", "name"),
-    )
-
-
-@login_required
-def account_list(request: AuthenticatedRequest) -> HttpResponse:
-    filters = _filters(request)
-    accounts = selectors.account_list(user=request.user, filters=filters)
-    page = Paginator(accounts, settings.KAM_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {
-        "page": page,
-        "filters": filters,
-        "statuses": KeyAccountStatus.choices,
-        "can_create": permissions.can_create_accounts(request.user),
-    }
-    if request.headers.get("HX-Request"):
-        return render(request, "accounts/_account_table.html", context)
-    context.update(selectors.account_filter_choices(request.user))
-    return render(request, "accounts/account_list.html", context)
 
 
 @login_required

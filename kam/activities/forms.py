@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kam.accounts.models import Account
+from kam.accounts.models import Account, Stakeholder
 from kam.activities.models import (
     AccountCadence,
     AccountPlan,
@@ -46,10 +46,23 @@ class QuickActivityForm(StyledForm, forms.Form):
     )
     next_step = forms.CharField(label=_("Next step"), max_length=300, required=False)
     next_step_due = forms.DateField(label=_("Next step due"), required=False, widget=DATE_WIDGET)
+    stakeholders = forms.ModelMultipleChoiceField(
+        label=_("Contact persons met"),
+        queryset=Stakeholder.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("Only stakeholders of this account.")},
+    )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, account: Account | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["starts_at"].initial = _now_local
+        # Only the account's own stakeholders can be ticked: whoever was met is recorded on the
+        # contact, so their freshness and the buying-centre coverage follow the visit.
+        self.fields["stakeholders"].widget.attrs["class"] = "form-check-input"
+        if account is not None:
+            field = cast(forms.ModelMultipleChoiceField, self.fields["stakeholders"])
+            field.queryset = account.stakeholders.order_by("last_name", "first_name")
 
     def clean(self):
         data = super().clean() or {}
@@ -58,9 +71,12 @@ class QuickActivityForm(StyledForm, forms.Form):
         return data
 
     def activity_data(self) -> dict:
-        starts_at = self.cleaned_data["starts_at"]
-        status = "planned" if starts_at > timezone.now() else "done"
-        return {**self.cleaned_data, "status": status}
+        data = {k: v for k, v in self.cleaned_data.items() if k != "stakeholders"}
+        status = "planned" if data["starts_at"] > timezone.now() else "done"
+        return {**data, "status": status}
+
+    def met_stakeholders(self) -> list[Stakeholder]:
+        return list(self.cleaned_data.get("stakeholders") or [])
 
 
 class ActivityForm(StyledForm, forms.ModelForm):

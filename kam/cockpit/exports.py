@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from kam.cockpit.selectors import Scope
 from kam.core import exports as core_exports
 from kam.core.money import cents_to_decimal
+from kam.sales import figures
 
 FORMATS = ("csv", "xlsx")
 
@@ -35,7 +36,10 @@ def _owner(account) -> str:
     return str(account.owner) if account.owner_id else ""
 
 
-def result_columns() -> list[Column]:
+def result_columns(scope: Scope) -> list[Column]:
+    """The columns of the ABC list and tomorrow's top; revenue, growth, share and margin are
+    those of the period the filters chose (see kam.cockpit.selectors.results)."""
+    company = scope.company_revenue_cents
     return [
         Column(_("Rank today"), lambda r: r.rank_today),
         Column(_("Rank tomorrow"), lambda r: r.rank_tomorrow),
@@ -44,14 +48,22 @@ def result_columns() -> list[Column]:
         Column(_("Key account manager"), lambda r: _owner(r.account)),
         Column(_("ABC (revenue)"), lambda r: r.abc_revenue),
         Column(_("XYZ"), lambda r: r.xyz),
-        Column(_("Revenue, 12 months (EUR)"), lambda r: cents_to_decimal(r.revenue_12m_cents)),
+        Column(_("Revenue, 12 months (EUR)"), lambda r: cents_to_decimal(r.period_revenue_cents)),
         Column(
             _("Revenue, 12 months before (EUR)"),
-            lambda r: cents_to_decimal(r.revenue_prev_12m_cents),
+            lambda r: cents_to_decimal(r.period_revenue_prev_cents),
         ),
-        Column(_("Growth (%)"), lambda r: _percent(r.growth)),
-        Column(_("Share of revenue (%)"), lambda r: _percent(r.share_revenue)),
-        Column(_("Margin, 12 months (EUR)"), lambda r: cents_to_decimal(r.margin_12m_cents), True),
+        Column(
+            _("Growth (%)"),
+            lambda r: _percent(figures.growth(r.period_revenue_cents, r.period_revenue_prev_cents)),
+        ),
+        Column(
+            _("Share of revenue (%)"),
+            lambda r: _percent(figures.share(r.period_revenue_cents, company)),
+        ),
+        Column(
+            _("Margin, 12 months (EUR)"), lambda r: cents_to_decimal(r.period_margin_cents), True
+        ),
         Column(_("ABC (margin)"), lambda r: r.abc_margin, True),
         Column(
             _("Forecast, 12 months (EUR)"),

@@ -82,6 +82,11 @@ def can_delete_accounts(user: Viewer) -> bool:
     return _leads(user)
 
 
+def can_bulk_edit_accounts(user: Viewer) -> bool:
+    """Bulk actions on the account list (each still only on the accounts the user may edit)."""
+    return can_edit_all_accounts(user) or works_on_own_accounts(user)
+
+
 def can_edit_account(user: Viewer, account: Account) -> bool:
     """Change the account and what hangs on it; a team seat with read access does not count."""
     from kam.accounts.selectors import accounts_editable_by
@@ -350,6 +355,7 @@ CAPABILITIES: dict[str, Callable[[Viewer], bool]] = {
         works_on_own_accounts,
         can_create_accounts,
         can_delete_accounts,
+        can_bulk_edit_accounts,
         can_view_margins,
         can_import_sales,
         can_edit_analysis_settings,

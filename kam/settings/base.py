@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "kam.conditions",
     "kam.referrals",
     "kam.search",
+    "kam.lists",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -38,6 +38,7 @@ CAPABILITY_TABLE = {
     "works_on_own_accounts": "- - + + - -",
     "can_create_accounts": "+ + + - - -",
     "can_delete_accounts": "+ + - - - -",
+    "can_bulk_edit_accounts": "+ + + + - -",
     "can_view_margins": "+ + + - - -",
     "can_import_sales": "+ + - - - -",
     "can_edit_analysis_settings": "+ + - - - -",
