@@ -29,7 +29,7 @@ from typing import NamedTuple
 from django.db import connection
 
 from kam.sales import facts, staging
-from kam.sales.staging_columns import STAGED_COLUMNS, STAGED_NAMES
+from kam.sales.staging_columns import ROW_COLUMNS, ROW_NAMES
 
 PREFIX = "kam-import-"
 #: A spool folder without a process id in its name (made before names carried one) this old
@@ -62,15 +62,16 @@ class ChunkSpool:
         self._written: list[int] = []
 
     def write(self, number: int, rows: Sequence[tuple]) -> None:
-        """Reader thread: stores chunk ``number`` and drops the chunks already released."""
+        """Reader thread: stores chunk ``number`` (rows in ROW_NAMES order) and drops the chunks
+        already released."""
         spool = self._connect()
         with self._lock:
             released = self._released
         for old in [n for n in self._written if n <= released]:
             spool.execute(f"DROP TABLE rows_{old}")
             self._written.remove(old)
-        spool.execute(f"CREATE TABLE rows_{number} ({', '.join(STAGED_NAMES)})")
-        marks = ", ".join("?" * len(STAGED_NAMES))
+        spool.execute(f"CREATE TABLE rows_{number} ({', '.join(ROW_NAMES)})")
+        marks = ", ".join("?" * len(ROW_NAMES))
         spool.executemany(f"INSERT INTO rows_{number} VALUES ({marks})", rows)  # noqa: S608
         spool.commit()
         self._written.append(number)
@@ -133,10 +134,11 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-#: How the reader's staged values go into COPY: whole numbers as such, the rest (dates, decimal
-#: quantities) as the text the reader made of them.
+#: How the reader's staged values go into COPY: whole numbers and marks as such, the rest (dates,
+#: decimal quantities) as the text the reader made of them.
 _COPIED_AS = [
-    {"integer": "int4", "bigint": "int8"}.get(kind, "text") for _name, kind in STAGED_COLUMNS
+    {"integer": "int4", "bigint": "int8", "boolean": "bool"}.get(kind, "text")
+    for _name, kind in ROW_COLUMNS
 ]
 
 
@@ -171,10 +173,11 @@ class TableSpool:
         return f"{self._prefix}{int(number)}"
 
     def write(self, number: int, rows: Sequence[tuple]) -> None:
-        """Reader thread: stores and sums up chunk ``number``; drops the chunks released."""
+        """Reader thread: stores and sums up chunk ``number`` (rows in ROW_NAMES order); drops
+        the chunks released."""
         with self._lock:
             released = self._released
-        table, names = self.table(number), ", ".join(STAGED_NAMES)
+        table, names = self.table(number), ", ".join(ROW_NAMES)
         with self._connection.cursor() as cursor:
             for old in [n for n in self._written if n <= released]:
                 self._drop(cursor, old)
