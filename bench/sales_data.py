@@ -15,20 +15,27 @@ HEADER = (
 
 
 def write_export(
-    path: Path, *, lines: int, accounts: int, seed: int = 1, start_year: int = 2023
+    path: Path,
+    *,
+    lines: int,
+    accounts: int,
+    seed: int = 1,
+    start_year: int = 2023,
+    days: int = 3 * 365,
+    invoice_prefix: str = "RE",
 ) -> None:
-    """`lines` invoice lines over three years, sorted by date like an ERP export."""
+    """`lines` invoice lines over `days` days (three years), sorted by date like an ERP export."""
     rng = np.random.default_rng(seed)
     size = rng.pareto(1.2, accounts) + 1  # heavy-tailed customer sizes
     customer = rng.choice(accounts, size=lines, p=size / size.sum())
-    days = np.sort(rng.integers(0, 3 * 365, size=lines))
+    day_of_line = np.sort(rng.integers(0, days, size=lines))
     revenue = np.round(rng.lognormal(5.5, 1.2, size=lines) * 100).astype(np.int64)
     revenue[rng.random(lines) < 0.02] *= -1  # credit notes
     margin = (revenue * rng.uniform(0.1, 0.4, size=lines)).astype(np.int64)
     quantity = rng.integers(1, 50, size=lines)
     product = rng.integers(1, 5000, size=lines)
     start = datetime.date(start_year, 1, 1)
-    dates = [(start + datetime.timedelta(days=int(d))).strftime("%d.%m.%Y") for d in range(3 * 365)]
+    dates = [(start + datetime.timedelta(days=int(d))).strftime("%d.%m.%Y") for d in range(days)]
     with path.open("w", encoding="cp1252", newline="") as out:
         out.write(HEADER)
         invoice, position = 0, 0
@@ -38,8 +45,9 @@ def write_export(
             position += 1
             c = int(customer[i])
             out.write(
-                f"{100000 + c};Kunde {c} GmbH & Co. KG Müller;RE{invoice:08d};{position};"
-                f"{dates[days[i]]};A{product[i]:05d};Artikel {product[i]} Größe M;{quantity[i]};"
+                f"{100000 + c};Kunde {c} GmbH & Co. KG Müller;{invoice_prefix}{invoice:08d};"
+                f"{position};{dates[day_of_line[i]]};A{product[i]:05d};"
+                f"Artikel {product[i]} Größe M;{quantity[i]};"
                 f"{german_amount(int(revenue[i]))};{german_amount(int(margin[i]))};"
                 f"Vertreter {c % 40}\n"
             )
