@@ -16,7 +16,7 @@ from django.db import connection
 
 from kam.accounts.models import Account
 from kam.sales.models import SalesLine
-from kam.sales.staging_columns import ROW_COLUMNS, ROW_NAMES
+from kam.sales.staging_columns import ROW_COLUMNS, ROW_NAMES, STAGED_NAMES
 
 STAGING = "kam_sales_staging"
 TOUCHED = "kam_sales_touched"
@@ -273,6 +273,9 @@ def merge(
         duplicates, conflicts = _sort_out_repeats(
             cursor, table, lines, currency, file_first_id, sales_import_id
         )
+        more_duplicates, more_conflicts = _sort_out_repeats_within(cursor, table)
+        duplicates += more_duplicates
+        conflicts = sorted(conflicts + more_conflicts)
         matched, changed = 0, []
         if not table_was_empty:
             changed = _changed(cursor, table, lines, currency)
@@ -345,6 +348,37 @@ def _sort_out_repeats(
     cursor.execute(f"DELETE FROM {table} WHERE first_line IS NOT NULL")  # noqa: S608
     conflicts = [row[:4] for row in repeats if row[4]]
     return len(repeats) - len(conflicts), conflicts
+
+
+def _sort_out_repeats_within(cursor, table: str) -> tuple[int, list[tuple[int, str, int, int]]]:
+    """Takes the later rows of a key that the chunk has more than once out of the table (the
+    reader leaves them in when the key may have come earlier, see _sort_out_repeats); returns
+    how many had the first one's values and the others (line, invoice, position, first line)."""
+    names = ", ".join(STAGED_NAMES)
+    cursor.execute(
+        f"SELECT source_line, {names} FROM {table} WHERE repeat_candidate "  # noqa: S608
+        "ORDER BY source_line"
+    )
+    first: dict[tuple, tuple[int, tuple]] = {}
+    later, duplicates, conflicts = [], 0, []
+    for line, *values in cursor.fetchall():
+        key = (values[0], values[1])
+        if key not in first:
+            first[key] = (line, tuple(values))
+            continue
+        later.append(line)
+        first_line, first_values = first[key]
+        if first_values == tuple(values):
+            duplicates += 1
+        else:
+            conflicts.append((line, key[0], key[1], first_line))
+    for start in range(0, len(later), INSERT_BATCH):
+        batch = later[start : start + INSERT_BATCH]
+        cursor.execute(
+            f"DELETE FROM {table} WHERE source_line IN ({', '.join(['%s'] * len(batch))})",  # noqa: S608
+            batch,
+        )
+    return duplicates, conflicts
 
 
 def _changed(cursor, table: str, lines: str, currency: str) -> list[tuple[int, tuple, tuple]]:
