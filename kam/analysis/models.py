@@ -15,11 +15,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from simple_history.models import HistoricalRecords
 
 from kam.accounts.models import Account, KeyAccountStatus
 from kam.core.audit import AuditedModel
 from kam.core.money import cents_to_decimal
+from kam.core.texts import in_active_language
 from kam.sales import figures
 
 PERCENT = [MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))]
@@ -357,6 +359,13 @@ class ProposalState(models.TextChoices):
     WITHDRAWN = "withdrawn", _("withdrawn (no longer proposed)")
 
 
+#: Why the analysis proposes a status; stored as text, shown in the reader's language.
+PROPOSAL_REASON = gettext_noop(
+    "Score %(score).0f of 100, ABC class %(abc)s by revenue, rank %(rank)d today and "
+    "%(tomorrow)d tomorrow."
+)
+
+
 class StatusProposal(models.Model):
     """A status change the qualification rule proposes, for a person to confirm or decline.
 
@@ -402,6 +411,11 @@ class StatusProposal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account}: {self.from_status} → {self.to_status}"
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the active language, whichever language the run wrote it in."""
+        return in_active_language(self.reason, PROPOSAL_REASON)
 
     @property
     def is_upgrade(self) -> bool:

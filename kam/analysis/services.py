@@ -19,6 +19,7 @@ from kam.accounts.models import Account
 from kam.accounts.services import account_update
 from kam.analysis.engine import AnalysisOutcome, compute_analysis
 from kam.analysis.models import (
+    PROPOSAL_REASON,
     AccountRating,
     AccountResult,
     AnalysisRun,
@@ -214,10 +215,9 @@ def alerts_as_json(outcome: AnalysisOutcome) -> list[dict]:
 
 
 def _proposal_reason(outcome: AnalysisOutcome, row: int) -> str:
-    return _(
-        "Score %(score).0f of 100, ABC class %(abc)s by revenue, rank %(rank)d today and "
-        "%(tomorrow)d tomorrow."
-    ) % {
+    """Stored in the language of the run; `StatusProposal.reason_text` shows it in the
+    reader's."""
+    return _(PROPOSAL_REASON) % {
         "score": outcome.score[row],
         "abc": outcome.abc_revenue[row],
         "rank": outcome.rank_today[row],

@@ -55,6 +55,9 @@ def due_notifications(complaint: Complaint, now: datetime) -> list[Due]:
 
 
 def recipient_users(complaint: Complaint, level: str) -> list[User]:
+    """Who hears of this level: the complaint's owner, from a breach on the account's owner,
+    at the leadership level sales leadership; active people, once each (the inbox reaches
+    everyone, the mail those with an address)."""
     people: list[User | None] = [complaint.owner]
     if level in ("breach", "leadership"):
         people.append(complaint.account.owner)
@@ -71,7 +74,8 @@ def recipients(complaint: Complaint, level: str) -> list[str]:
 def _send(due: Due, notify: bool, now: datetime) -> bool:
     """Records the notification under its unique key and mails it; False if it went out before."""
     people = recipient_users(due.complaint, due.level) if notify else []
-    addresses = sorted({person.email for person in people if person.email})
+    by_address = {person.email: person for person in people if person.email}
+    addresses = sorted(by_address)
     try:
         with transaction.atomic():
             ComplaintNotification.objects.create(
@@ -84,7 +88,7 @@ def _send(due: Due, notify: bool, now: datetime) -> bool:
             for person in people:
                 _to_inbox(due, person)
             if addresses:
-                _mail(due, addresses)
+                _mail(due, [by_address[address] for address in addresses])
     except IntegrityError:
         return False
     return bool(addresses)
@@ -112,14 +116,18 @@ def _to_inbox(due: Due, person: User) -> None:
     )
 
 
-def _mail(due: Due, addresses: list[str]) -> None:
-    complaint = due.complaint
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _subject(due)
-        body = render_to_string(
-            "complaints/email/escalation.txt", {"complaint": complaint, "due": due}
-        )
-    send_mail(subject, body, None, addresses)
+def _mail(due: Due, people: list[User]) -> None:
+    """One mail per language: each recipient reads it in the language of their settings."""
+    languages: dict[str, list[str]] = {}
+    for person in people:
+        languages.setdefault(person.language or settings.LANGUAGE_CODE, []).append(person.email)
+    for language, addresses in sorted(languages.items()):
+        with translation.override(language):
+            subject = _subject(due)
+            body = render_to_string(
+                "complaints/email/escalation.txt", {"complaint": due.complaint, "due": due}
+            )
+        send_mail(subject, body, None, addresses)
 
 
 def escalate(now: datetime) -> int:

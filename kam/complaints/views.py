@@ -33,6 +33,7 @@ from kam.complaints.forms import (
 from kam.complaints.models import Complaint, Severity, SlaOverride, Status, Taxonomy
 from kam.core import permissions
 from kam.core.http import AuthenticatedRequest, id_param
+from kam.core.money import round_half_up
 
 
 def _filters(request: AuthenticatedRequest) -> selectors.ComplaintFilter:
@@ -292,7 +293,7 @@ def _chart(rows: list[analysis.ParetoRow]) -> dict:
     return {
         "labels": [row.label for row in rows],
         "counts": [row.count for row in rows],
-        "cumulative": [round(row.cumulative * 100, 1) for row in rows],
+        "cumulative": [float(round_half_up(row.cumulative * 100, 1)) for row in rows],
     }
 
 

@@ -70,3 +70,19 @@ def test_xlsx_keeps_a_formula_like_name_as_visible_text():
     cell = load_workbook(io.BytesIO(content)).active["A2"]
     assert cell.data_type == "s"
     assert cell.value == '=HYPERLINK("http://evil")'
+
+
+def test_every_xlsx_export_is_written_by_the_shared_helper():
+    """A module that builds a workbook or answers with a spreadsheet itself would skip the
+    formats, widths, frozen header and filter that kam.core.exports gives every file."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    writers = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if "tests" not in path.parts
+        and path.name != "exports.py"
+        and any(mark in path.read_text() for mark in ("Workbook(", "spreadsheetml.sheet"))
+    ]
+    assert writers == []

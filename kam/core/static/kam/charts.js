@@ -14,12 +14,32 @@
 
   function esc(value) { return window.kam.escapeHtml(value); }
 
+  /* Rounded half up at the value's shortest decimal spelling, like the pages and the exports
+     (kam.core.money.round_half_up): 1.005 -> 1.01, 11.25 -> 11.3, -2.5 -> -3. */
+  function roundHalfUp(value, places) {
+    var number = Number(value);
+    if (!isFinite(number) || String(number).indexOf("e") >= 0) return number;
+    var sign = number < 0 ? -1 : 1;
+    var shifted = Number(String(Math.abs(number)) + "e" + places);
+    return sign * Number(String(Math.round(shifted)) + "e-" + places) || 0;
+  }
+
+  function formatted(value, places, options) {
+    var settings = Object.assign({minimumFractionDigits: places, maximumFractionDigits: places}, options || {});
+    return roundHalfUp(value, places).toLocaleString(document.documentElement.lang, settings);
+  }
+
   function money(value) {
-    return value == null ? "–" : Number(value).toLocaleString(document.documentElement.lang, {style: "currency", currency: "EUR", maximumFractionDigits: 0});
+    return value == null ? "–" : formatted(value, 0, {style: "currency", currency: "EUR"});
   }
 
   function plain(value) {
-    return value == null ? "–" : Number(value).toLocaleString(document.documentElement.lang, {maximumFractionDigits: 2});
+    return value == null ? "–" : formatted(value, 2, {minimumFractionDigits: 0});
+  }
+
+  /* A fraction (0.114) as "11,4 %"; `places` decimals of the percentage. */
+  function percent(value, places) {
+    return value == null ? "–" : formatted(100 * value, places) + " %";
   }
 
   /* Axis labels in the page's language and short: "350 Mio." rather than "350,000,000". */
@@ -52,9 +72,10 @@
 
   function lorenz(data) {
     return {
-      tooltip: axisTooltip(function (v) { return (100 * v).toFixed(1) + " %"; }), legend: {}, grid: {left: 60, right: 20},
-      xAxis: {type: "value", min: 0, max: 1, name: data.labels.x, nameLocation: "middle", nameGap: 28},
-      yAxis: {type: "value", min: 0, max: 1, name: data.labels.y},
+      tooltip: axisTooltip(function (v) { return percent(v, 1); }), legend: {}, grid: {left: 60, right: 20},
+      xAxis: {type: "value", min: 0, max: 1, name: data.labels.x, nameLocation: "middle", nameGap: 28,
+        axisLabel: {formatter: function (v) { return percent(v, 0); }}},
+      yAxis: {type: "value", min: 0, max: 1, name: data.labels.y, axisLabel: {formatter: function (v) { return percent(v, 0); }}},
       series: [
         {name: data.labels.curve, type: "line", showSymbol: false, areaStyle: {opacity: 0.15}, data: data.points},
         {name: data.labels.equality, type: "line", showSymbol: false, lineStyle: {type: "dashed"}, data: [[0, 0], [1, 1]]}
@@ -146,6 +167,9 @@
       }]
     };
   }
+
+  /* The formatters, for the browser test that checks they round like the pages. */
+  window.kam.numbers = {roundHalfUp: roundHalfUp, money: money, percent: percent};
 
   var BUILDERS = {network: network, bar: bar, lorenz: lorenz, bubble: bubble, account: account, monthly: monthly, pareto: pareto};
 
