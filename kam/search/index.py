@@ -167,6 +167,22 @@ def matches(
         return {int(object_id): int(tier) for object_id, tier in cursor.fetchall()}
 
 
+def matching_ids(kind: str, query: str) -> QuerySet:
+    """The ids of every object of `kind` with a word starting with each word of the query (a
+    subquery for a list's search box: "bohm" finds "Böhm" there too)."""
+    words = search_words(query)
+    if not words:
+        return SearchTerm.objects.none().values("object_id")
+    ids = SearchTerm.objects.filter(kind=kind, term__gte=words[0], term__lt=prefix_end(words[0]))
+    for word in words[1:]:
+        ids = ids.filter(
+            object_id__in=SearchTerm.objects.filter(
+                kind=kind, term__gte=word, term__lt=prefix_end(word)
+            ).values("object_id")
+        )
+    return ids.values("object_id")
+
+
 def visible_account_ids(user) -> QuerySet | None:
     """The scope of a search: None (no filter needed) for who sees every account, else the ids
     of `accounts_visible_to(user)`."""
