@@ -7,7 +7,6 @@ from datetime import timedelta
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from kam.complaints.models import OPEN_STATUSES, Complaint
 from kam.complaints.selectors import complaints_visible_to, overdue_q
@@ -54,8 +53,7 @@ def worklist_items(user) -> list[WorkItem]:
         items.append(
             WorkItem(
                 kind="complaint",
-                title=(_("Overdue: %(number)s %(subject)s") if late else "%(number)s %(subject)s")
-                % {"number": complaint.number, "subject": complaint.subject},
+                title=f"{complaint.number} {complaint.subject}",
                 url=reverse("complaints:detail", kwargs={"pk": complaint.pk}),
                 due=timezone.localdate(deadline),
                 severity="danger" if late else "warning" if deadline < now + _DAY else "info",

@@ -119,8 +119,18 @@ def index_missing(kind: str, ids: QuerySet) -> int:
 # --- the match
 
 _TABLE = SearchTerm._meta.db_table
-#: Number prefix 1, the name starts with it 2, a word of the name 3, a detail 4.
-_TIER = "CASE weight WHEN 0 THEN 1 WHEN 1 THEN 2 WHEN 2 THEN 3 ELSE 4 END"
+#: The tier of a match on a word of each weight (a number's tier depends on the term).
+_NAME_TIERS = {SearchTerm.FIRST_WORD: 2, SearchTerm.WORD: 3, SearchTerm.DETAIL: 4}
+
+
+def _branch(weight: int, tier_sql: str, where: str) -> str:
+    """One weight's best rows: a range on the covering index (kind, weight, term, ...) that
+    stops after LIMIT rows, however many names share the prefix."""
+    return (
+        f"SELECT object_id, {tier_sql} AS tier FROM ("  # noqa: S608 (values are parameters)
+        f"SELECT object_id, term FROM {_TABLE} WHERE kind = %s AND weight = {weight:d}"
+        f" AND term >= %s AND term < %s{where} ORDER BY term, object_id LIMIT %s) AS w{weight:d}"
+    )
 
 
 def matches(
@@ -130,18 +140,21 @@ def matches(
     it as a word prefix, or the whole query as a number), scoped to `account_ids` (None: all).
 
     Tiers: 0 the exact number, 1 a number starting with it, 2 the name starts with it, 3 a word
-    of the name does, 4 a detail (the city). One statement on the covering index, raw SQL: the
-    type-ahead asks it on every keystroke, and the ORM's compiling would cost more than the
-    database's answer.
+    of the name does, 4 a detail (the city). One statement of four index ranges, each stopping
+    after `limit` rows (so a prefix shared by 80,000 names costs no more than a rare one); raw
+    SQL because the type-ahead asks on every keystroke and compiling the ORM's query would cost
+    more than the database's answer.
     """
     words = search_words(query)
     number = compact(query)
     if len(number) < MIN_QUERY:
         return {}
-    scope, scope_params = "", []
+    # The scope is computed once per statement (a CTE), not once per index range.
+    visible, scope, scope_params = "", "", []
     if account_ids is not None:
         sql, compiled = account_ids.query.sql_with_params()
-        scope, scope_params = f" AND account_id IN ({sql})", list(compiled)
+        visible, scope_params = f"WITH visible(id) AS ({sql}) ", list(compiled)
+        scope = " AND account_id IN (SELECT id FROM visible)"
     main = max(words, key=len)
     extra, extra_params = "", []
     for word in words:
@@ -151,20 +164,36 @@ def matches(
                 " WHERE kind = %s AND term >= %s AND term < %s)"
             )
             extra_params += [kind, word, prefix_end(word)]
-    # Only the table's name and the compiled scope are put into the text; values are parameters.
-    statement = (
-        f"SELECT object_id, MIN(tier) FROM ("  # noqa: S608
-        f"SELECT object_id, {_TIER} AS tier FROM {_TABLE}"
-        f" WHERE kind = %s AND term >= %s AND term < %s{scope}{extra}"
-        f" UNION ALL SELECT object_id, CASE WHEN term = %s THEN 0 ELSE 1 END AS tier"
-        f" FROM {_TABLE} WHERE kind = %s AND term >= %s AND term < %s AND weight = 0{scope}"
-        f") AS found GROUP BY object_id ORDER BY 2, 1 LIMIT %s"
-    )
-    params = [kind, main, prefix_end(main), *scope_params, *extra_params]
-    params += [number, kind, number, prefix_end(number), *scope_params, limit]
+    fetch = limit * 2  # an object may match with two words of one weight
+    branches = [_branch(SearchTerm.NUMBER, "CASE WHEN term = %s THEN 0 ELSE 1 END", scope)]
+    params = [*scope_params, number, kind, number, prefix_end(number), fetch]
+    for weight, tier in _NAME_TIERS.items():
+        branches.append(_branch(weight, f"{tier:d}", scope + extra))
+        params += [kind, main, prefix_end(main), *extra_params, fetch]
+    statement = visible + " UNION ALL ".join(branches)
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
-        return {int(object_id): int(tier) for object_id, tier in cursor.fetchall()}
+        rows = cursor.fetchall()
+    found: dict[int, int] = {}
+    for object_id, tier in rows:
+        found[int(object_id)] = min(int(tier), found.get(int(object_id), 9))
+    return dict(sorted(found.items(), key=lambda item: (item[1], item[0]))[:limit])
+
+
+def matching_ids(kind: str, query: str) -> QuerySet:
+    """The ids of every object of `kind` with a word starting with each word of the query (a
+    subquery for a list's search box: "bohm" finds "Böhm" there too)."""
+    words = search_words(query)
+    if not words:
+        return SearchTerm.objects.none().values("object_id")
+    ids = SearchTerm.objects.filter(kind=kind, term__gte=words[0], term__lt=prefix_end(words[0]))
+    for word in words[1:]:
+        ids = ids.filter(
+            object_id__in=SearchTerm.objects.filter(
+                kind=kind, term__gte=word, term__lt=prefix_end(word)
+            ).values("object_id")
+        )
+    return ids.values("object_id")
 
 
 def visible_account_ids(user) -> QuerySet | None:

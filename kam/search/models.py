@@ -22,9 +22,11 @@ class SearchTerm(models.Model):
         indexes = [
             # Covering: a prefix search reads the index alone.
             models.Index(
-                fields=["kind", "term", "account_id", "object_id", "weight"],
-                name="search_term_lookup",
+                fields=["kind", "weight", "term", "account_id", "object_id"],
+                name="search_term_by_weight",
             ),
+            # Every object with a word (the list boxes' subquery, several words of a query).
+            models.Index(fields=["kind", "term", "object_id"], name="search_term_word"),
             models.Index(fields=["kind", "object_id"], name="search_term_object"),
         ]
 

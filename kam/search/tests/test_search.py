@@ -175,3 +175,16 @@ def test_a_huge_or_odd_query_does_not_crash(client, leader):
     for query in ("a" * 100_000, "\x00", "%_", "ä", "  "):
         assert client.get(reverse("search:results"), {"q": query}).status_code == 200
         assert client.get(reverse("search:suggest"), {"q": query}).status_code == 200
+
+
+def test_the_account_lists_box_finds_umlauts_and_sorts_in_german_order(client, leader):
+    for name in ("Brandt AG", "Böhm KG", "Boehm GmbH", "Bauer OHG"):
+        AccountFactory(name=name)
+    client.force_login(leader)
+
+    found = client.get(reverse("accounts:list"), {"q": "bohm"})
+    listed = client.get(reverse("accounts:list"))
+
+    assert {a.name for a in found.context["page"]} == {"Böhm KG", "Boehm GmbH"}
+    names = [a.name for a in listed.context["page"]]
+    assert names.index("Bauer OHG") < names.index("Böhm KG") < names.index("Brandt AG")
