@@ -77,3 +77,30 @@ def consent_proof_pdf(stakeholder: Stakeholder, records: Iterable[ConsentRecord]
             pdf.line(text, size=9)
         pdf.ln(2)
     return bytes(pdf.output())
+
+
+def _flatten(prefix: str, value, lines: list[str]) -> None:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            _flatten(f"{prefix}.{key}" if prefix else str(key), inner, lines)
+    elif isinstance(value, list):
+        for number, inner in enumerate(value, start=1):
+            _flatten(f"{prefix}[{number}]", inner, lines)
+    elif value not in (None, ""):
+        lines.append(f"{prefix}: {value}")
+
+
+def data_export_pdf(stakeholder: Stakeholder, export: dict) -> bytes:
+    """Art. 15 as a printable document: every value of the export, one line each."""
+    pdf = _Document()
+    pdf.line(_("Information about stored personal data (Art. 15 GDPR)"), bold=True, size=14)
+    pdf.line(f"{stakeholder} · {stakeholder.account.name}")
+    pdf.ln(3)
+    for section in ("stakeholder", "history", "related"):
+        pdf.line(section, bold=True, size=11)
+        lines: list[str] = []
+        _flatten("", export.get(section), lines)
+        for text in lines or ["–"]:
+            pdf.line(text, size=8)
+        pdf.ln(2)
+    return bytes(pdf.output())

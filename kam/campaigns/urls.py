@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kam.campaigns import event_views, mailing_views, views
+from kam.campaigns import event_views, gdpr_views, mailing_views, views
 
 app_name = "campaigns"
 urlpatterns = [
@@ -25,6 +25,12 @@ urlpatterns = [
     path("events/<int:pk>/invite/", event_views.event_invite, name="event_invite"),
     path("events/<int:pk>/checkin/", event_views.event_checkin, name="event_checkin"),
     path("rsvp/<str:token>/", event_views.rsvp, name="rsvp"),
+    path("privacy/retention/", gdpr_views.retention_list, name="retention"),
+    path("contacts/<int:pk>/privacy/", gdpr_views.privacy_page, name="privacy"),
+    path(
+        "contacts/<int:pk>/privacy/export.json", gdpr_views.privacy_export_json, name="privacy_json"
+    ),
+    path("contacts/<int:pk>/privacy/export.pdf", gdpr_views.privacy_export_pdf, name="privacy_pdf"),
     path("wordings/", views.wording_list, name="wordings"),
     path("contacts/<int:pk>/consent/", views.consent_page, name="consent"),
     path("contacts/<int:pk>/consent/add/", views.consent_add, name="consent_add"),

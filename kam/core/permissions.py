@@ -329,6 +329,12 @@ def can_manage_consent_wording(user: Viewer) -> bool:
     return _leads(user)
 
 
+def can_handle_data_subject_requests(user: Viewer) -> bool:
+    """A contact person's GDPR rights: the export of everything held (Art. 15) and the erasure
+    (Art. 17), and the retention list."""
+    return _leads(user)
+
+
 def can_record_consent(user: Viewer, account: Account) -> bool:
     """Record a consent or a withdrawal for a contact person of the account."""
     return can_see_consent(user) and can_edit_account(user, account)
@@ -381,6 +387,7 @@ CAPABILITIES: dict[str, Callable[[Viewer], bool]] = {
         can_approve_mailings,
         can_see_consent,
         can_manage_consent_wording,
+        can_handle_data_subject_requests,
     )
 }
 

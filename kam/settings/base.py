@@ -236,6 +236,8 @@ KAM_BASE_URL = env_str("KAM_BASE_URL", "")
 KAM_MAIL_RATE_PER_SECOND = env_int("KAM_MAIL_RATE_PER_SECOND", 50)
 #: Mailings to more recipients than this need the approval of sales leadership.
 KAM_MAILING_APPROVAL_ABOVE = env_int("KAM_MAILING_APPROVAL_ABOVE", 200)
+#: Contact persons of accounts without any contact for this many months are proposed for erasure.
+KAM_RETENTION_MONTHS = env_int("KAM_RETENTION_MONTHS", 36)
 
 LOGGING = {
     "version": 1,

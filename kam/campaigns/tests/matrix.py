@@ -93,6 +93,7 @@ PHONE_CONSENT = {
 }
 WITHDRAWAL = {"channel": "email", "purpose": "newsletter"}
 PUBLIC = "200 200 200 200 200 200"
+DATA_SUBJECT = allowed("can_handle_data_subject_requests", "200", "403")
 SENDERS = allowed("can_send_mailings", "200", "403")
 LEADERS_POST = allowed("can_approve_mailings", "302", "403")
 # root, leader, alice (owns "own"), bob (edit seat on "own"), sam (customer service), anonymous
@@ -163,4 +164,9 @@ ROWS = [
     Row("campaigns:event_invite", "own", "post", "302 302 302 403 403 302", event_pk),
     Row("campaigns:event_invite", "foreign", "post", "302 302 404 403 403 302", event_pk),
     Row("campaigns:rsvp", "own", "get", PUBLIC, rsvp_kwargs),
+    Row("campaigns:retention", "none", "get", DATA_SUBJECT),
+    Row("campaigns:privacy", "own", "get", DATA_SUBJECT, person_pk),
+    Row("campaigns:privacy", "foreign", "get", DATA_SUBJECT, person_pk),
+    Row("campaigns:privacy_json", "own", "get", DATA_SUBJECT, person_pk),
+    Row("campaigns:privacy_pdf", "foreign", "get", DATA_SUBJECT, person_pk),
 ]
