@@ -20,6 +20,8 @@ urlpatterns = [
     path("activities/", include("kam.activities.urls")),
     path("sales/", include("kam.sales.urls")),
     path("analysis/", include("kam.analysis.urls")),
+    path("notifications/", include("kam.notifications.urls")),
+    path("referrals/", include("kam.referrals.urls")),
     path("conditions/", include("kam.conditions.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

@@ -5,8 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 from kam.accounts.models import Account, Stakeholder, TeamMembership
 from kam.accounts.selectors import accounts_visible_to
+from kam.core import permissions
 from kam.core.forms import StyledForm
-from kam.users.models import Role, User
+from kam.users.models import User
 
 LEGAL_FORMS = ["GmbH", "AG", "GmbH & Co. KG", "KG", "SE", "OHG", "e.K.", "UG", "KGaA", "Sonstige"]
 
@@ -41,9 +42,8 @@ class AccountForm(StyledForm, forms.ModelForm):
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = User.objects.filter(
-            is_active=True, role__in=[Role.KEY_ACCOUNT_MANAGER, Role.FIELD_SALES]
-        ).order_by("last_name", "first_name")
+        owner = cast(forms.ModelChoiceField, self.fields["owner"])
+        owner.queryset = permissions.users_who_can_own_accounts()
         if self.instance.parent_id:
             self.fields["parent_number"].initial = self.instance.parent.customer_number
 

@@ -17,7 +17,7 @@ from kam.complaints.models import (
 from kam.complaints.services import COMPLAINT_FIELDS, RESOLUTION_FIELDS
 from kam.complaints.validators import MAX_ATTACHMENT_BYTES, validate_attachment
 from kam.core.forms import StyledForm
-from kam.users.models import Role, User
+from kam.core.permissions import users_who_can_own_complaints
 
 
 class MoneyField(forms.DecimalField):
@@ -42,10 +42,7 @@ class MoneyField(forms.DecimalField):
 def _owners() -> forms.ModelChoiceField:
     return forms.ModelChoiceField(
         label=_("Owner"),
-        queryset=User.objects.filter(
-            is_active=True,
-            role__in=[Role.CUSTOMER_SERVICE, Role.KEY_ACCOUNT_MANAGER, Role.FIELD_SALES],
-        ).order_by("last_name", "first_name"),
+        queryset=users_who_can_own_complaints(),
         required=False,
         help_text=_("Customer service or the key account manager."),
         widget=forms.Select(attrs={"class": "form-select"}),

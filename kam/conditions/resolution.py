@@ -51,14 +51,25 @@ def active_on(as_of: datetime.date) -> Q:
     )
 
 
-def covering(products: list[Product]) -> Q:
-    """Lines for these products, their groups (any level) or every product."""
-    group_ids = {gid for product in products for gid in product_group_ids(product)}
-    return (
-        Q(product_id__in=[product.pk for product in products])
-        | Q(product_group_id__in=group_ids)
-        | Q(product__isnull=True, product_group__isnull=True)
+def active_agreements_on(as_of: datetime.date) -> Q:
+    return Q(status=AgreementStatus.ACTIVE, valid_from__lte=as_of) & (
+        Q(valid_to__isnull=True) | Q(valid_to__gte=as_of)
     )
+
+
+def covering(products: list[Product]):
+    """A test whether a line is for one of these products, their groups (any level) or every
+    product. Applied in Python to the lines of a few agreements: an OR over these columns in
+    SQL would keep the database from using the agreement index."""
+    product_ids = {product.pk for product in products}
+    group_ids = {gid for product in products for gid in product_group_ids(product)}
+
+    def covers(line: ConditionLine) -> bool:
+        if line.product_id is not None:
+            return line.product_id in product_ids
+        return line.product_group_id is None or line.product_group_id in group_ids
+
+    return covers
 
 
 class PriceBook:
@@ -144,16 +155,15 @@ def candidate(
 
 
 def load_lines(
-    *, account_ids: list[int], products: list[Product], as_of: datetime.date, extra: Q | None = None
+    *, account_ids: list[int], products: list[Product], as_of: datetime.date, tiers: bool = True
 ) -> list[ConditionLine]:
-    """Active lines of the accounts' agreements covering the products: two queries."""
-    query = ConditionLine.objects.filter(active_on(as_of), covering(products))
-    if extra is not None:
-        query = query.filter(extra)
-    else:
-        query = query.filter(agreement__account_id__in=account_ids)
-    lines = list(query.select_related("agreement"))
-    attach_tiers(lines)
+    """Active lines of the accounts' agreements covering the products: two queries (one with
+    `tiers=False`, when the caller attaches the tiers of several loads at once)."""
+    query = ConditionLine.objects.filter(active_on(as_of), agreement__account_id__in=account_ids)
+    covers = covering(products)
+    lines = [line for line in query.select_related("agreement") if covers(line)]
+    if tiers:
+        attach_tiers(lines)
     return lines
 
 

@@ -37,6 +37,12 @@ _OWN_ACCOUNTS_ROLES = frozenset({Role.KEY_ACCOUNT_MANAGER, Role.FIELD_SALES})
 _ACCOUNT_CREATING_ROLES = _LEADING_ROLES | {Role.KEY_ACCOUNT_MANAGER}
 #: Roles that get the margin permission when a user is created without saying otherwise.
 _MARGIN_ROLES = frozenset({Role.ADMIN, Role.LEADERSHIP, Role.KEY_ACCOUNT_MANAGER})
+#: Who may be chosen as an account's owner: the people who work on accounts.
+_ACCOUNT_OWNER_ROLES = _OWN_ACCOUNTS_ROLES
+#: Who may own a complaint: customer service or the people who work on accounts.
+_COMPLAINT_OWNER_ROLES = _OWN_ACCOUNTS_ROLES | {Role.CUSTOMER_SERVICE}
+#: Who hears of a complaint whose SLA has been breached at the last escalation level.
+_ESCALATION_ROLES = frozenset({Role.LEADERSHIP})
 
 
 def _active(user: Viewer) -> TypeGuard[User]:
@@ -153,6 +159,26 @@ def can_manage_complaint_settings(user: Viewer) -> bool:
     return _leads(user)
 
 
+# --- referrals and references
+
+
+def can_manage_referrals(user: Viewer, account: Account) -> bool:
+    """Record referrals an account gave, keep its reference profile, ask it for a reference:
+    whoever may edit the account."""
+    return can_edit_account(user, account)
+
+
+def can_follow_up_referral(user: Viewer, referral) -> bool:
+    """Move a referral on: its owner, or whoever may manage referrals of either side."""
+    if not _active(user):
+        return False
+    return (
+        referral.owner_id == user.pk
+        or can_manage_referrals(user, referral.referring_account)
+        or can_manage_referrals(user, referral.referred_account)
+    )
+
+
 # --- conditions, administration
 
 
@@ -210,6 +236,62 @@ def can_open_admin(user: Viewer) -> bool:
     return _active(user) and user.is_staff
 
 
+# --- who may be chosen for a part in the work (the user lists of forms and recipients)
+#
+# Each is a capability of one user (in the matrix like the others) and, with the same roles, a
+# query for the lists: the form's choices and the recipients follow the capability.
+
+
+def _has_role(user: Viewer, roles: frozenset[Role]) -> bool:
+    """The role alone, without the superuser's rights: an administrator is not chosen as an
+    account's owner or sent escalations unless the role says so."""
+    return _active(user) and user.role in roles
+
+
+def can_own_accounts(user: Viewer) -> bool:
+    """May be chosen as an account's owner (the account form's list)."""
+    return _has_role(user, _ACCOUNT_OWNER_ROLES)
+
+
+def can_own_complaints(user: Viewer) -> bool:
+    """May be chosen as the owner of a complaint (the complaint form's list)."""
+    return _has_role(user, _COMPLAINT_OWNER_ROLES)
+
+
+def receives_leadership_escalations(user: Viewer) -> bool:
+    """Is told when a complaint reaches the leadership level of the escalation."""
+    return _has_role(user, _ESCALATION_ROLES)
+
+
+def _users_in(roles: frozenset[Role]):
+    from kam.users.models import User
+
+    return User.objects.filter(is_active=True, role__in=roles).order_by("last_name", "first_name")
+
+
+def users_who_can_own_accounts():
+    """The active users for whom `can_own_accounts` is true, by name."""
+    return _users_in(_ACCOUNT_OWNER_ROLES)
+
+
+def users_who_can_own_complaints():
+    """The active users for whom `can_own_complaints` is true, by name."""
+    return _users_in(_COMPLAINT_OWNER_ROLES)
+
+
+def users_receiving_leadership_escalations():
+    """The active users for whom `receives_leadership_escalations` is true, by name."""
+    return _users_in(_ESCALATION_ROLES)
+
+
+#: Each user list above with the capability it lists (a test checks they agree).
+USER_LISTS = {
+    "can_own_accounts": users_who_can_own_accounts,
+    "can_own_complaints": users_who_can_own_complaints,
+    "receives_leadership_escalations": users_receiving_leadership_escalations,
+}
+
+
 # --- what a new user of a role gets (user creation, the demo, the test factories)
 
 
@@ -248,6 +330,9 @@ CAPABILITIES: dict[str, Callable[[Viewer], bool]] = {
         can_manage_authority_policy,
         has_unlimited_authority,
         can_open_admin,
+        can_own_accounts,
+        can_own_complaints,
+        receives_leadership_escalations,
     )
 }
 
@@ -259,6 +344,7 @@ ACCOUNT_CAPABILITIES: dict[str, Callable[[Viewer, Account], bool]] = {
         can_work_on_complaints,
         can_edit_account_conditions,
         can_view_account_conditions,
+        can_manage_referrals,
     )
 }
 
