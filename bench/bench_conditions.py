@@ -385,6 +385,7 @@ def main() -> None:
     parser.add_argument("--offers", type=int, default=100)
     parser.add_argument("--lines", type=int, default=10_000_000)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--profile", action="store_true", help="cProfile one offer check")
     args = parser.parse_args()
     rng = np.random.default_rng(19)
     with tempfile.TemporaryDirectory() as data_dir:
@@ -406,6 +407,15 @@ def main() -> None:
             f"{condition_lines:,} condition lines, {len(offers)} offers "
             f"({time.perf_counter() - started:.0f} s to create)"
         )
+        if args.profile:
+            import cProfile
+            import pstats
+
+            from kam.conditions.offers import store_findings
+
+            profiler = cProfile.Profile()
+            profiler.runcall(store_findings, offers[0], user=kam_user)
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
         ours = bench_offer_check(offers, kam_user)
         peer = bench_resolution_peer(offers)
         print(

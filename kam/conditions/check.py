@@ -35,9 +35,9 @@ from kam.conditions.resolution import (
     candidate,
     covering,
     group_tree,
+    line_key,
     load_lines,
     product_group_ids,
-    product_rank,
 )
 
 SEVERITIES = {
@@ -177,12 +177,10 @@ def check_offer(offer: Offer, *, user, as_of: datetime.date | None = None) -> li
     others: dict[int, list[OfferLine]] = defaultdict(list)
     for other in context.open_lines:
         others[other.product_id].append(other)
-    mfc: dict[int, list[ConditionLine]] = defaultdict(list)
-    for clause_line in context.mfc:
-        mfc[clause_line.agreement_id].append(clause_line)
+    clauses = _clause_index(context.mfc)
     findings: list[Finding] = []
     for line in context.lines:
-        findings += _line_findings(context, line, others[line.product_id], list(mfc.values()))
+        findings += _line_findings(context, line, others[line.product_id], clauses)
     return findings
 
 
@@ -264,21 +262,36 @@ def _group_conflict(context: Context, line: OfferLine) -> list[Finding]:
     return [Finding("group_conflict", line.position, text)]
 
 
-def _mfc_conflict(context: Context, line: OfferLine, agreements) -> list[Finding]:
+def _clause_index(lines: list[ConditionLine]) -> dict[int, dict[tuple, list[ConditionLine]]]:
+    """Each clause's lines by what they cover: ("p", product), ("g", group) or ("all",)."""
+    index: dict[int, dict[tuple, list[ConditionLine]]] = defaultdict(lambda: defaultdict(list))
+    for line in lines:
+        index[line.agreement_id][line_key(0, line)[1:]].append(line)
+    return index
+
+
+def _protected(clause: dict[tuple, list[ConditionLine]], line: OfferLine, keys) -> Candidate | None:
+    """The price the clause protects for the line's product: its most specific line."""
+    for rank, key in enumerate(keys):
+        if found := clause.get(key):
+            return min(
+                (candidate(cl, line.product, line.quantity, 0, rank, "") for cl in found),
+                key=lambda c: c.order,
+            )
+    return None
+
+
+def _mfc_conflict(context: Context, line: OfferLine, clauses) -> list[Finding]:
     """One finding per line: the clause protecting the highest price it would undercut, and how
     many other clauses it undercuts too."""
     groups = product_group_ids(line.product)
+    keys = [("p", line.product_id)] + [("g", group) for group in groups] + [("all",)]
     undercut = []
-    for clause_lines in agreements:
-        applicable = [
-            candidate(cl, line.product, line.quantity, 0, rank, "")
-            for cl in clause_lines
-            if (rank := product_rank(cl, line.product, groups)) is not None
-        ]
-        if applicable:
-            protected = min(applicable, key=lambda c: c.order)
-            if line.price < protected.price:
-                undercut.append((protected.price, -protected.agreement_id, clause_lines[0]))
+    for clause in clauses.values():
+        protected = _protected(clause, line, keys)
+        if protected is not None and line.price < protected.price:
+            first = next(iter(clause.values()))[0]
+            undercut.append((protected.price, -protected.agreement_id, first))
     if not undercut:
         return []
     price, _agreement_id, clause_line = max(undercut, key=lambda found: found[:2])

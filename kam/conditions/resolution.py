@@ -93,8 +93,12 @@ class PriceBook:
         if lines is None:
             lines = load_lines(account_ids=list(parents), products=products, as_of=as_of)
         self.by_account: dict[int, list[ConditionLine]] = defaultdict(list)
+        #: (account, "p" or "g", product or group id; or "all") → lines, for the lookup by key
+        self.index: dict[tuple, list[ConditionLine]] = defaultdict(list)
         for line in lines:
-            self.by_account[line.agreement.account_id].append(line)
+            holder = line.agreement.account_id
+            self.by_account[holder].append(line)
+            self.index[line_key(holder, line)].append(line)
 
     def chain(self, account_id: int) -> list[int]:
         chain = [account_id]
@@ -104,18 +108,29 @@ class PriceBook:
 
     def resolve(self, account_id: int, product: Product, quantity: Decimal) -> Resolution:
         groups = product_group_ids(product)
+        keys = [("p", product.pk)] + [("g", group) for group in groups] + [("all",)]
         resolution = Resolution(list_price=product.list_price)
         for distance, holder in enumerate(self.chain(account_id)):
-            for line in self.by_account.get(holder, ()):
-                if distance and not line.agreement.applies_to_members:
-                    continue
-                rank = product_rank(line, product, groups)
-                if rank is None:
-                    continue
-                resolution.candidates.append(
-                    candidate(line, product, quantity, distance, rank, self.names.get(holder, ""))
-                )
+            if holder not in self.by_account:
+                continue
+            name = self.names.get(holder, "")
+            for rank, key in enumerate(keys):
+                for line in self.index.get((holder, *key), ()):
+                    if distance and not line.agreement.applies_to_members:
+                        continue
+                    rank_ = ALL_PRODUCTS_RANK if key == ("all",) else rank
+                    resolution.candidates.append(
+                        candidate(line, product, quantity, distance, rank_, name)
+                    )
         return resolution
+
+
+def line_key(holder: int, line: ConditionLine) -> tuple:
+    if line.product_id is not None:
+        return (holder, "p", line.product_id)
+    if line.product_group_id is not None:
+        return (holder, "g", line.product_group_id)
+    return (holder, "all")
 
 
 def product_rank(line: ConditionLine, product: Product, groups: list[int]) -> int | None:
@@ -127,9 +142,15 @@ def product_rank(line: ConditionLine, product: Product, groups: list[int]) -> in
 
 
 def line_terms(line: ConditionLine) -> Terms:
+    """The line's price terms, built once per loaded line."""
+    cached = getattr(line, "_terms", None)
+    if cached is not None:
+        return cached
     found = line.tier_list  # type: ignore[attr-defined]
     tiers = tuple(Tier(tier.from_quantity, tier.net_price, tier.percent) for tier in found)
-    return Terms(kind=line.kind, net_price=line.net_price, percent=line.percent, tiers=tiers)
+    terms = Terms(kind=line.kind, net_price=line.net_price, percent=line.percent, tiers=tiers)
+    line._terms = terms  # type: ignore[attr-defined]
+    return terms
 
 
 def candidate(
