@@ -55,11 +55,9 @@ def account_abc_class(account: Account) -> str:
 
 
 def _rule(rules: list[AuthorityRule], role: str, abc_class: str) -> AuthorityRule | None:
-    for wanted in (abc_class, ""):
-        for rule in rules:
-            if rule.role == role and rule.abc_class == wanted:
-                return rule
-    return None
+    """The rule of the role for the class, else the role's rule for every class."""
+    keyed = {(rule.role, rule.abc_class): rule for rule in rules}
+    return keyed.get((role, abc_class)) or keyed.get((role, ""))
 
 
 def load_rules(role: str = "") -> list[AuthorityRule]:

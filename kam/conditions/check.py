@@ -14,13 +14,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.conditions import authority
 from kam.conditions.models import (
     OPEN_OFFER_STATUSES,
+    Agreement,
     ConditionLine,
     MfcScope,
     Offer,
@@ -30,13 +30,14 @@ from kam.conditions.models import (
 from kam.conditions.pricing import Candidate, discount_percent, margin_percent
 from kam.conditions.resolution import (
     PriceBook,
-    active_on,
+    active_agreements_on,
     attach_tiers,
     candidate,
     covering,
     group_tree,
+    line_key,
+    load_lines,
     product_group_ids,
-    product_rank,
 )
 
 SEVERITIES = {
@@ -89,19 +90,13 @@ def load_context(offer: Offer, *, user, as_of: datetime.date | None = None) -> C
     account = offer.account
     _top, parents, info = group_tree(account)
     names = {pk: name for pk, (name, _industry) in info.items()}
-    loaded = _condition_lines(account, list(parents), products, as_of) if products else []
-    group_lines = [line for line in loaded if line.agreement.account_id in parents]
-    mfc = [
-        line
-        for line in loaded
-        if line.agreement.mfc_scope and line.agreement.account_id != account.pk
-    ]
+    group_lines, mfc = _condition_lines(account, info, products, as_of) if products else ([], [])
     book = PriceBook(
         parents=parents, names=names, products=products, as_of=as_of, lines=group_lines
     )
     abc_class = authority.account_abc_class(account)
     rules = authority.load_rules()
-    requester = offer.created_by or user
+    requester = user if offer.created_by_id in (None, user.pk) else offer.created_by or user
     return Context(
         offer=offer,
         lines=lines,
@@ -115,22 +110,53 @@ def load_context(offer: Offer, *, user, as_of: datetime.date | None = None) -> C
     )
 
 
-def _condition_lines(account, group_ids: list[int], products, as_of) -> list[ConditionLine]:
-    """The group's lines and the lines of most-favoured-customer clauses in scope: one query."""
-    in_scope = Q(agreement__mfc_scope=MfcScope.ALL) | Q(
-        agreement__mfc_scope=MfcScope.GROUP, agreement__account_id__in=group_ids
+def _condition_lines(
+    account, info: dict[int, tuple[str, str]], products, as_of
+) -> tuple[list[ConditionLine], list[ConditionLine]]:
+    """The group's lines, and the lines of most-favoured-customer clauses in scope (inside the
+    group and outside: the clauses are few, found by status and their scope checked here), with
+    their tiers: four queries."""
+    group_ids = list(info)
+    lines = load_lines(account_ids=group_ids, products=products, as_of=as_of, tiers=False)
+    outside = [
+        agreement.pk
+        for agreement in Agreement.objects.filter(active_agreements_on(as_of))
+        .exclude(mfc_scope="")
+        .exclude(account_id__in=group_ids)
+        .select_related("account")
+        .only("pk", "mfc_scope", "account__industry")
+        if agreement.mfc_scope == MfcScope.ALL
+        or (_same_industry(account, agreement.account.industry))
+        and agreement.mfc_scope == MfcScope.INDUSTRY
+    ]
+    covers = covering(products)
+    clause_lines = (
+        [
+            line
+            for line in ConditionLine.objects.filter(agreement_id__in=outside).select_related(
+                "agreement", "agreement__account"
+            )
+            if covers(line)
+        ]
+        if outside
+        else []
     )
-    if account.industry:
-        in_scope |= Q(
-            agreement__mfc_scope=MfcScope.INDUSTRY, agreement__account__industry=account.industry
+    attach_tiers(lines + clause_lines)
+    inside = [
+        line
+        for line in lines
+        if line.agreement.account_id != account.pk
+        and (
+            line.agreement.mfc_scope in (MfcScope.GROUP, MfcScope.ALL)
+            or line.agreement.mfc_scope == MfcScope.INDUSTRY
+            and _same_industry(account, info[line.agreement.account_id][1])
         )
-    lines = list(
-        ConditionLine.objects.filter(active_on(as_of), covering(products))
-        .filter(Q(agreement__account_id__in=group_ids) | in_scope)
-        .select_related("agreement", "agreement__account")
-    )
-    attach_tiers(lines)
-    return lines
+    ]
+    return lines, inside + clause_lines
+
+
+def _same_industry(account, industry: str) -> bool:
+    return bool(account.industry) and industry == account.industry
 
 
 def _open_lines(offer: Offer, group_ids: list[int], products) -> list[OfferLine]:
@@ -151,12 +177,10 @@ def check_offer(offer: Offer, *, user, as_of: datetime.date | None = None) -> li
     others: dict[int, list[OfferLine]] = defaultdict(list)
     for other in context.open_lines:
         others[other.product_id].append(other)
-    mfc: dict[int, list[ConditionLine]] = defaultdict(list)
-    for clause_line in context.mfc:
-        mfc[clause_line.agreement_id].append(clause_line)
+    clauses = _clause_index(context.mfc)
     findings: list[Finding] = []
     for line in context.lines:
-        findings += _line_findings(context, line, others[line.product_id], list(mfc.values()))
+        findings += _line_findings(context, line, others[line.product_id], clauses)
     return findings
 
 
@@ -238,50 +262,70 @@ def _group_conflict(context: Context, line: OfferLine) -> list[Finding]:
     return [Finding("group_conflict", line.position, text)]
 
 
-def _mfc_conflict(context: Context, line: OfferLine, agreements) -> list[Finding]:
+def _clause_index(lines: list[ConditionLine]) -> dict[int, dict[tuple, list[ConditionLine]]]:
+    """Each clause's lines by what they cover: ("p", product), ("g", group) or ("all",)."""
+    index: dict[int, dict[tuple, list[ConditionLine]]] = defaultdict(lambda: defaultdict(list))
+    for line in lines:
+        index[line.agreement_id][line_key(0, line)[1:]].append(line)
+    return index
+
+
+def _protected(clause: dict[tuple, list[ConditionLine]], line: OfferLine, keys) -> Candidate | None:
+    """The price the clause protects for the line's product: its most specific line."""
+    for rank, key in enumerate(keys):
+        if found := clause.get(key):
+            return min(
+                (candidate(cl, line.product, line.quantity, 0, rank, "") for cl in found),
+                key=lambda c: c.order,
+            )
+    return None
+
+
+def _mfc_conflict(context: Context, line: OfferLine, clauses) -> list[Finding]:
+    """One finding per line: the clause protecting the highest price it would undercut, and how
+    many other clauses it undercuts too."""
     groups = product_group_ids(line.product)
-    found = []
-    for clause_lines in agreements:
-        applicable = [
-            candidate(cl, line.product, line.quantity, 0, rank, "")
-            for cl in clause_lines
-            if (rank := product_rank(cl, line.product, groups)) is not None
-        ]
-        if not applicable:
-            continue
-        protected = min(applicable, key=lambda c: c.order)
-        if line.price < protected.price:
-            agreement = clause_lines[0].agreement
-            text = _(
-                "The offered price of %(price)s undercuts the price of %(protected)s protected by "
-                "the most-favoured-customer clause of “%(account)s” in “%(title)s” (scope: "
-                "%(scope)s)."
-            ) % {
-                "price": euro(line.price),
-                "protected": euro(protected.price),
-                "account": agreement.account.name,
-                "title": agreement.title,
-                "scope": agreement.get_mfc_scope_display(),
-            }
-            found.append(Finding("mfc_conflict", line.position, text))
-    return found
+    keys = [("p", line.product_id)] + [("g", group) for group in groups] + [("all",)]
+    undercut = []
+    for clause in clauses.values():
+        protected = _protected(clause, line, keys)
+        if protected is not None and line.price < protected.price:
+            first = next(iter(clause.values()))[0]
+            undercut.append((protected.price, -protected.agreement_id, first))
+    if not undercut:
+        return []
+    price, _agreement_id, clause_line = max(undercut, key=lambda found: found[:2])
+    agreement = clause_line.agreement
+    text = _(
+        "The offered price of %(price)s undercuts the price of %(protected)s protected by "
+        "the most-favoured-customer clause of “%(account)s” in “%(title)s” (scope: "
+        "%(scope)s)."
+    ) % {
+        "price": euro(line.price),
+        "protected": euro(price),
+        "account": context.names.get(agreement.account_id) or agreement.account.name,
+        "title": agreement.title,
+        "scope": agreement.get_mfc_scope_display(),
+    }
+    if len(undercut) > 1:
+        text += " " + _("It undercuts %(count)s more such clauses.") % {"count": len(undercut) - 1}
+    return [Finding("mfc_conflict", line.position, text)]
 
 
 def _open_offer_conflict(line: OfferLine, others: list[OfferLine]) -> list[Finding]:
-    return [
-        Finding(
-            "open_offer_conflict",
-            line.position,
-            _("The open offer %(number)s to “%(account)s” offers the same product for %(price)s.")
-            % {
-                "number": other.offer.number,
-                "account": other.offer.account.name,
-                "price": euro(other.price),
-            },
-        )
-        for other in others
-        if other.price != line.price
-    ]
+    differing = [other for other in others if other.price != line.price]
+    if not differing:
+        return []
+    text = "; ".join(
+        _("The open offer %(number)s to “%(account)s” offers the same product for %(price)s.")
+        % {
+            "number": other.offer.number,
+            "account": other.offer.account.name,
+            "price": euro(other.price),
+        }
+        for other in differing[:5]
+    )
+    return [Finding("open_offer_conflict", line.position, text)]
 
 
 def requirement_of_offer(offer: Offer, findings: list[Finding]) -> authority.Requirement:

@@ -38,33 +38,64 @@ def tolerance_percent() -> Decimal:
     return Decimal(str(getattr(settings, "KAM_PRICE_TOLERANCE_PERCENT", "1")))
 
 
+def _bought(account_ids: list[int]) -> dict[int, set[str]]:
+    """The product numbers each account has invoice lines of: one grouped query by account."""
+    bought: dict[int, set[str]] = defaultdict(set)
+    for start in range(0, len(account_ids), 500):
+        chunk = account_ids[start : start + 500]
+        rows = (
+            SalesLine.objects.filter(account_id__in=chunk)
+            .exclude(product_number="")
+            .values_list("account_id", "product_number")
+            .distinct()
+        )
+        for account_id, number in rows:
+            bought[account_id].add(number)
+    return bought
+
+
 def _covered(agreements: list[Agreement]) -> dict[int, set[int]]:
-    """Account id → product ids some active agreement covers for it."""
-    all_products: list[int] | None = None
-    covered: dict[int, set[int]] = defaultdict(set)
-    for agreement in agreements:
-        accounts = (
+    """Account id → product ids some active agreement covers for it. A line for a product group
+    or for every product counts only for the products the account was invoiced: prices of
+    products it never bought cannot deviate."""
+    accounts_of = {
+        agreement.pk: (
             account_group_ids(agreement.account_id)
             if agreement.applies_to_members
             else [agreement.account_id]
         )
-        products: set[int] = set()
-        for line in agreement.lines.all():
-            if line.product_id is not None:
-                products.add(line.product_id)
-            elif line.product_group_id is not None:
-                products.update(
-                    Product.objects.filter(
-                        group_id__in=group_descendant_ids(line.product_group_id)
-                    ).values_list("pk", flat=True)
-                )
-            else:
-                if all_products is None:
-                    all_products = list(Product.objects.values_list("pk", flat=True))
-                products.update(all_products)
-        for account_id in accounts:
-            covered[account_id] |= products
+        for agreement in agreements
+    }
+    wide = {
+        account_id
+        for agreement in agreements
+        if any(line.product_id is None for line in agreement.lines.all())
+        for account_id in accounts_of[agreement.pk]
+    }
+    bought = _bought(sorted(wide))
+    numbers = dict(Product.objects.values_list("number", "pk")) if wide else {}
+    covered: dict[int, set[int]] = defaultdict(set)
+    for agreement in agreements:
+        for account_id in accounts_of[agreement.pk]:
+            covered[account_id] |= _products_of(agreement, bought[account_id], numbers)
     return covered
+
+
+def _products_of(agreement: Agreement, bought: set[str], numbers: dict[str, int]) -> set[int]:
+    products: set[int] = set()
+    for line in agreement.lines.all():
+        if line.product_id is not None:
+            products.add(line.product_id)
+        elif line.product_group_id is not None:
+            in_group = set(group_descendant_ids(line.product_group_id))
+            products.update(
+                Product.objects.filter(group_id__in=in_group, number__in=bought).values_list(
+                    "pk", flat=True
+                )
+            )
+        else:
+            products.update(numbers[number] for number in bought if number in numbers)
+    return products
 
 
 @transaction.atomic

@@ -208,7 +208,13 @@ class Agreement(models.Model):
         verbose_name = _("Agreement")
         verbose_name_plural = _("Agreements")
         ordering = ["-valid_from", "-pk"]
-        indexes = [models.Index(fields=["account", "status"], name="agreement_account_status")]
+        indexes = [
+            models.Index(fields=["account", "status"], name="agreement_account_status"),
+            # The offer check looks up the few clauses of every account: a partial index.
+            models.Index(
+                fields=["status"], name="agreement_mfc", condition=~models.Q(mfc_scope="")
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -51,14 +51,25 @@ def active_on(as_of: datetime.date) -> Q:
     )
 
 
-def covering(products: list[Product]) -> Q:
-    """Lines for these products, their groups (any level) or every product."""
-    group_ids = {gid for product in products for gid in product_group_ids(product)}
-    return (
-        Q(product_id__in=[product.pk for product in products])
-        | Q(product_group_id__in=group_ids)
-        | Q(product__isnull=True, product_group__isnull=True)
+def active_agreements_on(as_of: datetime.date) -> Q:
+    return Q(status=AgreementStatus.ACTIVE, valid_from__lte=as_of) & (
+        Q(valid_to__isnull=True) | Q(valid_to__gte=as_of)
     )
+
+
+def covering(products: list[Product]):
+    """A test whether a line is for one of these products, their groups (any level) or every
+    product. Applied in Python to the lines of a few agreements: an OR over these columns in
+    SQL would keep the database from using the agreement index."""
+    product_ids = {product.pk for product in products}
+    group_ids = {gid for product in products for gid in product_group_ids(product)}
+
+    def covers(line: ConditionLine) -> bool:
+        if line.product_id is not None:
+            return line.product_id in product_ids
+        return line.product_group_id is None or line.product_group_id in group_ids
+
+    return covers
 
 
 class PriceBook:
@@ -82,8 +93,12 @@ class PriceBook:
         if lines is None:
             lines = load_lines(account_ids=list(parents), products=products, as_of=as_of)
         self.by_account: dict[int, list[ConditionLine]] = defaultdict(list)
+        #: (account, "p" or "g", product or group id; or "all") → lines, for the lookup by key
+        self.index: dict[tuple, list[ConditionLine]] = defaultdict(list)
         for line in lines:
-            self.by_account[line.agreement.account_id].append(line)
+            holder = line.agreement.account_id
+            self.by_account[holder].append(line)
+            self.index[line_key(holder, line)].append(line)
 
     def chain(self, account_id: int) -> list[int]:
         chain = [account_id]
@@ -93,18 +108,29 @@ class PriceBook:
 
     def resolve(self, account_id: int, product: Product, quantity: Decimal) -> Resolution:
         groups = product_group_ids(product)
+        keys = [("p", product.pk)] + [("g", group) for group in groups] + [("all",)]
         resolution = Resolution(list_price=product.list_price)
         for distance, holder in enumerate(self.chain(account_id)):
-            for line in self.by_account.get(holder, ()):
-                if distance and not line.agreement.applies_to_members:
-                    continue
-                rank = product_rank(line, product, groups)
-                if rank is None:
-                    continue
-                resolution.candidates.append(
-                    candidate(line, product, quantity, distance, rank, self.names.get(holder, ""))
-                )
+            if holder not in self.by_account:
+                continue
+            name = self.names.get(holder, "")
+            for rank, key in enumerate(keys):
+                for line in self.index.get((holder, *key), ()):
+                    if distance and not line.agreement.applies_to_members:
+                        continue
+                    rank_ = ALL_PRODUCTS_RANK if key == ("all",) else rank
+                    resolution.candidates.append(
+                        candidate(line, product, quantity, distance, rank_, name)
+                    )
         return resolution
+
+
+def line_key(holder: int, line: ConditionLine) -> tuple:
+    if line.product_id is not None:
+        return (holder, "p", line.product_id)
+    if line.product_group_id is not None:
+        return (holder, "g", line.product_group_id)
+    return (holder, "all")
 
 
 def product_rank(line: ConditionLine, product: Product, groups: list[int]) -> int | None:
@@ -116,9 +142,15 @@ def product_rank(line: ConditionLine, product: Product, groups: list[int]) -> in
 
 
 def line_terms(line: ConditionLine) -> Terms:
+    """The line's price terms, built once per loaded line."""
+    cached = getattr(line, "_terms", None)
+    if cached is not None:
+        return cached
     found = line.tier_list  # type: ignore[attr-defined]
     tiers = tuple(Tier(tier.from_quantity, tier.net_price, tier.percent) for tier in found)
-    return Terms(kind=line.kind, net_price=line.net_price, percent=line.percent, tiers=tiers)
+    terms = Terms(kind=line.kind, net_price=line.net_price, percent=line.percent, tiers=tiers)
+    line._terms = terms  # type: ignore[attr-defined]
+    return terms
 
 
 def candidate(
@@ -144,16 +176,15 @@ def candidate(
 
 
 def load_lines(
-    *, account_ids: list[int], products: list[Product], as_of: datetime.date, extra: Q | None = None
+    *, account_ids: list[int], products: list[Product], as_of: datetime.date, tiers: bool = True
 ) -> list[ConditionLine]:
-    """Active lines of the accounts' agreements covering the products: two queries."""
-    query = ConditionLine.objects.filter(active_on(as_of), covering(products))
-    if extra is not None:
-        query = query.filter(extra)
-    else:
-        query = query.filter(agreement__account_id__in=account_ids)
-    lines = list(query.select_related("agreement"))
-    attach_tiers(lines)
+    """Active lines of the accounts' agreements covering the products: two queries (one with
+    `tiers=False`, when the caller attaches the tiers of several loads at once)."""
+    query = ConditionLine.objects.filter(active_on(as_of), agreement__account_id__in=account_ids)
+    covers = covering(products)
+    lines = [line for line in query.select_related("agreement") if covers(line)]
+    if tiers:
+        attach_tiers(lines)
     return lines
 
 

@@ -161,7 +161,7 @@ def agreement_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         and agreement.status in (AgreementStatus.DRAFT, AgreementStatus.REJECTED),
         "can_decide": services.can_decide(agreement, request.user),
         "line_form": ConditionLineForm(),
-        "bonus_form": BonusTiersForm(initial={"tiers": bonus}),
+        "bonus_form": BonusTiersForm(initial={"tiers": bonus}, prefix="bonus"),
     }
     return render(request, "conditions/agreement_detail.html", context)
 
@@ -227,7 +227,7 @@ def agreement_line_delete(request: AuthenticatedRequest, pk: int, line_pk: int) 
 @require_POST
 def agreement_bonus(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     agreement = _agreement_for_edit(request, pk)
-    form = BonusTiersForm(request.POST)
+    form = BonusTiersForm(request.POST, prefix="bonus")
     if form.is_valid():
         try:
             services.bonus_tiers_save(

@@ -95,7 +95,14 @@ ROWS = [
     Row("conditions:agreement_line_add", "foreign", "post", FOREIGN_POST, agreement_pk, LINE),
     Row("conditions:agreement_line_delete", "own", "post", OWN_POST, line_kwargs),
     Row("conditions:agreement_line_delete", "foreign", "post", FOREIGN_POST, line_kwargs),
-    Row("conditions:agreement_bonus", "own", "post", OWN_POST, agreement_pk, {"tiers": "1000; 1"}),
+    Row(
+        "conditions:agreement_bonus",
+        "own",
+        "post",
+        OWN_POST,
+        agreement_pk,
+        {"bonus-tiers": "1000; 1"},
+    ),
     Row("conditions:agreement_bonus", "foreign", "post", FOREIGN_POST, agreement_pk),
     Row(
         "conditions:agreement_transition",

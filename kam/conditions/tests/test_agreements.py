@@ -14,6 +14,7 @@ from kam.conditions import services
 from kam.conditions.models import Agreement, AgreementStatus, AuthorityEvent, ConditionLine
 from kam.conditions.services import LineInput
 from kam.conditions.tests import factories as f
+from kam.notifications.models import Notification
 from kam.testing.factories import AccountFactory, UserFactory
 from kam.users.models import Role
 
@@ -88,6 +89,8 @@ def test_every_transition_is_logged_with_who_and_comment(alice, leader):
     services.agreement_request(agreement=agreement, user=alice, comment="Bitte freigeben")
     agreement.refresh_from_db()
     assert agreement.status == AgreementStatus.REQUESTED and agreement.approver == leader
+    note = Notification.objects.get(recipient=leader)
+    assert note.kind == "conditions.approval" and note.url.endswith(f"/{agreement.pk}/")
     services.agreement_approve(agreement=agreement, user=leader, comment="ok")
     agreement.refresh_from_db()
     assert agreement.status == AgreementStatus.ACTIVE  # valid from 1 June: active at once
