@@ -1,10 +1,11 @@
 from django.urls import path
 
 from kam.accounts import views
+from kam.lists import views as list_views
 
 app_name = "accounts"
 urlpatterns = [
-    path("", views.account_list, name="list"),
+    path("", list_views.account_list, name="list"),  # with figures, views and bulk actions
     path("new/", views.account_create, name="create"),
     path("autocomplete/", views.account_autocomplete, name="autocomplete"),
     path("<int:pk>/", views.account_detail, name="detail"),

@@ -1,8 +1,6 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -11,52 +9,24 @@ from django.views.decorators.http import require_POST
 from kam.accounts import selectors, services
 from kam.accounts.forms import LEGAL_FORMS, AccountForm, StakeholderForm, TeamMembershipForm
 from kam.accounts.history import account_history
-from kam.accounts.models import KeyAccountStatus
 from kam.core import permissions
 from kam.core.http import AuthenticatedRequest
 from kam.core.plugins import account_panels, account_tiles
 
 
-def _filters(request: AuthenticatedRequest) -> selectors.AccountFilter:
-    get = request.GET
-    return selectors.AccountFilter(
-        q=get.get("q", "").strip()[:100],
-        status=get.get("status", ""),
-        tier=get.get("tier", ""),
-        owner=get.get("owner", ""),
-        industry=get.get("industry", ""),
-        sort=get.get("sort", "name"),
-    )
-
-
-@login_required
-def account_list(request: AuthenticatedRequest) -> HttpResponse:
-    filters = _filters(request)
-    accounts = selectors.account_list(user=request.user, filters=filters)
-    page = Paginator(accounts, settings.KAM_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {
-        "page": page,
-        "filters": filters,
-        "statuses": KeyAccountStatus.choices,
-        "can_create": permissions.can_create_accounts(request.user),
-    }
-    if request.headers.get("HX-Request"):
-        return render(request, "accounts/_account_table.html", context)
-    context.update(selectors.account_filter_choices(request.user))
-    return render(request, "accounts/account_list.html", context)
-
-
 @login_required
 def account_autocomplete(request: AuthenticatedRequest) -> HttpResponse:
-    query = request.GET.get("parent_number", request.GET.get("q", "")).strip()
-    accounts = (
-        selectors.account_list(user=request.user, filters=selectors.AccountFilter(q=query))
-        .select_related(None)  # only() of two columns cannot follow the list's owner and parent
-        .only("customer_number", "name")[:20]
-        if query
-        else []
-    )
-    return render(request, "accounts/_autocomplete.html", {"accounts": accounts})
+    """The parent-company picker's options: visible accounts, the customer number as value."""
+    from kam.accounts.search import accounts_matching
+
+    query = request.GET.get("q", request.GET.get("parent_number", ""))
+    query = query.strip()[:100] if isinstance(query, str) else ""
+    found = accounts_matching(request.user, query, limit=15) if query else []
+    options = [
+        {"value": a.customer_number, "label": f"{a.name} ({a.customer_number})", "detail": a.city}
+        for a, _tier in found
+    ]
+    return render(request, "search/_options.html", {"options": options, "query": query})
 
 
 @login_required

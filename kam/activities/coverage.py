@@ -194,13 +194,18 @@ def _by_owner(accounts: QuerySet[Account], today: date | None) -> list[OwnerCove
 
 
 def coverage_by_owner(
-    *, viewer: User | None = None, today: date | None = None
+    *,
+    viewer: User | None = None,
+    today: date | None = None,
+    accounts: QuerySet[Account] | None = None,
 ) -> list[OwnerCoverage]:
     """Contact coverage per key account manager (account owner), for the cockpit's KPI table.
 
-    With a viewer, only the accounts that viewer may see count.
+    With a viewer, only the accounts that viewer may see count; `accounts` (already scoped to
+    the viewer, e.g. the cockpit's filtered accounts) narrows them further.
     """
-    accounts = accounts_visible_to(viewer) if viewer is not None else Account.objects.all()
+    if accounts is None:
+        accounts = accounts_visible_to(viewer) if viewer is not None else Account.objects.all()
     return _by_owner(accounts, today)
 
 

@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kam.accounts.models import Account
+from kam.accounts.models import Account, Stakeholder
 from kam.activities.models import (
     AccountCadence,
     AccountPlan,
@@ -20,6 +20,7 @@ from kam.activities.models import (
 )
 from kam.activities.selectors import plan_actions_for_account
 from kam.core.forms import StyledForm
+from kam.search.widgets import Picker
 from kam.users.models import User
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -45,10 +46,23 @@ class QuickActivityForm(StyledForm, forms.Form):
     )
     next_step = forms.CharField(label=_("Next step"), max_length=300, required=False)
     next_step_due = forms.DateField(label=_("Next step due"), required=False, widget=DATE_WIDGET)
+    stakeholders = forms.ModelMultipleChoiceField(
+        label=_("Contact persons met"),
+        queryset=Stakeholder.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("Only stakeholders of this account.")},
+    )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, account: Account | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["starts_at"].initial = _now_local
+        # Only the account's own stakeholders can be ticked: whoever was met is recorded on the
+        # contact, so their freshness and the buying-centre coverage follow the visit.
+        self.fields["stakeholders"].widget.attrs["class"] = "form-check-input"
+        if account is not None:
+            field = cast(forms.ModelMultipleChoiceField, self.fields["stakeholders"])
+            field.queryset = account.stakeholders.order_by("last_name", "first_name")
 
     def clean(self):
         data = super().clean() or {}
@@ -57,9 +71,12 @@ class QuickActivityForm(StyledForm, forms.Form):
         return data
 
     def activity_data(self) -> dict:
-        starts_at = self.cleaned_data["starts_at"]
-        status = "planned" if starts_at > timezone.now() else "done"
-        return {**self.cleaned_data, "status": status}
+        data = {k: v for k, v in self.cleaned_data.items() if k != "stakeholders"}
+        status = "planned" if data["starts_at"] > timezone.now() else "done"
+        return {**data, "status": status}
+
+    def met_stakeholders(self) -> list[Stakeholder]:
+        return list(self.cleaned_data.get("stakeholders") or [])
 
 
 class ActivityForm(StyledForm, forms.ModelForm):
@@ -83,8 +100,7 @@ class ActivityForm(StyledForm, forms.ModelForm):
             "starts_at": DATETIME_WIDGET,
             "next_step_due": DATE_WIDGET,
             "outcome": forms.Textarea(attrs={"rows": 3}),
-            "participants": forms.SelectMultiple(attrs={"size": 4}),
-            "stakeholders": forms.SelectMultiple(attrs={"size": 4}),
+            "participants": Picker(url="search:pick_users", multiple=True),
         }
 
     def __init__(self, *args, account: Account, **kwargs) -> None:
@@ -94,7 +110,12 @@ class ActivityForm(StyledForm, forms.ModelForm):
             self.fields["starts_at"].initial = _now_local
         fields = self.fields
         cast(forms.ModelChoiceField, fields["participants"]).queryset = active_users()
-        cast(forms.ModelChoiceField, fields["stakeholders"]).queryset = account.stakeholders.all()
+        stakeholders = cast(forms.ModelChoiceField, fields["stakeholders"])
+        stakeholders.queryset = account.stakeholders.all()
+        stakeholders.widget = Picker(
+            url="search:pick_stakeholders", params={"account": account.pk}, multiple=True
+        )
+        stakeholders.widget.choices = stakeholders.choices
         cast(forms.ModelChoiceField, fields["plan_action"]).queryset = plan_actions_for_account(
             account
         )
@@ -124,7 +145,10 @@ class AccountCadenceForm(StyledForm, forms.ModelForm):
 
 class RelationshipOwnerForm(StyledForm, forms.Form):
     owner = forms.ModelChoiceField(
-        label=_("Relationship owner"), queryset=User.objects.none(), required=False
+        label=_("Relationship owner"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=Picker(url="search:pick_users"),
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -205,7 +229,7 @@ class ActionForm(StyledForm, forms.ModelForm):
     class Meta:
         model = PlanAction
         fields = ["title", "owner", "due_date", "status"]
-        widgets = {"due_date": DATE_WIDGET}
+        widgets = {"due_date": DATE_WIDGET, "owner": Picker(url="search:pick_users")}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -17,7 +17,7 @@ from kam.core.plugins import Panel
 
 def _contacts_context(user, account) -> dict:
     return {
-        "quick_form": QuickActivityForm(),
+        "quick_form": QuickActivityForm(account=account),
         "recent_activities": account_activities(account, limit=10),
         "coverage": coverage_for([account])[0],
         "stakeholder_coverage": stakeholder_coverage(account),

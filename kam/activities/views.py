@@ -189,10 +189,15 @@ def activity_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 def activity_quick_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     account = account_get_editable(user=request.user, pk=pk)
-    form = QuickActivityForm(request.POST)
+    form = QuickActivityForm(request.POST, account=account)
     if form.is_valid():
         try:
-            services.activity_create(account=account, owner=request.user, data=form.activity_data())
+            services.activity_create(
+                account=account,
+                owner=request.user,
+                data=form.activity_data(),
+                stakeholders=form.met_stakeholders(),
+            )
         except ValidationError as error:
             add_form_errors(form, error)
         else:

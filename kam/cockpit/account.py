@@ -76,3 +76,46 @@ def account_tiles(account: Account, *, today: datetime.date) -> AccountTiles:
         result=account_latest_result(account),
         sales=figures.account_figures(account, as_of=today, history_months=0),
     )
+
+
+@dataclass
+class GroupMember:
+    account: Account | None
+    figures: figures.MemberFigures
+    forecast_cents: int | None
+
+
+@dataclass
+class GroupOverview:
+    figures: figures.GroupFigures
+    forecast_cents: int | None
+    members: list[GroupMember]
+
+
+def group_overview(account: Account, *, user, today: datetime.date) -> GroupOverview:
+    """The group's combined figures (facts of the last 12 complete months as of today) and the
+    sum of its accounts' forecasts from the latest analysis, with each member's share."""
+    from kam.accounts.selectors import accounts_visible_to
+    from kam.analysis.selectors import latest_run
+
+    group = figures.group_figures(account, as_of=today)
+    ids = [m.account_id for m in group.members]
+    run = latest_run()
+    forecasts: dict[int, int] = (
+        dict(
+            AccountResult.objects.filter(run=run, account_id__in=ids).values_list(
+                "account_id", "expected_revenue_12m_cents"
+            )
+        )
+        if run
+        else {}
+    )
+    names = accounts_visible_to(user).only("id", "name", "customer_number").in_bulk(ids)
+    return GroupOverview(
+        figures=group,
+        forecast_cents=sum(forecasts.values()) if forecasts else None,
+        members=[
+            GroupMember(names.get(m.account_id), m, forecasts.get(m.account_id))
+            for m in group.members
+        ],
+    )

@@ -77,7 +77,7 @@ def rising_complaints(scope: Scope, *, limit: int = LIMIT) -> list:
     earlier_start = recent_start - timedelta(days=RISING_DAYS)
     rows = (
         complaints_visible_to(scope.user)
-        .filter(received_at__gte=earlier_start)
+        .filter(scope.filters.account_q("account__"), received_at__gte=earlier_start)
         .values("account_id", "account__name")
         .annotate(
             recent=Count("id", filter=Q(received_at__gte=recent_start)),
@@ -104,7 +104,7 @@ def breached_complaints(scope: Scope) -> list[BreachedComplaint]:
     now = timezone.now()
     complaints = (
         complaints_visible_to(scope.user)
-        .filter(overdue_q(now))
+        .filter(scope.filters.account_q("account__"), overdue_q(now))
         .select_related("account")
         .order_by(Least("acknowledge_due", "resolve_due"))[:LIMIT]
     )
@@ -114,7 +114,9 @@ def breached_complaints(scope: Scope) -> list[BreachedComplaint]:
 
 
 def action_alerts(scope: Scope) -> ActionAlerts:
-    proposals = proposals_visible_to(scope.user, state="open")
+    proposals = proposals_visible_to(scope.user, state="open").filter(
+        scope.filters.account_q("account__")
+    )
     shown = list(proposals[:LIMIT])
     return ActionAlerts(
         dropped=dropped_accounts(scope),
@@ -124,5 +126,9 @@ def action_alerts(scope: Scope) -> ActionAlerts:
         dependency=dependency_alerts(scope),
         breached_complaints=breached_complaints(scope),
         rising_complaints=rising_complaints(scope),
-        overdue_contacts=overdue_accounts(user=scope.user)[:LIMIT],
+        overdue_contacts=[
+            entry
+            for entry in overdue_accounts(user=scope.user)
+            if scope.filters.matches(entry.account)
+        ][:LIMIT],
     )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from kam.cockpit.selectors import Scope
 from kam.core.exports import DECIMAL, EUR, INTEGER, PERCENT, Column
 from kam.core.money import cents_to_decimal
+from kam.sales import figures
 
 FORMATS = ("csv", "xlsx")
 
@@ -31,8 +32,11 @@ def _shown(scope: Scope, columns: list[Column], margins: list[Column]) -> list[C
 
 
 def result_columns(scope: Scope) -> list[Column]:
+    """The columns of the ABC list and tomorrow's top; revenue, growth, share and margin are
+    those of the period the filters chose (see kam.cockpit.selectors.results)."""
+    company = scope.company_revenue_cents
     margins = [
-        Column(_("Margin, 12 months (EUR)"), _euros(lambda r: r.margin_12m_cents), EUR),
+        Column(_("Margin, 12 months (EUR)"), _euros(lambda r: r.period_margin_cents), EUR),
         Column(_("ABC (margin)"), lambda r: r.abc_margin),
     ]
     columns = [
@@ -43,12 +47,22 @@ def result_columns(scope: Scope) -> list[Column]:
         Column(_("Key account manager"), lambda r: _owner(r.account)),
         Column(_("ABC (revenue)"), lambda r: r.abc_revenue),
         Column(_("XYZ"), lambda r: r.xyz),
-        Column(_("Revenue, 12 months (EUR)"), _euros(lambda r: r.revenue_12m_cents), EUR),
+        Column(_("Revenue, 12 months (EUR)"), _euros(lambda r: r.period_revenue_cents), EUR),
         Column(
-            _("Revenue, 12 months before (EUR)"), _euros(lambda r: r.revenue_prev_12m_cents), EUR
+            _("Revenue, 12 months before (EUR)"),
+            _euros(lambda r: r.period_revenue_prev_cents),
+            EUR,
         ),
-        Column(_("Growth (%)"), lambda r: r.growth, PERCENT),
-        Column(_("Share of revenue (%)"), lambda r: r.share_revenue, PERCENT),
+        Column(
+            _("Growth (%)"),
+            lambda r: figures.growth(r.period_revenue_cents, r.period_revenue_prev_cents),
+            PERCENT,
+        ),
+        Column(
+            _("Share of revenue (%)"),
+            lambda r: figures.share(r.period_revenue_cents, company),
+            PERCENT,
+        ),
         *margins,
         Column(_("Forecast, 12 months (EUR)"), _euros(lambda r: r.expected_revenue_12m_cents), EUR),
         Column(_("Probability of being active (%)"), lambda r: r.p_alive, PERCENT),

@@ -25,6 +25,7 @@ class OwnerKpis(RevenueFigures):
     margin_cents: int
     a_accounts: int
     forecast_cents: int
+    revenue_12m_cents: int = 0
     coverage: float | None = None
     complaints_open: int = 0
     complaints_breached: int = 0
@@ -40,8 +41,9 @@ class OwnerKpis(RevenueFigures):
 
     @property
     def forecast_change(self) -> float | None:
-        """Next 12 months' forecast against the last 12 months' revenue."""
-        return growth(self.forecast_cents, self.revenue_cents)
+        """Next 12 months' forecast against the last 12 months' revenue (of the run, whatever
+        the period shown)."""
+        return growth(self.forecast_cents, self.revenue_12m_cents)
 
 
 KPI_SORTS = {
@@ -75,9 +77,10 @@ def kpis_by_owner(
         .values("account__owner")
         .annotate(
             accounts=Count("id"),
-            revenue=Sum("revenue_12m_cents"),
-            revenue_prev=Sum("revenue_prev_12m_cents"),
-            margin=Sum("margin_12m_cents"),
+            revenue=Sum("period_revenue_cents"),
+            revenue_prev=Sum("period_revenue_prev_cents"),
+            margin=Sum("period_margin_cents"),
+            stored_revenue=Sum("revenue_12m_cents"),
             a_accounts=Count("id", filter=Q(abc_revenue="A")),
             forecast=Sum("expected_revenue_12m_cents"),
         )
@@ -93,6 +96,7 @@ def kpis_by_owner(
             margin_cents=row["margin"] or 0,
             a_accounts=row["a_accounts"],
             forecast_cents=row["forecast"] or 0,
+            revenue_12m_cents=row["stored_revenue"] or 0,
         )
         for row in rows
     ]
@@ -103,7 +107,8 @@ def kpis_by_owner(
 
 
 def _add_coverage(scope: Scope, kpis: list[OwnerKpis]) -> None:
-    coverage = {row.owner.pk: row.percent for row in coverage_by_owner(viewer=scope.user)}
+    rows = coverage_by_owner(viewer=scope.user, accounts=scope.accounts)
+    coverage = {row.owner.pk: row.percent for row in rows}
     for row in kpis:
         row.coverage = coverage.get(row.owner_id) if row.owner_id else None
 
@@ -114,6 +119,7 @@ def _add_complaints(scope: Scope, kpis: list[OwnerKpis]) -> None:
     now = timezone.now()
     rows = (
         complaints_visible_to(scope.user)
+        .filter(scope.filters.account_q("account__"))
         .values("account__owner")
         .annotate(
             open=Count("id", filter=Q(status__in=OPEN_STATUSES)),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils.functional import cached_property
 
@@ -17,22 +18,40 @@ from kam.accounts.models import Account
 from kam.accounts.selectors import accounts_visible_to
 from kam.analysis.models import AccountResult, AnalysisRun, RunStatus
 from kam.analysis.selectors import latest_run
+from kam.cockpit.filters import CockpitFilters
 from kam.core import permissions
 from kam.core.http import id_param
+from kam.sales import figures
 from kam.sales.figures import RevenueFigures, share
 from kam.users.models import User
+from kam_analytics.concentration import concentration_summary, lorenz_curve
 
 
 @dataclass
 class Scope:
-    """Who looks, at which run: the one object every cockpit read starts from."""
+    """Who looks, at which run, through which filters: the one object every cockpit read
+    starts from."""
 
     user: User
     run: AnalysisRun | None
+    filters: CockpitFilters = field(default_factory=CockpitFilters)
 
     @cached_property
     def accounts(self) -> QuerySet[Account]:
-        return accounts_visible_to(self.user)
+        """The visible accounts the filters select."""
+        visible = accounts_visible_to(self.user)
+        if self.filters.narrows_accounts:
+            return visible.filter(self.filters.account_q())
+        return visible
+
+    @cached_property
+    def company_revenue_cents(self) -> int:
+        """Every account's revenue in the period (what "share of the company" divides by)."""
+        if self.run is None:
+            return 0
+        if self.filters.chosen_period is None:
+            return self.run.revenue_12m_cents
+        return figures.company_revenue(self.filters.chosen_period)
 
     @property
     def show_margins(self) -> bool:
@@ -57,11 +76,19 @@ class Scope:
             return "none"
         finished = self.run.finished_at.timestamp() if self.run.finished_at else 0
         viewer = "all" if permissions.can_see_all_accounts(self.user) else f"user{self.user.pk}"
-        return f"{self.run.pk}.{finished}.{viewer}.{int(self.show_margins)}"
+        filters = self.filters.cache_key
+        return f"{self.run.pk}.{finished}.{viewer}.{int(self.show_margins)}.{filters}"
 
 
-def scope_for(user: User) -> Scope:
-    return Scope(user=user, run=latest_run())
+def scope_for(user: User, query=None) -> Scope:
+    """The viewer's scope at the latest run, filtered by the request's GET parameters."""
+    run = latest_run()
+    filters = (
+        CockpitFilters.from_query(query, as_of=run.as_of if run else None)
+        if query is not None
+        else CockpitFilters()
+    )
+    return Scope(user=user, run=run, filters=filters)
 
 
 def previous_run(run: AnalysisRun) -> AnalysisRun | None:
@@ -75,15 +102,30 @@ def previous_run(run: AnalysisRun) -> AnalysisRun | None:
 
 
 def results(scope: Scope) -> QuerySet[AccountResult]:
-    """The latest run's results of the accounts the viewer may see."""
+    """The latest run's results of the accounts the viewer may see and the filters select,
+    with the period's figures as `period_revenue_cents`, `period_revenue_prev_cents` (the same
+    months a year before) and `period_margin_cents`."""
     if scope.run is None:
         return AccountResult.objects.none()
     run_results = AccountResult.objects.filter(run=scope.run)
     # Filtering 100,000 results by a subquery that returns every account costs more than the
     # rest of the query: viewers who see everything skip it.
-    if permissions.can_see_all_accounts(scope.user):
-        return run_results
-    return run_results.filter(account__in=scope.accounts)
+    if not permissions.can_see_all_accounts(scope.user):
+        run_results = run_results.filter(account__in=scope.accounts)
+    elif scope.filters.narrows_accounts:
+        run_results = run_results.filter(scope.filters.account_q("account__"))
+    return run_results.annotate(**period_columns(scope))
+
+
+def period_columns(scope: Scope) -> dict:
+    """The stored 12-month figures for the run's window, the facts' sums for another period."""
+    if scope.filters.chosen_period is None:
+        return {
+            "period_revenue_cents": F("revenue_12m_cents"),
+            "period_revenue_prev_cents": F("revenue_prev_12m_cents"),
+            "period_margin_cents": F("margin_12m_cents"),
+        }
+    return figures.period_sums(scope.filters.chosen_period, account_ref="account")
 
 
 # --- revenue and margin by ABC class (growth and margin rate from kam.sales.figures)
@@ -105,15 +147,16 @@ class ClassFigures(RevenueFigures):
 
 _TOTALS = {
     "accounts": Count("id"),
-    "revenue": Sum("revenue_12m_cents"),
-    "revenue_prev": Sum("revenue_prev_12m_cents"),
-    "margin": Sum("margin_12m_cents"),
+    "revenue": Sum("period_revenue_cents"),
+    "revenue_prev": Sum("period_revenue_prev_cents"),
+    "margin": Sum("period_margin_cents"),
 }
 
 
 def abc_split(scope: Scope) -> list[ClassFigures]:
-    """Revenue and margin (trailing 12 months, and the 12 before) per ABC class, plus a total."""
-    company = scope.run.revenue_12m_cents if scope.run else 0
+    """Revenue and margin in the period (and the same months before) per ABC class, plus a
+    total."""
+    company = scope.company_revenue_cents
     rows: dict[str, dict] = {
         row["abc_revenue"]: dict(row)
         for row in results(scope).values("abc_revenue").annotate(**_TOTALS).order_by()
@@ -145,13 +188,13 @@ def abc_split(scope: Scope) -> list[ClassFigures]:
 RESULT_SORTS: dict[str, tuple] = {
     "rank": ("rank_today", "account_id"),
     "tomorrow": ("rank_tomorrow", "account_id"),
-    "-revenue": ("-revenue_12m_cents", "account_id"),
-    "revenue": ("revenue_12m_cents", "account_id"),
+    "-revenue": ("-period_revenue_cents", "account_id"),
+    "revenue": ("period_revenue_cents", "account_id"),
     "-forecast": ("-expected_revenue_12m_cents", "account_id"),
     "-score": (F("score").desc(nulls_last=True), "account_id"),
     "name": ("account__name", "account_id"),
     "-name": ("-account__name", "-account_id"),
-    "-margin": ("-margin_12m_cents", "account_id"),
+    "-margin": ("-period_margin_cents", "account_id"),
 }
 #: Sorting by margin would reveal the margin order to users without the permission.
 MARGIN_SORTS = {"-margin"}
@@ -211,19 +254,41 @@ class Movers:
 
 
 def movers(scope: Scope, *, limit: int = 10) -> Movers:
-    """The accounts whose revenue changed most in euros against the 12 months before.
+    """The accounts whose revenue changed most in euros against the 12 months before (or the
+    same months a year before the chosen period).
 
     Euros rather than percent: a small account doubling matters less than a large one losing a
     fifth; the growth in percent is shown next to it.
     """
+    if scope.filters.chosen_period is not None:
+        return _period_movers(scope, limit=limit)
     changed = (
         results(scope)
         .select_related("account")
-        .annotate(change=F("revenue_12m_cents") - F("revenue_prev_12m_cents"))
+        .annotate(change=F("period_revenue_cents") - F("period_revenue_prev_cents"))
     )
     return Movers(
         rising=list(changed.filter(change__gt=0).order_by("-change", "account_id")[:limit]),
         falling=list(changed.filter(change__lt=0).order_by("change", "account_id")[:limit]),
+    )
+
+
+def _period_movers(scope: Scope, *, limit: int) -> Movers:
+    """The same from the facts: the period's sums are read once per account (filtering and
+    sorting by them in SQL would evaluate them again for every row), the top ones picked here,
+    then loaded in one query."""
+    columns = ("pk", "period_revenue_cents", "period_revenue_prev_cents")
+    sums = results(scope).values_list(*columns)
+    change = {pk: now - before for pk, now, before in sums if now != before}
+    rising = sorted((pk for pk in change if change[pk] > 0), key=lambda pk: (-change[pk], pk))
+    falling = sorted((pk for pk in change if change[pk] < 0), key=lambda pk: (change[pk], pk))
+    rising, falling = rising[:limit], falling[:limit]
+    loaded = results(scope).select_related("account").in_bulk([*rising, *falling])
+    for pk, row in loaded.items():
+        row.change = change[pk]  # type: ignore[attr-defined]
+    return Movers(
+        rising=[loaded[pk] for pk in rising if pk in loaded],
+        falling=[loaded[pk] for pk in falling if pk in loaded],
     )
 
 
@@ -252,35 +317,79 @@ class Concentration:
 
 
 def concentration(scope: Scope) -> list[Concentration]:
+    """The run's stored concentration; with filters, that of the selected accounts' figures."""
     if scope.run is None:
         return []
     measures = ("revenue", "margin") if scope.show_margins else ("revenue",)
-    figures = []
-    for measure in measures:
-        stored = (scope.run.concentration or {}).get(measure) or {}
-        figures.append(
-            Concentration(
-                measure=measure,
-                top1=stored.get("top1_share"),
-                top5=stored.get("top5_share"),
-                top10=stored.get("top10_share"),
-                hhi=stored.get("hhi"),
-                gini=stored.get("gini"),
-            )
-        )
-    return figures
+    stored_or_filtered = (
+        scope.run.concentration or {}
+        if scope.filters.is_default
+        else _filtered_concentration(scope)
+    )
+    return [
+        _concentration_of(measure, stored_or_filtered.get(measure) or {}) for measure in measures
+    ]
+
+
+def _concentration_of(measure: str, stored: dict) -> Concentration:
+    return Concentration(
+        measure=measure,
+        top1=stored.get("top1_share"),
+        top5=stored.get("top5_share"),
+        top10=stored.get("top10_share"),
+        hhi=stored.get("hhi"),
+        gini=stored.get("gini"),
+    )
+
+
+def _period_values(scope: Scope, column: str) -> np.ndarray:
+    values = results(scope).values_list(column, flat=True)
+    return np.fromiter((v or 0 for v in values), dtype=np.float64)
+
+
+def _filtered_concentration(scope: Scope) -> dict:
+    """Concentration of the selected accounts, by kam_analytics over one narrow query each."""
+    figures_by_measure = {}
+    for measure, column in (("revenue", "period_revenue_cents"), ("margin", "period_margin_cents")):
+        values = _period_values(scope, column)
+        if not np.any(values > 0):
+            continue
+        summary = concentration_summary(values)
+        figures_by_measure[measure] = {
+            "top1_share": summary.top1_share,
+            "top5_share": summary.top5_share,
+            "top10_share": summary.top10_share,
+            "hhi": summary.herfindahl_index,
+            "gini": summary.gini,
+        }
+    return figures_by_measure
+
+
+#: Enough points for a readable Lorenz curve of any number of accounts.
+LORENZ_POINTS = 101
 
 
 def lorenz_points(scope: Scope) -> list[list[float]]:
     if scope.run is None:
         return []
-    return list((scope.run.lorenz or {}).get("revenue") or [])
+    if scope.filters.is_default:
+        return list((scope.run.lorenz or {}).get("revenue") or [])
+    values = _period_values(scope, "period_revenue_cents")
+    if not np.any(values > 0):
+        return []
+    accounts, value = lorenz_curve(values)
+    grid = np.linspace(0, 1, min(LORENZ_POINTS, len(accounts)))
+    return [
+        [round(float(x), 4), round(float(y), 4)]
+        for x, y in zip(grid, np.interp(grid, accounts, value), strict=True)
+    ]
 
 
 def dependency_alerts(scope: Scope) -> list[dict]:
-    """The run's dependency alerts the viewer may see (margin alerts only with the permission).
+    """The run's dependency alerts the viewer may see (margin alerts only with the permission)
+    on the accounts the filters select.
 
-    Top-5 alerts concern the whole company and go to leadership only.
+    Top-5 alerts concern the whole company and go to leadership only, unfiltered.
     """
     if scope.run is None:
         return []
@@ -295,5 +404,5 @@ def dependency_alerts(scope: Scope) -> list[dict]:
         alert
         for alert in alerts
         if alert.get("account_id") in visible
-        or (alert.get("kind") == "top5" and scope.sees_portfolio)
+        or (alert.get("kind") == "top5" and scope.sees_portfolio and scope.filters.is_default)
     ]

@@ -8,6 +8,7 @@ urlpatterns = [
     path("tomorrow/", views.tomorrow_list, name="tomorrow"),
     path("kpis/", views.kpi_table, name="kpis"),
     path("loss/<int:pk>/", views.loss, name="loss"),
+    path("group/<int:pk>/", views.group_figures, name="group_figures"),
     path("export/<slug:kind>.<slug:fmt>", views.export, name="export"),
     path("charts/abc.json", views.chart_abc, name="chart_abc"),
     path("charts/lorenz.json", views.chart_lorenz, name="chart_lorenz"),

@@ -16,6 +16,7 @@ from kam.analysis.selectors import account_latest_result, loss_scenario
 from kam.cockpit import account as account_figures
 from kam.cockpit import charts, exports, kpis, selectors
 from kam.cockpit.alerts import action_alerts
+from kam.cockpit.choices import filter_choices
 from kam.cockpit.selectors import ResultFilter, scope_for
 from kam.core import exports as core_exports
 from kam.core.http import AuthenticatedRequest
@@ -28,13 +29,15 @@ TOP = 10
 @login_required
 def cockpit(request: AuthenticatedRequest) -> HttpResponse:
     """The start page: what the viewer's role needs first (see the templates per role)."""
-    scope = scope_for(request.user)
+    scope = scope_for(request.user, request.GET)
     if scope.is_service:
         return _service_cockpit(request)
     # The sections built from the stored run are rendered once per run and kind of viewer and
     # kept in the cache (the template's {% cache %}): lazy values are only computed on a miss.
     context = {
         "scope": scope,
+        "filters": scope.filters,
+        "choices": SimpleLazyObject(lambda: filter_choices(scope)),
         "sections_key": scope.cache_key,
         "cache_seconds": settings.KAM_COCKPIT_CACHE_SECONDS,
         "classes": SimpleLazyObject(lambda: selectors.abc_split(scope)),
@@ -75,7 +78,7 @@ LISTS = {"abc": "-revenue", "tomorrow": "tomorrow"}
 
 
 def _list_context(request: AuthenticatedRequest, kind: str) -> dict:
-    scope = scope_for(request.user)
+    scope = scope_for(request.user, request.GET)
     filters = ResultFilter.from_query(request.GET, default_sort=LISTS[kind])
     rows = selectors.result_list(scope, filters)
     page = Paginator(rows, settings.KAM_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -96,10 +99,17 @@ def tomorrow_list(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def kpi_table(request: AuthenticatedRequest) -> HttpResponse:
-    scope = scope_for(request.user)
+    scope = scope_for(request.user, request.GET)
     sort = kpis.kpi_sort(request.GET.get("sort", "-revenue"), show_margins=scope.show_margins)
     rows = kpis.kpis_by_owner(scope, sort=sort, details=True)
-    return render(request, "cockpit/kpi_table.html", {"scope": scope, "kpis": rows, "sort": sort})
+    context = {
+        "scope": scope,
+        "filters": scope.filters,
+        "choices": SimpleLazyObject(lambda: filter_choices(scope)),
+        "kpis": rows,
+        "sort": sort,
+    }
+    return render(request, "cockpit/kpi_table.html", context)
 
 
 @login_required
@@ -118,10 +128,25 @@ def loss(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def group_figures(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The group tab's combined figures, loaded when the tab is opened."""
+    account = account_get(user=request.user, pk=pk)
+    overview = account_figures.group_overview(
+        account, user=request.user, today=timezone.localdate()
+    )
+    context = {
+        "account": account,
+        "group": overview,
+        "show_margins": can_view_margins(request.user),
+    }
+    return render(request, "cockpit/_group_figures.html", context)
+
+
+@login_required
 def export(request: AuthenticatedRequest, kind: str, fmt: str) -> HttpResponse:
     if fmt not in exports.FORMATS or kind not in ("abc", "tomorrow", "kpis"):
         raise Http404
-    scope = scope_for(request.user)
+    scope = scope_for(request.user, request.GET)
     if kind == "kpis":
         sort = kpis.kpi_sort(request.GET.get("sort", "-revenue"), show_margins=scope.show_margins)
         rows: Iterable = kpis.kpis_by_owner(scope, sort=sort, details=True)
@@ -144,13 +169,13 @@ def _json(data: dict) -> JsonResponse:
 
 @login_required
 def chart_abc(request: AuthenticatedRequest) -> JsonResponse:
-    scope = scope_for(request.user)
+    scope = scope_for(request.user, request.GET)
     return _json(charts.abc_chart(scope, selectors.abc_split(scope)))
 
 
 @login_required
 def chart_lorenz(request: AuthenticatedRequest) -> JsonResponse:
-    scope = scope_for(request.user)
+    scope = scope_for(request.user, request.GET)
     if not scope.sees_portfolio:
         raise Http404
     return _json(charts.lorenz_chart(scope))
@@ -158,13 +183,13 @@ def chart_lorenz(request: AuthenticatedRequest) -> JsonResponse:
 
 @login_required
 def chart_portfolio(request: AuthenticatedRequest) -> JsonResponse:
-    scope = scope_for(request.user)
+    scope = scope_for(request.user, request.GET)
     return _json(charts.portfolio_chart(selectors.portfolio_bubbles(scope)))
 
 
 @login_required
 def chart_kpis(request: AuthenticatedRequest) -> JsonResponse:
-    scope = scope_for(request.user)
+    scope = scope_for(request.user, request.GET)
     return _json(charts.kpi_chart(scope, kpis.kpis_by_owner(scope)))
 
 

@@ -26,6 +26,7 @@ from kam.complaints.models import (
     Status,
     Taxonomy,
 )
+from kam.search.index import index_refresh
 from kam.users.models import User
 
 COMPLAINT_FIELDS = (
@@ -103,6 +104,7 @@ def complaint_create(
     complaint.number = _next_number(timezone.localtime(now).year)
     complaint.save()
     _event(complaint, kind=EventKind.CREATED, user=user, to_status=complaint.status)
+    index_refresh("complaint", [complaint.pk])
     return complaint
 
 
@@ -120,6 +122,8 @@ def complaint_update(*, complaint: Complaint, data: dict[str, Any]) -> Complaint
     complaint.full_clean()
     _check_stakeholder(complaint)
     complaint.save(update_fields=[*changed, "updated_at"])
+    if "subject" in changed:
+        index_refresh("complaint", [complaint.pk])
     return complaint
 
 
@@ -256,7 +260,9 @@ def complaint_resume(*, complaint: Complaint, user: User | None, note: str = "")
 
 @transaction.atomic
 def complaint_delete(*, complaint: Complaint) -> None:
+    complaint_id = complaint.pk
     complaint.delete()
+    index_refresh("complaint", [complaint_id])
 
 
 @transaction.atomic

@@ -82,11 +82,22 @@ def can_delete_accounts(user: Viewer) -> bool:
     return _leads(user)
 
 
+def can_bulk_edit_accounts(user: Viewer) -> bool:
+    """Bulk actions on the account list (each still only on the accounts the user may edit)."""
+    return can_edit_all_accounts(user) or works_on_own_accounts(user)
+
+
 def can_edit_account(user: Viewer, account: Account) -> bool:
     """Change the account and what hangs on it; a team seat with read access does not count."""
     from kam.accounts.selectors import accounts_editable_by
 
-    return accounts_editable_by(user).filter(pk=account.pk).exists()
+    # A page asks this for one account many times (header, every app's panel): the answer is
+    # kept on the account object, which lives for one request.
+    answers = account.__dict__.setdefault("_kam_editable_by", {})
+    key = user.pk if _active(user) else None
+    if key not in answers:
+        answers[key] = accounts_editable_by(user).filter(pk=account.pk).exists()
+    return answers[key]
 
 
 # --- figures, imports, analysis
@@ -159,12 +170,81 @@ def can_manage_complaint_settings(user: Viewer) -> bool:
     return _leads(user)
 
 
+# --- referrals and references
+
+
+def can_manage_referrals(user: Viewer, account: Account) -> bool:
+    """Record referrals an account gave, keep its reference profile, ask it for a reference:
+    whoever may edit the account."""
+    return can_edit_account(user, account)
+
+
+def can_manage_competitors(user: Viewer) -> bool:
+    """Keep the list of competitors: leadership and key account managers."""
+    return _in_roles(user, _ACCOUNT_CREATING_ROLES)
+
+
+def can_follow_up_referral(user: Viewer, referral) -> bool:
+    """Move a referral on: its owner, or whoever may manage referrals of either side."""
+    if not _active(user):
+        return False
+    return (
+        referral.owner_id == user.pk
+        or can_manage_referrals(user, referral.referring_account)
+        or can_manage_referrals(user, referral.referred_account)
+    )
+
+
 # --- conditions, administration
 
 
 def can_approve_conditions(user: Viewer) -> bool:
     """Special conditions outside the rules need sales leadership (or an administrator)."""
     return _leads(user)
+
+
+def can_view_conditions(user: Viewer) -> bool:
+    """Special conditions, offers and the invoiced-price check are confidential: never for
+    customer service; everyone else sees those of the accounts they see."""
+    return _active(user) and (user.is_superuser or user.role != Role.CUSTOMER_SERVICE)
+
+
+def can_edit_conditions(user: Viewer) -> bool:
+    """Write agreements and offers: leadership and key account managers (field reps read)."""
+    return _in_roles(user, _ACCOUNT_CREATING_ROLES)
+
+
+def can_manage_products(user: Viewer) -> bool:
+    """The product catalogue and its import."""
+    return _leads(user)
+
+
+def can_manage_authority_policy(user: Viewer) -> bool:
+    """The approval authority policy (maximum discount and margin floor by role and class)."""
+    return _leads(user)
+
+
+def has_unlimited_authority(user: Viewer) -> bool:
+    """Leadership may grant any condition; others are bound by the authority policy."""
+    return _leads(user)
+
+
+def authority_role(user: Viewer) -> str:
+    """The role under which the authority policy looks a user up."""
+    if not _active(user):
+        return ""
+    return str(Role.ADMIN) if user.is_superuser else str(user.role)
+
+
+def can_edit_account_conditions(user: Viewer, account: Account) -> bool:
+    """Agreements and offers of one account: an editor of conditions who may edit the account."""
+    return can_edit_conditions(user) and can_edit_account(user, account)
+
+
+def can_view_account_conditions(user: Viewer, account: Account) -> bool:
+    from kam.accounts.selectors import accounts_visible_to
+
+    return can_view_conditions(user) and accounts_visible_to(user).filter(pk=account.pk).exists()
 
 
 def can_open_admin(user: Viewer) -> bool:
@@ -226,6 +306,38 @@ USER_LISTS = {
     "can_own_complaints": users_who_can_own_complaints,
     "receives_leadership_escalations": users_receiving_leadership_escalations,
 }
+# --- campaigns: consent, mailings
+
+
+def can_send_mailings(user: Viewer) -> bool:
+    """Build segments and send mailings to the visible accounts' contacts."""
+    return _in_roles(user, _LEADING_ROLES | {Role.KEY_ACCOUNT_MANAGER})
+
+
+def can_approve_mailings(user: Viewer) -> bool:
+    """Mailings above KAM_MAILING_APPROVAL_ABOVE recipients, and the outbox's uncertain mails."""
+    return _leads(user)
+
+
+def can_see_consent(user: Viewer) -> bool:
+    """The consent records and their printable proof (personal data of contact persons)."""
+    return _in_roles(user, _LEADING_ROLES | {Role.KEY_ACCOUNT_MANAGER, Role.CUSTOMER_SERVICE})
+
+
+def can_manage_consent_wording(user: Viewer) -> bool:
+    """Publish a new version of the wording shown when asking for consent."""
+    return _leads(user)
+
+
+def can_handle_data_subject_requests(user: Viewer) -> bool:
+    """A contact person's GDPR rights: the export of everything held (Art. 15) and the erasure
+    (Art. 17), and the retention list."""
+    return _leads(user)
+
+
+def can_record_consent(user: Viewer, account: Account) -> bool:
+    """Record a consent or a withdrawal for a contact person of the account."""
+    return can_see_consent(user) and can_edit_account(user, account)
 
 
 # --- what a new user of a role gets (user creation, the demo, the test factories)
@@ -249,6 +361,7 @@ CAPABILITIES: dict[str, Callable[[Viewer], bool]] = {
         works_on_own_accounts,
         can_create_accounts,
         can_delete_accounts,
+        can_bulk_edit_accounts,
         can_view_margins,
         can_import_sales,
         can_edit_analysis_settings,
@@ -260,16 +373,35 @@ CAPABILITIES: dict[str, Callable[[Viewer], bool]] = {
         can_delete_complaints,
         can_manage_complaint_settings,
         can_approve_conditions,
+        can_view_conditions,
+        can_edit_conditions,
+        can_manage_products,
+        can_manage_authority_policy,
+        has_unlimited_authority,
         can_open_admin,
+        can_manage_competitors,
         can_own_accounts,
         can_own_complaints,
         receives_leadership_escalations,
+        can_send_mailings,
+        can_approve_mailings,
+        can_see_consent,
+        can_manage_consent_wording,
+        can_handle_data_subject_requests,
     )
 }
 
 ACCOUNT_CAPABILITIES: dict[str, Callable[[Viewer, Account], bool]] = {
     fn.__name__: fn
-    for fn in (can_edit_account, can_confirm_status_proposals, can_work_on_complaints)
+    for fn in (
+        can_edit_account,
+        can_confirm_status_proposals,
+        can_work_on_complaints,
+        can_manage_referrals,
+        can_record_consent,
+        can_edit_account_conditions,
+        can_view_account_conditions,
+    )
 }
 
 

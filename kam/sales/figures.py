@@ -17,7 +17,21 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Max, Sum
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    F,
+    FloatField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    When,
+)
+from django.db.models.expressions import CombinedExpression
+from django.db.models.functions import Cast, Coalesce
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -123,6 +137,18 @@ def margin_rate(margin: int | None, revenue: int | None) -> float | None:
     if margin is None or not revenue or revenue <= 0:
         return None
     return margin / revenue
+
+
+def ratio_expression(part: str, whole: str) -> Case:
+    """`part / whole` as a database expression over two cent columns (NULL unless `whole` is
+    positive): `margin_rate` for sorting a list by it."""
+    ratio = Cast(F(part), FloatField()) / Cast(F(whole), FloatField())
+    return Case(When(**{f"{whole}__gt": 0}, then=ratio), default=None, output_field=FloatField())
+
+
+def growth_expression(now: str, before: str) -> CombinedExpression:
+    """`growth` as a database expression, for sorting a list by it."""
+    return ratio_expression(now, before) - 1.0
 
 
 class RevenueFigures:
@@ -255,4 +281,158 @@ def period_figures(account, *, start: date, end: date) -> PeriodFigures | None:
         last_month=last,
         revenue=cents_to_decimal(totals["revenue"]),
         margin=cents_to_decimal(totals["margin"]),
+    )
+
+
+# --- several accounts, month by month (attribution of referred business)
+
+
+def monthly_sums(account_ids: list[int], *, last_month: date) -> dict[int, list[MonthFigures]]:
+    """Each account's months with facts up to `last_month` (oldest first)."""
+    sums: dict[int, list[MonthFigures]] = {account_id: [] for account_id in account_ids}
+    rows = (
+        MonthlyFact.objects.filter(account_id__in=account_ids, month__lte=last_month)
+        .order_by("account_id", "month")
+        .values_list("account_id", "month", "revenue_cents", "margin_cents")
+    )
+    for account_id, month, revenue, margin in rows:
+        sums[account_id].append(MonthFigures(month, revenue, margin))
+    return sums
+
+
+# --- a chosen period (the cockpit's filter): complete months, compared with a year before
+
+
+@dataclass(frozen=True)
+class Period:
+    """The complete months from `first_month` to `last_month`. Growth compares them with the
+    same months one year before (for 12 trailing months that is the 12 months just before)."""
+
+    first_month: date
+    last_month: date
+
+    @property
+    def months(self) -> int:
+        return month_index(self.last_month) - month_index(self.first_month) + 1
+
+    def before(self) -> Period:
+        return Period(add_months(self.first_month, -12), add_months(self.last_month, -12))
+
+    @property
+    def label(self) -> str:
+        """E.g. "01/2025–12/2025"."""
+        return f"{self.first_month:%m/%Y}–{self.last_month:%m/%Y}"
+
+
+def window_period(window: Window) -> Period:
+    return Period(window.first_month, window.last_month)
+
+
+def clipped_period(first_month: date, last_month: date, *, as_of: date) -> Period | None:
+    """The months of a calendar year or quarter that are complete on `as_of` (a running year
+    counts up to its last complete month); None when not one of them is."""
+    last = min(last_month, last_complete_month(as_of))
+    return Period(first_month, last) if last >= first_month else None
+
+
+def _facts_of_account(account_ref: str, first: date, last: date):
+    return MonthlyFact.objects.filter(
+        account=OuterRef(account_ref), month__gte=first, month__lte=last
+    ).order_by()
+
+
+def _summed(facts, field: str) -> Subquery:
+    total = facts.values("account").annotate(total=Sum(field)).values("total")
+    return Subquery(total, output_field=BigIntegerField())
+
+
+def period_sums(period: Period, *, account_ref: str = "account") -> dict[str, Coalesce]:
+    """Expressions for annotating rows that point at an account (`account_ref`): its revenue
+    and margin in the period and its revenue in the same months a year before, in cents. One
+    indexed lookup per row, so aggregate them over a scoped, filtered queryset."""
+    before = period.before()
+    now = _facts_of_account(account_ref, period.first_month, period.last_month)
+    prior = _facts_of_account(account_ref, before.first_month, before.last_month)
+    return {
+        "period_revenue_cents": Coalesce(_summed(now, "revenue_cents"), 0),
+        "period_margin_cents": Coalesce(_summed(now, "margin_cents"), 0),
+        "period_revenue_prev_cents": Coalesce(_summed(prior, "revenue_cents"), 0),
+    }
+
+
+def company_revenue(period: Period) -> int:
+    """Every account's revenue in the period (what a share of the company divides by)."""
+    total = MonthlyFact.objects.filter(
+        month__gte=period.first_month, month__lte=period.last_month
+    ).aggregate(revenue=Sum("revenue_cents"))["revenue"]
+    return total or 0
+
+
+# --- a group: the account with every member below it, at any depth
+
+
+@dataclass
+class MemberFigures(RevenueFigures):
+    account_id: int
+    revenue_cents: int
+    revenue_prev_cents: int
+    margin_cents: int
+    group_revenue_cents: int
+
+    @property
+    def share(self) -> float | None:
+        return share(self.revenue_cents, self.group_revenue_cents)
+
+
+@dataclass
+class GroupFigures(RevenueFigures):
+    window: Window
+    revenue_cents: int
+    revenue_prev_cents: int
+    margin_cents: int
+    members: list[MemberFigures]
+
+
+def group_figures(account, *, as_of: date) -> GroupFigures:
+    """The group's combined revenue, margin and growth in the window as of `as_of`, and each
+    account's figures with its share of the group's revenue (largest first), in one query."""
+    window = window_as_of(as_of)
+    before = window.before()
+    ids = account_group_ids(account.pk)
+    current = Q(month__gte=window.first_month, month__lte=window.last_month)
+    sums = (
+        MonthlyFact.objects.filter(
+            account_id__in=ids, month__gte=before.first_month, month__lte=window.last_month
+        )
+        .values("account")
+        .annotate(
+            now=Sum("revenue_cents", filter=current),
+            now_margin=Sum("margin_cents", filter=current),
+            prev=Sum("revenue_cents", filter=~current),
+        )
+        .values_list("account", "now", "now_margin", "prev")
+        .order_by()
+    )
+    rows: dict[int, dict[str, int]] = {
+        pk: {"revenue": now or 0, "margin": margin or 0, "prev": prev or 0}
+        for pk, now, margin, prev in sums
+    }
+    total = sum(row["revenue"] for row in rows.values())
+    members = [
+        MemberFigures(
+            account_id=pk,
+            revenue_cents=rows.get(pk, {}).get("revenue", 0),
+            revenue_prev_cents=rows.get(pk, {}).get("prev", 0),
+            margin_cents=rows.get(pk, {}).get("margin", 0),
+            group_revenue_cents=total,
+        )
+        for pk in ids
+    ]
+    members.sort(key=lambda m: (-m.revenue_cents, m.account_id))
+    return GroupFigures(
+        window=window,
+        revenue_cents=total,
+        revenue_prev_cents=sum(m.revenue_prev_cents for m in members),
+        margin_cents=sum(m.margin_cents for m in members),
+        members=members,
     )

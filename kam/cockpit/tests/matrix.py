@@ -20,6 +20,8 @@ ROWS = [
     Row("cockpit:kpis", "none", "get", ALL),
     Row("cockpit:loss", "own", "get", ALL, account_pk),
     Row("cockpit:loss", "foreign", "get", "200 200 404 404 200 302", account_pk),
+    Row("cockpit:group_figures", "own", "get", ALL, account_pk),
+    Row("cockpit:group_figures", "foreign", "get", "200 200 404 404 200 302", account_pk),
     Row("cockpit:export", "none", "get", ALL, export_kwargs("abc", "csv")),
     Row("cockpit:export", "none", "get", ALL, export_kwargs("tomorrow", "xlsx")),
     Row("cockpit:export", "none", "get", ALL, export_kwargs("kpis", "csv")),

@@ -232,3 +232,14 @@ def test_each_user_list_holds_the_users_with_its_capability(name, named_users):
     }
 
     assert listed == having
+
+
+def test_the_edit_right_on_an_account_is_asked_once_per_request(alice, django_assert_num_queries):
+    from kam.core.permissions import can_edit_account
+    from kam.testing.factories import AccountFactory
+
+    account = AccountFactory(owner=alice)
+    with django_assert_num_queries(1):
+        answers = [can_edit_account(alice, account) for _ in range(5)]
+
+    assert answers == [True] * 5

@@ -1,0 +1,227 @@
+"""The cockpit's filters: period, manager or team, region, industry and key account status.
+
+They live in the URL (GET parameters), so a filtered cockpit can be bookmarked and shared, and
+the same parameters drive its lists, charts and exports. A parameter that makes no sense is
+ignored with a note the page shows (never a server error).
+
+- `period`: `12m` (default: the last 12 complete months of the latest analysis run, the
+  window its stored results cover), a calendar year (`2025`) or a quarter (`2025-Q3`). A year or
+  quarter counts its months that are complete at the run's as-of date; growth compares them
+  with the same months a year before. Figures of a chosen period come from the monthly facts
+  (`kam.sales.figures.period_sums`), those of the default window from the stored results.
+- `owner`: the accounts this user owns; `team`: the accounts of this user and of everyone who
+  reports to them, down the manager chain.
+- `region`: a German postal region (`DE-8`: postal codes starting with 8) or a country (`AT`).
+- `industry`, `status`: the account's fields.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from urllib.parse import urlencode
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from kam.accounts.models import KeyAccountStatus
+from kam.core.http import id_param
+from kam.sales.figures import Period, clipped_period, month_end
+from kam.users.models import User
+
+DEFAULT_PERIOD = "12m"
+_YEAR = re.compile(r"^(\d{4})$")
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+_REGION = re.compile(r"^(DE-\d|[A-Z]{2})$")
+#: The earliest year a period may start in (older facts are not kept by any import).
+FIRST_YEAR = 2000
+FIELDS = ("period", "owner", "team", "region", "industry", "status")
+
+
+def parse_period(value: str, *, as_of: date | None) -> Period | None:
+    """The complete months of a year or quarter as of `as_of`; None when `value` names no
+    period with a complete month (or there is no run to count from)."""
+    if as_of is None:
+        return None
+    if match := _YEAR.match(value):
+        year = int(match[1])
+        first, last = date(year, 1, 1), date(year, 12, 1)
+    elif match := _QUARTER.match(value):
+        year, quarter = int(match[1]), int(match[2])
+        first, last = date(year, 3 * quarter - 2, 1), date(year, 3 * quarter, 1)
+    else:
+        return None
+    if year < FIRST_YEAR:
+        return None
+    return clipped_period(first, last, as_of=as_of)
+
+
+def period_choices(as_of: date | None) -> list[tuple[str, str]]:
+    """The default, the last three calendar years and the last eight quarters with a complete
+    month at `as_of`."""
+    choices = [(DEFAULT_PERIOD, _("Last 12 complete months"))]
+    if as_of is None:
+        return choices
+    for year in range(as_of.year, as_of.year - 3, -1):
+        if parse_period(str(year), as_of=as_of):
+            choices.append((str(year), str(year)))
+    year, quarter = as_of.year, (as_of.month - 1) // 3 + 1
+    for _step in range(8):
+        value = f"{year}-Q{quarter}"
+        if parse_period(value, as_of=as_of):
+            choices.append((value, f"Q{quarter} {year}"))
+        year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+    return choices
+
+
+def team_ids(manager_id: int) -> list[int]:
+    """The manager and everyone reporting to them, down the chain (users are few: one query)."""
+    reports: dict[int, list[int]] = {}
+    for pk, boss in User.objects.exclude(manager=None).values_list("id", "manager_id"):
+        reports.setdefault(boss, []).append(pk)
+    team, todo = {manager_id}, [manager_id]
+    while todo:
+        for pk in reports.get(todo.pop(), []):
+            if pk not in team:
+                team.add(pk)
+                todo.append(pk)
+    return sorted(team)
+
+
+@dataclass(frozen=True)
+class CockpitFilters:
+    period: str = DEFAULT_PERIOD
+    owner: int | None = None
+    team: int | None = None
+    region: str = ""
+    industry: str = ""
+    status: str = ""
+    #: The run's window or the chosen year or quarter; None for the default (stored results).
+    chosen_period: Period | None = None
+    notes: tuple[str, ...] = field(default=(), compare=False)
+
+    @classmethod
+    def from_query(cls, get, *, as_of: date | None) -> CockpitFilters:
+        notes: list[str] = []
+
+        def ignored(name: str, value: str) -> None:
+            notes.append(
+                _("The filter %(name)s=“%(value)s” is not valid and was ignored.")
+                % {"name": name, "value": value[:40]}
+            )
+
+        raw = {name: get.get(name, "").strip()[:100] for name in FIELDS}
+        period, chosen = raw["period"] or DEFAULT_PERIOD, None
+        if period != DEFAULT_PERIOD:
+            chosen = parse_period(period, as_of=as_of)
+            if chosen is None:
+                ignored("period", period)
+                period = DEFAULT_PERIOD
+        people = {}
+        for name in ("owner", "team"):
+            people[name] = id_param(raw[name]) if raw[name] else None
+            if raw[name] and people[name] is None:
+                ignored(name, raw[name])
+        region = raw["region"].upper()
+        if region and not _REGION.match(region):
+            ignored("region", raw["region"])
+            region = ""
+        status = raw["status"]
+        if status and status not in KeyAccountStatus.values:
+            ignored("status", status)
+            status = ""
+        return cls(
+            period=period,
+            owner=people["owner"],
+            team=people["team"],
+            region=region,
+            industry=raw["industry"],
+            status=status,
+            chosen_period=chosen,
+            notes=tuple(notes),
+        )
+
+    # --- what the filters select
+
+    @cached_property
+    def team_members(self) -> list[int]:
+        return team_ids(self.team) if self.team else []
+
+    @property
+    def narrows_accounts(self) -> bool:
+        return bool(self.owner or self.team or self.region or self.industry or self.status)
+
+    @property
+    def is_default(self) -> bool:
+        return not self.narrows_accounts and self.chosen_period is None
+
+    def account_q(self, prefix: str = "") -> Q:
+        """The condition on accounts (`prefix` leads from the filtered rows to the account,
+        e.g. "account__")."""
+        q = Q()
+        if self.owner:
+            q &= Q(**{f"{prefix}owner_id": self.owner})
+        if self.team:
+            q &= Q(**{f"{prefix}owner_id__in": self.team_members})
+        if self.region.startswith("DE-"):
+            q &= Q(**{f"{prefix}country": "DE", f"{prefix}postal_code__startswith": self.region[3]})
+        elif self.region:
+            q &= Q(**{f"{prefix}country": self.region})
+        if self.industry:
+            q &= Q(**{f"{prefix}industry": self.industry})
+        if self.status:
+            q &= Q(**{f"{prefix}status": self.status})
+        return q
+
+    def matches(self, account) -> bool:
+        """The same condition for one account already loaded."""
+        if self.owner and account.owner_id != self.owner:
+            return False
+        if self.team and account.owner_id not in self.team_members:
+            return False
+        if self.region.startswith("DE-") and not (
+            account.country == "DE" and account.postal_code.startswith(self.region[3])
+        ):
+            return False
+        if self.region and not self.region.startswith("DE-") and account.country != self.region:
+            return False
+        if self.industry and account.industry != self.industry:
+            return False
+        return not (self.status and account.status != self.status)
+
+    # --- in URLs and cache keys
+
+    def params(self) -> dict[str, str]:
+        values = {
+            "period": "" if self.period == DEFAULT_PERIOD else self.period,
+            "owner": str(self.owner or ""),
+            "team": str(self.team or ""),
+            "region": self.region,
+            "industry": self.industry,
+            "status": self.status,
+        }
+        return {name: value for name, value in values.items() if value}
+
+    @property
+    def query(self) -> str:
+        """ "?period=2025&owner=3" (or ""): appended to the cockpit's chart, list and export
+        links, so they show what the cockpit shows."""
+        params = self.params()
+        return "?" + urlencode(params) if params else ""
+
+    @property
+    def cache_key(self) -> str:
+        if self.is_default:
+            return "all"
+        text = urlencode(sorted(self.params().items()))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    @property
+    def period_label(self) -> str:
+        if self.chosen_period is None:
+            return _("trailing 12 months")
+        period = self.chosen_period
+        return f"{period.first_month:%m/%Y}–{month_end(period.last_month):%m/%Y}"

@@ -1,0 +1,71 @@
+from urllib.parse import parse_qsl, urlencode
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kam.accounts.models import KeyAccountStatus
+from kam.core.forms import StyledForm
+from kam.core.http import id_param
+from kam.lists.selectors import assignable_owners
+
+#: At most this many accounts in one bulk action (a page of the list is far fewer).
+MAX_SELECTION = 500
+
+
+class SavedViewForm(StyledForm, forms.Form):
+    name = forms.CharField(
+        label=_("Name of the view"),
+        max_length=80,
+        error_messages={"required": _("Give the view a name.")},
+    )
+    query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+    def clean_query(self) -> str:
+        return urlencode(parse_qsl(self.cleaned_data["query"].lstrip("?")))
+
+
+class AccountIdsField(forms.TypedMultipleChoiceField):
+    """Account ids from the list's checkboxes: any number here, visibility and edit rights
+    are checked against the database."""
+
+    widget = forms.MultipleHiddenInput
+
+    def valid_value(self, value) -> bool:
+        return id_param(str(value)) is not None
+
+
+class BulkForm(StyledForm, forms.Form):
+    ACTIONS = [("assign_owner", _("Assign owner")), ("set_status", _("Set key account status"))]
+
+    action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
+    ids = AccountIdsField(coerce=int, required=True)
+    owner = forms.ModelChoiceField(
+        label=_("New key account manager"), queryset=assignable_owners(), required=False
+    )
+    status = forms.ChoiceField(
+        label=_("New status"), choices=[("", "—"), *KeyAccountStatus.choices], required=False
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=300, required=False, widget=forms.TextInput()
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["ids"].error_messages["required"] = _("Select at least one account.")
+
+    def clean_ids(self) -> list[int]:
+        ids = self.cleaned_data["ids"]
+        if len(ids) > MAX_SELECTION:
+            raise forms.ValidationError(_("At most %(n)s accounts at once.") % {"n": MAX_SELECTION})
+        return ids
+
+    def clean(self):
+        data = super().clean() or {}
+        if data.get("action") == "assign_owner" and not data.get("owner"):
+            self.add_error("owner", _("Choose the new key account manager."))
+        if data.get("action") == "set_status":
+            if not data.get("status"):
+                self.add_error("status", _("Choose a key account status."))
+            if not (data.get("reason") or "").strip():
+                self.add_error("reason", _("Give a reason for the new status."))
+        return data

@@ -1,0 +1,179 @@
+"""The account list with figures (`/accounts/`), its exports, saved views and bulk actions."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kam.accounts.models import KeyAccountStatus
+from kam.accounts.selectors import account_filter_choices
+from kam.core import exports, permissions
+from kam.core.http import AuthenticatedRequest
+from kam.lists import selectors, services
+from kam.lists.columns import COLUMNS
+from kam.lists.forms import BulkForm, SavedViewForm
+
+FORMATS = ("csv", "xlsx")
+
+
+def _view(request: AuthenticatedRequest) -> selectors.ListView:
+    show_margins = permissions.can_view_margins(request.user)
+    return selectors.list_view_from_query(request.GET, show_margins=show_margins)
+
+
+def _list_query(request: AuthenticatedRequest) -> str:
+    """The list's filters, columns and sort without the page: what a saved view keeps."""
+    params = [(k, v) for k, values in request.GET.lists() if k != "page" for v in values]
+    return urlencode(params)
+
+
+@login_required
+def account_list(request: AuthenticatedRequest) -> HttpResponse:
+    view = _view(request)
+    rows = selectors.account_rows(user=request.user, view=view)
+    page = Paginator(rows, settings.KAM_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "filters": view.filters,
+        "view": view,
+        "sort": view.sort,
+        "list_query": _list_query(request),
+        "can_bulk": permissions.can_bulk_edit_accounts(request.user),
+        "statuses": KeyAccountStatus.choices,
+        "can_create": permissions.can_create_accounts(request.user),
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "accounts/_account_table.html", context)
+    show_margins = permissions.can_view_margins(request.user)
+    context |= {
+        "all_columns": [c for c in COLUMNS.values() if show_margins or not c.margin],
+        "saved_views": selectors.saved_views(request.user),
+        "view_form": SavedViewForm(initial={"query": context["list_query"]}),
+        "bulk_form": BulkForm(),
+        **account_filter_choices(request.user),
+    }
+    return render(request, "accounts/account_list.html", context)
+
+
+def _export_lines(request: AuthenticatedRequest, view: selectors.ListView):
+    base = [
+        (_("Customer number"), lambda a: a.customer_number),
+        (_("Name"), lambda a: a.name),
+        (_("Key account status"), lambda a: a.get_status_display()),
+        (_("Key account manager"), lambda a: str(a.owner) if a.owner_id else ""),
+    ]
+    columns = base + [(str(c.label), c.export) for c in view.columns]
+    yield [title for title, _value in columns]
+    rows = selectors.account_rows(user=request.user, view=view)
+    for account in rows.iterator(chunk_size=2000):
+        yield [value(account) for _title, value in columns]
+
+
+@login_required
+def account_export(request: AuthenticatedRequest, fmt: str) -> HttpResponse:
+    """The filtered list (every page) with the chosen columns, through the shared writers."""
+    if fmt not in FORMATS:
+        raise Http404
+    lines = _export_lines(request, _view(request))
+    name = f"accounts-{timezone.localdate():%Y-%m-%d}.{fmt}"
+    if fmt == "csv":
+        response = HttpResponse(exports.as_csv(lines), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            exports.as_xlsx(lines, title=_("Accounts")),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# --- saved views
+
+
+def _errors(form) -> str:
+    return " ".join(str(error) for errors in form.errors.values() for error in errors)
+
+
+def _list_url(query: str) -> str:
+    """The list's URL with a query from a form, re-encoded (no stray characters in a header)."""
+    clean = urlencode(parse_qsl(query.lstrip("?")[:2000]))
+    return reverse("accounts:list") + (f"?{clean}" if clean else "")
+
+
+@login_required
+@require_POST
+def view_save(request: AuthenticatedRequest) -> HttpResponse:
+    form = SavedViewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+        return redirect(_list_url(request.POST.get("query", "")))
+    view = services.saved_view_save(user=request.user, **form.cleaned_data)
+    messages.success(request, _("View “%(name)s” saved.") % {"name": view.name})
+    return redirect(_list_url(view.query))
+
+
+@login_required
+@require_POST
+def view_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    view = get_object_or_404(selectors.saved_views(request.user), pk=pk)
+    services.saved_view_delete(view=view)
+    messages.success(request, _("View “%(name)s” deleted.") % {"name": view.name})
+    return redirect("accounts:list")
+
+
+# --- bulk actions: a confirmation page, then one atomic change with one audit event
+
+
+def _bulk_run(request: AuthenticatedRequest, form: BulkForm):
+    data = form.cleaned_data
+    if data["action"] == "assign_owner":
+        return services.accounts_assign_owner(
+            user=request.user, ids=data["ids"], owner=data["owner"]
+        )
+    return services.accounts_set_status(
+        user=request.user, ids=data["ids"], status=data["status"], reason=data["reason"]
+    )
+
+
+@login_required
+@require_POST
+def bulk(request: AuthenticatedRequest) -> HttpResponse:
+    if not permissions.can_bulk_edit_accounts(request.user):
+        raise PermissionDenied
+    form = BulkForm(request.POST)
+    back = _list_url(request.POST.get("list_query", ""))
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+        return redirect(back)
+    editable = selectors.editable_selection(user=request.user, ids=form.cleaned_data["ids"])
+    if request.POST.get("confirm") != "yes":
+        accounts = list(editable)
+        context = {
+            "form": form,
+            "accounts": accounts,
+            "skipped": len(set(form.cleaned_data["ids"])) - len(accounts),
+            "back": back,
+            "list_query": request.POST.get("list_query", ""),
+            "status_label": dict(KeyAccountStatus.choices).get(
+                form.cleaned_data.get("status") or ""
+            ),
+        }
+        return render(request, "lists/bulk_confirm.html", context)
+    try:
+        event = _bulk_run(request, form)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(back)
+    messages.success(request, _("%(n)s accounts changed.") % {"n": event.row_count})
+    return redirect(back)
