@@ -17,7 +17,8 @@ from kam.conditions.models import OfferLine, OfferStatus, PriceDeviation, Severi
 from kam.conditions.pdf import offer_pdf
 from kam.conditions.views import _editable_accounts, _errors, _page, require
 from kam.core import permissions
-from kam.core.exports import as_csv, as_xlsx
+from kam.core.exports import EUR, INTEGER, Column
+from kam.core.exports import response as export_response
 from kam.core.http import AuthenticatedRequest, id_param
 from kam.core.money import cents_to_decimal
 
@@ -244,16 +245,19 @@ def price_check(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "conditions/price_check.html", context)
 
 
-EXPORT_HEADINGS = [
-    "Kundennummer",
-    "Kunde",
-    "Artikelnummer",
-    "Monat",
-    "Zeilen zu teuer",
-    "Zu viel berechnet (EUR)",
-    "Zeilen zu billig",
-    "Zu wenig berechnet (EUR)",
-]
+def _export_columns() -> list[Column]:
+    return [
+        Column("Kundennummer", lambda row: row.account.customer_number),
+        Column("Kunde", lambda row: row.account.name),
+        Column("Artikelnummer", lambda row: row.product_number),
+        Column("Monat", lambda row: row.month.strftime("%Y-%m")),
+        Column("Zeilen zu teuer", lambda row: row.overcharged_lines, INTEGER),
+        Column("Zu viel berechnet (EUR)", lambda row: cents_to_decimal(row.overcharged_cents), EUR),
+        Column("Zeilen zu billig", lambda row: row.undercharged_lines, INTEGER),
+        Column(
+            "Zu wenig berechnet (EUR)", lambda row: cents_to_decimal(row.undercharged_cents), EUR
+        ),
+    ]
 
 
 @login_required
@@ -261,28 +265,10 @@ def price_check_export(request: AuthenticatedRequest, fmt: str) -> HttpResponse:
     require(permissions.can_view_conditions(request.user))
     if fmt not in ("csv", "xlsx"):
         raise Http404
-    rows = [EXPORT_HEADINGS] + [
-        [
-            row.account.customer_number,
-            row.account.name,
-            row.product_number,
-            row.month.strftime("%Y-%m"),
-            row.overcharged_lines,
-            cents_to_decimal(row.overcharged_cents),
-            row.undercharged_lines,
-            cents_to_decimal(row.undercharged_cents),
-        ]
-        for row in _deviations(request).iterator()
-    ]
-    if fmt == "csv":
-        response = HttpResponse(as_csv(rows), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(
-            as_xlsx(rows, title="Konditionsprüfung"),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="konditionspruefung.{fmt}"'
-    return response
+    rows = _deviations(request).iterator()
+    return export_response(
+        _export_columns(), rows, fmt=fmt, title="Konditionsprüfung", filename="konditionspruefung"
+    )
 
 
 @login_required
