@@ -49,7 +49,7 @@ def _owners() -> forms.ModelChoiceField:
         ).order_by("last_name", "first_name"),
         required=False,
         help_text=_("Customer service or the key account manager."),
-        widget=Picker(url="search:pick_users"),
+        widget=Picker(url="search:pick_users", params={"roles": "service,kam,field"}),
     )
 
 
