@@ -40,7 +40,7 @@ class AccountForm(StyledForm, forms.ModelForm):
         ]
         widgets = {
             "legal_form": forms.TextInput(attrs={"list": "legal-forms"}),
-            "owner": Picker(url="search:pick_users"),
+            "owner": Picker(url="search:pick_users", params={"roles": "kam,field"}),
         }
 
     def __init__(self, *args, user: User, **kwargs) -> None:

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -50,7 +51,10 @@ def notification_open(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Marks the notification read and goes to its object."""
     notification = selectors.notification_get(user=request.user, pk=pk)
     services.notifications_mark_read(user=request.user, ids=[notification.pk])
-    return redirect(notification.url or "notifications:inbox")
+    own_site = url_has_allowed_host_and_scheme(
+        notification.url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return redirect(notification.url if notification.url and own_site else "notifications:inbox")
 
 
 @login_required

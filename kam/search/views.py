@@ -9,6 +9,7 @@ from kam.core.http import AuthenticatedRequest, id_param
 from kam.core.plugins import global_search
 from kam.search.index import MIN_QUERY
 from kam.search.selectors import users_matching
+from kam.users.models import Role
 
 #: Longest query read: nobody types more, and a megabyte of "a" must not reach the database.
 QUERY_MAX = 100
@@ -71,7 +72,9 @@ def pick_stakeholders(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def pick_users(request: AuthenticatedRequest) -> HttpResponse:
     query = _query(request)
+    roles = [role for role in request.GET.get("roles", "").split(",") if role in Role.values]
     options = [
-        Option(str(u.pk), str(u), u.get_role_display()) for u in users_matching(query, limit=15)
+        Option(str(u.pk), str(u), u.get_role_display())
+        for u in users_matching(query, limit=15, roles=roles)
     ]
     return _options(request, options, query)

@@ -152,3 +152,12 @@ def test_the_parent_company_picker_answers_and_shows_the_parent(client, alice, w
 
 def values_of(response) -> list[str]:
     return [option["value"] for option in response.context["options"]]
+
+
+def test_the_user_picker_offers_only_the_roles_the_field_accepts(client, alice, sam):
+    client.force_login(alice)
+
+    response = client.get(reverse("search:pick_users"), {"q": sam.first_name, "roles": "kam"})
+    every_role = client.get(reverse("search:pick_users"), {"q": sam.first_name})
+
+    assert str(sam.pk) not in values(response) and str(sam.pk) in values(every_role)
