@@ -239,6 +239,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--big-lines", type=int, default=10_000_000, help="0: no big file")
+    parser.add_argument(
+        "--big-file",
+        type=Path,
+        help="the big file, made before by write_export with the same"
+        " lines and lines // 50 accounts (saves generating it again)",
+    )
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument(
         "--postgres",
@@ -266,7 +272,10 @@ def main() -> None:
                 Path(scratch) / f"sales-{args.big_lines}.csv",
                 Path(scratch) / "month.csv",
             )
-            write_export(big, lines=args.big_lines, accounts=max(args.big_lines // 50, 100))
+            if args.big_file:
+                big = args.big_file
+            else:
+                write_export(big, lines=args.big_lines, accounts=max(args.big_lines // 50, 100))
             write_export(
                 increment,
                 lines=INCREMENT_LINES,
