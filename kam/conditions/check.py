@@ -28,14 +28,15 @@ from kam.conditions.models import (
     Severity,
 )
 from kam.conditions.pricing import Candidate, discount_percent, margin_percent
+from kam.conditions.pricing import net_price as terms_price
 from kam.conditions.resolution import (
     PriceBook,
     active_agreements_on,
     attach_tiers,
-    candidate,
     covering,
     group_tree,
     line_key,
+    line_terms,
     load_lines,
     product_group_ids,
 )
@@ -270,13 +271,17 @@ def _clause_index(lines: list[ConditionLine]) -> dict[int, dict[tuple, list[Cond
     return index
 
 
-def _protected(clause: dict[tuple, list[ConditionLine]], line: OfferLine, keys) -> Candidate | None:
-    """The price the clause protects for the line's product: its most specific line."""
-    for rank, key in enumerate(keys):
+def _protected(clause: dict[tuple, list[ConditionLine]], line: OfferLine, keys) -> tuple | None:
+    """The price the clause protects for the line's product (its most specific line, the lower
+    price on a tie) and that line's agreement id."""
+    for key in keys:
         if found := clause.get(key):
             return min(
-                (candidate(cl, line.product, line.quantity, 0, rank, "") for cl in found),
-                key=lambda c: c.order,
+                (
+                    terms_price(line_terms(cl), list_price=line.list_price, quantity=line.quantity),
+                    -cl.agreement_id,
+                )
+                for cl in found
             )
     return None
 
@@ -289,9 +294,8 @@ def _mfc_conflict(context: Context, line: OfferLine, clauses) -> list[Finding]:
     undercut = []
     for clause in clauses.values():
         protected = _protected(clause, line, keys)
-        if protected is not None and line.price < protected.price:
-            first = next(iter(clause.values()))[0]
-            undercut.append((protected.price, -protected.agreement_id, first))
+        if protected is not None and line.price < protected[0]:
+            undercut.append((*protected, next(iter(clause.values()))[0]))
     if not undercut:
         return []
     price, _agreement_id, clause_line = max(undercut, key=lambda found: found[:2])
