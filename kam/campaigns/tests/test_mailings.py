@@ -324,3 +324,20 @@ class NothingQueuedAgainstTheGate(TestCase):
         allowed = {p.pk for p in persons if gate(stakeholder=p, purpose=purpose).allowed}
         assert queued == allowed
         assert OutboxMail.objects.filter(mailing=m).count() == len(persons)
+
+
+def test_each_recipient_gets_their_own_pdf(alice):
+    import io
+
+    from pypdf import PdfReader
+
+    account, yes, _no = world(alice)
+    m = mailing(alice, segment(alice), attachment="master_data")
+    mailings.mailing_queue(mailing=m, occurrence="once")
+
+    outbox.deliver(rate_per_second=0)
+
+    [(name, content, mimetype)] = mail.outbox[0].attachments
+    assert (name, mimetype) == (f"stammdaten-{account.customer_number}.pdf", "application/pdf")
+    text = PdfReader(io.BytesIO(content)).pages[0].extract_text()
+    assert "Bäckerei <Kraus>" in text and account.customer_number in text
