@@ -263,8 +263,9 @@ def mailing_queue(*, mailing: Mailing, occurrence: str) -> int:
 
 
 def mailing_progress(mailing: Mailing) -> dict[str, int]:
-    counts = {status: 0 for status in MailStatus.values}
+    """Recipients per state of the outbox, by the state's label."""
+    counts = {str(label): 0 for label in MailStatus.labels}
     rows = OutboxMail.objects.filter(mailing=mailing, kind=MailKind.MAILING)
     for status in rows.values_list("status", flat=True):
-        counts[status] += 1
+        counts[str(MailStatus(status).label)] += 1
     return counts

@@ -310,6 +310,12 @@ class OutboxMail(models.Model):
     def __str__(self) -> str:
         return f"{self.message_id} → {self.to_email} ({self.status})"
 
+    @property
+    def reason_label(self) -> str:
+        from kam.campaigns.gate import Refusal
+
+        return str(Refusal(self.reason).label) if self.reason in Refusal.values else self.reason
+
 
 class Event(models.Model):
     """A special event (Sonderveranstaltung) with invitations, RSVP and attendance."""
