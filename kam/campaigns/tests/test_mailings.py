@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -341,3 +342,15 @@ def test_each_recipient_gets_their_own_pdf(alice):
     assert (name, mimetype) == (f"stammdaten-{account.customer_number}.pdf", "application/pdf")
     text = PdfReader(io.BytesIO(content)).pages[0].extract_text()
     assert "Bäckerei <Kraus>" in text and account.customer_number in text
+
+
+def test_only_its_maker_or_leadership_changes_a_shared_segment(client, alice, carol, leader):
+    shared = segment(carol, name="Carols Segment")
+    url = reverse("campaigns:segment_update", kwargs={"pk": shared.pk})
+
+    client.force_login(alice)
+    assert client.post(url, {"name": "Gekapert"}).status_code == 403
+    client.force_login(leader)
+    assert client.post(url, {"name": "Umbenannt"}).status_code == 302
+    shared.refresh_from_db()
+    assert shared.name == "Umbenannt"
