@@ -129,7 +129,16 @@ class MailingForm(forms.ModelForm):
         from kam.campaigns.models import Mailing
 
         model = Mailing
-        fields = ["title", "purpose", "segment", "subject", "body", "send_at", "repeat_yearly"]
+        fields = [
+            "title",
+            "purpose",
+            "segment",
+            "subject",
+            "body",
+            "attachment",
+            "send_at",
+            "repeat_yearly",
+        ]
         widgets = {
             "body": forms.Textarea(attrs={"rows": 10}),
             "send_at": forms.DateTimeInput(

@@ -44,6 +44,8 @@ def segment_list(request: AuthenticatedRequest) -> HttpResponse:
 def segment_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpResponse:
     _sender(request)
     segment = get_object_or_404(segments.segments_for(request.user), pk=pk) if pk else None
+    if segment and not segments.may_change(segment, request.user):
+        raise PermissionDenied
     initial = SegmentForm.initial_from(segment) if segment else None
     form = SegmentForm(request.POST or None, initial=initial, choices=_segment_choices(request))
     if request.method == "POST" and form.is_valid():

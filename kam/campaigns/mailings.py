@@ -2,6 +2,7 @@
 outbox by a background task, each recipient through the send gate; yearly recurrence."""
 
 import datetime
+import functools
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kam.accounts.models import Stakeholder
@@ -30,17 +32,33 @@ class RenderedMail:
     unsubscribe_url: str
 
 
+_MARKER = "LINK-MARKER"
+
+
+@functools.cache
+def _unsubscribe_prefix() -> str:
+    """The link with a marker for the token: reversed once, not once per recipient."""
+    return tokens.site_url(reverse("campaigns:unsubscribe", kwargs={"token": _MARKER}))
+
+
 def unsubscribe_url(person: Stakeholder, purpose: str) -> str:
     token = tokens.unsubscribe_token(stakeholder_id=person.pk, purpose=purpose)
-    return tokens.site_url(reverse("campaigns:unsubscribe", kwargs={"token": token}))
+    return _unsubscribe_prefix().replace(_MARKER, token)
+
+
+@functools.lru_cache(maxsize=8)
+def _footer(language: str) -> str:
+    """The objection notice with {url} for the link, rendered once per language."""
+    return render_to_string("campaigns/email/footer.txt", {"url": "{url}"})
 
 
 def render_for(mailing: Mailing, person: Stakeholder, *, test: bool = False) -> RenderedMail:
     """The mail as this person would receive it, with the objection notice and the link."""
     values = templating.values_for(person)
     link = "" if test else unsubscribe_url(person, mailing.purpose)
-    context = {"url": link or _("(the personal link of the real mail)"), "mailing": mailing}
-    footer = render_to_string("campaigns/email/footer.txt", context)
+    footer = _footer(get_language()).replace(
+        "{url}", link or _("(the personal link of the real mail)")
+    )
     body_text = templating.render_text(mailing.body, values) + "\n\n" + footer
     footer_html = "<hr>" + "<br>".join(escape(line) for line in footer.strip().splitlines())
     body_html = templating.render_html(mailing.body, values) + footer_html
@@ -82,6 +100,8 @@ def test_mail_send(*, mailing: Mailing, user: User) -> OutboxMail:
         body_html=mail.body_html,
         mailing=mailing,
         created_by=user,
+        stakeholder=person,
+        attachment=mailing.attachment,
     )
     _deliver_soon()
     return row
@@ -214,6 +234,7 @@ def _row(mailing: Mailing, occurrence: str, person: Stakeholder, decision: Decis
         "to_email": person.email.strip(),
         "message_id": outbox.new_message_id(),
         "created_by": mailing.created_by,
+        "attachment": mailing.attachment,
     }
     if not decision.allowed:
         return OutboxMail(
@@ -242,8 +263,9 @@ def mailing_queue(*, mailing: Mailing, occurrence: str) -> int:
 
 
 def mailing_progress(mailing: Mailing) -> dict[str, int]:
-    counts = {status: 0 for status in MailStatus.values}
+    """Recipients per state of the outbox, by the state's label."""
+    counts = {str(label): 0 for label in MailStatus.labels}
     rows = OutboxMail.objects.filter(mailing=mailing, kind=MailKind.MAILING)
     for status in rows.values_list("status", flat=True):
-        counts[status] += 1
+        counts[str(MailStatus(status).label)] += 1
     return counts

@@ -178,6 +178,11 @@ class MailingStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class Attachment(models.TextChoices):
+    NONE = "", _("none")
+    MASTER_DATA = "master_data", _("Master data confirmation of the account (PDF)")
+
+
 class Mailing(models.Model):
     """Subject and body with placeholders, sent to a segment for one purpose."""
 
@@ -188,6 +193,9 @@ class Mailing(models.Model):
     )
     subject = models.CharField(_("Subject"), max_length=200)
     body = models.TextField(_("Text"))
+    attachment = models.CharField(
+        _("Attachment per recipient"), max_length=20, choices=Attachment.choices, blank=True
+    )
     status = models.CharField(
         _("Status"), max_length=10, choices=MailingStatus.choices, default=MailingStatus.DRAFT
     )
@@ -260,6 +268,8 @@ class OutboxMail(models.Model):
     unsubscribe_url = models.CharField(max_length=500, blank=True)
     #: An iCalendar attachment (the event with the attendee), sent as einladung.ics.
     ics = models.TextField(blank=True)
+    #: A PDF made for the recipient when the mail is sent (see kam.campaigns.pdf.attachment_for).
+    attachment = models.CharField(max_length=20, choices=Attachment.choices, blank=True)
     message_id = models.CharField(_("Message-ID"), max_length=200, unique=True)
     status = models.CharField(
         _("Status"),
@@ -299,6 +309,12 @@ class OutboxMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} → {self.to_email} ({self.status})"
+
+    @property
+    def reason_label(self) -> str:
+        from kam.campaigns.gate import Refusal
+
+        return str(Refusal(self.reason).label) if self.reason in Refusal.values else self.reason
 
 
 class Event(models.Model):

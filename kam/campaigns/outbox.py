@@ -56,6 +56,7 @@ def mail_enqueue(
     unsubscribe_url: str = "",
     created_by: User | None = None,
     ics: str = "",
+    attachment: str = "",
 ) -> OutboxMail:
     return OutboxMail.objects.create(**_row_fields(locals()))
 
@@ -95,12 +96,17 @@ def claim_next(*, worker: str) -> OutboxMail | None:
         with transaction.atomic():
             for mail_id in _candidates(now, 1):
                 if _claim(mail_id, worker=worker, now=now):
-                    return OutboxMail.objects.get(pk=mail_id)
+                    return _claimed(mail_id)
         return None
     for mail_id in _candidates(now, 20):
         if _claim(mail_id, worker=worker, now=now):
-            return OutboxMail.objects.get(pk=mail_id)
+            return _claimed(mail_id)
     return None
+
+
+def _claimed(mail_id: int) -> OutboxMail:
+    related = OutboxMail.objects.select_related("stakeholder", "stakeholder__account__owner")
+    return related.get(pk=mail_id)
 
 
 def build_message(mail: OutboxMail, connection=None) -> EmailMultiAlternatives:
@@ -119,6 +125,10 @@ def build_message(mail: OutboxMail, connection=None) -> EmailMultiAlternatives:
         message.attach_alternative(mail.body_html, "text/html")
     if mail.ics:
         message.attach("einladung.ics", mail.ics, "text/calendar")
+    if mail.attachment and mail.stakeholder is not None:
+        from kam.campaigns.pdf import attachment_for
+
+        message.attach(*attachment_for(mail.attachment, mail.stakeholder))
     return message
 
 
@@ -172,10 +182,18 @@ def _mark_sent(mail: OutboxMail, *, worker: str) -> None:
             contacts.record_mail_sent(mail)
 
 
+#: An SMTP connection idle for longer is checked (NOOP) before the next mail: servers drop idle
+#: connections, and a drop found while sending would leave the mail uncertain.
+IDLE_CHECK_SECONDS = 5.0
+
+
 def _ensure_open(connection) -> None:
-    """Opens the connection, or checks that an open SMTP connection still answers: an error here
+    """Opens the connection, or checks that an idle SMTP connection still answers: an error here
     happens before any mail is transferred."""
     smtp = getattr(connection, "connection", None)
+    idle = time.monotonic() - getattr(connection, "kam_last_used", 0.0)
+    if smtp is not None and idle <= IDLE_CHECK_SECONDS:
+        return
     if smtp is not None:
         try:
             smtp.noop()
@@ -204,7 +222,9 @@ def send_one(mail: OutboxMail, *, connection, worker: str, report: Report) -> No
         _not_delivered(mail, error, report)
         return
     try:
-        build_message(mail, connection).send(fail_silently=False)
+        message = build_message(mail, connection)
+        connection.kam_last_used = time.monotonic()
+        message.send(fail_silently=False)
     except smtplib.SMTPRecipientsRefused as error:
         _not_delivered(mail, _refused_code(error), report)
         return

@@ -19,9 +19,9 @@ FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
 
 class _Document(FPDF):
-    def __init__(self) -> None:
+    def __init__(self, *, unicode: bool = True) -> None:
         super().__init__(format="A4")
-        self.unicode = (FONT_DIR / "DejaVuSans.ttf").exists()
+        self.unicode = unicode and (FONT_DIR / "DejaVuSans.ttf").exists()
         if self.unicode:
             self.add_font("kam", "", str(FONT_DIR / "DejaVuSans.ttf"))
             self.add_font("kam", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
@@ -36,6 +36,11 @@ class _Document(FPDF):
     def line(self, value: object, *, bold: bool = False, size: int = 10) -> None:  # type: ignore[override]
         self.set_font(self.family, "B" if bold else "", size)
         self.multi_cell(0, size * 0.55, self.text_of(value), new_x="LMARGIN", new_y="NEXT")
+
+    def short_line(self, value: object, *, size: int = 10) -> None:
+        """One line that needs no wrapping (cheaper than `line`: no line breaking)."""
+        self.set_font(self.family, "", size)
+        self.cell(0, size * 0.55, self.text_of(value)[:120], new_x="LMARGIN", new_y="NEXT")
 
 
 def _when(value) -> str:
@@ -104,3 +109,32 @@ def data_export_pdf(stakeholder: Stakeholder, export: dict) -> bytes:
             pdf.line(text, size=8)
         pdf.ln(2)
     return bytes(pdf.output())
+
+
+def master_data_pdf(stakeholder: Stakeholder) -> bytes:
+    """The account's master data as kam holds it, for the customer to confirm or correct."""
+    account = stakeholder.account
+    pdf = _Document(unicode=False)  # the built-in font: no font file to embed in every mail
+    pdf.line(_("Master data confirmation"), bold=True, size=14)
+    pdf.short_line(_("For %(name)s") % {"name": stakeholder}, size=9)
+    pdf.ln(3)
+    for label, value in (
+        (_("Customer number"), account.customer_number),
+        (_("Name"), account.name),
+        (_("Street"), account.street),
+        (_("Postal code and city"), f"{account.postal_code} {account.city}".strip()),
+        (_("Country"), account.country),
+        (_("Key account manager"), account.owner.get_full_name() if account.owner else ""),
+    ):
+        pdf.short_line(f"{label}: {value or '–'}")
+    pdf.ln(3)
+    pdf.short_line(_("Please tell us if anything has changed."), size=9)
+    return bytes(pdf.output())
+
+
+def attachment_for(kind: str, stakeholder: Stakeholder) -> tuple[str, bytes, str]:
+    """(file name, content, MIME type) of a per-recipient attachment."""
+    if kind == "master_data":
+        name = f"stammdaten-{stakeholder.account.customer_number}.pdf"
+        return name, master_data_pdf(stakeholder), "application/pdf"
+    raise ValueError(f"unknown attachment {kind!r}")

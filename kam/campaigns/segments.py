@@ -12,6 +12,7 @@ from kam.analysis.models import AbcClass
 from kam.analysis.selectors import latest_results_for
 from kam.campaigns.gate import Decision, gate_many
 from kam.campaigns.models import Segment
+from kam.core import permissions
 from kam.users.models import User
 
 #: The filters a segment may hold, and the values each accepts (None: free values).
@@ -106,6 +107,12 @@ def segment_preview(*, segment: Segment, user: User, purpose: str) -> Preview:
 def segments_for(user: User) -> QuerySet[Segment]:
     """Segments are shared by everyone who sends mailings; each resolves them for themselves."""
     return Segment.objects.select_related("created_by").order_by("name", "id")
+
+
+def may_change(segment: Segment, user: User) -> bool:
+    """A shared segment is changed by the one who made it (or leadership): others' mailings to
+    it must not change their recipients behind their back."""
+    return segment.created_by_id == user.pk or permissions.can_approve_mailings(user)
 
 
 def segment_save(*, segment: Segment | None, name: str, filters: dict, user: User) -> Segment:

@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -324,3 +325,32 @@ class NothingQueuedAgainstTheGate(TestCase):
         allowed = {p.pk for p in persons if gate(stakeholder=p, purpose=purpose).allowed}
         assert queued == allowed
         assert OutboxMail.objects.filter(mailing=m).count() == len(persons)
+
+
+def test_each_recipient_gets_their_own_pdf(alice):
+    import io
+
+    from pypdf import PdfReader
+
+    account, yes, _no = world(alice)
+    m = mailing(alice, segment(alice), attachment="master_data")
+    mailings.mailing_queue(mailing=m, occurrence="once")
+
+    outbox.deliver(rate_per_second=0)
+
+    [(name, content, mimetype)] = mail.outbox[0].attachments
+    assert (name, mimetype) == (f"stammdaten-{account.customer_number}.pdf", "application/pdf")
+    text = PdfReader(io.BytesIO(content)).pages[0].extract_text()
+    assert "Bäckerei <Kraus>" in text and account.customer_number in text
+
+
+def test_only_its_maker_or_leadership_changes_a_shared_segment(client, alice, carol, leader):
+    shared = segment(carol, name="Carols Segment")
+    url = reverse("campaigns:segment_update", kwargs={"pk": shared.pk})
+
+    client.force_login(alice)
+    assert client.post(url, {"name": "Gekapert"}).status_code == 403
+    client.force_login(leader)
+    assert client.post(url, {"name": "Umbenannt"}).status_code == 302
+    shared.refresh_from_db()
+    assert shared.name == "Umbenannt"
