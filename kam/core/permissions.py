@@ -153,6 +153,14 @@ def can_manage_complaint_settings(user: Viewer) -> bool:
     return _leads(user)
 
 
+# --- profitability (who sees statements at all: `can_view_margins`)
+
+
+def can_edit_cost_rates(user: Viewer) -> bool:
+    """Cost rates with their validity and the care entitlement per account class."""
+    return _leads(user)
+
+
 # --- conditions, administration
 
 
@@ -199,6 +207,7 @@ CAPABILITIES: dict[str, Callable[[Viewer], bool]] = {
         can_manage_complaint_settings,
         can_approve_conditions,
         can_open_admin,
+        can_edit_cost_rates,
     )
 }
 

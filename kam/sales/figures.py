@@ -256,3 +256,21 @@ def period_figures(account, *, start: date, end: date) -> PeriodFigures | None:
         revenue=cents_to_decimal(totals["revenue"]),
         margin=cents_to_decimal(totals["margin"]),
     )
+
+
+# --- every account's months (the profitability statement)
+
+
+def monthly_totals(
+    *, first: date, last: date, account_ids: list[int] | None = None
+) -> list[tuple[int, date, int, int, int, int]]:
+    """(account id, month, revenue, margin, invoices, invoice lines) of every stored month from
+    `first` to `last`, of the given accounts or of all: the input of kam.profitability."""
+    facts = MonthlyFact.objects.filter(month__gte=first, month__lte=last)
+    if account_ids is not None:
+        facts = facts.filter(account_id__in=account_ids)
+    return list(
+        facts.values_list(
+            "account_id", "month", "revenue_cents", "margin_cents", "invoice_count", "line_count"
+        )
+    )

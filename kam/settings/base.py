@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "kam.sales",
     "kam.analysis",
     "kam.demo",
+    "kam.profitability",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

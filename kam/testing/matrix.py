@@ -50,6 +50,7 @@ CAPABILITY_TABLE = {
     "can_manage_complaint_settings": "+ + - - - -",
     "can_approve_conditions": "+ + - - - -",
     "can_open_admin": "+ - - - - -",
+    "can_edit_cost_rates": "+ + - - - -",
     ("can_edit_account", "own"): "+ + + + - -",
     ("can_edit_account", "foreign"): "+ + - - - -",
     ("can_confirm_status_proposals", "own"): "+ + + + - -",
