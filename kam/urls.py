@@ -20,6 +20,7 @@ urlpatterns = [
     path("activities/", include("kam.activities.urls")),
     path("sales/", include("kam.sales.urls")),
     path("analysis/", include("kam.analysis.urls")),
+    path("profitability/", include("kam.profitability.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -30,6 +30,8 @@ Cents = NDArray[np.int64]
 
 def _cents(values: ArrayLike, name: str) -> Cents:
     array = np.asarray(values)
+    if array.size == 0:
+        return np.zeros(array.shape, dtype=np.int64)
     if array.dtype.kind not in "iu":
         raise AnalyticsInputError(f"{name} must be integer cents, not {array.dtype}")
     return array.astype(np.int64, copy=False)
