@@ -9,69 +9,53 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 
-from django.db.models import Count, DateField, F, QuerySet
-from django.db.models.functions import Trunc
+from django.db.models import Count, F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from kam.activities.models import Activity, ActivityKind, ActivityStatus
-from kam.core.plugins import CostDriver, CostItem
+from kam.core.plugins import CostDriver, CostItem, local_month_number, local_month_range
 
 PROVIDES = ("activity", "offer")
 COSTED_KINDS = [kind for kind in ActivityKind.values if kind != ActivityKind.NOTE]
 
 
-def _local_midnight(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
-
-
-def _next_month(month: datetime.date) -> datetime.date:
-    return (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-
-
 def _done(first_month: datetime.date, last_month: datetime.date, account_ids) -> QuerySet[Activity]:
+    start, end = local_month_range(first_month, last_month)
     activities = Activity.objects.filter(
-        status=ActivityStatus.DONE,
-        kind__in=COSTED_KINDS,
-        starts_at__gte=_local_midnight(first_month),
-        starts_at__lt=_local_midnight(_next_month(last_month)),
+        status=ActivityStatus.DONE, kind__in=COSTED_KINDS, starts_at__gte=start, starts_at__lt=end
     )
     return activities if account_ids is None else activities.filter(account_id__in=account_ids)
-
-
-def _month(field: str) -> Trunc:
-    return Trunc(field, "month", output_field=DateField(), tzinfo=timezone.get_current_timezone())
 
 
 def cost_drivers(
     *, first_month: datetime.date, last_month: datetime.date, account_ids=None
 ) -> list[CostDriver]:
     done = _done(first_month, last_month, account_ids)
+    month, months = local_month_number("starts_at", first_month, last_month)
     counts: dict[tuple, int] = defaultdict(int)
-    owners = done.values_list("account_id", _month("starts_at"), "kind", "owner__role").annotate(
-        n=Count("id")
-    )
-    for account_id, month, kind, role, n in owners.order_by():
-        counts[(account_id, month, kind, role)] += n
+    owners = done.values_list("account_id", month, "kind", "owner__role").annotate(n=Count("id"))
+    offered = []  # an offer presentation's owner prepared the offer
+    for key in owners.order_by():
+        counts[key[:4]] += key[4]
+        if key[2] == ActivityKind.PRESENTATION:
+            offered.append(key)
+    participant_month, _months = local_month_number("activity__starts_at", first_month, last_month)
     through = Activity.participants.through.objects.filter(activity__in=done).exclude(
         user_id=F("activity__owner_id")
     )
     others = through.values_list(
-        "activity__account_id", _month("activity__starts_at"), "activity__kind", "user__role"
+        "activity__account_id", participant_month, "activity__kind", "user__role"
     ).annotate(n=Count("id"))
-    for account_id, month, kind, role, n in others.order_by():
-        counts[(account_id, month, kind, role)] += n
+    for key in others.order_by():
+        counts[key[:4]] += key[4]
     drivers = [
-        CostDriver(account_id, month, "activity", kind, role, n)
-        for (account_id, month, kind, role), n in counts.items()
+        CostDriver(account_id, months[number], "activity", kind, role, n)
+        for (account_id, number, kind, role), n in counts.items()
     ]
-    offers = done.filter(kind=ActivityKind.PRESENTATION)
-    offer_counts = offers.values_list("account_id", _month("starts_at"), "owner__role").annotate(
-        n=Count("id")
-    )
     drivers += [
-        CostDriver(account_id, month, "offer", "", role, n)
-        for account_id, month, role, n in offer_counts.order_by()
+        CostDriver(account_id, months[number], "offer", "", role, n)
+        for account_id, number, kind, role, n in offered
     ]
     return drivers
 

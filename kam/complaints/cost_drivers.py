@@ -5,35 +5,26 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, DateField, QuerySet
-from django.db.models.functions import Trunc
+from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from kam.complaints.models import Complaint
-from kam.core.plugins import CostDriver, CostItem
+from kam.core.plugins import CostDriver, CostItem, local_month_number, local_month_range
 
 PROVIDES = ("complaint",)
 
 
-def _local_midnight(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
-
-
 def _received(first_month: datetime.date, last_month: datetime.date, account_ids) -> QuerySet:
-    after_last = (last_month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-    complaints = Complaint.objects.filter(
-        received_at__gte=_local_midnight(first_month), received_at__lt=_local_midnight(after_last)
-    )
+    start, end = local_month_range(first_month, last_month)
+    complaints = Complaint.objects.filter(received_at__gte=start, received_at__lt=end)
     return complaints if account_ids is None else complaints.filter(account_id__in=account_ids)
 
 
 def cost_drivers(
     *, first_month: datetime.date, last_month: datetime.date, account_ids=None
 ) -> list[CostDriver]:
-    month = Trunc(
-        "received_at", "month", output_field=DateField(), tzinfo=timezone.get_current_timezone()
-    )
+    month, months = local_month_number("received_at", first_month, last_month)
     counts = (
         _received(first_month, last_month, account_ids)
         .values_list("account_id", month, "severity")
@@ -41,8 +32,8 @@ def cost_drivers(
         .order_by()
     )
     return [
-        CostDriver(account_id, month, "complaint", severity, "", n)
-        for account_id, month, severity, n in counts
+        CostDriver(account_id, months[number], "complaint", severity, "", n)
+        for account_id, number, severity, n in counts
     ]
 
 

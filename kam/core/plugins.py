@@ -48,6 +48,7 @@ from typing import NamedTuple
 
 from django.apps import apps
 from django.db import transaction
+from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -231,3 +232,46 @@ def cost_drivers_changed(*, account_id: int, days) -> None:
                 "hooks", "on_cost_drivers_changed", account_id=account_id, months=months
             )
         )
+
+
+def _local_midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+
+def _next_month(month: datetime.date) -> datetime.date:
+    return (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def local_month_range(
+    first_month: datetime.date, last_month: datetime.date
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """From local midnight on the first of `first_month` to that after `last_month` ends."""
+    return _local_midnight(first_month), _local_midnight(_next_month(last_month))
+
+
+def local_month_number(
+    field: str, first_month: datetime.date, last_month: datetime.date
+) -> tuple[Case, dict[int, datetime.date]]:
+    """For cost-driver providers: the local month of a datetime column as a number (an index
+    into the returned dict of first days), computed by the database as nested CASEs over the
+    months' boundaries (a binary search: six comparisons for three years), so that no
+    time-zone function runs per row. Rows outside the months get the nearest month."""
+    months: dict[int, datetime.date] = {}
+    month = first_month
+    while month <= last_month:
+        months[len(months)] = month
+        month = _next_month(month)
+    starts = [local_month_range(m, m)[0] for m in months.values()]
+    return _search(field, starts, 0, len(starts)), months
+
+
+def _search(field: str, starts: list[datetime.datetime], low: int, high: int):
+    """The number of the month among starts[low:high] that the field's value falls in."""
+    if high - low <= 1:
+        return Value(low)
+    middle = (low + high) // 2
+    return Case(
+        When(**{f"{field}__lt": starts[middle]}, then=_search(field, starts, low, middle)),
+        default=_search(field, starts, middle, high),
+        output_field=IntegerField(),
+    )

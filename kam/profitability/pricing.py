@@ -93,6 +93,33 @@ class RateCard:
         return minutes + (self.visit_travel_minutes if driver.detail == "visit" else 0)
 
 
+#: How a driver's cost follows from its terms: time at an hourly rate, a price per piece, or
+#: the driver's own amount of money.
+TIME, PIECE, MONEY = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What one driver of a kind costs under a month's rates."""
+
+    stage: str
+    mode: int
+    minutes: int = 0  # per piece, for TIME
+    rate_cents: int = 0  # hourly rate (TIME) or price per piece (PIECE)
+
+
+def terms(driver: CostDriver, card: RateCard | None) -> Terms:
+    """The terms of a driver's kind, detail and role (its account and quantity do not matter)."""
+    if driver.kind == "special_condition":
+        return Terms(CONDITIONS, MONEY)
+    if driver.kind == "complaint":
+        each = card.complaint_cents.get(driver.detail, 0) if card else 0
+        return Terms(SERVICE, PIECE, rate_cents=each)
+    if card is None:
+        return Terms(CARE, TIME)
+    return Terms(CARE, TIME, card.minutes_of(driver), card.hourly_rate(driver.role))
+
+
 @dataclass(frozen=True)
 class PricedDriver:
     """A driver with the rate it was priced at, as the drill-down shows it."""
@@ -105,20 +132,16 @@ class PricedDriver:
 
 
 def price(driver: CostDriver, card: RateCard | None) -> PricedDriver:
-    """The cost of a driver under `card` (no rates for its month: it costs nothing, and the
-    page says so)."""
-    if driver.kind == "special_condition":
-        return PricedDriver(driver, CONDITIONS, driver.amount_cents)
-    stage = SERVICE if driver.kind == "complaint" else CARE
-    if card is None:
-        return PricedDriver(driver, stage, 0)
-    if driver.kind == "complaint":
-        each = card.complaint_cents.get(driver.detail, 0)
-        return PricedDriver(driver, SERVICE, each * driver.quantity, rate_cents=each)
-    minutes, rate = card.minutes_of(driver), card.hourly_rate(driver.role)
-    return PricedDriver(
-        driver, CARE, time_cost_cents(minutes, rate, driver.quantity), minutes, rate
-    )
+    """The cost of one driver under `card` (no rates for its month: it costs nothing, and the
+    page says so). The full recomputation applies the same terms to arrays (statements.py)."""
+    t = terms(driver, card)
+    if t.mode == MONEY:
+        cents = driver.amount_cents
+    elif t.mode == PIECE:
+        cents = driver.quantity * t.rate_cents
+    else:
+        cents = time_cost_cents(t.minutes, t.rate_cents, driver.quantity)
+    return PricedDriver(driver, t.stage, cents, t.minutes, t.rate_cents)
 
 
 def logistics_cents(card: RateCard | None, *, invoices: int, lines: int) -> int:

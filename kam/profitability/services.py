@@ -16,15 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.profitability.models import (
-    AccountStatement,
     CareEntitlement,
     CostRates,
     StatementRefresh,
 )
-from kam.profitability.statements import STATEMENT_MONTHS, statement_rows, summed_rows
+from kam.profitability.statements import STATEMENT_MONTHS, statement_table
+from kam.profitability.storage import Stored, store
 from kam.sales import figures
-
-BATCH = 5000
 
 
 def _overlapping(rates: CostRates) -> CostRates | None:
@@ -123,38 +121,32 @@ def statements_refresh(
     first_month: datetime.date,
     last_month: datetime.date,
     account_ids: list[int] | None = None,
-) -> int:
-    """Recomputes and stores the statements of the months (of the given accounts, or of all);
-    the number of statements stored."""
+) -> Stored:
+    """Recomputes the statements of the months (of the given accounts, or of all) and stores
+    what changed."""
     state, _created = StatementRefresh.objects.get_or_create(pk=1)
     StatementRefresh.objects.select_for_update().filter(pk=1).first()
-    rows = statement_rows(
-        summed_rows(first_month=first_month, last_month=last_month, account_ids=account_ids)
-    )
-    stored = AccountStatement.objects.filter(month__gte=first_month, month__lte=last_month)
-    if account_ids is not None:
-        stored = stored.filter(account_id__in=account_ids)
-    stored.delete()
-    AccountStatement.objects.bulk_create(rows, batch_size=BATCH)
+    table = statement_table(first_month=first_month, last_month=last_month, account_ids=account_ids)
+    stored = store(table, first=first_month, last=last_month, account_ids=account_ids)
     if account_ids is None:
         state.finished_at = timezone.now()
-        state.first_month, state.last_month, state.statements = first_month, last_month, len(rows)
+        state.first_month, state.last_month, state.statements = first_month, last_month, len(table)
         state.save()
-    return len(rows)
+    return stored
 
 
-def statements_refresh_all() -> int:
+def statements_refresh_all() -> Stored:
     """The full recomputation (nightly, after an import, after rates changed)."""
     first, last = statement_window()
     return statements_refresh(first_month=first, last_month=last)
 
 
-def statements_refresh_account(*, account_id: int, months: list[datetime.date]) -> int:
+def statements_refresh_account(*, account_id: int, months: list[datetime.date]) -> Stored | None:
     """The incremental update after an account's cost drivers changed in these months."""
     first, last = statement_window()
     months = [month for month in months if first <= month <= last]
     if not months:
-        return 0
+        return None
     return statements_refresh(
         first_month=min(months), last_month=max(months), account_ids=[account_id]
     )

@@ -19,11 +19,11 @@ def refresh_statements(first_month: str | None = None, last_month: str | None = 
 
     with audit_source(Source.JOB):
         if first_month and last_month:
-            count = services.statements_refresh(
+            stored = services.statements_refresh(
                 first_month=date.fromisoformat(first_month),
                 last_month=date.fromisoformat(last_month),
             )
         else:
-            count = services.statements_refresh_all()
-    logger.info("Profitability statements refreshed: %s", count)
-    return count
+            stored = services.statements_refresh_all()
+    logger.info("Profitability statements refreshed: %s", stored)
+    return stored.rows
