@@ -17,7 +17,7 @@ import numpy as np
 from kam.accounts.models import Account
 from kam.analysis.facts import FactMatrix, group_roots, load_facts
 from kam.analysis.models import AccountRating
-from kam.core.plugins import analysis_criteria
+from kam.core.plugins import analysis_criteria, analysis_ratings
 from kam.sales.figures import last_complete_month
 from kam_analytics import (
     AnalyticsInputError,
@@ -45,6 +45,7 @@ from kam_analytics.forecast import (
     naive_forecast,
     ranks,
 )
+from kam_analytics.scoring import overlay_ratings
 
 logger = logging.getLogger(__name__)
 LORENZ_POINTS = 101
@@ -288,6 +289,17 @@ def _ratings(account_ids: np.ndarray) -> dict[str, np.ndarray]:
     return ratings
 
 
+def _people_and_data_ratings(outcome: AnalysisOutcome) -> dict[str, np.ndarray]:
+    """The account team's ratings, replaced where another app derives the rating from data
+    (kam.core.plugins.analysis_ratings, e.g. the reference value from referrals)."""
+    ratings = _ratings(outcome.account_ids)
+    for name, values in analysis_ratings(as_of=outcome.as_of).items():
+        if name in ratings:
+            data = np.array([values.get(int(i), np.nan) for i in outcome.account_ids])
+            ratings[name] = overlay_ratings(ratings[name], data)
+    return ratings
+
+
 def _growth(outcome: AnalysisOutcome) -> np.ndarray:
     previous = outcome.revenue_prev_12m.astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -314,7 +326,8 @@ def _score(outcome: AnalysisOutcome) -> None:
         "forecast": outcome.forecast.expected_revenue,
         "probability_alive": outcome.forecast.p_alive,
     } | _app_criteria(outcome)
-    scores = key_account_scores(data, _ratings(outcome.account_ids), outcome.settings["weights"])
+    ratings = _people_and_data_ratings(outcome)
+    scores = key_account_scores(data, ratings, outcome.settings["weights"])
     portfolio = portfolio_matrix(scores.criteria)
     outcome.score = scores.score
     outcome.attractiveness, outcome.position = portfolio.attractiveness, portfolio.position

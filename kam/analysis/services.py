@@ -10,8 +10,10 @@ import numpy as np
 from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kam.accounts.models import Account
 from kam.accounts.services import account_update
@@ -27,6 +29,7 @@ from kam.analysis.models import (
     StatusProposal,
 )
 from kam.analysis.selectors import analysis_settings_get
+from kam.notifications.services import notify
 from kam.users.models import User
 
 logger = logging.getLogger(__name__)
@@ -263,6 +266,26 @@ def proposals_sync(*, run: AnalysisRun, outcome: AnalysisOutcome) -> None:
             if account_id not in kept and (account_id, to_status) not in declined
         ],
     )
+    proposals_notify(run=run)
+
+
+def proposals_notify(*, run: AnalysisRun) -> None:
+    """One notification per account owner for the proposals this run opened on their accounts."""
+    owners: dict[int, list[int]] = {}
+    opened = StatusProposal.objects.filter(run=run, state=ProposalState.OPEN)
+    for owner_id, proposal_id in opened.values_list("account__owner_id", "pk"):
+        if owner_id is not None:
+            owners.setdefault(owner_id, []).append(proposal_id)
+    url = reverse("analysis:proposals")
+    for owner in User.objects.filter(pk__in=list(owners), is_active=True):
+        count = len(owners[owner.pk])
+        with translation.override(owner.language or django_settings.LANGUAGE_CODE):
+            title = ngettext(
+                "%(count)d new status proposal to confirm",
+                "%(count)d new status proposals to confirm",
+                count,
+            ) % {"count": count}
+        notify(recipient=owner, kind="proposal", title=title, url=url, key=f"proposals:{run.pk}")
 
 
 def runs_prune(*, keep_latest: int | None = None) -> int:

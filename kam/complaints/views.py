@@ -460,3 +460,12 @@ def taxonomy_update(request: AuthenticatedRequest, kind: str, pk: int) -> HttpRe
             return redirect("complaints:lists")
     context = {"form": form, "name": stored_name, "title": model._meta.verbose_name}
     return render(request, "complaints/taxonomy_form.html", context)
+
+
+@login_required
+def handled_accounts(request: AuthenticatedRequest) -> HttpResponse:
+    """The accounts of the user's open complaints (customer service's start page loads it)."""
+    from kam.complaints.worklist import accounts_handled_by
+
+    accounts = list(accounts_handled_by(request.user)[:20])
+    return render(request, "complaints/_handled_accounts.html", {"accounts": accounts})

@@ -19,7 +19,24 @@ such module) simply adds nothing. The contracts:
   a finished (not dry-run, not refused) sales import commits; analysis queues a run here.
 - `analysis_inputs.py`: `account_criteria(*, as_of) -> dict[str, dict[int, float]]`, data
   criteria for the key-account score per account id (accounts without a value count 0), e.g.
-  complaints received in the 12 months up to `as_of`.
+  complaints received in the 12 months up to `as_of`. Optionally
+  `account_ratings(*, as_of) -> dict[str, dict[int, float]]`: ratings 1–5 computed from data for
+  a rated criterion (e.g. `reference_value` from referrals and references); where an account has
+  one it replaces the rating the account team typed in.
+- `worklist.py`: `worklist_items(user) -> list[WorkItem]`, what needs the user today (overdue
+  contacts, due next steps, complaints by deadline, decisions waiting for them); the start page
+  shows `worklist(user)`, every provider's items sorted by due date (undated last). A provider
+  returns only items on accounts the user sees (`accounts_visible_to`) and at most a screenful
+  (`WORKLIST_LIMIT`) per kind, most urgent first.
+- `search.py`: `search(user, query) -> list[SearchHit]`, the app's objects for the global search
+  (top bar, `/search/`), best first, only on accounts the user sees; and `SEARCH_SOURCES`
+  (`{kind: documents(ids)}`), the app's objects for the normalised index of `kam.search.index`
+  that `search` looks in (umlaut- and case-insensitive, ranked: exact number, number prefix,
+  name prefix, word). `global_search(user, query)` collects every app's hits by kind.
+- Notifications are not a plug-in but a service every app calls:
+  `kam.notifications.services.notify(*, recipient, kind, title, url="", key="")` puts one into the
+  recipient's inbox (the bell in the top bar), once per recipient and non-empty `key`, and mails
+  it when the recipient asked for mail.
 - `cost_drivers.py`: what an account's care and service cost is made of, per account and month
   (kam.profitability prices it with its cost rates; it imports none of the providers):
   `cost_drivers(*, first_month, last_month, account_ids=None) -> list[CostDriver]` (counts,
@@ -150,12 +167,85 @@ class Job:
         return f"{local.date().isoformat()}T{slot // 60:02d}:{slot % 60:02d}"
 
 
+def analysis_ratings(*, as_of: datetime.date) -> dict[str, dict[int, float]]:
+    """Every app's data-derived ratings (1–5) of rated criteria, by criterion and account id."""
+    ratings: dict[str, dict[int, float]] = {}
+    for hook in app_hooks("analysis_inputs", "account_ratings"):
+        for name, values in hook(as_of=as_of).items():
+            ratings.setdefault(name, {}).update(values)
+    return ratings
+
+
 def analysis_criteria(*, as_of: datetime.date) -> dict[str, dict[int, float]]:
     """Every app's data criteria for the key-account score, by criterion and account id."""
     criteria: dict[str, dict[int, float]] = {}
     for hook in app_hooks("analysis_inputs", "account_criteria"):
         criteria.update(hook(as_of=as_of))
     return criteria
+
+
+#: The most items of one kind a worklist provider returns: the start page is not a list page.
+WORKLIST_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One thing that needs a user: `severity` is "danger" (overdue, breached), "warning" (due
+    today or soon) or "info"; `due` is a date (or None when it has none)."""
+
+    kind: str
+    title: str
+    url: str
+    due: datetime.date | None
+    severity: str = "info"
+    account_name: str = ""
+
+
+_SEVERITY_ORDER = {"danger": 0, "warning": 1, "info": 2}
+
+
+def worklist(user) -> list[WorkItem]:
+    """Every provider's items for the user, by due date (undated last), the more severe first."""
+    items: list[WorkItem] = []
+    for hook in app_hooks("worklist", "worklist_items"):
+        try:
+            items.extend(hook(user))
+        except Exception:
+            logger.exception("%s.worklist_items failed", hook.__module__)
+    return sorted(
+        items,
+        key=lambda item: (
+            item.due is None,
+            item.due or datetime.date.min,
+            _SEVERITY_ORDER.get(item.severity, 3),
+            item.title,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One object the global search found: `tier` is its rank (0 exact number, 1 number prefix,
+    2 name starts with the query, 3 a word of the name, 4 a detail such as the city)."""
+
+    kind: str  # account, stakeholder, complaint, plan, ... (the group it is shown in)
+    kind_label: str
+    title: str
+    url: str
+    subtitle: str = ""
+    tier: int = 3
+
+
+def global_search(user, query: str) -> dict[str, list[SearchHit]]:
+    """Every app's hits for the query, grouped by kind (in the order of INSTALLED_APPS), each
+    group best first."""
+    groups: dict[str, list[SearchHit]] = {}
+    for hook in app_hooks("search", "search"):
+        for hit in hook(user, query):
+            groups.setdefault(hit.kind, []).append(hit)
+    for hits in groups.values():
+        hits.sort(key=lambda hit: hit.tier)
+    return groups
 
 
 #: The kinds of cost driver and what `detail` names for each (kam.profitability prices them):

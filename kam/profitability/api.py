@@ -78,7 +78,7 @@ def get_account_profitability(request, account_id: int = Path(..., ge=1, le=MAX_
         "account_id": account.pk,
         "first_month": statement.window.first_month,
         "last_month": statement.window.last_month,
-        "conditions_recorded": statement.conditions_recorded,
+        "conditions_recorded": statement.conditions_recorded == "full",
         "total": _amounts(statement.total),
         "group_total": _amounts(statement.group_total) if statement.group_total else None,
         "months": [{"month": row.month, **_amounts(row.figures)} for row in statement.months],

@@ -107,9 +107,24 @@ def statements_of(
     )
 
 
-def conditions_recorded() -> bool:
-    """Whether some installed app delivers special-condition cost (else DB II equals DB I)."""
-    return "special_condition" in cost_driver_kinds_provided()
+#: The kinds of special-condition cost DB II should subtract.
+CONDITION_DETAILS = ("bonus", "discount")
+
+
+def conditions_coverage() -> str:
+    """Which special-condition cost some installed app delivers: "full", "bonus" (the bonus
+    only, no discounts below list price yet) or "none" (DB II equals DB I)."""
+    provided = cost_driver_kinds_provided()
+    if "special_condition" in provided:
+        return "full"
+    found = [d for d in CONDITION_DETAILS if f"special_condition:{d}" in provided]
+    if len(found) == len(CONDITION_DETAILS):
+        return "full"
+    return "bonus" if "bonus" in found else "none"
+
+
+def conditions_recorded() -> str:
+    return conditions_coverage()
 
 
 def last_refresh() -> StatementRefresh | None:
@@ -133,7 +148,7 @@ class AccountStatementView:
     total_before: Figures
     group_total: Figures | None
     group_size: int
-    conditions_recorded: bool = field(default_factory=conditions_recorded)
+    conditions_recorded: str = field(default_factory=conditions_coverage)
 
 
 def month_rows(account_ids: list[int], window: figures.Window) -> list[MonthRow]:
@@ -312,11 +327,12 @@ def whale_chart(ranking: list[AccountProfit]) -> dict:
     if ranking:
         keep.add(max(range(count), key=lambda i: ranking[i].cumulative_cents))
     rows = [ranking[i] for i in sorted(keep) if i >= 0]
-    return {
+    return {  # the curve starts at the origin: no account, no profit
         "kind": "whale",
-        "points": [[round(100 * row.rank / count, 2), row.cumulative_cents / 100] for row in rows],
-        "names": [row.account.name for row in rows],
-        "profits": [row.figures.db4_cents / 100 for row in rows],
+        "points": [[0, 0]]
+        + [[round(100 * row.rank / count, 2), row.cumulative_cents / 100] for row in rows],
+        "names": [""] + [row.account.name for row in rows],
+        "profits": [0] + [row.figures.db4_cents / 100 for row in rows],
     }
 
 

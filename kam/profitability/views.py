@@ -79,7 +79,9 @@ def overview(request: AuthenticatedRequest) -> HttpResponse:
         "summary": selectors.whale_summary(ranking),
         "whale": selectors.whale_chart(ranking),
         "best": ranking[:10],
-        "worst": [row for row in ranking[-10:] if row.figures.db4_cents < 0][::-1],
+        "worst": [
+            row for row in ranking[max(10, len(ranking) - 10) :] if row.figures.db4_cents < 0
+        ][::-1],
         "over": selectors.over_served(ranking)[:10],
         "under": selectors.under_served(ranking)[:10],
         "can_edit_rates": permissions.can_edit_cost_rates(request.user),

@@ -261,6 +261,22 @@ def period_figures(account, *, start: date, end: date) -> PeriodFigures | None:
     )
 
 
+# --- several accounts, month by month (attribution of referred business)
+
+
+def monthly_sums(account_ids: list[int], *, last_month: date) -> dict[int, list[MonthFigures]]:
+    """Each account's months with facts up to `last_month` (oldest first)."""
+    sums: dict[int, list[MonthFigures]] = {account_id: [] for account_id in account_ids}
+    rows = (
+        MonthlyFact.objects.filter(account_id__in=account_ids, month__lte=last_month)
+        .order_by("account_id", "month")
+        .values_list("account_id", "month", "revenue_cents", "margin_cents")
+    )
+    for account_id, month, revenue, margin in rows:
+        sums[account_id].append(MonthFigures(month, revenue, margin))
+    return sums
+
+
 # --- every account's months (the profitability statement)
 
 

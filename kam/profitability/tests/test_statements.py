@@ -209,3 +209,27 @@ def test_a_recomputation_writes_only_what_changed(alice):
     assert stored()[(second.pk, MARCH)][3] == 2_000
     AccountStatement.objects.filter(account=first).delete()
     assert services.statements_refresh_all().inserted == 1
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_annual_bonus_accrues_into_db2_month_by_month(alice):
+    """Bonus 2 % from 10,000 € a year, 3 % from 20,000 € (on the whole year's revenue)."""
+    from kam.conditions.models import BonusTier
+    from kam.conditions.tests.factories import agreement
+
+    only_rates(FIRST_HALF, SECOND_HALF)
+    account = AccountFactory(owner=alice)
+    deal = agreement(account)
+    BonusTier.objects.create(agreement=deal, from_revenue=Decimal("10000"), percent=Decimal("2"))
+    BonusTier.objects.create(agreement=deal, from_revenue=Decimal("20000"), percent=Decimal("3"))
+    for month, revenue in ((1, "8000.00"), (2, "4000.00"), (3, "9000.00")):
+        fact(account, datetime.date(2026, month, 1), revenue=revenue, margin="1000.00")
+    services.statements_refresh_all()
+    costs = {month: row[2] for (_id, month), row in stored().items()}
+    # January 8,000: none; February 12,000 x 2 % = 240; March 21,000 x 3 % = 630 (+390)
+    assert costs == {
+        datetime.date(2026, 1, 1): 0,
+        datetime.date(2026, 2, 1): 24_000,
+        datetime.date(2026, 3, 1): 39_000,
+    }
+    assert stored()[(account.pk, datetime.date(2026, 3, 1))][5] == 100_000 - 39_000

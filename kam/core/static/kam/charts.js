@@ -162,7 +162,26 @@
     };
   }
 
-  var BUILDERS = {bar: bar, lorenz: lorenz, bubble: bubble, account: account, monthly: monthly, pareto: pareto, whale: whale, waterfall: waterfall};
+  /* Who referred whom: a force-directed graph; node size grows with the referrals given. */
+  function network(data) {
+    return {
+      tooltip: {formatter: function (p) {
+        return p.dataType === "edge" ? esc(p.data.status) : esc(p.data.name);
+      }},
+      series: [{
+        type: "graph", layout: "force", roam: true, draggable: true,
+        force: {repulsion: 160, edgeLength: 90},
+        label: {show: true, position: "right", formatter: function (p) { return p.data.name; }},
+        edgeSymbol: ["none", "arrow"], edgeSymbolSize: 8,
+        data: data.nodes.map(function (n) {
+          return {id: n.id, name: n.name, url: n.url, symbolSize: 12 + 6 * Math.sqrt(n.referrals)};
+        }),
+        links: data.edges.map(function (e) { return {source: e.source, target: e.target, status: e.status}; })
+      }]
+    };
+  }
+
+  var BUILDERS = {network: network, bar: bar, lorenz: lorenz, bubble: bubble, account: account, monthly: monthly, pareto: pareto, whale: whale, waterfall: waterfall};
 
   function labelsOf(element) {
     var labels = {};
@@ -203,7 +222,7 @@
       var kind = element.dataset.chartKind || data.kind;
       var chart = window.echarts.init(element);
       chart.setOption(BUILDERS[kind](data, labelsOf(element)));
-      if (kind === "bubble") {
+      if (kind === "bubble" || kind === "network") {
         chart.on("click", function (p) {
           var url = p.data && p.data.url;
           if (typeof url === "string" && url.charAt(0) === "/" && url.charAt(1) !== "/") window.location.href = url;
