@@ -12,6 +12,7 @@ SCRIPTS = [
     "bench_analysis.py",
     "bench_cockpit.py",
     "bench_mailing.py",
+    "bench_profitability.py",
 ]
 
 if __name__ == "__main__":

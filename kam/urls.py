@@ -26,6 +26,7 @@ urlpatterns = [
     path("campaigns/", include("kam.campaigns.urls")),
     path("conditions/", include("kam.conditions.urls")),
     path("search/", include("kam.search.urls")),
+    path("profitability/", include("kam.profitability.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

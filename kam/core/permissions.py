@@ -195,6 +195,14 @@ def can_follow_up_referral(user: Viewer, referral) -> bool:
     )
 
 
+# --- profitability (who sees statements at all: `can_view_margins`)
+
+
+def can_edit_cost_rates(user: Viewer) -> bool:
+    """Cost rates with their validity and the care entitlement per account class."""
+    return _leads(user)
+
+
 # --- conditions, administration
 
 
@@ -388,6 +396,7 @@ CAPABILITIES: dict[str, Callable[[Viewer], bool]] = {
         can_see_consent,
         can_manage_consent_wording,
         can_handle_data_subject_requests,
+        can_edit_cost_rates,
     )
 }
 

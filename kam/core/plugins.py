@@ -37,6 +37,16 @@ such module) simply adds nothing. The contracts:
   `kam.notifications.services.notify(*, recipient, kind, title, url="", key="")` puts one into the
   recipient's inbox (the bell in the top bar), once per recipient and non-empty `key`, and mails
   it when the recipient asked for mail.
+- `cost_drivers.py`: what an account's care and service cost is made of, per account and month
+  (kam.profitability prices it with its cost rates; it imports none of the providers):
+  `cost_drivers(*, first_month, last_month, account_ids=None) -> list[CostDriver]` (counts,
+  or amounts of money, per account, month and kind; `account_ids` None means every account),
+  `cost_items(*, account_id, month) -> list[CostItem]` (the single items behind them, for
+  "which visits, which complaints"), and `PROVIDES`, the driver kinds the app delivers
+  (`COST_DRIVER_KINDS`). An app whose cost drivers change (an activity logged, moved or
+  deleted) calls `cost_drivers_changed(account_id=..., days=[...])` in its service.
+- `hooks.py`: optionally `on_cost_drivers_changed(*, account_id, months)`, called after the
+  transaction that changed an account's cost drivers in these months (first days) commits.
 - `tests/matrix.py`: `ROWS: list[Row]` (and optionally `objects(account, users)`), rows of the
   permission matrix (see kam.testing.matrix).
 
@@ -51,8 +61,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
+from typing import NamedTuple
 
 from django.apps import apps
+from django.db import transaction
+from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -233,3 +246,122 @@ def global_search(user, query: str) -> dict[str, list[SearchHit]]:
     for hits in groups.values():
         hits.sort(key=lambda hit: hit.tier)
     return groups
+
+
+#: The kinds of cost driver and what `detail` names for each (kam.profitability prices them):
+#: - "activity": a contact that is done; detail = the activity kind ("visit", "phone", "video",
+#:   "meeting", "presentation", "email"); role = the role of whose time it took; count.
+#: - "offer": an offer prepared; role = who prepared it; quantity.
+#: - "complaint": a complaint received; detail = its severity ("low" ... "critical"); quantity.
+#: - "special_condition": money given away; detail = "bonus" (accrued) or "discount" (below the
+#:   list price); amount_cents.
+COST_DRIVER_KINDS = ("activity", "offer", "complaint", "special_condition")
+
+
+class CostDriver(NamedTuple):
+    """A count (or an amount of money) of one kind of effort of an account in a month."""
+
+    account_id: int
+    month: datetime.date  # first day of the month
+    kind: str  # one of COST_DRIVER_KINDS
+    detail: str = ""
+    role: str = ""  # a kam.users.models.Role value: whose time
+    quantity: int = 0
+    amount_cents: int = 0
+
+
+@dataclass(frozen=True)
+class CostItem:
+    """One item behind a cost driver: a visit, a complaint, a bonus (for the drill-down)."""
+
+    account_id: int
+    day: datetime.date
+    kind: str
+    detail: str
+    title: str
+    role: str = ""
+    quantity: int = 1
+    amount_cents: int = 0
+    url: str = ""
+    people: str = ""  # whose time, as shown
+
+
+def cost_drivers(
+    *, first_month: datetime.date, last_month: datetime.date, account_ids=None
+) -> list[CostDriver]:
+    """Every provider's cost drivers of the months (and accounts, if given)."""
+    drivers: list[CostDriver] = []
+    for hook in app_hooks("cost_drivers", "cost_drivers"):
+        drivers.extend(
+            hook(first_month=first_month, last_month=last_month, account_ids=account_ids)
+        )
+    return drivers
+
+
+def cost_items(*, account_id: int, month: datetime.date) -> list[CostItem]:
+    items: list[CostItem] = []
+    for hook in app_hooks("cost_drivers", "cost_items"):
+        items.extend(hook(account_id=account_id, month=month))
+    return sorted(items, key=lambda item: (item.kind, item.day))
+
+
+def cost_driver_kinds_provided() -> set[str]:
+    """The kinds of cost driver some installed app delivers (others are not recorded yet)."""
+    return {
+        kind for module in app_modules("cost_drivers") for kind in getattr(module, "PROVIDES", ())
+    }
+
+
+def cost_drivers_changed(*, account_id: int, days) -> None:
+    """An account's cost drivers changed on these days: once the transaction commits, every
+    app's `hooks.on_cost_drivers_changed` hears of the months."""
+    months = sorted({day.replace(day=1) for day in days if day is not None})
+    if months:
+        transaction.on_commit(
+            lambda: hooks_call(
+                "hooks", "on_cost_drivers_changed", account_id=account_id, months=months
+            )
+        )
+
+
+def _local_midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+
+def _next_month(month: datetime.date) -> datetime.date:
+    return (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def local_month_range(
+    first_month: datetime.date, last_month: datetime.date
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """From local midnight on the first of `first_month` to that after `last_month` ends."""
+    return _local_midnight(first_month), _local_midnight(_next_month(last_month))
+
+
+def local_month_number(
+    field: str, first_month: datetime.date, last_month: datetime.date
+) -> tuple[Case, dict[int, datetime.date]]:
+    """For cost-driver providers: the local month of a datetime column as a number (an index
+    into the returned dict of first days), computed by the database as nested CASEs over the
+    months' boundaries (a binary search: six comparisons for three years), so that no
+    time-zone function runs per row. Rows outside the months get the nearest month."""
+    months: dict[int, datetime.date] = {}
+    month = first_month
+    while month <= last_month:
+        months[len(months)] = month
+        month = _next_month(month)
+    starts = [local_month_range(m, m)[0] for m in months.values()]
+    return _search(field, starts, 0, len(starts)), months
+
+
+def _search(field: str, starts: list[datetime.datetime], low: int, high: int):
+    """The number of the month among starts[low:high] that the field's value falls in."""
+    if high - low <= 1:
+        return Value(low)
+    middle = (low + high) // 2
+    return Case(
+        When(**{f"{field}__lt": starts[middle]}, then=_search(field, starts, low, middle)),
+        default=_search(field, starts, middle, high),
+        output_field=IntegerField(),
+    )

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "kam.referrals",
     "kam.search",
     "kam.lists",
+    "kam.profitability",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -65,6 +65,7 @@ CAPABILITY_TABLE = {
     "can_see_consent": "+ + + - + -",
     "can_manage_consent_wording": "+ + - - - -",
     "can_handle_data_subject_requests": "+ + - - - -",
+    "can_edit_cost_rates": "+ + - - - -",
     ("can_edit_account", "own"): "+ + + + - -",
     ("can_edit_account", "foreign"): "+ + - - - -",
     ("can_confirm_status_proposals", "own"): "+ + + + - -",

@@ -149,6 +149,40 @@
     return option;
   }
 
+  /* Cumulative DB IV over the accounts ranked by DB IV (profitability): x the share of accounts. */
+  function whale(data, labels) {
+    var points = data.points.map(function (p, i) { return {value: p, name: data.names[i], profit: data.profits[i]}; });
+    return {
+      tooltip: {trigger: "item", formatter: function (p) {
+        return esc(p.data.name) + "<br>" + esc(labels.curve) + ": " + esc(money(p.data.value[1])) + "<br>DB IV: " + esc(money(p.data.profit));
+      }},
+      grid: {left: 90, right: 20, bottom: 50},
+      xAxis: {type: "value", min: 0, max: 100, name: labels.x, nameLocation: "middle", nameGap: 30},
+      yAxis: {type: "value", name: labels.y, axisLabel: {formatter: compact}},
+      series: [{name: labels.curve, type: "line", showSymbol: points.length <= 60, areaStyle: {opacity: 0.12}, data: points}]
+    };
+  }
+
+  /* DB I stepping down by each kind of cost to DB IV (profitability): invisible bases, visible steps. */
+  function waterfall(data, labels) {
+    return {
+      tooltip: {trigger: "axis", formatter: function (params) {
+        var i = params[0].dataIndex;
+        return esc(data.categories[i]) + ": " + esc(money(data.values[i]));
+      }},
+      grid: {left: 90, right: 20},
+      xAxis: {type: "category", data: data.categories},
+      yAxis: {type: "value", axisLabel: {formatter: compact}},
+      series: [
+        {name: "", type: "bar", stack: "w", data: data.bases, itemStyle: {color: "transparent"}, emphasis: {disabled: true}},
+        {name: labels.value || "", type: "bar", stack: "w", data: data.heights.map(function (h, i) {
+          var last = i === 0 || i === data.heights.length - 1;
+          return {value: h, itemStyle: {color: last ? (data.values[i] < 0 ? "#c0392b" : "#2f5d8a") : "#e69138"}};
+        })}
+      ]
+    };
+  }
+
   /* Who referred whom: a force-directed graph; node size grows with the referrals given. */
   function network(data) {
     return {
@@ -171,7 +205,7 @@
   /* The formatters, for the browser test that checks they round like the pages. */
   window.kam.numbers = {roundHalfUp: roundHalfUp, money: money, percent: percent};
 
-  var BUILDERS = {network: network, bar: bar, lorenz: lorenz, bubble: bubble, account: account, monthly: monthly, pareto: pareto};
+  var BUILDERS = {network: network, bar: bar, lorenz: lorenz, bubble: bubble, account: account, monthly: monthly, pareto: pareto, whale: whale, waterfall: waterfall};
 
   function labelsOf(element) {
     var labels = {};
