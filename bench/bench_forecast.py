@@ -10,8 +10,10 @@ they bought afterwards:
   cut, target the following horizon), applied at the cut;
 - kam: `kam_analytics.learned.choice.choose_forecast` (candidates backtested on the history
   before the cut, winner used).
-Data sets: the demo company (`kam demo`, read from a temporary database), two synthetic B2B portfolios with different properties, and CDNOW (real CD-store
-transactions of 23,570 customers, 1997-1998), which the `lifetimes` package ships in its wheel;
+Data sets: the demo company (`kam demo` in a temporary database, read by the analysis' fact
+reader), two synthetic B2B portfolios with different properties (growth, churn, seasonality;
+lumpy project business with few large accounts), and CDNOW (real CD-store transactions of 23,570
+customers, 1997-1998), which the `lifetimes` package ships in its wheel;
 the file is read from the benchmark venv (.venv-bench) or a `--cdnow` path, never downloaded.
 """
 
