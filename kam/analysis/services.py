@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import date, timedelta
 from typing import Any
@@ -29,6 +30,7 @@ from kam.analysis.models import (
     RunTrigger,
     StatusProposal,
 )
+from kam.analysis.prediction import Prediction
 from kam.analysis.selectors import analysis_settings_get
 from kam.notifications.services import notify
 from kam.users.models import User
@@ -82,6 +84,7 @@ def run_store(*, run: AnalysisRun, outcome: AnalysisOutcome) -> AnalysisRun:
     run.alerts = alerts_as_json(outcome)
     run.abc_xyz = outcome.abc_xyz
     run.fits = outcome.forecast.fits
+    run.forecast_choice = outcome.prediction.choice if outcome.prediction else {}
     run.status, run.finished_at = RunStatus.DONE, timezone.now()
     run.save()
     return run
@@ -126,6 +129,10 @@ RESULT_COLUMNS = (
     "position",
     "quadrant",
     "status_proposal",
+    "expected_revenue_3m_cents",
+    "forecast_new_account",
+    "forecast_riser",
+    "forecast_reasons",
 )
 
 
@@ -164,6 +171,18 @@ def _result_columns(run: AnalysisRun, outcome: AnalysisOutcome) -> list[list]:
         _nullable(outcome.position, 3),
         outcome.quadrant.tolist(),
         outcome.proposed_status.tolist(),
+        *_prediction_columns(outcome.prediction, n),
+    ]
+
+
+def _prediction_columns(prediction: Prediction | None, n: int) -> list[list]:
+    if prediction is None:
+        return [[None] * n, [False] * n, [False] * n, ["[]"] * n]
+    return [
+        _cents(prediction.expected_3m),
+        prediction.new_account.tolist(),
+        prediction.riser.tolist(),
+        [json.dumps(reasons) for reasons in prediction.reasons],
     ]
 
 

@@ -127,6 +127,11 @@ def can_confirm_status_proposals(user: Viewer, account: Account) -> bool:
     return can_edit_account(user, account)
 
 
+def can_view_forecast_quality(user: Viewer) -> bool:
+    """The model card "Wie gut ist die Prognose?": leadership for all, a KAM for their portfolio."""
+    return _leads(user) or _in_roles(user, frozenset({Role.KEY_ACCOUNT_MANAGER}))
+
+
 def can_see_company_portfolio(user: Viewer) -> bool:
     """Company-wide concentration, dependency and the key figures of every manager."""
     return _leads(user)
@@ -373,6 +378,7 @@ CAPABILITIES: dict[str, Callable[[Viewer], bool]] = {
         can_view_margins,
         can_import_sales,
         can_edit_analysis_settings,
+        can_view_forecast_quality,
         can_see_company_portfolio,
         sees_service_cockpit,
         can_manage_cadence,

@@ -43,6 +43,7 @@ CAPABILITY_TABLE = {
     "can_import_sales": "+ + - - - -",
     "can_edit_analysis_settings": "+ + - - - -",
     "can_see_company_portfolio": "+ + - - - -",
+    "can_view_forecast_quality": "+ + + - - -",
     "sees_service_cockpit": "- - - - + -",
     "can_manage_cadence": "+ + - - - -",
     "can_see_every_agenda": "+ + - - - -",
