@@ -22,7 +22,9 @@ BASES = ("industry_and_size", "industry", "size", "none")
 
 
 def size_classes(yearly_revenue_eur: NDArray[np.float64]) -> NDArray[np.int64]:
-    return np.searchsorted(np.asarray(SIZE_BOUNDS_EUR, dtype=np.float64), yearly_revenue_eur, side="right")
+    return np.searchsorted(
+        np.asarray(SIZE_BOUNDS_EUR, dtype=np.float64), yearly_revenue_eur, side="right"
+    )
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,9 @@ def _peer_masks(industry, size_class, ind: str, size: int):
     yield "size", same_size
 
 
-def share_of_wallet(revenue: NDArray[np.float64], potential: NDArray[np.float64]) -> NDArray[np.float64]:
+def share_of_wallet(
+    revenue: NDArray[np.float64], potential: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Our revenue as a share of the potential (NaN where the potential is unknown or 0)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(potential > 0, revenue / np.where(potential > 0, potential, 1), np.nan)

@@ -25,9 +25,14 @@ def test_with_too_few_peers_it_widens_to_the_industry_then_the_size_then_gives_u
     result = peer_potential(revenue, industry, sizes, min_peers=3)
 
     assert result.basis.tolist() == [
-        "industry", "industry", "industry",
-        "industry_and_size", "industry_and_size", "industry_and_size",
-        "none", "none",
+        "industry",
+        "industry",
+        "industry",
+        "industry_and_size",
+        "industry_and_size",
+        "industry_and_size",
+        "none",
+        "none",
     ]
     assert np.isnan(result.potential[6, 0]) and result.peers[6] == 0
 
