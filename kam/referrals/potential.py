@@ -269,8 +269,11 @@ def potential_totals(*, as_of: date) -> dict[int, tuple[int, int]]:
     window = figures.window_as_of(as_of)
     revenue = group_revenue(window)
     potential = dict(peer_estimates(as_of=as_of).potential_cents)
-    for cell in WhitespaceCell.objects.exclude(potential_estimate=None):
-        potential[(cell.account_id, cell.product_group_id)] = int(cell.potential_estimate * 100)
+    estimates = WhitespaceCell.objects.exclude(potential_estimate=None).values_list(
+        "account_id", "product_group_id", "potential_estimate"
+    )
+    for account_id, group_id, estimate in estimates:
+        potential[(account_id, group_id)] = int(estimate * 100)
     totals: dict[int, list[int]] = {}
     for (account_id, group_id), cents in potential.items():
         pair = totals.setdefault(account_id, [0, 0])
