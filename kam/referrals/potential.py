@@ -273,7 +273,7 @@ def potential_totals(*, as_of: date) -> dict[int, tuple[int, int]]:
         "account_id", "product_group_id", "potential_estimate"
     )
     for account_id, group_id, estimate in estimates:
-        potential[(account_id, group_id)] = int(estimate * 100)
+        potential[(account_id, group_id)] = int((estimate or 0) * 100)
     totals: dict[int, list[int]] = {}
     for (account_id, group_id), cents in potential.items():
         pair = totals.setdefault(account_id, [0, 0])
