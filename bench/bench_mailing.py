@@ -15,6 +15,9 @@ Timed, with their targets (issue #18):
 3. two `campaigns-deliver` worker processes on the rest of the mails, one of them killed with
    SIGKILL at random moments and restarted: every mail delivered at most once, every mail
    marked sent delivered exactly once, the rest marked uncertain.
+
+Wall-clock figures depend on what else the machine runs: each line also prints the CPU time
+and the load average, so a run on a busy machine can be told apart from a slow kam.
 """
 
 from __future__ import annotations
@@ -188,9 +191,10 @@ def main() -> None:
         sender = create_people(args.recipients)
         mailing = make_mailing(sender, "Preisliste")
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         queued = mailings.mailing_queue(mailing=mailing, occurrence="2027")
         queue_seconds = time.perf_counter() - started
+        queue_cpu = time.process_time() - cpu
         sample = min(1000, args.recipients)
         peer_seconds = peer_queue(sender, sample) * args.recipients / sample
         OutboxMail.objects.filter(occurrence="peer").delete()
@@ -199,20 +203,24 @@ def main() -> None:
             f"queue {queued} recipients: {queue_seconds:.2f} s (target <= "
             f"{QUEUE_TARGET_SECONDS:.0f} s: {verdict}); peer (gate + INSERT per recipient, "
             f"extrapolated from {sample}): {peer_seconds:.2f} s; "
-            f"ratio {peer_seconds / queue_seconds:.1f}x"
+            f"ratio {peer_seconds / queue_seconds:.1f}x; CPU time {queue_cpu:.2f} s, "
+            f"load average {os.getloadavg()[0]:.1f}"
         )
 
         one_worker = min(2000, queued // 2)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         report = outbox.deliver(worker="bench", limit=one_worker, rate_per_second=0)
         seconds = time.perf_counter() - started
+        cpu_rate = report.sent / (time.process_time() - cpu)
         rate = report.sent / seconds
         peer_rate = one_worker / peer_smtp(one_worker)
         verdict = "met" if rate >= DELIVERY_TARGET_PER_SECOND else "MISSED"
         print(
             f"deliver {report.sent} mails with a PDF each, one worker: {rate:.0f} mails/s "
             f"(target >= {DELIVERY_TARGET_PER_SECOND:.0f}: {verdict}); peer (bare SMTP, no "
-            f"claim/gate/PDF/record): {peer_rate:.0f} mails/s; ratio {rate / peer_rate:.2f}"
+            f"claim/gate/PDF/record): {peer_rate:.0f} mails/s; ratio {rate / peer_rate:.2f}; "
+            f"per CPU second (worker and sink): {cpu_rate:.0f} mails, "
+            f"load average {os.getloadavg()[0]:.1f}"
         )
 
         started = time.perf_counter()
