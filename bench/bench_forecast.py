@@ -10,8 +10,10 @@ they bought afterwards:
   cut, target the following horizon), applied at the cut;
 - kam: `kam_analytics.learned.choice.choose_forecast` (candidates backtested on the history
   before the cut, winner used).
-Data sets: two synthetic B2B portfolios with different properties, and CDNOW (real CD-store
-transactions of 23,570 customers, 1997-1998), which the `lifetimes` package ships in its wheel;
+Data sets: the demo company (`kam demo` in a temporary database, read by the analysis' fact
+reader), two synthetic B2B portfolios with different properties (growth, churn, seasonality;
+lumpy project business with few large accounts), and CDNOW (real CD-store transactions of 23,570
+customers, 1997-1998), which the `lifetimes` package ships in its wheel;
 the file is read from the benchmark venv (.venv-bench) or a `--cdnow` path, never downloaded.
 """
 
@@ -128,6 +130,32 @@ def cdnow_months(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return revenue, days
 
 
+def demo_months(n_accounts: int = 400) -> tuple[np.ndarray, np.ndarray]:
+    """The demo company (`kam demo`, 37 months of sales) in a temporary SQLite database, read
+    with the analysis run's own fact reader: accounts × complete months, in euros."""
+    import io
+    import os
+    import tempfile
+
+    os.environ["KAM_DATA_DIR"] = tempfile.mkdtemp(prefix="kam-bench-forecast-")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "kam.settings.base"
+    os.environ.setdefault("KAM_SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
+    os.environ["KAM_LOG_LEVEL"] = "WARNING"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from kam.analysis.facts import load_facts
+    from kam.sales.figures import last_complete_month
+
+    call_command("migrate", verbosity=0)
+    call_command("demo", "--accounts", str(n_accounts), stdout=io.StringIO())
+    facts = load_facts(last_complete_month(timezone.localdate()))
+    return facts.revenue_cents / 100, facts.purchase_days.astype(np.float64)
+
+
 def find_cdnow(given: str | None) -> Path | None:
     if given:
         return Path(given)
@@ -140,6 +168,9 @@ def main() -> None:
     parser.add_argument("--cdnow", help="path of CDNOW_master.txt (default: from .venv-bench)")
     args = parser.parse_args()
     results = []
+    revenue, days = demo_months()
+    results.append(evaluate("demo company (kam demo, 400 accounts)", revenue, days, 12))
+    results.append(evaluate("demo company, next quarter", revenue, days, 3))
     b2b = simulate_b2b_accounts(3000, 48, seed=3)
     results.append(
         evaluate(

@@ -1,12 +1,23 @@
-"""Benchmark the sales import: 1,000,000 German cp1252 CSV lines into SQLite and PostgreSQL.
+"""Benchmark the sales import into SQLite and PostgreSQL: speed and peak memory, end to end.
 
-Run as `python bench/bench_import.py [--lines N]` from the repository root (`make bench` runs it).
-Each import runs as `kam import-sales` in a fresh database in its own process, so the figure is
-end to end (read, validate, insert, monthly facts) and the peak memory is that process's own.
+Run as `python bench/bench_import.py [--lines N] [--big-lines N]` from the repository root
+(`make bench` runs it). Each import runs as `kam import-sales` in its own process (under
+`/usr/bin/time`), so the figures are end to end (read, validate, insert, monthly facts) and the
+peak memory is that process's own. Per database:
+
+- the bench file: N German cp1252 lines sorted by date, no bad rows; then its re-import;
+- a realistic pair of exports (bench.sales_data.write_realistic_exports): N lines sorted by
+  customer, quoted names with the delimiter inside, 1 % bad rows of every kind, 0.2 % repeated
+  lines; then a second export overlapping the first by two months;
+- a big file (10,000,000 lines, generated into the temporary folder and deleted afterwards),
+  then a 50,000-line month imported into the database that holds it.
+
+The machine's load (1-minute average) is printed with each run: on a shared machine the wall
+time follows it, the CPU seconds of the import process less so.
 
 The peer is django-import-export, the library a Django team would reach for, set up as its docs
 say (a ModelResource with import_id_fields on the natural key, `import_data` on a tablib
-Dataset). It runs in the same run on the first PEER_LINES lines of the same file (on the full
+Dataset). It runs in the same run on the first PEER_LINES lines of the bench file (on the full
 file it would take many minutes); its rate is compared with ours.
 """
 
@@ -14,21 +25,23 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.sales_data import write_export  # noqa: E402
+from bench.sales_data import write_export, write_realistic_exports  # noqa: E402
 
 TARGET_LINES_PER_SECOND = 100_000
 TARGET_PEAK_MB = 1024
+TARGET_PEAK_GROWTH = 1.2  # big file's peak / bench file's peak
 PEER_LINES = 20_000
+INCREMENT_LINES = 50_000
 KAM = [sys.executable, "-m", "kam.cli"]
 
 PEER_SCRIPT = r"""
@@ -104,32 +117,91 @@ def data_file(lines: int) -> Path:
     return path
 
 
-def run_kam(args: list[str], env: dict) -> float:
-    started = time.perf_counter()
-    subprocess.run([*KAM, *args], env=env, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - started
+def realistic_files(lines: int) -> tuple[Path, int, Path, int]:
+    folder = ROOT / "bench" / "data"
+    folder.mkdir(parents=True, exist_ok=True)
+    first, second = folder / f"realistic-{lines}.csv", folder / f"realistic-{lines}-next.csv"
+    counts = folder / f"realistic-{lines}.counts"
+    if not counts.exists():
+        made = write_realistic_exports(first, second, lines=lines, accounts=max(lines // 50, 100))
+        counts.write_text(f"{made[0]} {made[1]}")
+    first_lines, second_lines = map(int, counts.read_text().split())
+    return first, first_lines, second, second_lines
 
 
-def peak_mb_of_children() -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+@dataclass
+class Run:
+    seconds: float
+    cpu: float  # user + system seconds of the import process
+    peak_mb: float
+    load: float  # the machine's 1-minute load average when the run ended
 
 
-def import_into(label: str, path: Path, lines: int, env: dict) -> float:
+def run_kam(args: list[str], env: dict) -> Run:
+    with tempfile.NamedTemporaryFile("r") as measured:
+        started = time.perf_counter()
+        subprocess.run(
+            ["/usr/bin/time", "-f", "%M %U %S", "-o", measured.name, *KAM, *args],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        seconds = time.perf_counter() - started
+        peak_kb, user, system = measured.read().split()[-3:]
+    return Run(seconds, float(user) + float(system), int(peak_kb) / 1024, os.getloadavg()[0])
+
+
+def report(label: str, lines: int, run: Run, *, rate_target: bool = True) -> None:
+    rate = lines / run.seconds
+    verdict = (
+        f" (target ≥ {TARGET_LINES_PER_SECOND:,}: {_verdict(rate >= TARGET_LINES_PER_SECOND)})"
+        if rate_target
+        else ""
+    )
+    print(
+        f"  {label}: {lines:,} lines, {run.seconds:.1f} s, {rate:,.0f} lines/s{verdict}; "
+        f"CPU {run.cpu:.1f} s = {lines / run.cpu:,.0f} lines per CPU second; "
+        f"peak {run.peak_mb:.0f} MB (≤ {TARGET_PEAK_MB}: {_verdict(run.peak_mb <= TARGET_PEAK_MB)})"
+        f"; load {run.load:.2f}",
+        flush=True,
+    )
+
+
+def import_file(label: str, path: Path, lines: int, env: dict, **options) -> Run:
+    run = run_kam(["import-sales", str(path)], env)
+    report(label, lines, run, **options)
+    return run
+
+
+def bench_file(path: Path, lines: int, env: dict) -> Run:
     run_kam(["migrate", "-v0"], env)
-    seconds = run_kam(["import-sales", str(path)], env)
-    rate = lines / seconds
-    peak = peak_mb_of_children()
+    run = import_file(f"bench file {path.name}", path, lines, env)
+    import_file("  re-import of it (all unchanged)", path, lines, env, rate_target=False)
+    return run
+
+
+def realistic(files: tuple[Path, int, Path, int], env: dict) -> None:
+    first, first_lines, second, second_lines = files
+    run_kam(["migrate", "-v0"], env)
+    import_file(f"realistic export {first.name}", first, first_lines, env)
+    import_file(f"  the next one, overlapping two months, {second.name}", second, second_lines, env)
+
+
+def big_file(path: Path, lines: int, increment: Path, env: dict, bench_peak: float) -> None:
+    run_kam(["migrate", "-v0"], env)
+    run = import_file(f"big file {path.name}", path, lines, env, rate_target=False)
+    growth = run.peak_mb / bench_peak
     print(
-        f"import_{label}_{lines // 1000}k: {seconds:.1f} s, {rate:,.0f} lines/s "
-        f"(target ≥ {TARGET_LINES_PER_SECOND:,}: {_verdict(rate >= TARGET_LINES_PER_SECOND)}), "
-        f"peak memory of the import processes so far {peak:.0f} MB "
-        f"(target ≤ {TARGET_PEAK_MB}: {_verdict(peak <= TARGET_PEAK_MB)})"
+        f"    peak {growth:.2f}x the bench file's "
+        f"(target ≤ {TARGET_PEAK_GROWTH}: {_verdict(growth <= TARGET_PEAK_GROWTH)})"
     )
-    again = run_kam(["import-sales", str(path)], env)
-    print(
-        f"  re-import of the same file (all unchanged): {again:.1f} s, {lines / again:,.0f} lines/s"
+    import_file(
+        f"  a month more ({increment.name}) into the {lines:,}-line database",
+        increment,
+        INCREMENT_LINES,
+        env,
+        rate_target=False,
     )
-    return rate
 
 
 def _verdict(met: bool) -> str:
@@ -157,8 +229,8 @@ def peer_rate(path: Path, env: dict) -> float | None:
     rows, seconds = result.stdout.split()
     rate = int(rows) / float(seconds)
     print(
-        f"peer django-import-export on the first {PEER_LINES:,} lines: {float(seconds):.1f} s, "
-        f"{rate:,.0f} lines/s"
+        f"peer django-import-export on the first {PEER_LINES:,} lines (SQLite): "
+        f"{float(seconds):.1f} s, {rate:,.0f} lines/s; load {os.getloadavg()[0]:.2f}"
     )
     return rate
 
@@ -166,6 +238,14 @@ def peer_rate(path: Path, env: dict) -> float | None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--big-lines", type=int, default=10_000_000, help="0: no big file")
+    parser.add_argument(
+        "--big-file",
+        type=Path,
+        help="the big file, made before by write_export with the same"
+        " lines and lines // 50 accounts (saves generating it again)",
+    )
+    parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument(
         "--postgres",
         default=os.environ.get(
@@ -174,20 +254,70 @@ def main() -> None:
     )
     args = parser.parse_args()
     path = data_file(args.lines)
+    files = realistic_files(args.lines)
     print(
-        f"file: {path.name}, {path.stat().st_size / 1e6:.0f} MB, cp1252, German numbers and dates"
+        f"bench file: {path.name}, {path.stat().st_size / 1e6:.0f} MB, cp1252, German numbers "
+        f"and dates; realistic: {files[0].name} ({files[1]:,} lines), {files[2].name} "
+        f"({files[3]:,} lines); load {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores",
+        flush=True,
     )
     base_env = {
         k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
     }
-    with tempfile.TemporaryDirectory() as sqlite_dir, tempfile.TemporaryDirectory() as peer_dir:
-        ours = import_into("sqlite", path, args.lines, {**base_env, "KAM_DATA_DIR": sqlite_dir})
-        pg = _postgres_env(base_env, args.postgres, sqlite_dir)
-        if pg:
-            import_into("postgresql", path, args.lines, pg)
-        peer = peer_rate(path, {**base_env, "KAM_DATA_DIR": peer_dir})
-    if peer:
-        print(f"ratio: kam imports {ours / peer:.0f}x faster than django-import-export (SQLite)")
+    rates = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        big = increment = None
+        if args.big_lines:
+            big, increment = (
+                Path(scratch) / f"sales-{args.big_lines}.csv",
+                Path(scratch) / "month.csv",
+            )
+            if args.big_file:
+                big = args.big_file
+            else:
+                write_export(big, lines=args.big_lines, accounts=max(args.big_lines // 50, 100))
+            write_export(
+                increment,
+                lines=INCREMENT_LINES,
+                accounts=max(args.big_lines // 50, 100),
+                seed=2,
+                start_year=2026,
+                days=31,
+                invoice_prefix="RM",
+            )
+        for database in args.databases.split(","):
+            print(f"{database}:", flush=True)
+            rates[database] = _legs(database, args, base_env, path, files, big, increment)
+        with tempfile.TemporaryDirectory() as peer_dir:
+            peer = peer_rate(path, {**base_env, "KAM_DATA_DIR": peer_dir})
+    for database, rate in rates.items():
+        if peer and rate:
+            print(
+                f"ratio: kam imports {rate / peer:.0f}x faster than django-import-export "
+                f"({database}, bench file)"
+            )
+
+
+def _legs(database, args, base_env, path, files, big, increment) -> float | None:
+    """The runs on one database, each series in a database of its own; the bench file's rate."""
+    with tempfile.TemporaryDirectory() as scratch:
+        env = _env(database, base_env, args.postgres, f"{scratch}/0")
+        if env is None:
+            return None
+        bench = bench_file(path, args.lines, env)
+        realistic(files, _env(database, base_env, args.postgres, f"{scratch}/1"))
+        if big is not None:
+            env = _env(database, base_env, args.postgres, f"{scratch}/2")
+            big_file(big, args.big_lines, increment, env, bench.peak_mb)
+    return args.lines / bench.seconds
+
+
+def _env(database: str, base_env: dict, url: str, folder: str) -> dict | None:
+    """The environment of a fresh, empty database (PostgreSQL's is dropped and made again)."""
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    if database == "sqlite":
+        return {**base_env, "KAM_DATA_DIR": folder}
+    return _postgres_env(base_env, url, folder)
 
 
 def _postgres_env(base_env: dict, url: str, data_dir: str) -> dict | None:

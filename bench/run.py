@@ -12,6 +12,8 @@ SCRIPTS = [
     "bench_analysis.py",
     "bench_cockpit.py",
     "bench_cockpit_filters.py",
+    "bench_mailing.py",
+    "bench_profitability.py",
 ]
 
 if __name__ == "__main__":

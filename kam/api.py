@@ -11,6 +11,8 @@ from ninja.security import django_auth
 from kam.accounts.api import router as accounts_router
 from kam.analysis.api import router as analysis_router
 from kam.complaints.api import router as complaints_router
+from kam.conditions.api import router as conditions_router
+from kam.profitability.api import router as profitability_router
 from kam.sales.api import router as sales_router
 from kam.users.api_auth import RateLimited, token_auth
 
@@ -25,6 +27,8 @@ api.add_router("/accounts", accounts_router)
 api.add_router("/accounts", analysis_router)
 api.add_router("/complaints", complaints_router)
 api.add_router("/imports", sales_router)
+api.add_router("/conditions", conditions_router)
+api.add_router("/", profitability_router)
 
 
 @api.exception_handler(RateLimited)

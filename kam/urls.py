@@ -21,6 +21,12 @@ urlpatterns = [
     path("activities/", include("kam.activities.urls")),
     path("sales/", include("kam.sales.urls")),
     path("analysis/", include("kam.analysis.urls")),
+    path("notifications/", include("kam.notifications.urls")),
+    path("referrals/", include("kam.referrals.urls")),
+    path("campaigns/", include("kam.campaigns.urls")),
+    path("conditions/", include("kam.conditions.urls")),
+    path("search/", include("kam.search.urls")),
+    path("profitability/", include("kam.profitability.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

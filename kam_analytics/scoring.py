@@ -110,6 +110,19 @@ def weighted_score(
     )
 
 
+def ratings_from_data(values: ArrayLike) -> FloatArray:
+    """A rating 1–5 from a data value where one exists (NaN elsewhere): 1 + 4 × the value's
+    percentile rank among the accounts that have one. It replaces a typed-in rating where the
+    data speaks (e.g. the business an account's referrals brought, or references it served)."""
+    return 1 + 4 * percentile_ranks(values)
+
+
+def overlay_ratings(typed: ArrayLike, from_data: ArrayLike) -> FloatArray:
+    """The rating from data where there is one, else the typed-in rating."""
+    data = np.asarray(from_data, dtype=np.float64)
+    return np.where(np.isnan(data), np.asarray(typed, dtype=np.float64), data)
+
+
 @dataclass(frozen=True)
 class KeyAccountScores:
     score: FloatArray  # 0–100, NaN where no weighted criterion is known

@@ -5,8 +5,10 @@ from django.utils.translation import gettext_lazy as _
 
 from kam.accounts.models import Account, Stakeholder, TeamMembership
 from kam.accounts.selectors import accounts_visible_to
+from kam.core import permissions
 from kam.core.forms import StyledForm
-from kam.users.models import Role, User
+from kam.search.widgets import Picker
+from kam.users.models import User
 
 LEGAL_FORMS = ["GmbH", "AG", "GmbH & Co. KG", "KG", "SE", "OHG", "e.K.", "UG", "KGaA", "Sonstige"]
 
@@ -17,7 +19,7 @@ class AccountForm(StyledForm, forms.ModelForm):
         label=_("Parent company (customer number)"),
         required=False,
         help_text=_("Leave empty if the account belongs to no group."),
-        widget=forms.TextInput(attrs={"list": "parent-options", "autocomplete": "off"}),
+        widget=Picker(url="accounts:autocomplete", value_field="customer_number"),
     )
 
     class Meta:
@@ -36,16 +38,19 @@ class AccountForm(StyledForm, forms.ModelForm):
             "status",
             "tier",
         ]
-        widgets = {"legal_form": forms.TextInput(attrs={"list": "legal-forms"})}
+        widgets = {
+            "legal_form": forms.TextInput(attrs={"list": "legal-forms"}),
+            "owner": Picker(url="search:pick_users", params={"roles": "kam,field"}),
+        }
 
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = User.objects.filter(
-            is_active=True, role__in=[Role.KEY_ACCOUNT_MANAGER, Role.FIELD_SALES]
-        ).order_by("last_name", "first_name")
+        owner = cast(forms.ModelChoiceField, self.fields["owner"])
+        owner.queryset = permissions.users_who_can_own_accounts()
         if self.instance.parent_id:
             self.fields["parent_number"].initial = self.instance.parent.customer_number
+        cast(Picker, self.fields["parent_number"].widget).label_queryset = accounts_visible_to(user)
 
     def clean_country(self) -> str:
         return self.cleaned_data["country"].strip().upper()
@@ -77,6 +82,7 @@ class TeamMembershipForm(StyledForm, forms.ModelForm):
     class Meta:
         model = TeamMembership
         fields = ["user", "role", "access"]
+        widgets = {"user": Picker(url="search:pick_users")}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -11,6 +11,8 @@ from django.shortcuts import get_object_or_404
 from kam.accounts.models import Access, Account, Stakeholder, TeamMembership
 from kam.core import permissions
 from kam.core.http import id_param
+from kam.search.collation import german
+from kam.search.index import matching_ids
 from kam.users.models import User
 
 _SCOPE_SQL = """
@@ -93,14 +95,26 @@ def account_list(*, user: User, filters: AccountFilter) -> QuerySet[Account]:
     accounts = accounts_visible_to(user).select_related("owner", "parent")
     if filters.q:
         accounts = accounts.filter(
-            Q(customer_number__istartswith=filters.q) | Q(name__icontains=filters.q)
+            Q(customer_number__istartswith=filters.q)
+            | Q(name__icontains=filters.q)
+            | Q(pk__in=matching_ids("account", filters.q))
         )
     for field in ("status", "tier", "industry"):
         if value := getattr(filters, field):
             accounts = accounts.filter(**{field: value})
     if (owner := id_param(filters.owner)) is not None:
         accounts = accounts.filter(owner_id=owner)
-    return accounts.order_by(*SORTS.get(filters.sort, SORTS["name"]))
+    return accounts.order_by(*_in_german_order(SORTS.get(filters.sort, SORTS["name"])))
+
+
+def _in_german_order(fields: tuple[str, ...]) -> list:
+    """Names sort as Germans expect ("Böhm" before "Brandt"); other fields as they are."""
+    return [
+        german(field.lstrip("-"), descending=field.startswith("-"))
+        if field.lstrip("-") in ("name", "owner__last_name")
+        else field
+        for field in fields
+    ]
 
 
 def account_get(*, user: User, pk: int) -> Account:
@@ -154,7 +168,7 @@ def account_team(account: Account) -> QuerySet[TeamMembership]:
 
 
 def account_stakeholders(account: Account) -> list[Stakeholder]:
-    return list(account.stakeholders.all())
+    return list(account.stakeholders.order_by(german("last_name"), german("first_name"), "pk"))
 
 
 @dataclass

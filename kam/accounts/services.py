@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account, Stakeholder, TeamMembership
 from kam.accounts.selectors import account_group_ids
+from kam.search.index import index_refresh
 
 ACCOUNT_FIELDS = (
     "customer_number",
@@ -41,6 +42,7 @@ def account_create(**fields: Any) -> Account:
     account = Account(**fields)
     account.full_clean()
     account.save()
+    index_refresh("account", [account.pk])
     return account
 
 
@@ -56,17 +58,23 @@ def account_update(*, account: Account, data: dict[str, Any]) -> Account:
     account.full_clean()
     _validate_parent(account)
     account.save(update_fields=[*changed, "updated_at"])
+    if {"name", "customer_number", "city"} & set(changed):
+        index_refresh("account", [account.pk])
     return account
 
 
 @transaction.atomic
 def account_delete(*, account: Account) -> None:
+    account_id = account.pk
+    stakeholder_ids = list(account.stakeholders.values_list("pk", flat=True))
     try:
         account.delete()
     except ProtectedError:
         raise ValidationError(
             _("The account still has members or data and cannot be deleted.")
         ) from None
+    index_refresh("account", [account_id])
+    index_refresh("stakeholder", stakeholder_ids)
 
 
 @transaction.atomic
@@ -104,9 +112,12 @@ def stakeholder_save(*, stakeholder: Stakeholder) -> Stakeholder:
     stakeholder.full_clean()
     _validate_reports_to(stakeholder)
     stakeholder.save()
+    index_refresh("stakeholder", [stakeholder.pk])
     return stakeholder
 
 
 @transaction.atomic
 def stakeholder_delete(*, stakeholder: Stakeholder) -> None:
+    stakeholder_id = stakeholder.pk
     stakeholder.delete()
+    index_refresh("stakeholder", [stakeholder_id])

@@ -16,15 +16,17 @@ from kam.core.plugins import account_panels, account_tiles
 
 @login_required
 def account_autocomplete(request: AuthenticatedRequest) -> HttpResponse:
-    query = request.GET.get("parent_number", request.GET.get("q", "")).strip()
-    accounts = (
-        selectors.account_list(user=request.user, filters=selectors.AccountFilter(q=query))
-        .select_related(None)  # only() of two columns cannot follow the list's owner and parent
-        .only("customer_number", "name")[:20]
-        if query
-        else []
-    )
-    return render(request, "accounts/_autocomplete.html", {"accounts": accounts})
+    """The parent-company picker's options: visible accounts, the customer number as value."""
+    from kam.accounts.search import accounts_matching
+
+    query = request.GET.get("q", request.GET.get("parent_number", ""))
+    query = query.strip()[:100] if isinstance(query, str) else ""
+    found = accounts_matching(request.user, query, limit=15) if query else []
+    options = [
+        {"value": a.customer_number, "label": f"{a.name} ({a.customer_number})", "detail": a.city}
+        for a, _tier in found
+    ]
+    return render(request, "search/_options.html", {"options": options, "query": query})
 
 
 @login_required

@@ -20,6 +20,7 @@ from kam.activities.models import (
 )
 from kam.activities.selectors import plan_actions_for_account
 from kam.core.forms import StyledForm
+from kam.search.widgets import Picker
 from kam.users.models import User
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -99,8 +100,7 @@ class ActivityForm(StyledForm, forms.ModelForm):
             "starts_at": DATETIME_WIDGET,
             "next_step_due": DATE_WIDGET,
             "outcome": forms.Textarea(attrs={"rows": 3}),
-            "participants": forms.SelectMultiple(attrs={"size": 4}),
-            "stakeholders": forms.SelectMultiple(attrs={"size": 4}),
+            "participants": Picker(url="search:pick_users", multiple=True),
         }
 
     def __init__(self, *args, account: Account, **kwargs) -> None:
@@ -110,7 +110,12 @@ class ActivityForm(StyledForm, forms.ModelForm):
             self.fields["starts_at"].initial = _now_local
         fields = self.fields
         cast(forms.ModelChoiceField, fields["participants"]).queryset = active_users()
-        cast(forms.ModelChoiceField, fields["stakeholders"]).queryset = account.stakeholders.all()
+        stakeholders = cast(forms.ModelChoiceField, fields["stakeholders"])
+        stakeholders.queryset = account.stakeholders.all()
+        stakeholders.widget = Picker(
+            url="search:pick_stakeholders", params={"account": account.pk}, multiple=True
+        )
+        stakeholders.widget.choices = stakeholders.choices
         cast(forms.ModelChoiceField, fields["plan_action"]).queryset = plan_actions_for_account(
             account
         )
@@ -140,7 +145,10 @@ class AccountCadenceForm(StyledForm, forms.ModelForm):
 
 class RelationshipOwnerForm(StyledForm, forms.Form):
     owner = forms.ModelChoiceField(
-        label=_("Relationship owner"), queryset=User.objects.none(), required=False
+        label=_("Relationship owner"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=Picker(url="search:pick_users"),
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -221,7 +229,7 @@ class ActionForm(StyledForm, forms.ModelForm):
     class Meta:
         model = PlanAction
         fields = ["title", "owner", "due_date", "status"]
-        widgets = {"due_date": DATE_WIDGET}
+        widgets = {"due_date": DATE_WIDGET, "owner": Picker(url="search:pick_users")}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

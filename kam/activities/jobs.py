@@ -15,6 +15,7 @@ from kam.accounts.models import Account
 from kam.activities.cadence import RequirementState
 from kam.activities.coverage import accounts_under_rules, coverage_for
 from kam.activities.models import Activity, OverdueNotice, Requirement
+from kam.notifications.services import notify_in_inbox
 from kam.users.models import User
 
 
@@ -44,9 +45,20 @@ def _notify_once(account: Account, requirement: str, state: RequirementState) ->
         defaults={"recipient": account.owner},
     )
     owner = account.owner
-    if created and owner is not None and owner.email and owner.is_active:
-        with translation.override(_language(owner)):
-            subject = _("Contact overdue: %(account)s") % {"account": account.name}
+    if not created or owner is None or not owner.is_active:
+        return created
+    url = reverse("accounts:detail", kwargs={"pk": account.pk})
+    with translation.override(_language(owner)):
+        subject = _("Contact overdue: %(account)s") % {"account": account.name}
+        title = f"{subject} ({Requirement(requirement).label})"
+    notify_in_inbox(
+        recipient=owner,
+        kind="overdue_contact",
+        title=title,
+        url=url,
+        key=f"overdue:{account.pk}:{requirement}:{state.overdue_since.isoformat()}",
+    )
+    if owner.email:
         _mail(
             owner,
             subject,
@@ -55,7 +67,7 @@ def _notify_once(account: Account, requirement: str, state: RequirementState) ->
                 "account": account,
                 "requirement": Requirement(requirement).label,
                 "state": state,
-                "url": _absolute(reverse("accounts:detail", kwargs={"pk": account.pk})),
+                "url": _absolute(url),
             },
         )
     return created
@@ -74,6 +86,22 @@ def overdue_notices_send(*, today: date | None = None) -> int:
     return sent
 
 
+def _next_steps_to_inbox(owner: User, activities: list[Activity]) -> None:
+    with translation.override(_language(owner)):
+        for activity in activities:
+            title = _("Next step due: %(step)s (%(account)s)") % {
+                "step": activity.next_step,
+                "account": activity.account.name,
+            }
+            notify_in_inbox(
+                recipient=owner,
+                kind="next_step",
+                title=title,
+                url=reverse("activities:detail", kwargs={"pk": activity.pk}),
+                key=f"next_step:{activity.pk}:{activity.next_step_due}",
+            )
+
+
 def next_step_reminders_send(*, today: date | None = None) -> int:
     """One mail per user listing their next steps that fell due; each step is reminded once."""
     today = today or timezone.localdate()
@@ -89,6 +117,7 @@ def next_step_reminders_send(*, today: date | None = None) -> int:
     for activity in due:
         by_owner[activity.owner].append(activity)
     for owner, activities in by_owner.items():
+        _next_steps_to_inbox(owner, activities)
         if owner.email and owner.is_active:
             with translation.override(_language(owner)):
                 subject = _("Next steps due: %(count)d") % {"count": len(activities)}

@@ -1,10 +1,9 @@
 """The account page's tabs for customer contacts and the account plan.
 
-The tabs load their content when they are opened, so the account page itself costs no queries
-here; `panel_context` builds what a tab shows.
+Like every app's tabs they are rendered with the account page (one mechanism for all panels,
+see kam.core.plugins); their queries are bounded by the tests.
 """
 
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from kam.activities.coverage import STALE_AFTER_DAYS, coverage_for, stakeholder_coverage
@@ -14,11 +13,6 @@ from kam.activities.plan_selectors import current_plan
 from kam.activities.selectors import account_activities
 from kam.core.permissions import can_manage_cadence
 from kam.core.plugins import Panel
-
-PANEL_TEMPLATES = {
-    "contacts": "activities/panels/contacts.html",
-    "plan": "activities/panels/plan.html",
-}
 
 
 def _contacts_context(user, account) -> dict:
@@ -44,15 +38,19 @@ def _plan_context(user, account) -> dict:
     return {"current_plan": plan, "open_actions": list(open_actions)}
 
 
-def panel_context(name: str, user, account) -> dict:
-    builder = {"contacts": _contacts_context, "plan": _plan_context}[name]
-    return builder(user, account)
-
-
-def _lazy(account, name: str, title: str) -> Panel:
-    url = reverse("activities:account_panel", kwargs={"pk": account.pk, "name": name})
-    return Panel(id=name, title=title, template="activities/panels/lazy.html", context={"url": url})
-
-
 def account_panels(request, account) -> list[Panel]:
-    return [_lazy(account, "contacts", _("Contacts")), _lazy(account, "plan", _("Account plan"))]
+    user = request.user
+    return [
+        Panel(
+            id="contacts",
+            title=_("Contacts"),
+            template="activities/panels/contacts.html",
+            context=_contacts_context(user, account),
+        ),
+        Panel(
+            id="plan",
+            title=_("Account plan"),
+            template="activities/panels/plan.html",
+            context=_plan_context(user, account),
+        ),
+    ]

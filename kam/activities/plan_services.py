@@ -9,6 +9,7 @@ from django.db import models, transaction
 from kam.accounts.models import Account
 from kam.activities.models import AccountPlan, PlanReview, PlanStatus
 from kam.sales.figures import period_figures
+from kam.search.index import index_refresh
 from kam.users.models import User
 
 PLAN_FIELDS = (
@@ -51,6 +52,7 @@ def plan_create(*, account: Account, created_by: User, data: dict[str, Any]) -> 
             earlier.valid_until = max(plan.valid_from - timedelta(days=1), earlier.valid_from)
         earlier.save(update_fields=["status", "valid_until", "updated_at"])
     plan.save()
+    index_refresh("plan", [plan.pk])
     return plan
 
 
@@ -61,6 +63,7 @@ def plan_update(*, plan: AccountPlan, data: dict[str, Any]) -> AccountPlan:
             setattr(plan, name, data[name])
     plan.full_clean()
     plan.save()
+    index_refresh("plan", [plan.pk])
     return plan
 
 

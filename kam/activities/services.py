@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account, Stakeholder
@@ -17,6 +18,7 @@ from kam.activities.models import (
     StakeholderRelationship,
 )
 from kam.activities.selectors import token_hash
+from kam.core.plugins import cost_drivers_changed
 from kam.users.models import User
 
 ACTIVITY_FIELDS = (
@@ -68,11 +70,17 @@ def activity_create(
 ) -> Activity:
     fields = {name: data[name] for name in ACTIVITY_FIELDS if name in data}
     activity = Activity(account=account, owner=owner, **fields)
-    return _save(
+    saved = _save(
         activity,
         list(participants) if participants is not None else None,
         list(stakeholders) if stakeholders is not None else None,
     )
+    cost_drivers_changed(account_id=account.pk, days=[_day(saved)])
+    return saved
+
+
+def _day(activity: Activity):
+    return timezone.localdate(activity.starts_at) if activity.starts_at else None
 
 
 @transaction.atomic
@@ -83,21 +91,26 @@ def activity_update(
     participants: Iterable[User] | None = None,
     stakeholders: Iterable[Stakeholder] | None = None,
 ) -> Activity:
+    before = _day(activity)
     for name in ACTIVITY_FIELDS:
         if name in data:
             setattr(activity, name, data[name])
     if "next_step_due" in data:
         activity.next_step_reminded_at = None  # a new due date deserves a new reminder
-    return _save(
+    saved = _save(
         activity,
         list(participants) if participants is not None else None,
         list(stakeholders) if stakeholders is not None else None,
     )
+    cost_drivers_changed(account_id=activity.account_id, days=[before, _day(saved)])
+    return saved
 
 
 @transaction.atomic
 def activity_delete(*, activity: Activity) -> None:
+    account_id, day = activity.account_id, _day(activity)
     activity.delete()
+    cost_drivers_changed(account_id=account_id, days=[day])
 
 
 @transaction.atomic

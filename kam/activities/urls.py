@@ -16,7 +16,6 @@ urlpatterns = [
     path("<int:pk>/next-step-done/", views.next_step_done, name="next_step_done"),
     path("account/<int:pk>/new/", views.activity_create, name="create"),
     path("account/<int:pk>/quick/", views.activity_quick_create, name="quick_create"),
-    path("account/<int:pk>/panel/<str:name>/", views.account_panel, name="account_panel"),
     path("account/<int:pk>/timeline/", views.timeline, name="timeline"),
     path("account/<int:pk>/cadence/", views.account_cadence, name="account_cadence"),
     path(

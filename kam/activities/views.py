@@ -26,7 +26,6 @@ from kam.activities.forms import (
 )
 from kam.activities.ical import activities_calendar
 from kam.activities.models import ACCOUNT_CLASSES, ActivityKind, ActivityStatus, CadenceRule
-from kam.activities.panels import PANEL_TEMPLATES, panel_context
 from kam.activities.timeline import KINDS
 from kam.core.http import AuthenticatedRequest
 from kam.core.permissions import can_edit_account, can_manage_cadence
@@ -44,20 +43,6 @@ def add_form_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error.messages)
-
-
-@login_required
-def account_panel(request: AuthenticatedRequest, pk: int, name: str) -> HttpResponse:
-    """A tab of the account page, loaded when it is opened."""
-    if name not in PANEL_TEMPLATES:
-        raise Http404
-    account = account_get(user=request.user, pk=pk)
-    context = {
-        "account": account,
-        "can_edit": can_edit_account(request.user, account),
-        **panel_context(name, request.user, account),
-    }
-    return render(request, PANEL_TEMPLATES[name], context)
 
 
 @login_required

@@ -17,7 +17,8 @@ import numpy as np
 from kam.accounts.models import Account
 from kam.analysis.facts import FactMatrix, group_roots, load_facts
 from kam.analysis.models import AccountRating
-from kam.core.plugins import analysis_criteria
+from kam.analysis.prediction import Prediction, predict_accounts
+from kam.core.plugins import analysis_criteria, analysis_ratings
 from kam.sales.figures import last_complete_month
 from kam_analytics import (
     AnalyticsInputError,
@@ -45,6 +46,7 @@ from kam_analytics.forecast import (
     naive_forecast,
     ranks,
 )
+from kam_analytics.scoring import overlay_ratings
 
 logger = logging.getLogger(__name__)
 LORENZ_POINTS = 101
@@ -100,6 +102,7 @@ class AnalysisOutcome:
     alerts: list[DependencyAlert]
     group_of: np.ndarray  # group top id per account
     abc_xyz: dict
+    prediction: Prediction | None = None  # the forecast chosen by backtest (forecast uses it)
 
     @property
     def account_ids(self) -> np.ndarray:
@@ -114,7 +117,10 @@ def compute_analysis(*, as_of: date, settings: dict) -> AnalysisOutcome:
     revenue, margin = facts.revenue_cents, facts.margin_cents
     revenue_12m = revenue[:, -HORIZON_MONTHS:].sum(axis=1)
     margin_12m = margin[:, -HORIZON_MONTHS:].sum(axis=1)
-    forecast = forecast_accounts(facts)
+    forecast = forecast_accounts(facts, band=False)
+    prediction = _predict(facts, forecast)
+    if prediction is None:
+        forecast = forecast_accounts(facts)
     group_of = group_roots(facts.account_ids)
     outcome = AnalysisOutcome(
         as_of=as_of,
@@ -153,6 +159,7 @@ def compute_analysis(*, as_of: date, settings: dict) -> AnalysisOutcome:
         alerts=_alerts(facts.account_ids, revenue_12m, margin_12m, group_of, settings),
         group_of=group_of,
         abc_xyz={},
+        prediction=prediction,
     )
     outcome.abc_xyz = abc_xyz_matrix(outcome.abc_revenue, outcome.xyz).as_dict()
     _score(outcome)
@@ -230,8 +237,11 @@ def history_in_euros(facts: FactMatrix) -> AccountHistory:
     )
 
 
-def forecast_accounts(facts: FactMatrix) -> Forecast:
-    """Next-12-month revenue and margin, P(alive), CLV; the naive forecast where models fail."""
+def forecast_accounts(facts: FactMatrix, *, band: bool = True) -> Forecast:
+    """Next-12-month revenue and margin, P(alive), CLV; the naive forecast where models fail.
+
+    `band=False` leaves out the 80 % band (a second fit): the forecast chosen by backtest
+    brings its own."""
     history = history_in_euros(facts)
     try:
         forecast = forecast_revenue(history)
@@ -245,7 +255,7 @@ def forecast_accounts(facts: FactMatrix) -> Forecast:
         # test data): the naive forecast is honest where the model has no answer.
         logger.warning("Purchase models gave no finite forecast, using the naive forecast")
         return _naive(history)
-    low, high = calibrated_band(history, forecast.expected_revenue)
+    low, high = calibrated_band(history, forecast.expected_revenue) if band else (None, None)
     return Forecast(
         expected_revenue=forecast.expected_revenue * 100,
         expected_margin=np.nan_to_num(forecast.expected_margin) * 100,
@@ -253,9 +263,30 @@ def forecast_accounts(facts: FactMatrix) -> Forecast:
         expected_transactions=forecast.expected_purchase_days,
         clv=clv * 100,
         rank=forecast.rank,
-        low=low * 100,
-        high=high * 100,
+        low=None if low is None else low * 100,
+        high=None if high is None else high * 100,
     )
+
+
+def _predict(facts: FactMatrix, forecast: Forecast) -> Prediction | None:
+    """The forecast chosen by backtest replaces the revenue, margin, band and rank of `forecast`.
+
+    The purchase models' P(alive), purchase days and CLV stay. Should the learned forecast fail
+    (a degenerate history), the run keeps the purchase models' forecast and says so in the log.
+    """
+    try:
+        classic_12m = (
+            forecast.expected_revenue / 100 if np.isfinite(forecast.p_alive).any() else None
+        )
+        prediction = predict_accounts(facts, history_in_euros(facts), classic_12m=classic_12m)
+    except Exception as error:  # noqa: BLE001 (any failure of the learned forecast keeps the run)
+        logger.warning("The learned forecast does not apply, keeping the model view: %s", error)
+        return None
+    forecast.expected_revenue = prediction.expected_12m
+    forecast.expected_margin = prediction.expected_margin_12m
+    forecast.low, forecast.high = prediction.low, prediction.high
+    forecast.rank = ranks(prediction.expected_12m)
+    return prediction
 
 
 def _naive(history: AccountHistory) -> Forecast:
@@ -288,6 +319,17 @@ def _ratings(account_ids: np.ndarray) -> dict[str, np.ndarray]:
     return ratings
 
 
+def _people_and_data_ratings(outcome: AnalysisOutcome) -> dict[str, np.ndarray]:
+    """The account team's ratings, replaced where another app derives the rating from data
+    (kam.core.plugins.analysis_ratings, e.g. the reference value from referrals)."""
+    ratings = _ratings(outcome.account_ids)
+    for name, values in analysis_ratings(as_of=outcome.as_of).items():
+        if name in ratings:
+            data = np.array([values.get(int(i), np.nan) for i in outcome.account_ids])
+            ratings[name] = overlay_ratings(ratings[name], data)
+    return ratings
+
+
 def _growth(outcome: AnalysisOutcome) -> np.ndarray:
     previous = outcome.revenue_prev_12m.astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -314,7 +356,8 @@ def _score(outcome: AnalysisOutcome) -> None:
         "forecast": outcome.forecast.expected_revenue,
         "probability_alive": outcome.forecast.p_alive,
     } | _app_criteria(outcome)
-    scores = key_account_scores(data, _ratings(outcome.account_ids), outcome.settings["weights"])
+    ratings = _people_and_data_ratings(outcome)
+    scores = key_account_scores(data, ratings, outcome.settings["weights"])
     portfolio = portfolio_matrix(scores.criteria)
     outcome.score = scores.score
     outcome.attractiveness, outcome.position = portfolio.attractiveness, portfolio.position

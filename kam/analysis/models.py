@@ -15,11 +15,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from simple_history.models import HistoricalRecords
 
 from kam.accounts.models import Account, KeyAccountStatus
 from kam.core.audit import AuditedModel
 from kam.core.money import cents_to_decimal
+from kam.core.texts import in_active_language
 from kam.sales import figures
 
 PERCENT = [MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))]
@@ -185,6 +187,9 @@ class AnalysisRun(models.Model):
     abc_xyz = models.JSONField(_("ABC/XYZ matrix"), default=dict)
     fits = models.JSONField(_("model parameters"), default=dict)
     backtest = models.JSONField(_("backtest"), null=True, blank=True)
+    #: The forecast's model choice: every candidate's backtest figures per horizon, the winner,
+    #: the band's calibration, last year's forecast of the top accounts (analysis/prediction.py).
+    forecast_choice = models.JSONField(_("forecast model choice"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("Analysis run")
@@ -257,6 +262,13 @@ class AccountResult(models.Model):
     expected_margin_12m_cents = models.BigIntegerField(_("forecast margin, 12 months"))
     forecast_low_cents = models.BigIntegerField(null=True)
     forecast_high_cents = models.BigIntegerField(null=True)
+    expected_revenue_3m_cents = models.BigIntegerField(
+        _("forecast revenue, next quarter"), null=True
+    )
+    forecast_new_account = models.BooleanField(_("new account, little history"), default=False)
+    forecast_riser = models.BooleanField(_("rises into the top group"), default=False)
+    #: Reason codes with their figures, worded by kam/analysis/reasons.py.
+    forecast_reasons = models.JSONField(_("reasons for the forecast"), default=list)
     clv_12m_cents = models.BigIntegerField(_("customer lifetime value, 12 months"), null=True)
     score = models.FloatField(_("score"), null=True)
     rank_today = models.PositiveIntegerField(_("rank today"))
@@ -303,6 +315,25 @@ class AccountResult(models.Model):
     @property
     def clv_12m(self) -> Decimal | None:
         return cents_to_decimal(self.clv_12m_cents)
+
+    @property
+    def expected_revenue_3m(self) -> Decimal | None:
+        return cents_to_decimal(self.expected_revenue_3m_cents)
+
+    @property
+    def forecast_low(self) -> Decimal | None:
+        return cents_to_decimal(self.forecast_low_cents)
+
+    @property
+    def forecast_high(self) -> Decimal | None:
+        return cents_to_decimal(self.forecast_high_cents)
+
+    @property
+    def reason_texts(self) -> list[str]:
+        """The stored reasons for the forecast in words (plain text: templates escape it)."""
+        from kam.analysis.reasons import reason_texts
+
+        return reason_texts(self.forecast_reasons)
 
     @property
     def growth(self) -> float | None:
@@ -357,6 +388,13 @@ class ProposalState(models.TextChoices):
     WITHDRAWN = "withdrawn", _("withdrawn (no longer proposed)")
 
 
+#: Why the analysis proposes a status; stored as text, shown in the reader's language.
+PROPOSAL_REASON = gettext_noop(
+    "Score %(score).0f of 100, ABC class %(abc)s by revenue, rank %(rank)d today and "
+    "%(tomorrow)d tomorrow."
+)
+
+
 class StatusProposal(models.Model):
     """A status change the qualification rule proposes, for a person to confirm or decline.
 
@@ -402,6 +440,11 @@ class StatusProposal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account}: {self.from_status} → {self.to_status}"
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the active language, whichever language the run wrote it in."""
+        return in_active_language(self.reason, PROPOSAL_REASON)
 
     @property
     def is_upgrade(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import date, timedelta
 from typing import Any
@@ -10,13 +11,16 @@ import numpy as np
 from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kam.accounts.models import Account
 from kam.accounts.services import account_update
 from kam.analysis.engine import AnalysisOutcome, compute_analysis
 from kam.analysis.models import (
+    PROPOSAL_REASON,
     AccountRating,
     AccountResult,
     AnalysisRun,
@@ -26,7 +30,9 @@ from kam.analysis.models import (
     RunTrigger,
     StatusProposal,
 )
+from kam.analysis.prediction import Prediction
 from kam.analysis.selectors import analysis_settings_get
+from kam.notifications.services import notify
 from kam.users.models import User
 
 logger = logging.getLogger(__name__)
@@ -78,6 +84,7 @@ def run_store(*, run: AnalysisRun, outcome: AnalysisOutcome) -> AnalysisRun:
     run.alerts = alerts_as_json(outcome)
     run.abc_xyz = outcome.abc_xyz
     run.fits = outcome.forecast.fits
+    run.forecast_choice = outcome.prediction.choice if outcome.prediction else {}
     run.status, run.finished_at = RunStatus.DONE, timezone.now()
     run.save()
     return run
@@ -122,6 +129,10 @@ RESULT_COLUMNS = (
     "position",
     "quadrant",
     "status_proposal",
+    "expected_revenue_3m_cents",
+    "forecast_new_account",
+    "forecast_riser",
+    "forecast_reasons",
 )
 
 
@@ -160,6 +171,18 @@ def _result_columns(run: AnalysisRun, outcome: AnalysisOutcome) -> list[list]:
         _nullable(outcome.position, 3),
         outcome.quadrant.tolist(),
         outcome.proposed_status.tolist(),
+        *_prediction_columns(outcome.prediction, n),
+    ]
+
+
+def _prediction_columns(prediction: Prediction | None, n: int) -> list[list]:
+    if prediction is None:
+        return [[None] * n, [False] * n, [False] * n, ["[]"] * n]
+    return [
+        _cents(prediction.expected_3m),
+        prediction.new_account.tolist(),
+        prediction.riser.tolist(),
+        [json.dumps(reasons) for reasons in prediction.reasons],
     ]
 
 
@@ -211,10 +234,9 @@ def alerts_as_json(outcome: AnalysisOutcome) -> list[dict]:
 
 
 def _proposal_reason(outcome: AnalysisOutcome, row: int) -> str:
-    return _(
-        "Score %(score).0f of 100, ABC class %(abc)s by revenue, rank %(rank)d today and "
-        "%(tomorrow)d tomorrow."
-    ) % {
+    """Stored in the language of the run; `StatusProposal.reason_text` shows it in the
+    reader's."""
+    return _(PROPOSAL_REASON) % {
         "score": outcome.score[row],
         "abc": outcome.abc_revenue[row],
         "rank": outcome.rank_today[row],
@@ -263,6 +285,26 @@ def proposals_sync(*, run: AnalysisRun, outcome: AnalysisOutcome) -> None:
             if account_id not in kept and (account_id, to_status) not in declined
         ],
     )
+    proposals_notify(run=run)
+
+
+def proposals_notify(*, run: AnalysisRun) -> None:
+    """One notification per account owner for the proposals this run opened on their accounts."""
+    owners: dict[int, list[int]] = {}
+    opened = StatusProposal.objects.filter(run=run, state=ProposalState.OPEN)
+    for owner_id, proposal_id in opened.values_list("account__owner_id", "pk"):
+        if owner_id is not None:
+            owners.setdefault(owner_id, []).append(proposal_id)
+    url = reverse("analysis:proposals")
+    for owner in User.objects.filter(pk__in=list(owners), is_active=True):
+        count = len(owners[owner.pk])
+        with translation.override(owner.language or django_settings.LANGUAGE_CODE):
+            title = ngettext(
+                "%(count)d new status proposal to confirm",
+                "%(count)d new status proposals to confirm",
+                count,
+            ) % {"count": count}
+        notify(recipient=owner, kind="proposal", title=title, url=url, key=f"proposals:{run.pk}")
 
 
 def runs_prune(*, keep_latest: int | None = None) -> int:

@@ -10,4 +10,6 @@ urlpatterns = [
     path("proposals/<int:pk>/confirm/", views.proposal_confirm, name="proposal_confirm"),
     path("proposals/<int:pk>/decline/", views.proposal_decline, name="proposal_decline"),
     path("accounts/<int:pk>/rating/", views.rating_edit, name="rating"),
+    path("forecast/", views.forecast_quality, name="forecast_quality"),
+    path("forecast/<int:pk>/", views.forecast_quality, name="forecast_quality_run"),
 ]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kam.accounts.selectors import account_get_editable
-from kam.analysis import selectors, services
+from kam.analysis import forecast_card, selectors, services
 from kam.analysis.forms import AccountRatingForm, AnalysisSettingsForm
 from kam.analysis.models import ProposalState, RunTrigger
 from kam.analysis.tasks import run_analysis
@@ -122,3 +122,14 @@ def rating_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(
         request, "accounts/simple_form.html", {"form": form, "account": account, "title": title}
     )
+
+
+@login_required
+def forecast_quality(request: AuthenticatedRequest, pk: int | None = None) -> HttpResponse:
+    """The model card "Wie gut ist die Prognose?" of the latest run (or run `pk`)."""
+    if not permissions.can_view_forecast_quality(request.user):
+        raise PermissionDenied
+    run = forecast_card.run_for_card(pk)
+    card = forecast_card.forecast_card(user=request.user, run=run)
+    context = {"card": card, "sees_all": permissions.can_see_company_portfolio(request.user)}
+    return render(request, "analysis/forecast_quality.html", context)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Least
 from django.utils import timezone
 
 from kam.activities.coverage import AccountCoverage, overdue_accounts
@@ -33,7 +34,7 @@ class ActionAlerts:
     proposal_count: int = 0
     editable_ids: set[int] = field(default_factory=set)
     dependency: list[dict] = field(default_factory=list)
-    breached_complaints: list[Complaint] = field(default_factory=list)
+    breached_complaints: list[BreachedComplaint] = field(default_factory=list)
     rising_complaints: list = field(default_factory=list)  # dicts: account, counts
     overdue_contacts: list[AccountCoverage] = field(default_factory=list)
 
@@ -88,6 +89,30 @@ def rising_complaints(scope: Scope, *, limit: int = LIMIT) -> list:
     return list(rows)
 
 
+@dataclass(frozen=True)
+class BreachedComplaint:
+    """A complaint past its SLA with the deadline it missed ("acknowledge" or "resolve")."""
+
+    complaint: Complaint
+    missed: str
+    due: datetime
+
+
+def breached_complaints(scope: Scope) -> list[BreachedComplaint]:
+    """Open complaints past a deadline, the longest overdue first, each with the deadline that
+    was missed (not the resolution deadline that may still lie ahead)."""
+    now = timezone.now()
+    complaints = (
+        complaints_visible_to(scope.user)
+        .filter(scope.filters.account_q("account__"), overdue_q(now))
+        .select_related("account")
+        .order_by(Least("acknowledge_due", "resolve_due"))[:LIMIT]
+    )
+    found = [(c, c.missed_deadline(now)) for c in complaints]
+    breached = [BreachedComplaint(c, *missed) for c, missed in found if missed]
+    return sorted(breached, key=lambda item: item.due)
+
+
 def action_alerts(scope: Scope) -> ActionAlerts:
     proposals = proposals_visible_to(scope.user, state="open").filter(
         scope.filters.account_q("account__")
@@ -99,12 +124,7 @@ def action_alerts(scope: Scope) -> ActionAlerts:
         proposal_count=proposals.count() if len(shown) == LIMIT else len(shown),
         editable_ids=editable_account_ids(scope.user, shown) if shown else set(),
         dependency=dependency_alerts(scope),
-        breached_complaints=list(
-            complaints_visible_to(scope.user)
-            .filter(scope.filters.account_q("account__"), overdue_q(timezone.now()))
-            .select_related("account")
-            .order_by("resolve_due")[:LIMIT]
-        ),
+        breached_complaints=breached_complaints(scope),
         rising_complaints=rising_complaints(scope),
         overdue_contacts=[
             entry

@@ -1,3 +1,5 @@
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -16,6 +18,7 @@ from kam.cockpit import charts, exports, kpis, selectors
 from kam.cockpit.alerts import action_alerts
 from kam.cockpit.choices import filter_choices
 from kam.cockpit.selectors import ResultFilter, scope_for
+from kam.core import exports as core_exports
 from kam.core.http import AuthenticatedRequest
 from kam.core.permissions import can_view_margins
 from kam_analytics import AnalyticsInputError
@@ -146,22 +149,15 @@ def export(request: AuthenticatedRequest, kind: str, fmt: str) -> HttpResponse:
     scope = scope_for(request.user, request.GET)
     if kind == "kpis":
         sort = kpis.kpi_sort(request.GET.get("sort", "-revenue"), show_margins=scope.show_margins)
-        rows: object = kpis.kpis_by_owner(scope, sort=sort, details=True)
-        lines = exports.table(scope, exports.kpi_columns(), rows)  # type: ignore[arg-type]
+        rows: Iterable = kpis.kpis_by_owner(scope, sort=sort, details=True)
+        columns = exports.kpi_columns(scope)
     else:
         filters = ResultFilter.from_query(request.GET, default_sort=LISTS[kind])
         rows = selectors.result_list(scope, filters).iterator(chunk_size=2000)
-        lines = exports.table(scope, exports.result_columns(scope), rows)  # type: ignore[arg-type]
-    name = f"{kind}-{timezone.localdate():%Y-%m-%d}.{fmt}"
-    if fmt == "csv":
-        response = HttpResponse(exports.as_csv(lines), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(
-            exports.as_xlsx(lines, title=kind),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+        columns = exports.result_columns(scope)
+    title = exports.titles()[kind]
+    name = f"{kind}-{timezone.localdate():%Y-%m-%d}"
+    return core_exports.response(columns, rows, fmt=fmt, title=title, filename=name)
 
 
 # --- JSON for the charts: the same selectors as the pages

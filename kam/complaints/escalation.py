@@ -7,12 +7,15 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kam.complaints import sla
 from kam.complaints.models import OPEN_STATUSES, Complaint, ComplaintNotification
-from kam.users.models import Role, User
+from kam.core.permissions import users_receiving_leadership_escalations
+from kam.notifications.services import notify_in_inbox
+from kam.users.models import User
 
 #: Share of the SLA time after which a level is reached: a warning at 75 %, the key account
 #: manager at the deadline, leadership when half the SLA time again has passed.
@@ -51,18 +54,28 @@ def due_notifications(complaint: Complaint, now: datetime) -> list[Due]:
     return due
 
 
-def recipients(complaint: Complaint, level: str) -> list[str]:
+def recipient_users(complaint: Complaint, level: str) -> list[User]:
+    """Who hears of this level: the complaint's owner, from a breach on the account's owner,
+    at the leadership level sales leadership; active people, once each (the inbox reaches
+    everyone, the mail those with an address)."""
     people: list[User | None] = [complaint.owner]
     if level in ("breach", "leadership"):
         people.append(complaint.account.owner)
     if level == "leadership":
-        people += list(User.objects.filter(role=Role.LEADERSHIP, is_active=True))
-    return sorted({person.email for person in people if person is not None and person.email})
+        people += list(users_receiving_leadership_escalations())
+    unique = {person.pk: person for person in people if person is not None and person.is_active}
+    return list(unique.values())
+
+
+def recipients(complaint: Complaint, level: str) -> list[str]:
+    return sorted({person.email for person in recipient_users(complaint, level) if person.email})
 
 
 def _send(due: Due, notify: bool, now: datetime) -> bool:
     """Records the notification under its unique key and mails it; False if it went out before."""
-    addresses = recipients(due.complaint, due.level) if notify else []
+    people = recipient_users(due.complaint, due.level) if notify else []
+    by_address = {person.email: person for person in people if person.email}
+    addresses = sorted(by_address)
     try:
         with transaction.atomic():
             ComplaintNotification.objects.create(
@@ -72,26 +85,49 @@ def _send(due: Due, notify: bool, now: datetime) -> bool:
                 recipients=", ".join(addresses),
                 sent_at=now,
             )
+            for person in people:
+                _to_inbox(due, person)
             if addresses:
-                _mail(due, addresses)
+                _mail(due, [by_address[address] for address in addresses])
     except IntegrityError:
         return False
     return bool(addresses)
 
 
-def _mail(due: Due, addresses: list[str]) -> None:
-    complaint = due.complaint
-    with translation.override(settings.LANGUAGE_CODE):
-        subjects = {
-            "warning": _("SLA warning: %(number)s is due soon"),
-            "breach": _("SLA breached: %(number)s"),
-            "leadership": _("Escalation to leadership: %(number)s is far overdue"),
-        }
-        subject = subjects[due.level] % {"number": complaint.number}
-        body = render_to_string(
-            "complaints/email/escalation.txt", {"complaint": complaint, "due": due}
-        )
-    send_mail(subject, body, None, addresses)
+def _subject(due: Due) -> str:
+    subjects = {
+        "warning": _("SLA warning: %(number)s is due soon"),
+        "breach": _("SLA breached: %(number)s"),
+        "leadership": _("Escalation to leadership: %(number)s is far overdue"),
+    }
+    return subjects[due.level] % {"number": due.complaint.number}
+
+
+def _to_inbox(due: Due, person: User) -> None:
+    """The warning or escalation in the person's notification inbox (the mail goes out below)."""
+    with translation.override(person.language or settings.LANGUAGE_CODE):
+        title = f"{_subject(due)} ({due.complaint.account.name})"
+    notify_in_inbox(
+        recipient=person,
+        kind="sla_warning" if due.level == "warning" else "escalation",
+        title=title,
+        url=reverse("complaints:detail", kwargs={"pk": due.complaint.pk}),
+        key=f"complaint:{due.key}",
+    )
+
+
+def _mail(due: Due, people: list[User]) -> None:
+    """One mail per language: each recipient reads it in the language of their settings."""
+    languages: dict[str, list[str]] = {}
+    for person in people:
+        languages.setdefault(person.language or settings.LANGUAGE_CODE, []).append(person.email)
+    for language, addresses in sorted(languages.items()):
+        with translation.override(language):
+            subject = _subject(due)
+            body = render_to_string(
+                "complaints/email/escalation.txt", {"complaint": due.complaint, "due": due}
+            )
+        send_mail(subject, body, None, addresses)
 
 
 def escalate(now: datetime) -> int:

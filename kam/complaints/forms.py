@@ -17,7 +17,8 @@ from kam.complaints.models import (
 from kam.complaints.services import COMPLAINT_FIELDS, RESOLUTION_FIELDS
 from kam.complaints.validators import MAX_ATTACHMENT_BYTES, validate_attachment
 from kam.core.forms import StyledForm
-from kam.users.models import Role, User
+from kam.core.permissions import users_who_can_own_complaints
+from kam.search.widgets import Picker
 
 
 class MoneyField(forms.DecimalField):
@@ -42,20 +43,21 @@ class MoneyField(forms.DecimalField):
 def _owners() -> forms.ModelChoiceField:
     return forms.ModelChoiceField(
         label=_("Owner"),
-        queryset=User.objects.filter(
-            is_active=True,
-            role__in=[Role.CUSTOMER_SERVICE, Role.KEY_ACCOUNT_MANAGER, Role.FIELD_SALES],
-        ).order_by("last_name", "first_name"),
+        queryset=users_who_can_own_complaints(),
         required=False,
         help_text=_("Customer service or the key account manager."),
-        widget=forms.Select(attrs={"class": "form-select"}),
+        widget=Picker(url="search:pick_users", params={"roles": "service,kam,field"}),
     )
 
 
 class AccountChoiceForm(StyledForm, forms.Form):
     """The first step of recording a complaint from the list: which customer?"""
 
-    account = forms.ModelChoiceField(label=_("Account"), queryset=Account.objects.none())
+    account = forms.ModelChoiceField(
+        label=_("Account"),
+        queryset=Account.objects.none(),
+        widget=Picker(url="search:pick_accounts", placeholder=_("Name, customer number or city …")),
+    )
 
     def __init__(self, *args, accounts, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -81,9 +83,10 @@ class ComplaintForm(StyledForm, forms.ModelForm):
         self.fields["owner"] = _owners()
         if self.instance.pk:
             self.fields["owner"].initial = self.instance.owner_id
-        cast(
-            forms.ModelChoiceField, self.fields["stakeholder"]
-        ).queryset = account.stakeholders.all()
+        stakeholder = cast(forms.ModelChoiceField, self.fields["stakeholder"])
+        stakeholder.queryset = account.stakeholders.all()
+        stakeholder.widget = Picker(url="search:pick_stakeholders", params={"account": account.pk})
+        stakeholder.widget.choices = stakeholder.choices
         categories = ComplaintCategory.objects.filter(active=True)
         if self.instance.pk:
             categories = categories | ComplaintCategory.objects.filter(pk=self.instance.category_id)

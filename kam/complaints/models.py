@@ -1,3 +1,4 @@
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -204,6 +205,19 @@ class Complaint(models.Model):
     @property
     def is_waiting(self) -> bool:
         return self.paused_since is not None
+
+    def missed_deadline(self, now: datetime) -> tuple[str, datetime] | None:
+        """The deadline this complaint has missed, by the rule of `selectors.overdue_q`: the
+        resolution's ("resolve") if it has passed, else the acknowledgement's ("acknowledge");
+        None if neither. While waiting for the customer the clock stopped when the wait began."""
+        if not self.is_open:
+            return None
+        moment = self.paused_since or now
+        if self.resolve_due < moment:
+            return ("resolve", self.resolve_due)
+        if self.acknowledged_at is None and self.acknowledge_due < moment:
+            return ("acknowledge", self.acknowledge_due)
+        return None
 
 
 class EventKind(models.TextChoices):

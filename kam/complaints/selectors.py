@@ -16,6 +16,7 @@ from kam.accounts.selectors import accounts_editable_by, accounts_visible_to
 from kam.complaints.models import OPEN_STATUSES, Complaint, ComplaintCategory, Status
 from kam.core import permissions
 from kam.core.http import id_param
+from kam.core.money import round_half_up
 from kam.users.models import User
 
 
@@ -145,7 +146,7 @@ class ComplaintFigures:
     @property
     def monthly_rate(self) -> Decimal:
         """Complaints per month over the last twelve months."""
-        return (Decimal(self.last_12_months_count) / 12).quantize(Decimal("0.01"))
+        return round_half_up(Decimal(self.last_12_months_count) / 12, 2)
 
 
 def complaint_figures_for_accounts(

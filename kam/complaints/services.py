@@ -26,6 +26,8 @@ from kam.complaints.models import (
     Status,
     Taxonomy,
 )
+from kam.core.plugins import cost_drivers_changed
+from kam.search.index import index_refresh
 from kam.users.models import User
 
 COMPLAINT_FIELDS = (
@@ -103,6 +105,8 @@ def complaint_create(
     complaint.number = _next_number(timezone.localtime(now).year)
     complaint.save()
     _event(complaint, kind=EventKind.CREATED, user=user, to_status=complaint.status)
+    index_refresh("complaint", [complaint.pk])
+    cost_drivers_changed(account_id=account.pk, days=[timezone.localdate(complaint.received_at)])
     return complaint
 
 
@@ -120,6 +124,11 @@ def complaint_update(*, complaint: Complaint, data: dict[str, Any]) -> Complaint
     complaint.full_clean()
     _check_stakeholder(complaint)
     complaint.save(update_fields=[*changed, "updated_at"])
+    if "subject" in changed:
+        index_refresh("complaint", [complaint.pk])
+    if "severity" in changed:
+        day = timezone.localdate(complaint.received_at)
+        cost_drivers_changed(account_id=complaint.account_id, days=[day])
     return complaint
 
 
@@ -256,7 +265,11 @@ def complaint_resume(*, complaint: Complaint, user: User | None, note: str = "")
 
 @transaction.atomic
 def complaint_delete(*, complaint: Complaint) -> None:
+    complaint_id, account_id = complaint.pk, complaint.account_id
+    day = timezone.localdate(complaint.received_at)
     complaint.delete()
+    index_refresh("complaint", [complaint_id])
+    cost_drivers_changed(account_id=account_id, days=[day])
 
 
 @transaction.atomic

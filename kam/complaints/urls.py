@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.complaint_list, name="list"),
     path("new/", views.complaint_create, name="create"),
     path("analysis/", views.complaint_analysis, name="analysis"),
+    path("handled-accounts/", views.handled_accounts, name="handled_accounts"),
     path("sla/", views.sla_settings, name="sla_settings"),
     path("lists/", views.complaint_lists, name="lists"),
     path("lists/<str:kind>/new/", views.taxonomy_create, name="taxonomy_create"),

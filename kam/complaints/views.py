@@ -33,6 +33,7 @@ from kam.complaints.forms import (
 from kam.complaints.models import Complaint, Severity, SlaOverride, Status, Taxonomy
 from kam.core import permissions
 from kam.core.http import AuthenticatedRequest, id_param
+from kam.core.money import round_half_up
 
 
 def _filters(request: AuthenticatedRequest) -> selectors.ComplaintFilter:
@@ -292,7 +293,7 @@ def _chart(rows: list[analysis.ParetoRow]) -> dict:
     return {
         "labels": [row.label for row in rows],
         "counts": [row.count for row in rows],
-        "cumulative": [round(row.cumulative * 100, 1) for row in rows],
+        "cumulative": [float(round_half_up(row.cumulative * 100, 1)) for row in rows],
     }
 
 
@@ -460,3 +461,12 @@ def taxonomy_update(request: AuthenticatedRequest, kind: str, pk: int) -> HttpRe
             return redirect("complaints:lists")
     context = {"form": form, "name": stored_name, "title": model._meta.verbose_name}
     return render(request, "complaints/taxonomy_form.html", context)
+
+
+@login_required
+def handled_accounts(request: AuthenticatedRequest) -> HttpResponse:
+    """The accounts of the user's open complaints (customer service's start page loads it)."""
+    from kam.complaints.worklist import accounts_handled_by
+
+    accounts = list(accounts_handled_by(request.user)[:20])
+    return render(request, "complaints/_handled_accounts.html", {"accounts": accounts})

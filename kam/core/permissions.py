@@ -37,6 +37,12 @@ _OWN_ACCOUNTS_ROLES = frozenset({Role.KEY_ACCOUNT_MANAGER, Role.FIELD_SALES})
 _ACCOUNT_CREATING_ROLES = _LEADING_ROLES | {Role.KEY_ACCOUNT_MANAGER}
 #: Roles that get the margin permission when a user is created without saying otherwise.
 _MARGIN_ROLES = frozenset({Role.ADMIN, Role.LEADERSHIP, Role.KEY_ACCOUNT_MANAGER})
+#: Who may be chosen as an account's owner: the people who work on accounts.
+_ACCOUNT_OWNER_ROLES = _OWN_ACCOUNTS_ROLES
+#: Who may own a complaint: customer service or the people who work on accounts.
+_COMPLAINT_OWNER_ROLES = _OWN_ACCOUNTS_ROLES | {Role.CUSTOMER_SERVICE}
+#: Who hears of a complaint whose SLA has been breached at the last escalation level.
+_ESCALATION_ROLES = frozenset({Role.LEADERSHIP})
 
 
 def _active(user: Viewer) -> TypeGuard[User]:
@@ -85,7 +91,13 @@ def can_edit_account(user: Viewer, account: Account) -> bool:
     """Change the account and what hangs on it; a team seat with read access does not count."""
     from kam.accounts.selectors import accounts_editable_by
 
-    return accounts_editable_by(user).filter(pk=account.pk).exists()
+    # A page asks this for one account many times (header, every app's panel): the answer is
+    # kept on the account object, which lives for one request.
+    answers = account.__dict__.setdefault("_kam_editable_by", {})
+    key = user.pk if _active(user) else None
+    if key not in answers:
+        answers[key] = accounts_editable_by(user).filter(pk=account.pk).exists()
+    return answers[key]
 
 
 # --- figures, imports, analysis
@@ -113,6 +125,11 @@ def can_edit_analysis_settings(user: Viewer) -> bool:
 def can_confirm_status_proposals(user: Viewer, account: Account) -> bool:
     """Confirm or decline a proposed key account status: whoever may edit the account."""
     return can_edit_account(user, account)
+
+
+def can_view_forecast_quality(user: Viewer) -> bool:
+    """The model card "Wie gut ist die Prognose?": leadership for all, a KAM for their portfolio."""
+    return _leads(user) or _in_roles(user, frozenset({Role.KEY_ACCOUNT_MANAGER}))
 
 
 def can_see_company_portfolio(user: Viewer) -> bool:
@@ -158,6 +175,39 @@ def can_manage_complaint_settings(user: Viewer) -> bool:
     return _leads(user)
 
 
+# --- referrals and references
+
+
+def can_manage_referrals(user: Viewer, account: Account) -> bool:
+    """Record referrals an account gave, keep its reference profile, ask it for a reference:
+    whoever may edit the account."""
+    return can_edit_account(user, account)
+
+
+def can_manage_competitors(user: Viewer) -> bool:
+    """Keep the list of competitors: leadership and key account managers."""
+    return _in_roles(user, _ACCOUNT_CREATING_ROLES)
+
+
+def can_follow_up_referral(user: Viewer, referral) -> bool:
+    """Move a referral on: its owner, or whoever may manage referrals of either side."""
+    if not _active(user):
+        return False
+    return (
+        referral.owner_id == user.pk
+        or can_manage_referrals(user, referral.referring_account)
+        or can_manage_referrals(user, referral.referred_account)
+    )
+
+
+# --- profitability (who sees statements at all: `can_view_margins`)
+
+
+def can_edit_cost_rates(user: Viewer) -> bool:
+    """Cost rates with their validity and the care entitlement per account class."""
+    return _leads(user)
+
+
 # --- conditions, administration
 
 
@@ -166,9 +216,141 @@ def can_approve_conditions(user: Viewer) -> bool:
     return _leads(user)
 
 
+def can_view_conditions(user: Viewer) -> bool:
+    """Special conditions, offers and the invoiced-price check are confidential: never for
+    customer service; everyone else sees those of the accounts they see."""
+    return _active(user) and (user.is_superuser or user.role != Role.CUSTOMER_SERVICE)
+
+
+def can_edit_conditions(user: Viewer) -> bool:
+    """Write agreements and offers: leadership and key account managers (field reps read)."""
+    return _in_roles(user, _ACCOUNT_CREATING_ROLES)
+
+
+def can_manage_products(user: Viewer) -> bool:
+    """The product catalogue and its import."""
+    return _leads(user)
+
+
+def can_manage_authority_policy(user: Viewer) -> bool:
+    """The approval authority policy (maximum discount and margin floor by role and class)."""
+    return _leads(user)
+
+
+def has_unlimited_authority(user: Viewer) -> bool:
+    """Leadership may grant any condition; others are bound by the authority policy."""
+    return _leads(user)
+
+
+def authority_role(user: Viewer) -> str:
+    """The role under which the authority policy looks a user up."""
+    if not _active(user):
+        return ""
+    return str(Role.ADMIN) if user.is_superuser else str(user.role)
+
+
+def can_edit_account_conditions(user: Viewer, account: Account) -> bool:
+    """Agreements and offers of one account: an editor of conditions who may edit the account."""
+    return can_edit_conditions(user) and can_edit_account(user, account)
+
+
+def can_view_account_conditions(user: Viewer, account: Account) -> bool:
+    from kam.accounts.selectors import accounts_visible_to
+
+    return can_view_conditions(user) and accounts_visible_to(user).filter(pk=account.pk).exists()
+
+
 def can_open_admin(user: Viewer) -> bool:
     """Django's admin; it checks `is_staff` itself, this decides whether kam links to it."""
     return _active(user) and user.is_staff
+
+
+# --- who may be chosen for a part in the work (the user lists of forms and recipients)
+#
+# Each is a capability of one user (in the matrix like the others) and, with the same roles, a
+# query for the lists: the form's choices and the recipients follow the capability.
+
+
+def _has_role(user: Viewer, roles: frozenset[Role]) -> bool:
+    """The role alone, without the superuser's rights: an administrator is not chosen as an
+    account's owner or sent escalations unless the role says so."""
+    return _active(user) and user.role in roles
+
+
+def can_own_accounts(user: Viewer) -> bool:
+    """May be chosen as an account's owner (the account form's list)."""
+    return _has_role(user, _ACCOUNT_OWNER_ROLES)
+
+
+def can_own_complaints(user: Viewer) -> bool:
+    """May be chosen as the owner of a complaint (the complaint form's list)."""
+    return _has_role(user, _COMPLAINT_OWNER_ROLES)
+
+
+def receives_leadership_escalations(user: Viewer) -> bool:
+    """Is told when a complaint reaches the leadership level of the escalation."""
+    return _has_role(user, _ESCALATION_ROLES)
+
+
+def _users_in(roles: frozenset[Role]):
+    from kam.users.models import User
+
+    return User.objects.filter(is_active=True, role__in=roles).order_by("last_name", "first_name")
+
+
+def users_who_can_own_accounts():
+    """The active users for whom `can_own_accounts` is true, by name."""
+    return _users_in(_ACCOUNT_OWNER_ROLES)
+
+
+def users_who_can_own_complaints():
+    """The active users for whom `can_own_complaints` is true, by name."""
+    return _users_in(_COMPLAINT_OWNER_ROLES)
+
+
+def users_receiving_leadership_escalations():
+    """The active users for whom `receives_leadership_escalations` is true, by name."""
+    return _users_in(_ESCALATION_ROLES)
+
+
+#: Each user list above with the capability it lists (a test checks they agree).
+USER_LISTS = {
+    "can_own_accounts": users_who_can_own_accounts,
+    "can_own_complaints": users_who_can_own_complaints,
+    "receives_leadership_escalations": users_receiving_leadership_escalations,
+}
+# --- campaigns: consent, mailings
+
+
+def can_send_mailings(user: Viewer) -> bool:
+    """Build segments and send mailings to the visible accounts' contacts."""
+    return _in_roles(user, _LEADING_ROLES | {Role.KEY_ACCOUNT_MANAGER})
+
+
+def can_approve_mailings(user: Viewer) -> bool:
+    """Mailings above KAM_MAILING_APPROVAL_ABOVE recipients, and the outbox's uncertain mails."""
+    return _leads(user)
+
+
+def can_see_consent(user: Viewer) -> bool:
+    """The consent records and their printable proof (personal data of contact persons)."""
+    return _in_roles(user, _LEADING_ROLES | {Role.KEY_ACCOUNT_MANAGER, Role.CUSTOMER_SERVICE})
+
+
+def can_manage_consent_wording(user: Viewer) -> bool:
+    """Publish a new version of the wording shown when asking for consent."""
+    return _leads(user)
+
+
+def can_handle_data_subject_requests(user: Viewer) -> bool:
+    """A contact person's GDPR rights: the export of everything held (Art. 15) and the erasure
+    (Art. 17), and the retention list."""
+    return _leads(user)
+
+
+def can_record_consent(user: Viewer, account: Account) -> bool:
+    """Record a consent or a withdrawal for a contact person of the account."""
+    return can_see_consent(user) and can_edit_account(user, account)
 
 
 # --- what a new user of a role gets (user creation, the demo, the test factories)
@@ -196,6 +378,7 @@ CAPABILITIES: dict[str, Callable[[Viewer], bool]] = {
         can_view_margins,
         can_import_sales,
         can_edit_analysis_settings,
+        can_view_forecast_quality,
         can_see_company_portfolio,
         sees_service_cockpit,
         can_manage_cadence,
@@ -204,13 +387,36 @@ CAPABILITIES: dict[str, Callable[[Viewer], bool]] = {
         can_delete_complaints,
         can_manage_complaint_settings,
         can_approve_conditions,
+        can_view_conditions,
+        can_edit_conditions,
+        can_manage_products,
+        can_manage_authority_policy,
+        has_unlimited_authority,
         can_open_admin,
+        can_manage_competitors,
+        can_own_accounts,
+        can_own_complaints,
+        receives_leadership_escalations,
+        can_send_mailings,
+        can_approve_mailings,
+        can_see_consent,
+        can_manage_consent_wording,
+        can_handle_data_subject_requests,
+        can_edit_cost_rates,
     )
 }
 
 ACCOUNT_CAPABILITIES: dict[str, Callable[[Viewer, Account], bool]] = {
     fn.__name__: fn
-    for fn in (can_edit_account, can_confirm_status_proposals, can_work_on_complaints)
+    for fn in (
+        can_edit_account,
+        can_confirm_status_proposals,
+        can_work_on_complaints,
+        can_manage_referrals,
+        can_record_consent,
+        can_edit_account_conditions,
+        can_view_account_conditions,
+    )
 }
 
 

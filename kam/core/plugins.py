@@ -19,7 +19,34 @@ such module) simply adds nothing. The contracts:
   a finished (not dry-run, not refused) sales import commits; analysis queues a run here.
 - `analysis_inputs.py`: `account_criteria(*, as_of) -> dict[str, dict[int, float]]`, data
   criteria for the key-account score per account id (accounts without a value count 0), e.g.
-  complaints received in the 12 months up to `as_of`.
+  complaints received in the 12 months up to `as_of`. Optionally
+  `account_ratings(*, as_of) -> dict[str, dict[int, float]]`: ratings 1–5 computed from data for
+  a rated criterion (e.g. `reference_value` from referrals and references); where an account has
+  one it replaces the rating the account team typed in.
+- `worklist.py`: `worklist_items(user) -> list[WorkItem]`, what needs the user today (overdue
+  contacts, due next steps, complaints by deadline, decisions waiting for them); the start page
+  shows `worklist(user)`, every provider's items sorted by due date (undated last). A provider
+  returns only items on accounts the user sees (`accounts_visible_to`) and at most a screenful
+  (`WORKLIST_LIMIT`) per kind, most urgent first.
+- `search.py`: `search(user, query) -> list[SearchHit]`, the app's objects for the global search
+  (top bar, `/search/`), best first, only on accounts the user sees; and `SEARCH_SOURCES`
+  (`{kind: documents(ids)}`), the app's objects for the normalised index of `kam.search.index`
+  that `search` looks in (umlaut- and case-insensitive, ranked: exact number, number prefix,
+  name prefix, word). `global_search(user, query)` collects every app's hits by kind.
+- Notifications are not a plug-in but a service every app calls:
+  `kam.notifications.services.notify(*, recipient, kind, title, url="", key="")` puts one into the
+  recipient's inbox (the bell in the top bar), once per recipient and non-empty `key`, and mails
+  it when the recipient asked for mail.
+- `cost_drivers.py`: what an account's care and service cost is made of, per account and month
+  (kam.profitability prices it with its cost rates; it imports none of the providers):
+  `cost_drivers(*, first_month, last_month, account_ids=None) -> list[CostDriver]` (counts,
+  or amounts of money, per account, month and kind; `account_ids` None means every account),
+  `cost_items(*, account_id, month) -> list[CostItem]` (the single items behind them, for
+  "which visits, which complaints"), and `PROVIDES`, the driver kinds the app delivers
+  (`COST_DRIVER_KINDS`). An app whose cost drivers change (an activity logged, moved or
+  deleted) calls `cost_drivers_changed(account_id=..., days=[...])` in its service.
+- `hooks.py`: optionally `on_cost_drivers_changed(*, account_id, months)`, called after the
+  transaction that changed an account's cost drivers in these months (first days) commits.
 - `tests/matrix.py`: `ROWS: list[Row]` (and optionally `objects(account, users)`), rows of the
   permission matrix (see kam.testing.matrix).
 
@@ -34,8 +61,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
+from typing import NamedTuple
 
 from django.apps import apps
+from django.db import transaction
+from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -137,9 +167,201 @@ class Job:
         return f"{local.date().isoformat()}T{slot // 60:02d}:{slot % 60:02d}"
 
 
+def analysis_ratings(*, as_of: datetime.date) -> dict[str, dict[int, float]]:
+    """Every app's data-derived ratings (1–5) of rated criteria, by criterion and account id."""
+    ratings: dict[str, dict[int, float]] = {}
+    for hook in app_hooks("analysis_inputs", "account_ratings"):
+        for name, values in hook(as_of=as_of).items():
+            ratings.setdefault(name, {}).update(values)
+    return ratings
+
+
 def analysis_criteria(*, as_of: datetime.date) -> dict[str, dict[int, float]]:
     """Every app's data criteria for the key-account score, by criterion and account id."""
     criteria: dict[str, dict[int, float]] = {}
     for hook in app_hooks("analysis_inputs", "account_criteria"):
         criteria.update(hook(as_of=as_of))
     return criteria
+
+
+#: The most items of one kind a worklist provider returns: the start page is not a list page.
+WORKLIST_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One thing that needs a user: `severity` is "danger" (overdue, breached), "warning" (due
+    today or soon) or "info"; `due` is a date (or None when it has none)."""
+
+    kind: str
+    title: str
+    url: str
+    due: datetime.date | None
+    severity: str = "info"
+    account_name: str = ""
+
+
+_SEVERITY_ORDER = {"danger": 0, "warning": 1, "info": 2}
+
+
+def worklist(user) -> list[WorkItem]:
+    """Every provider's items for the user, by due date (undated last), the more severe first."""
+    items: list[WorkItem] = []
+    for hook in app_hooks("worklist", "worklist_items"):
+        try:
+            items.extend(hook(user))
+        except Exception:
+            logger.exception("%s.worklist_items failed", hook.__module__)
+    return sorted(
+        items,
+        key=lambda item: (
+            item.due is None,
+            item.due or datetime.date.min,
+            _SEVERITY_ORDER.get(item.severity, 3),
+            item.title,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One object the global search found: `tier` is its rank (0 exact number, 1 number prefix,
+    2 name starts with the query, 3 a word of the name, 4 a detail such as the city)."""
+
+    kind: str  # account, stakeholder, complaint, plan, ... (the group it is shown in)
+    kind_label: str
+    title: str
+    url: str
+    subtitle: str = ""
+    tier: int = 3
+
+
+def global_search(user, query: str) -> dict[str, list[SearchHit]]:
+    """Every app's hits for the query, grouped by kind (in the order of INSTALLED_APPS), each
+    group best first."""
+    groups: dict[str, list[SearchHit]] = {}
+    for hook in app_hooks("search", "search"):
+        for hit in hook(user, query):
+            groups.setdefault(hit.kind, []).append(hit)
+    for hits in groups.values():
+        hits.sort(key=lambda hit: hit.tier)
+    return groups
+
+
+#: The kinds of cost driver and what `detail` names for each (kam.profitability prices them):
+#: - "activity": a contact that is done; detail = the activity kind ("visit", "phone", "video",
+#:   "meeting", "presentation", "email"); role = the role of whose time it took; count.
+#: - "offer": an offer prepared; role = who prepared it; quantity.
+#: - "complaint": a complaint received; detail = its severity ("low" ... "critical"); quantity.
+#: - "special_condition": money given away; detail = "bonus" (accrued) or "discount" (below the
+#:   list price); amount_cents.
+COST_DRIVER_KINDS = ("activity", "offer", "complaint", "special_condition")
+
+
+class CostDriver(NamedTuple):
+    """A count (or an amount of money) of one kind of effort of an account in a month."""
+
+    account_id: int
+    month: datetime.date  # first day of the month
+    kind: str  # one of COST_DRIVER_KINDS
+    detail: str = ""
+    role: str = ""  # a kam.users.models.Role value: whose time
+    quantity: int = 0
+    amount_cents: int = 0
+
+
+@dataclass(frozen=True)
+class CostItem:
+    """One item behind a cost driver: a visit, a complaint, a bonus (for the drill-down)."""
+
+    account_id: int
+    day: datetime.date
+    kind: str
+    detail: str
+    title: str
+    role: str = ""
+    quantity: int = 1
+    amount_cents: int = 0
+    url: str = ""
+    people: str = ""  # whose time, as shown
+
+
+def cost_drivers(
+    *, first_month: datetime.date, last_month: datetime.date, account_ids=None
+) -> list[CostDriver]:
+    """Every provider's cost drivers of the months (and accounts, if given)."""
+    drivers: list[CostDriver] = []
+    for hook in app_hooks("cost_drivers", "cost_drivers"):
+        drivers.extend(
+            hook(first_month=first_month, last_month=last_month, account_ids=account_ids)
+        )
+    return drivers
+
+
+def cost_items(*, account_id: int, month: datetime.date) -> list[CostItem]:
+    items: list[CostItem] = []
+    for hook in app_hooks("cost_drivers", "cost_items"):
+        items.extend(hook(account_id=account_id, month=month))
+    return sorted(items, key=lambda item: (item.kind, item.day))
+
+
+def cost_driver_kinds_provided() -> set[str]:
+    """The kinds of cost driver some installed app delivers (others are not recorded yet)."""
+    return {
+        kind for module in app_modules("cost_drivers") for kind in getattr(module, "PROVIDES", ())
+    }
+
+
+def cost_drivers_changed(*, account_id: int, days) -> None:
+    """An account's cost drivers changed on these days: once the transaction commits, every
+    app's `hooks.on_cost_drivers_changed` hears of the months."""
+    months = sorted({day.replace(day=1) for day in days if day is not None})
+    if months:
+        transaction.on_commit(
+            lambda: hooks_call(
+                "hooks", "on_cost_drivers_changed", account_id=account_id, months=months
+            )
+        )
+
+
+def _local_midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+
+def _next_month(month: datetime.date) -> datetime.date:
+    return (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def local_month_range(
+    first_month: datetime.date, last_month: datetime.date
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """From local midnight on the first of `first_month` to that after `last_month` ends."""
+    return _local_midnight(first_month), _local_midnight(_next_month(last_month))
+
+
+def local_month_number(
+    field: str, first_month: datetime.date, last_month: datetime.date
+) -> tuple[Case, dict[int, datetime.date]]:
+    """For cost-driver providers: the local month of a datetime column as a number (an index
+    into the returned dict of first days), computed by the database as nested CASEs over the
+    months' boundaries (a binary search: six comparisons for three years), so that no
+    time-zone function runs per row. Rows outside the months get the nearest month."""
+    months: dict[int, datetime.date] = {}
+    month = first_month
+    while month <= last_month:
+        months[len(months)] = month
+        month = _next_month(month)
+    starts = [local_month_range(m, m)[0] for m in months.values()]
+    return _search(field, starts, 0, len(starts)), months
+
+
+def _search(field: str, starts: list[datetime.datetime], low: int, high: int):
+    """The number of the month among starts[low:high] that the field's value falls in."""
+    if high - low <= 1:
+        return Value(low)
+    middle = (low + high) // 2
+    return Case(
+        When(**{f"{field}__lt": starts[middle]}, then=_search(field, starts, low, middle)),
+        default=_search(field, starts, middle, high),
+        output_field=IntegerField(),
+    )

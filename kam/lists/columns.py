@@ -10,18 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kam.core import exports
 from kam.core.money import cents_to_decimal
-
-
-def _percent(value: float | None) -> Decimal | None:
-    return None if value is None else round(Decimal(str(value)) * 100, 1)
 
 
 def _local_date(value):
@@ -37,6 +33,8 @@ class Column:
     export: Callable[[Any], object]  # of an account row from kam.lists.selectors
     margin: bool = False
     figure: bool = True
+    #: How kam.core.exports formats it (a PERCENT column's export is a fraction: 0.114).
+    kind: str = exports.TEXT
 
 
 def _ordering(name: str) -> Callable:
@@ -60,27 +58,33 @@ COLUMNS: dict[str, Column] = {
             _("Revenue, 12 months"),
             "fig_revenue",
             lambda a: cents_to_decimal(a.fig_revenue),
+            kind=exports.EUR,
         ),
-        Column("growth", _("Growth"), "fig_growth", lambda a: _percent(a.fig_growth)),
+        Column("growth", _("Growth"), "fig_growth", lambda a: a.fig_growth, kind=exports.PERCENT),
         Column("abc", _("ABC/XYZ"), "fig_abc", lambda a: f"{a.fig_abc or ''}{a.fig_xyz or ''}"),
         Column(
             "score",
             _("Score"),
             "fig_score",
-            lambda a: None if a.fig_score is None else round(a.fig_score, 1),
+            lambda a: a.fig_score,
+            kind=exports.DECIMAL,
         ),
         Column(
             "forecast",
             _("Forecast, 12 months"),
             "fig_forecast",
             lambda a: cents_to_decimal(a.fig_forecast),
+            kind=exports.EUR,
         ),
-        Column("p_alive", _("P(alive)"), "fig_p_alive", lambda a: _percent(a.fig_p_alive)),
+        Column(
+            "p_alive", _("P(alive)"), "fig_p_alive", lambda a: a.fig_p_alive, kind=exports.PERCENT
+        ),
         Column(
             "last_contact",
             _("Last contact"),
             "last_contact_at",
             lambda a: _local_date(a.last_contact_at),
+            kind=exports.DATE,
         ),
         Column(
             "margin",
@@ -88,13 +92,15 @@ COLUMNS: dict[str, Column] = {
             "fig_margin",
             lambda a: cents_to_decimal(a.fig_margin),
             margin=True,
+            kind=exports.EUR,
         ),
         Column(
             "margin_rate",
             _("Margin %"),
             "fig_margin_rate",
-            lambda a: _percent(a.fig_margin_rate),
+            lambda a: a.fig_margin_rate,
             margin=True,
+            kind=exports.PERCENT,
         ),
     )
 }

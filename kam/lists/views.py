@@ -66,18 +66,14 @@ def account_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "accounts/account_list.html", context)
 
 
-def _export_lines(request: AuthenticatedRequest, view: selectors.ListView):
+def _export_columns(view: selectors.ListView) -> list[exports.Column]:
     base = [
-        (_("Customer number"), lambda a: a.customer_number),
-        (_("Name"), lambda a: a.name),
-        (_("Key account status"), lambda a: a.get_status_display()),
-        (_("Key account manager"), lambda a: str(a.owner) if a.owner_id else ""),
+        exports.Column(_("Customer number"), lambda a: a.customer_number),
+        exports.Column(_("Name"), lambda a: a.name),
+        exports.Column(_("Key account status"), lambda a: a.get_status_display()),
+        exports.Column(_("Key account manager"), lambda a: str(a.owner) if a.owner_id else ""),
     ]
-    columns = base + [(str(c.label), c.export) for c in view.columns]
-    yield [title for title, _value in columns]
-    rows = selectors.account_rows(user=request.user, view=view)
-    for account in rows.iterator(chunk_size=2000):
-        yield [value(account) for _title, value in columns]
+    return base + [exports.Column(str(c.label), c.export, c.kind) for c in view.columns]
 
 
 @login_required
@@ -85,17 +81,12 @@ def account_export(request: AuthenticatedRequest, fmt: str) -> HttpResponse:
     """The filtered list (every page) with the chosen columns, through the shared writers."""
     if fmt not in FORMATS:
         raise Http404
-    lines = _export_lines(request, _view(request))
-    name = f"accounts-{timezone.localdate():%Y-%m-%d}.{fmt}"
-    if fmt == "csv":
-        response = HttpResponse(exports.as_csv(lines), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(
-            exports.as_xlsx(lines, title=_("Accounts")),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    view = _view(request)
+    rows = selectors.account_rows(user=request.user, view=view).iterator(chunk_size=2000)
+    name = f"accounts-{timezone.localdate():%Y-%m-%d}"
+    return exports.response(
+        _export_columns(view), rows, fmt=fmt, title=_("Accounts"), filename=name
+    )
 
 
 # --- saved views

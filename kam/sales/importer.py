@@ -8,10 +8,13 @@ again finishes the job: lines already stored with the same values count as uncha
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
+from typing import IO, overload
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -29,7 +32,13 @@ from kam.sales.models import (
     SalesLine,
     SalesLineChange,
 )
-from kam.sales.pipeline import ReaderGate, RowSorter, SortedChunk, prefetched
+from kam.sales.pipeline import (
+    DUPLICATE_WITH_OTHER_VALUES,
+    ReaderGate,
+    RowSorter,
+    SortedChunk,
+    prefetched,
+)
 from kam.sales.reading import FileRefused, SalesFile, open_sales_file
 from kam.sales.reading.dates import latest_plausible_date
 from kam.sales.staging import VALUE_COLUMNS
@@ -46,6 +55,66 @@ class ImportRefused(Exception):  # noqa: N818 (reads as what happened to the imp
         super().__init__(f"{file}: {message}")
 
 
+class RejectedRows(Sequence[dict]):
+    """The rejected rows of an import, in file order, as dicts (file, line, column, value,
+    reason, code).
+
+    An import that stores them (ImportRejection, with each chunk) keeps only the first ``KEPT``
+    in memory and reads the others back when asked: a file with a million bad rows does not
+    grow the import's memory. A dry run stores nothing and keeps them all.
+    """
+
+    KEPT = 1_000
+
+    def __init__(self, rows: Iterable[dict] = ()) -> None:
+        self._kept: list[dict] = list(rows)
+        self._count = len(self._kept)
+        self._stored_by: int | None = None  # the import that stores them
+
+    def add(self, rows: list[dict], *, stored_by: int | None) -> None:
+        if stored_by is None:
+            self._kept += rows
+        else:
+            self._stored_by = stored_by
+            self._kept += rows[: max(self.KEPT - len(self._kept), 0)]
+        self._count += len(rows)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[dict]:
+        yield from self._kept
+        if self._stored_by is None or self._count == len(self._kept):
+            return
+        stored = ImportRejection.objects.filter(sales_import_id=self._stored_by).order_by("id")
+        for rejection in stored[len(self._kept) :].iterator(chunk_size=2_000):
+            yield {
+                "file": rejection.file,
+                "line": rejection.line,
+                "column": rejection.column,
+                "value": rejection.value,
+                "reason": rejection.reason,
+                "code": rejection.code,
+            }
+
+    @overload
+    def __getitem__(self, index: int) -> dict: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[dict]: ...
+    def __getitem__(self, index: int | slice) -> dict | list[dict]:
+        if isinstance(index, slice):
+            bounded = index.stop is not None and index.stop >= 0 and (index.start or 0) >= 0
+            return list(islice(self, index.stop))[index] if bounded else list(self)[index]
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError(index)
+        return self._kept[index] if index < len(self._kept) else next(islice(self, index, None))
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
+
+
 @dataclass
 class ImportReport:
     files: list[str] = field(default_factory=list)
@@ -55,9 +124,12 @@ class ImportReport:
     unchanged: int = 0
     duplicates_in_file: int = 0
     accounts_created: int = 0
-    rejected: list[dict] = field(default_factory=list)
+    rejected: RejectedRows = field(default_factory=RejectedRows)
 
     def as_json(self) -> dict:
+        return {**self._counts(), "rejected": list(self.rejected)}
+
+    def _counts(self) -> dict:
         return {
             "files": self.files,
             "rows": self.rows,
@@ -65,8 +137,15 @@ class ImportReport:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "duplicates_in_file": self.duplicates_in_file,
-            "rejected": self.rejected,
         }
+
+    def write_json(self, out: IO[str]) -> None:
+        """Writes ``as_json()`` to ``out`` with the rejected rows streamed one by one."""
+        head = json.dumps(self._counts(), ensure_ascii=False, indent=2)
+        out.write(head[:-2] + ',\n  "rejected": [')
+        for number, rejected in enumerate(self.rejected):
+            out.write(("," if number else "") + "\n    " + json.dumps(rejected, ensure_ascii=False))
+        out.write("\n  ]\n}" if self.rejected else "]\n}")
 
 
 Progress = Callable[[str, int, int], None]  # file name, rows done in it, rows expected
@@ -190,6 +269,8 @@ class _ImportRun:
         self.currency = settings.KAM_COMPANY_CURRENCY
         self.table_was_empty = not SalesLine.objects.exists()
         self.own_last_line_id = 0  # the newest line while only this run stores lines
+        self.file_name = ""
+        self.file_first_id = 0  # the newest line before the file being imported
 
     def import_file(self, sales_file: SalesFile, name: str) -> None:
         self.report.files.append(name)
@@ -206,7 +287,11 @@ class _ImportRun:
         self.table_was_empty = False
 
     def _import_chunks(self, sales_file: SalesFile, name: str) -> None:
-        sorter = RowSorter(name, self.known_customers)
+        # A dry run stores no lines that later chunks could find their keys in.
+        sorter = RowSorter(name, self.known_customers, whole_file=self.dry_run)
+        self.file_name = name
+        staging.start_file()
+        self.file_first_id = staging.last_line_id()
         gate = ReaderGate()
         # The reader thread stages the chunks itself, in a spool (kam.sales.spool), between
         # the importing connection's transactions: inside an outer one, SQLite cannot attach
@@ -245,9 +330,12 @@ class _ImportRun:
                     self.report.accounts_created += _create_accounts(chunk.new_customers)
             if taken is None:
                 with gate.closed():
-                    rows = staging.load(chunk.staged, will_match=not self.table_was_empty)
+                    rows = staging.load(
+                        list(chunk.rows_to_stage()), will_match=not self.table_was_empty
+                    )
                 taken = spools.Taken(staging.STAGING, rows, None)
             merged = self._merge(taken)
+            rejected = self._rejected(chunk, merged)
             if self.table_was_empty and not self.dry_run:
                 self.own_last_line_id = staging.last_line_id()
             if self.dry_run:
@@ -255,14 +343,37 @@ class _ImportRun:
             else:
                 # Sums of the staged rows are those of the new lines if every row is one.
                 totals = taken.month_totals if merged.inserted == taken.rows else None
-                self._write(merged, chunk.rejected, gate, totals)
+                self._write(merged, rejected, gate, totals)
         if spool is not None and chunk.spooled is not None:
             spool.release(chunk.spooled)
 
     def _count_sorted(self, chunk: SortedChunk) -> None:
         self.report.rows += chunk.rows
         self.report.duplicates_in_file += chunk.duplicates
-        self.report.rejected += chunk.rejected
+
+    def _rejected(self, chunk: SortedChunk, merged: staging.Merged) -> list[dict]:
+        """The chunk's rejected rows in file order: the reader's and the rows whose key came
+        in an earlier chunk with other values."""
+        self.report.duplicates_in_file += merged.duplicates
+        rejected = chunk.rejected
+        if merged.conflicts:
+            rejected = sorted(
+                rejected + [self._conflict(*conflict) for conflict in merged.conflicts],
+                key=lambda row: row["line"],
+            )
+        self.report.rejected.add(rejected, stored_by=self._import_id())
+        return rejected
+
+    def _conflict(self, line: int, invoice: str, position: int, first: int) -> dict:
+        reason = DUPLICATE_WITH_OTHER_VALUES % {"key": f"{invoice}/{position}", "first": first}
+        return {
+            "file": self.file_name,
+            "line": line,
+            "column": None,
+            "value": None,
+            "reason": reason,
+            "code": "duplicate_conflict",
+        }
 
     def _check_still_alone(self) -> None:
         """A file imported into an empty table skips matching its rows with stored lines, as
@@ -280,6 +391,7 @@ class _ImportRun:
             sales_import_id=self._import_id(),
             table_was_empty=self.table_was_empty,
             table=taken.table,
+            file_first_id=self.file_first_id,
         )
         changed = [
             (line_id, _normalised(old), _normalised(new)) for line_id, old, new in merged.changed

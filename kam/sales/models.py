@@ -149,6 +149,10 @@ class SalesLine(models.Model):
         db_index=False,
         db_constraint=False,
     )
+    # The physical line of the file that brought the line in (the header is line 1), with
+    # sales_import: where it came from, and how the importer finds the first line of a key that
+    # repeats further down the same file without keeping the file's keys in memory.
+    source_line = models.PositiveIntegerField(_("line in the file"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("sales line")

@@ -23,13 +23,14 @@ import tempfile
 import threading
 import time
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import NamedTuple
 
 from django.db import connection
 
 from kam.sales import facts, staging
-from kam.sales.staging_columns import STAGED_COLUMNS, STAGED_NAMES
+from kam.sales.staging_columns import ROW_COLUMNS, ROW_NAMES
 
 PREFIX = "kam-import-"
 #: A spool folder without a process id in its name (made before names carried one) this old
@@ -62,18 +63,30 @@ class ChunkSpool:
         self._written: list[int] = []
 
     def write(self, number: int, rows: Sequence[tuple]) -> None:
-        """Reader thread: stores chunk ``number`` and drops the chunks already released."""
+        """Reader thread: stores chunk ``number`` (rows in ROW_NAMES order) at once."""
+        self.begin(number)
+        self.append(number, rows)
+        self.finish(number)
+
+    def begin(self, number: int) -> None:
+        """Reader thread: starts chunk ``number``; drops the chunks already released."""
         spool = self._connect()
         with self._lock:
             released = self._released
         for old in [n for n in self._written if n <= released]:
             spool.execute(f"DROP TABLE rows_{old}")
             self._written.remove(old)
-        spool.execute(f"CREATE TABLE rows_{number} ({', '.join(STAGED_NAMES)})")
-        marks = ", ".join("?" * len(STAGED_NAMES))
-        spool.executemany(f"INSERT INTO rows_{number} VALUES ({marks})", rows)  # noqa: S608
-        spool.commit()
+        spool.execute(f"CREATE TABLE rows_{number} ({', '.join(ROW_NAMES)})")
         self._written.append(number)
+
+    def append(self, number: int, rows: Sequence[tuple]) -> None:
+        """Reader thread: adds rows (ROW_NAMES order) to chunk ``number``."""
+        marks = ", ".join("?" * len(ROW_NAMES))
+        self._connect().executemany(f"INSERT INTO rows_{number} VALUES ({marks})", rows)  # noqa: S608
+
+    def finish(self, number: int) -> None:
+        """Reader thread: chunk ``number`` is complete (committed: the importer may take it)."""
+        self._connect().commit()
 
     def take(self, number: int) -> Taken:
         """Importing thread, before the chunk's transaction: copies chunk ``number`` into the
@@ -133,10 +146,11 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-#: How the reader's staged values go into COPY: whole numbers as such, the rest (dates, decimal
-#: quantities) as the text the reader made of them.
+#: How the reader's staged values go into COPY: whole numbers and marks as such, the rest (dates,
+#: decimal quantities) as the text the reader made of them.
 _COPIED_AS = [
-    {"integer": "int4", "bigint": "int8"}.get(kind, "text") for _name, kind in STAGED_COLUMNS
+    {"integer": "int4", "bigint": "int8", "boolean": "bool"}.get(kind, "text")
+    for _name, kind in ROW_COLUMNS
 ]
 
 
@@ -166,23 +180,46 @@ class TableSpool:
         self._written: list[int] = []
         self._released = 0
         self._lock = threading.Lock()
+        self._copying: ExitStack | None = None  # the COPY of the chunk being written
+        self._copied = 0
 
     def table(self, number: int) -> str:
         return f"{self._prefix}{int(number)}"
 
     def write(self, number: int, rows: Sequence[tuple]) -> None:
-        """Reader thread: stores and sums up chunk ``number``; drops the chunks released."""
+        """Reader thread: stores and sums up chunk ``number`` (rows in ROW_NAMES order)."""
+        self.begin(number)
+        self.append(number, rows)
+        self.finish(number)
+
+    def begin(self, number: int) -> None:
+        """Reader thread: drops the chunks released, starts chunk ``number``'s COPY."""
         with self._lock:
             released = self._released
-        table, names = self.table(number), ", ".join(STAGED_NAMES)
+        table, names = self.table(number), ", ".join(ROW_NAMES)
+        cursor = self._connection.cursor()
+        for old in [n for n in self._written if n <= released]:
+            self._drop(cursor, old)
+        cursor.execute(f"CREATE UNLOGGED TABLE {table} ({self._columns})")
+        self._written.append(number)
+        self._copying = ExitStack()
+        self._copying.enter_context(cursor)
+        self._copy = self._copying.enter_context(cursor.copy(f"COPY {table} ({names}) FROM STDIN"))
+        self._copy.set_types(_COPIED_AS)  # a third less Python time than a type per value
+        self._copied = 0
+
+    def append(self, number: int, rows: Sequence[tuple]) -> None:
+        """Reader thread: adds rows (ROW_NAMES order) to chunk ``number``."""
+        write_row = self._copy.write_row
+        for row in rows:
+            write_row(row)
+        self._copied += len(rows)
+
+    def finish(self, number: int) -> None:
+        """Reader thread: ends chunk ``number``'s COPY and sums it up or gathers statistics."""
+        table = self.table(number)
+        self._end_copy()
         with self._connection.cursor() as cursor:
-            for old in [n for n in self._written if n <= released]:
-                self._drop(cursor, old)
-            cursor.execute(f"CREATE UNLOGGED TABLE {table} ({self._columns})")
-            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                copy.set_types(_COPIED_AS)  # a third less Python time than a type per value
-                for row in rows:
-                    copy.write_row(row)
             if self._sum_up:
                 totals = self._month_totals.replace("{chunk}", table)
                 cursor.execute(f"CREATE UNLOGGED TABLE {table}_months AS {totals}")
@@ -190,9 +227,8 @@ class TableSpool:
                 # Statistics for the plans that match rows with stored lines (a fresh table has
                 # none; in a first import nothing is matched).
                 cursor.execute(f"ANALYZE {table}")
-        self._written.append(number)
         with self._lock:
-            self._rows[number] = len(rows)
+            self._rows[number] = self._copied
 
     def take(self, number: int) -> Taken:
         """Importing thread, before the chunk's transaction: the chunk is merged in place."""
@@ -212,7 +248,16 @@ class TableSpool:
         cursor.execute(f"DROP TABLE IF EXISTS {table}, {table}_months")
         self._written.remove(number)
 
+    def _end_copy(self) -> None:
+        copying, self._copying = self._copying, None
+        if copying is not None:
+            copying.close()
+
     def close(self) -> None:
+        try:
+            self._end_copy()  # of a chunk the import stopped in
+        except Exception:  # noqa: BLE001,S110 (its table is dropped anyway)
+            pass
         try:
             with self._connection.cursor() as cursor:
                 for number in list(self._written):

@@ -10,17 +10,19 @@ transaction, set by set, and releases the GIL meanwhile, so the reader thread re
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection
 
 from kam.accounts.models import Account
 from kam.sales.models import SalesLine
-from kam.sales.staging_columns import STAGED_COLUMNS, STAGED_NAMES
+from kam.sales.staging_columns import ROW_COLUMNS, ROW_NAMES, STAGED_NAMES
 
 STAGING = "kam_sales_staging"
 TOUCHED = "kam_sales_touched"
 NEW_MONTHS = "kam_sales_new_months"
+#: Stored lines that the file being imported matched so far, with the file's line of each.
+FILE_LINES = "kam_sales_file_lines"
 IMPORT_LOCK = 0x6B616D  # "kam"
 
 #: The values of a line that an ERP correction can change, in storage order.
@@ -48,6 +50,10 @@ class Merged:
     last_id_before: int
     # (line id, stored values, new values) of every line whose key exists with other values.
     changed: list[tuple[int, tuple, tuple]]
+    # Rows whose key came in an earlier chunk of the file: with the same values (counted) and
+    # with other values (line, invoice number, line number, the key's first line).
+    duplicates: int = 0
+    conflicts: list[tuple[int, str, int, int]] = field(default_factory=list)
 
 
 def _quote(name: str) -> str:
@@ -115,9 +121,10 @@ def _columns(columns: Sequence[tuple[str, str]]) -> str:
 
 
 def staging_columns() -> str:
-    """The columns of a table of staged rows: the staged values and the matched line's id."""
-    line_id = "bigint" if _on_postgres() else ""
-    return f"{_columns(STAGED_COLUMNS)}, line_id {line_id}"
+    """The columns of a table of staged rows: the reader's (ROW_COLUMNS), the matched line's id
+    and, for a key that came earlier in the file, the line it came in first."""
+    line_id, line = ("bigint", "integer") if _on_postgres() else ("", "")
+    return f"{_columns(ROW_COLUMNS)}, line_id {line_id}, first_line {line}"
 
 
 def prepare() -> None:
@@ -138,13 +145,25 @@ def prepare() -> None:
             cursor.execute(f"{empty} {table}")
 
 
+def start_file() -> None:
+    """Forgets the lines the previous file matched (the connection's FILE_LINES table)."""
+    empty = "TRUNCATE" if _on_postgres() else "DELETE FROM"
+    line_id = "bigint" if _on_postgres() else "INTEGER"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {FILE_LINES} "
+            f"(line_id {line_id} PRIMARY KEY, first_line integer)"
+        )
+        cursor.execute(f"{empty} {FILE_LINES}")
+
+
 def load(rows: Sequence[tuple], *, will_match: bool) -> int:
-    """Stages the chunk's rows (tuples in STAGED_COLUMNS order); returns how many.
+    """Stages the chunk's rows (tuples in ROW_COLUMNS order); returns how many.
 
     The caller keeps other Python threads off the GIL meanwhile (see kam.sales.pipeline).
     """
     prepare()
-    bulk_insert(STAGING, STAGED_NAMES, rows)
+    bulk_insert(STAGING, ROW_NAMES, rows)
     if will_match and _on_postgres():
         with connection.cursor() as cursor:
             # Temporary tables get no statistics of their own; without them the planner
@@ -166,7 +185,7 @@ def load_spooled(spool_file: str, number: int) -> int:
     with connection.cursor() as cursor:
         cursor.execute("ATTACH DATABASE %s AS kam_spool", [spool_file])
         try:
-            names = ", ".join(STAGED_NAMES)
+            names = ", ".join(ROW_NAMES)
             cursor.execute(
                 f"INSERT INTO {STAGING} ({names}) "  # noqa: S608
                 f"SELECT {names} FROM kam_spool.rows_{int(number)}"
@@ -235,34 +254,54 @@ def merge(
     sales_import_id: int | None,
     table_was_empty: bool,
     table: str = STAGING,
+    file_first_id: int = 0,
 ) -> Merged:
     """Finds, reports and inserts the ``rows`` staged rows (in ``table``: the connection's
-    staging table or a spool's); with ``sales_import_id`` None (a dry run) it only counts."""
+    staging table or a spool's); with ``sales_import_id`` None (a dry run) it only counts.
+
+    A row whose key came in an earlier chunk of the same file is sorted out first: its key's
+    line is one this file inserted (an id above ``file_first_id``, with this import's id) or
+    one it matched before (FILE_LINES), and that line holds the values of the key's first row.
+    """
     lock_imports()
     last_id = last_line_id()
     lines = _quote(SalesLine._meta.db_table)
     with connection.cursor() as cursor:
-        # With no lines stored before the file, nothing matches: its own rows never repeat
-        # (kam.sales.pipeline.RowSorter).
+        # With no lines stored before the file, only this file's own lines can match, and only
+        # rows whose key the reader has seen before may (kam.sales.pipeline.KeyFilter).
+        _match_existing(cursor, table, lines, last_id, candidates_only=table_was_empty)
+        duplicates, conflicts = _sort_out_repeats(
+            cursor, table, lines, currency, file_first_id, sales_import_id
+        )
+        more_duplicates, more_conflicts = _sort_out_repeats_within(cursor, table)
+        duplicates += more_duplicates
+        conflicts = sorted(conflicts + more_conflicts)
         matched, changed = 0, []
         if not table_was_empty:
-            _match_existing(cursor, table, lines, last_id)
             changed = _changed(cursor, table, lines, currency)
             cursor.execute(f"SELECT COUNT(line_id) FROM {table}")  # noqa: S608
             (matched,) = cursor.fetchone()
+            cursor.execute(
+                f"INSERT INTO {FILE_LINES} (line_id, first_line) "  # noqa: S608
+                f"SELECT line_id, source_line FROM {table} WHERE line_id IS NOT NULL"
+            )
         if sales_import_id is not None:
             _insert_new(cursor, table, lines, currency, sales_import_id)
     return Merged(
-        inserted=rows - matched,
+        inserted=rows - duplicates - len(conflicts) - matched,
         unchanged=matched - len(changed),
         last_id_before=last_id,
         changed=changed,
+        duplicates=duplicates,
+        conflicts=conflicts,
     )
 
 
-def _match_existing(cursor, table: str, lines: str, last_id: int) -> None:
+def _match_existing(
+    cursor, table: str, lines: str, last_id: int, *, candidates_only: bool = False
+) -> None:
     """Marks the staged rows whose key a line stored before this chunk has."""
-    if _on_postgres():
+    if _on_postgres() and not candidates_only:
         cursor.execute(
             f"UPDATE {table} s SET line_id = l.id FROM {lines} l "  # noqa: S608
             "WHERE l.invoice_number = s.invoice_number AND l.line_number = s.line_number "
@@ -273,9 +312,73 @@ def _match_existing(cursor, table: str, lines: str, last_id: int) -> None:
     cursor.execute(
         f"UPDATE {table} SET line_id = (SELECT l.id FROM {lines} l "  # noqa: S608
         f"WHERE l.invoice_number = {table}.invoice_number "
-        f"AND l.line_number = {table}.line_number AND l.id <= %s)",
+        f"AND l.line_number = {table}.line_number AND l.id <= %s)"
+        + (" WHERE repeat_candidate" if candidates_only else ""),
         [last_id],
     )
+
+
+def _sort_out_repeats(
+    cursor, table: str, lines: str, currency: str, file_first_id: int, sales_import_id: int | None
+) -> tuple[int, list[tuple[int, str, int, int]]]:
+    """Takes the rows whose key came earlier in the file out of the table; returns how many had
+    the same values as the key's line and the others (line, invoice, position, first line)."""
+    cursor.execute(
+        f"UPDATE {table} SET first_line = COALESCE("  # noqa: S608
+        f"(SELECT m.first_line FROM {FILE_LINES} m WHERE m.line_id = {table}.line_id), "
+        f"(SELECT l.source_line FROM {lines} l WHERE l.id = {table}.line_id "
+        "AND l.id > %s AND l.sales_import_id = %s)) "
+        "WHERE line_id IS NOT NULL",
+        [file_first_id, -1 if sales_import_id is None else sales_import_id],
+    )
+    if not cursor.rowcount:
+        return 0, []
+    stored = _stored_values("%s")
+    differs = " OR ".join(_differs(stored[column], f"l.{column}") for column in VALUE_COLUMNS)
+    cursor.execute(
+        f"SELECT s.source_line, s.invoice_number, s.line_number, s.first_line, "  # noqa: S608
+        f"CASE WHEN {differs} THEN 1 ELSE 0 END "
+        f"FROM {_with_account(table)} JOIN {lines} l ON l.id = s.line_id "
+        "WHERE s.first_line IS NOT NULL ORDER BY s.source_line",
+        [currency],
+    )
+    repeats = cursor.fetchall()
+    if not repeats:
+        return 0, []
+    cursor.execute(f"DELETE FROM {table} WHERE first_line IS NOT NULL")  # noqa: S608
+    conflicts = [row[:4] for row in repeats if row[4]]
+    return len(repeats) - len(conflicts), conflicts
+
+
+def _sort_out_repeats_within(cursor, table: str) -> tuple[int, list[tuple[int, str, int, int]]]:
+    """Takes the later rows of a key that the chunk has more than once out of the table (the
+    reader leaves them in when the key may have come earlier, see _sort_out_repeats); returns
+    how many had the first one's values and the others (line, invoice, position, first line)."""
+    names = ", ".join(STAGED_NAMES)
+    cursor.execute(
+        f"SELECT source_line, {names} FROM {table} WHERE repeat_candidate "  # noqa: S608
+        "ORDER BY source_line"
+    )
+    first: dict[tuple, tuple[int, tuple]] = {}
+    later, duplicates, conflicts = [], 0, []
+    for line, *values in cursor.fetchall():
+        key = (values[0], values[1])
+        if key not in first:
+            first[key] = (line, tuple(values))
+            continue
+        later.append(line)
+        first_line, first_values = first[key]
+        if first_values == tuple(values):
+            duplicates += 1
+        else:
+            conflicts.append((line, key[0], key[1], first_line))
+    for start in range(0, len(later), INSERT_BATCH):
+        batch = later[start : start + INSERT_BATCH]
+        cursor.execute(
+            f"DELETE FROM {table} WHERE source_line IN ({', '.join(['%s'] * len(batch))})",  # noqa: S608
+            batch,
+        )
+    return duplicates, conflicts
 
 
 def _changed(cursor, table: str, lines: str, currency: str) -> list[tuple[int, tuple, tuple]]:
@@ -297,14 +400,16 @@ def _changed(cursor, table: str, lines: str, currency: str) -> list[tuple[int, t
 
 def _insert_new(cursor, table: str, lines: str, currency: str, sales_import_id: int) -> None:
     stored = _stored_values("%s")
-    columns = ", ".join((*VALUE_COLUMNS, "invoice_number", "line_number", "invoice_month"))
+    columns = ", ".join(
+        (*VALUE_COLUMNS, "invoice_number", "line_number", "invoice_month", "source_line")
+    )
     values = ", ".join(stored[column] for column in VALUE_COLUMNS)
     month = month_of("s.invoice_date")
     # In file order: ERP exports come by invoice number, and so the natural key's index grows
     # page by page (sorting by account instead was slower in the benchmark).
     cursor.execute(
         f"INSERT INTO {lines} ({columns}, sales_import_id) "  # noqa: S608
-        f"SELECT {values}, s.invoice_number, s.line_number, {month}, %s "
+        f"SELECT {values}, s.invoice_number, s.line_number, {month}, s.source_line, %s "
         f"FROM {_with_account(table)} WHERE s.line_id IS NULL",
         [currency, sales_import_id],
     )

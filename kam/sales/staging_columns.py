@@ -17,3 +17,8 @@ STAGED_COLUMNS = (
     ("sales_rep", "text"),
 )
 STAGED_NAMES = tuple(name for name, _ in STAGED_COLUMNS)
+
+#: What the reader adds to each staged row (kam.sales.pipeline.SortedChunk.rows): its physical
+#: line, and whether its key may have come in an earlier chunk of the file (KeyFilter).
+ROW_COLUMNS = (*STAGED_COLUMNS, ("source_line", "integer"), ("repeat_candidate", "boolean"))
+ROW_NAMES = tuple(name for name, _ in ROW_COLUMNS)

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,6 +20,7 @@ from kam.sales import selectors, services
 from kam.sales.forms import FIELD_LABELS, MappingForm, UploadForm
 from kam.sales.models import ImportStatus, SalesImport
 from kam.sales.preview import FileRefused, upload_preview
+from kam.sales.reading.messages import row_reason_in
 
 PREVIEW_ROWS = 10
 
@@ -139,7 +141,7 @@ def import_rejections_csv(request: AuthenticatedRequest, pk: int) -> HttpRespons
                     rejection.line,
                     rejection.column or "",
                     rejection.value or "",
-                    rejection.reason,
+                    row_reason_in(get_language(), rejection.code, rejection.reason),
                 ]
             )
         )

@@ -26,7 +26,13 @@ INSTALLED_APPS = [
     "kam.sales",
     "kam.analysis",
     "kam.demo",
+    "kam.notifications",
+    "kam.campaigns",
+    "kam.conditions",
+    "kam.referrals",
+    "kam.search",
     "kam.lists",
+    "kam.profitability",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -200,6 +206,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 
 KAM_COMPANY_CURRENCY = env_str("KAM_CURRENCY", "EUR")
 KAM_PAGE_SIZE = env_int("KAM_PAGE_SIZE", 50)
+#: Open referrals whose status has not moved for longer than this wait for follow-up.
+KAM_REFERRAL_FOLLOW_UP_DAYS = env_int("KAM_REFERRAL_FOLLOW_UP_DAYS", 14)
 KAM_MAX_UPLOAD_MB = env_int("KAM_MAX_UPLOAD_MB", 200)
 #: Largest request body anywhere else (forms, attachments); refused by Content-Length (413).
 KAM_MAX_REQUEST_MB = env_int("KAM_MAX_REQUEST_MB", 20)
@@ -225,6 +233,12 @@ CACHES = {
 }
 #: The address users reach kam at, for links in mails (e.g. https://kam.example.com).
 KAM_BASE_URL = env_str("KAM_BASE_URL", "")
+#: Campaign mails per second and worker (0: as fast as the mail server takes them).
+KAM_MAIL_RATE_PER_SECOND = env_int("KAM_MAIL_RATE_PER_SECOND", 50)
+#: Mailings to more recipients than this need the approval of sales leadership.
+KAM_MAILING_APPROVAL_ABOVE = env_int("KAM_MAILING_APPROVAL_ABOVE", 200)
+#: Contact persons of accounts without any contact for this many months are proposed for erasure.
+KAM_RETENTION_MONTHS = env_int("KAM_RETENTION_MONTHS", 36)
 
 LOGGING = {
     "version": 1,

@@ -33,12 +33,21 @@ class UserFactory(factory.django.DjangoModelFactory):
 class AccountFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Account
+        skip_postgeneration_save = True
 
     customer_number = factory.Sequence(lambda n: f"K{n:06d}")
     name = factory.Faker("company", locale="de_DE")
     city = factory.Faker("city", locale="de_DE")
     industry = "Maschinenbau"
     owner = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def search_index(account, create, extracted, **kwargs):
+        """In the search index, as the services would put it there."""
+        if create:
+            from kam.search.index import index_refresh
+
+            index_refresh("account", [account.pk])
 
 
 class TeamMembershipFactory(factory.django.DjangoModelFactory):
@@ -54,8 +63,16 @@ class TeamMembershipFactory(factory.django.DjangoModelFactory):
 class StakeholderFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Stakeholder
+        skip_postgeneration_save = True
 
     account = factory.SubFactory(AccountFactory)
     first_name = factory.Faker("first_name", locale="de_DE")
     last_name = factory.Faker("last_name", locale="de_DE")
     position = "Einkauf"
+
+    @factory.post_generation
+    def search_index(stakeholder, create, extracted, **kwargs):
+        if create:
+            from kam.search.index import index_refresh
+
+            index_refresh("stakeholder", [stakeholder.pk])

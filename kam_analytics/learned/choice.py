@@ -10,12 +10,15 @@ accounts known at the cut bought afterwards.
 - Ranking: the winner beats the naive forecast ("the next months will be like the last ones") on
   rank correlation and on the top 10 %, with the best sum of the two; else naive.
 - Level: the estimate of the portfolio total with the smallest error of the sum (naive included).
-The forecast is the winning ranking scaled to the winning level. Without any backtest (a history
-too short to cut) it is naive.
+  When the history only allowed a shorter backtest horizon, the errors there do not carry over
+  to the real horizon; the level is then the model trained directly on the latest full horizon.
+The forecast is the winning ranking scaled to the winning level; its 80 % band comes from the
+same backtest (adjust.py). Without any backtest (a history too short to cut) it is naive.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,6 +26,16 @@ import numpy as np
 from kam_analytics._arrays import FloatArray
 from kam_analytics.errors import AnalyticsInputError, ModelNotApplicableError
 from kam_analytics.forecast import account_history, forecast_accuracy, forecast_revenue
+from kam_analytics.learned.adjust import (
+    BandQuantiles,
+    apply_band,
+    band_coverage,
+    fit_band,
+    new_accounts,
+    risers_caught,
+    shrink_new_accounts,
+    top_group,
+)
 from kam_analytics.learned.features import has_history, window_sum
 from kam_analytics.learned.model import (
     MIN_ORIGIN_HISTORY,
@@ -36,10 +49,16 @@ CLASSIC = "bgnbd_trend"
 LEARNED = "boosting"
 BLEND = "boosting_bgnbd"
 LATEST = "boosting_latest_origin"
+LONG_NAIVE = "naive_24m"
+#: The geometric mean of boosting (both), BG/NBD × Gamma-Gamma and the 24-month naive forecast.
+STACK = "stack"
 #: A level estimate only: the boosting total scaled by the drift at its latest training origin.
 RECENT_LEVEL = "boosting_recent_level"
 #: How far back the backtest cuts, in months, before falling back to shorter distances.
 BACKTEST_DISTANCES = (12, 24)
+#: Accounts the backtest looks at, at most (a fixed random sample beyond): bounds the run.
+MAX_BACKTEST_ACCOUNTS = 10_000
+BAND_COVERAGE = 0.8
 
 
 @dataclass(frozen=True)
@@ -48,6 +67,20 @@ class CandidateScore:
     top_decile_precision: float
     total_error: float  # |Σ forecast − Σ actual| / Σ actual
     cutoffs: int
+    risers: float = 0.0  # real risers into the top 10 % that the forecast marked, per cut
+    band_coverage: float = float("nan")  # only for the chosen forecast
+
+
+@dataclass
+class BacktestCut:
+    """One cut's evidence: what every candidate forecast and what the accounts bought."""
+
+    horizon: int
+    rows: np.ndarray  # the accounts of the cut, as rows of the matrices given to the backtest
+    actual: FloatArray
+    last_12m: FloatArray
+    forecasts: dict[str, FloatArray]
+    levels: dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -60,11 +93,30 @@ class ForecastChoice:
     forecast: FloatArray
     scores: dict[str, CandidateScore] = field(default_factory=dict)
     model: LearnedForecaster | None = None
+    low: FloatArray | None = None  # the 80 % band
+    high: FloatArray | None = None
+    new_account: np.ndarray | None = None  # shrunk toward comparable accounts, uncertain
+    chosen: CandidateScore | None = None  # the backtest figures of the forecast as used
+    real_risers: float = 0.0  # accounts that really rose into the top 10 %, per cut
+    cuts: list[BacktestCut] = field(default_factory=list)
 
 
 def naive(revenue: FloatArray, days: FloatArray, horizon: int) -> FloatArray:
     """The last 12 months, scaled to the horizon (a quarter is a quarter of the year)."""
     return window_sum(revenue, revenue.shape[1] - 12, revenue.shape[1]) * horizon / 12
+
+
+def long_naive(revenue: FloatArray, days: FloatArray, horizon: int) -> FloatArray:
+    """The monthly average of the last 24 months (fewer if the history is shorter), per horizon:
+    steadier than the last 12 months where orders are rare and large."""
+    months = max(min(24, revenue.shape[1]), 1)
+    return window_sum(revenue, revenue.shape[1] - months, revenue.shape[1]) * horizon / months
+
+
+def stack(forecasts: list[FloatArray]) -> FloatArray:
+    """The geometric mean of several forecasts: their errors partly cancel, on rank and level."""
+    logs = [np.log(np.maximum(forecast, 0.0) + 1.0) for forecast in forecasts]
+    return np.asarray(np.exp(np.mean(logs, axis=0)) - 1.0)
 
 
 def classic(revenue: FloatArray, days: FloatArray, horizon: int) -> FloatArray:
@@ -73,14 +125,28 @@ def classic(revenue: FloatArray, days: FloatArray, horizon: int) -> FloatArray:
         expected = forecast_revenue(account_history(revenue, days)).expected_revenue
     except (AnalyticsInputError, ModelNotApplicableError):
         return naive(revenue, days, horizon)
+    if not np.all(np.isfinite(expected)):
+        return naive(revenue, days, horizon)
     return np.asarray(expected, dtype=np.float64) * horizon / 12
 
 
 def candidate_forecasts(
-    revenue: FloatArray, days: FloatArray, horizon: int
+    revenue: FloatArray,
+    days: FloatArray,
+    horizon: int,
+    classic_12m: FloatArray | None = None,
 ) -> tuple[dict[str, FloatArray], LearnedForecaster | None]:
-    """Every candidate's forecast from the end of the history, and the fitted model if any."""
-    forecasts = {NAIVE: naive(revenue, days, horizon), CLASSIC: classic(revenue, days, horizon)}
+    """Every candidate's forecast from the end of the history, and the fitted model if any.
+
+    `classic_12m`: the purchase models' 12-month forecast if the caller has it already.
+    Every candidate but naive has its new accounts shrunk toward comparable accounts.
+    """
+    forecasts = {
+        NAIVE: naive(revenue, days, horizon),
+        CLASSIC: classic(revenue, days, horizon)
+        if classic_12m is None
+        else np.asarray(classic_12m, dtype=np.float64) * horizon / 12,
+    }
     model = fit_learned(revenue, days, horizon=horizon)
     if model is not None:
         boosted = model.predict(revenue, days, revenue.shape[1])
@@ -89,6 +155,14 @@ def candidate_forecasts(
     quick = fit_latest_origin(revenue, days, horizon=horizon)
     if quick is not None:
         forecasts[LATEST] = quick.predict(revenue, days, revenue.shape[1])
+    forecasts[LONG_NAIVE] = long_naive(revenue, days, horizon)
+    if model is not None and quick is not None:
+        forecasts[STACK] = stack(
+            [forecasts[LEARNED], forecasts[LATEST], forecasts[CLASSIC], forecasts[LONG_NAIVE]]
+        )
+    for name in forecasts:
+        if name != NAIVE:
+            forecasts[name] = shrink_new_accounts(np.maximum(forecasts[name], 0.0), revenue)
     return forecasts, model
 
 
@@ -116,32 +190,60 @@ def backtest_plan(n_months: int, horizon: int) -> list[tuple[int, int]]:
     return plan
 
 
-def score_candidates(
-    revenue: FloatArray, days: FloatArray, horizon: int
-) -> dict[str, CandidateScore]:
-    """Every candidate's backtest figures (and every level estimate's error), over the cutoffs."""
-    rows: dict[str, list[tuple[float, float, float]]] = {}
+def backtest_sample(n_accounts: int) -> np.ndarray:
+    """The accounts the backtest looks at: all, or a fixed random sample of big portfolios."""
+    if n_accounts <= MAX_BACKTEST_ACCOUNTS:
+        return np.arange(n_accounts)
+    rng = np.random.default_rng(17)
+    return np.sort(rng.choice(n_accounts, MAX_BACKTEST_ACCOUNTS, replace=False))
+
+
+def run_backtest(revenue: FloatArray, days: FloatArray, horizon: int) -> list[BacktestCut]:
+    """Every candidate's forecast at every cut of the plan, with what happened afterwards."""
+    sample = backtest_sample(revenue.shape[0])
+    revenue, days = revenue[sample], days[sample]
+    cuts = []
     for cut, cut_horizon in backtest_plan(revenue.shape[1], horizon):
         known = has_history(revenue, cut)
         actual = revenue[known, cut : cut + cut_horizon].sum(axis=1)
         if known.sum() < 10 or actual.sum() <= 0:
             continue
-        forecasts, model = candidate_forecasts(revenue[known, :cut], days[known, :cut], cut_horizon)
-        for name, level in level_estimates(forecasts, model).items():
-            error = abs(level - actual.sum()) / actual.sum()
-            if name in forecasts:
-                accuracy = forecast_accuracy(forecasts[name], actual)
-                rows.setdefault(name, []).append(
-                    (accuracy.spearman, accuracy.top_decile_precision, error)
-                )
-            else:
-                rows.setdefault(name, []).append((np.nan, np.nan, error))
+        past, past_days = revenue[known, :cut], days[known, :cut]
+        forecasts, model = candidate_forecasts(past, past_days, cut_horizon)
+        last_12m = window_sum(past, cut - 12, cut)
+        levels = level_estimates(forecasts, model)
+        cuts.append(BacktestCut(cut_horizon, sample[known], actual, last_12m, forecasts, levels))
+    return cuts
+
+
+def score_cuts(cuts: list[BacktestCut]) -> dict[str, CandidateScore]:
+    """Every candidate's backtest figures (and every level estimate's error), over the cuts."""
+    rows: dict[str, list[tuple[float, float, float, float]]] = {}
+    for cut in cuts:
+        total = cut.actual.sum()
+        for name, level in cut.levels.items():
+            error = abs(level - total) / total
+            forecast = cut.forecasts.get(name)
+            if forecast is None:
+                rows.setdefault(name, []).append((np.nan, np.nan, error, np.nan))
+                continue
+            accuracy = forecast_accuracy(forecast, cut.actual)
+            caught = risers_caught(forecast, cut.actual, cut.last_12m)
+            rows.setdefault(name, []).append(
+                (accuracy.spearman, accuracy.top_decile_precision, error, caught)
+            )
     return {name: _mean_score(values) for name, values in rows.items()}
 
 
-def _mean_score(rows: list[tuple[float, float, float]]) -> CandidateScore:
-    spearman, top, total = np.mean(rows, axis=0).tolist()
-    return CandidateScore(spearman, top, total, cutoffs=len(rows))
+def score_candidates(
+    revenue: FloatArray, days: FloatArray, horizon: int
+) -> dict[str, CandidateScore]:
+    return score_cuts(run_backtest(revenue, days, horizon))
+
+
+def _mean_score(rows: Sequence[tuple[float, float, float, float]]) -> CandidateScore:
+    spearman, top, total, caught = np.mean(rows, axis=0).tolist()
+    return CandidateScore(spearman, top, total, cutoffs=len(rows), risers=caught)
 
 
 def pick_ranking(scores: dict[str, CandidateScore]) -> str:
@@ -163,26 +265,110 @@ def pick_ranking(scores: dict[str, CandidateScore]) -> str:
     )
 
 
-def pick_level(scores: dict[str, CandidateScore]) -> str:
-    """The level estimate with the smallest error of the sum; naive when nothing was scored."""
+def pick_level(scores: dict[str, CandidateScore], *, full_horizon: bool = True) -> str:
+    """The level estimate with the smallest error of the sum; naive when nothing was scored.
+
+    Without a backtest over the full horizon the model trained on the latest full horizon
+    gives the level, if it was scored at all (it forecasts exactly the horizon asked for).
+    """
     if NAIVE not in scores:
         return NAIVE
+    if not full_horizon and LATEST in scores:
+        return LATEST
     return min(scores, key=lambda name: (scores[name].total_error, name != NAIVE))
 
 
-def choose_forecast(revenue: FloatArray, days: FloatArray, *, horizon: int) -> ForecastChoice:
-    """Backtest the candidates, then forecast the next `horizon` months with the winners."""
+def scaled(ranking: FloatArray, level: float) -> FloatArray:
+    total = ranking.sum()
+    return ranking * (level / total) if total > 0 else ranking
+
+
+def chosen_score(cuts: list[BacktestCut], ranking: str, level: str) -> CandidateScore | None:
+    """Backtest figures of the forecast as used (ranking scaled to level), with its band."""
+    rows, forecasts, actuals = [], [], []
+    for cut in cuts:
+        if ranking not in cut.forecasts or level not in cut.levels:
+            continue
+        forecast = scaled(cut.forecasts[ranking], cut.levels[level])
+        accuracy = forecast_accuracy(forecast, cut.actual)
+        error = abs(forecast.sum() - cut.actual.sum()) / cut.actual.sum()
+        caught = risers_caught(forecast, cut.actual, cut.last_12m)
+        rows.append((accuracy.spearman, accuracy.top_decile_precision, error, caught))
+        forecasts.append(forecast)
+        actuals.append(cut.actual)
+    if not rows:
+        return None
+    score = _mean_score(rows)
+    coverage = band_coverage(np.concatenate(forecasts), np.concatenate(actuals), BAND_COVERAGE)
+    return CandidateScore(
+        score.spearman,
+        score.top_decile_precision,
+        score.total_error,
+        score.cutoffs,
+        score.risers,
+        coverage,
+    )
+
+
+def backtest_band(cuts: list[BacktestCut], ranking: str, level: str) -> BandQuantiles | None:
+    pairs = [
+        (scaled(cut.forecasts[ranking], cut.levels[level]), cut.actual)
+        for cut in cuts
+        if ranking in cut.forecasts and level in cut.levels
+    ]
+    if not pairs:
+        return None
+    forecast = np.concatenate([f for f, _ in pairs])
+    actual = np.concatenate([a for _, a in pairs])
+    return fit_band(forecast, actual, BAND_COVERAGE)
+
+
+def real_riser_count(cuts: list[BacktestCut]) -> float:
+    if not cuts:
+        return 0.0
+    counts = [np.count_nonzero(top_group(cut.actual) & ~top_group(cut.last_12m)) for cut in cuts]
+    return float(np.mean(counts))
+
+
+def choose_forecast(
+    revenue: FloatArray,
+    days: FloatArray,
+    *,
+    horizon: int,
+    classic_12m: FloatArray | None = None,
+) -> ForecastChoice:
+    """Backtest the candidates, then forecast the next `horizon` months with the winners.
+
+    `classic_12m`: the purchase models' 12-month forecast from the whole history, if known.
+    """
     revenue = np.asarray(revenue, dtype=np.float64)
     days = np.asarray(days, dtype=np.float64)
-    scores = score_candidates(revenue, days, horizon)
-    ranking, level = pick_ranking(scores), pick_level(scores)
+    cuts = run_backtest(revenue, days, horizon)
+    scores = score_cuts(cuts)
+    full_horizon = any(cut.horizon == horizon for cut in cuts)
+    ranking, level = pick_ranking(scores), pick_level(scores, full_horizon=full_horizon)
+    model = None
     if ranking == NAIVE and level == NAIVE:
-        return ForecastChoice(horizon, NAIVE, NAIVE, naive(revenue, days, horizon), scores)
-    forecasts, model = candidate_forecasts(revenue, days, horizon)
-    levels = level_estimates(forecasts, model)
-    ranking = ranking if ranking in forecasts else NAIVE
-    level = level if level in levels else NAIVE
-    ranked = forecasts[ranking]
-    total = ranked.sum()
-    forecast = ranked * (levels[level] / total) if total > 0 else ranked
-    return ForecastChoice(horizon, ranking, level, forecast, scores, model)
+        forecast = naive(revenue, days, horizon)
+    else:
+        forecasts, model = candidate_forecasts(revenue, days, horizon, classic_12m)
+        levels = level_estimates(forecasts, model)
+        ranking = ranking if ranking in forecasts else NAIVE
+        level = level if level in levels else NAIVE
+        forecast = scaled(forecasts[ranking], levels[level])
+    band = backtest_band(cuts, ranking, level)
+    low, high = apply_band(band, forecast) if band is not None else (None, None)
+    return ForecastChoice(
+        horizon,
+        ranking,
+        level,
+        forecast,
+        scores,
+        model,
+        low=low,
+        high=high,
+        new_account=new_accounts(revenue),
+        chosen=chosen_score(cuts, ranking, level),
+        real_risers=real_riser_count(cuts),
+        cuts=cuts,
+    )

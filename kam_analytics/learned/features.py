@@ -31,6 +31,9 @@ FEATURE_NAMES = (
     "purchase_days_trend",
     "growth_12m",
     "trend_6m",
+    "revenue_24m",
+    "revenue_rate_since_first",
+    "largest_month_share_24m",
 )
 
 
@@ -83,10 +86,20 @@ def account_features(
         days12,
         days3,
         days3 - days_prev3,
-        np.log1p(last12) - np.log1p(prev12),
-        np.log1p(last6) - np.log1p(prev6),
+        np.log1p(np.maximum(last12, 0)) - np.log1p(np.maximum(prev12, 0)),
+        np.log1p(np.maximum(last6, 0)) - np.log1p(np.maximum(prev6, 0)),
+        last12 + prev12,
+        np.where(ever, total / np.maximum(origin - first, 1) * 12, 0.0),
+        _largest_share(past_revenue[:, max(origin - 24, 0) :], last12 + prev12),
     ]
     return np.column_stack(columns).astype(np.float64)
+
+
+def _largest_share(window: FloatArray, total: FloatArray) -> FloatArray:
+    """How much of the window's revenue came in its biggest month: 1 for a single project."""
+    if window.shape[1] == 0:
+        return np.zeros(window.shape[0])
+    return np.where(total > 0, window.max(axis=1) / np.where(total > 0, total, 1), 0.0)
 
 
 def has_history(revenue: FloatArray, origin: int) -> np.ndarray:

@@ -26,7 +26,7 @@ ORIGIN_STRIDE = 1
 MIN_ORIGIN_HISTORY = 3
 MAX_ORIGINS = 12
 #: Training rows kept at most per fit (a random sample beyond): bounds the run on big portfolios.
-MAX_TRAINING_ROWS = 120_000
+MAX_TRAINING_ROWS = 60_000
 #: Weight of an origin relative to the one after it: recent behaviour counts more.
 ORIGIN_DECAY = 1.0
 
@@ -101,9 +101,11 @@ def fit_latest_origin(
     origin = revenue.shape[1] - horizon
     if origin < MIN_ORIGIN_HISTORY:
         return None
-    known = has_history(revenue, origin)
+    known = np.flatnonzero(has_history(revenue, origin))
+    if len(known) > MAX_TRAINING_ROWS:
+        known = np.sort(np.random.default_rng(11).choice(known, MAX_TRAINING_ROWS, replace=False))
     features = account_features(revenue[known], purchase_days[known], origin, horizon)
-    actual = revenue[known, origin:].sum(axis=1)
+    actual = np.maximum(revenue[known, origin:].sum(axis=1), 0.0)  # credit notes can exceed
     if len(actual) < 50 or not np.any(actual > 0):
         return None
     data = lightgbm.Dataset(features, actual, feature_name=list(FEATURE_NAMES))
@@ -125,7 +127,7 @@ def fit_learned(
         known = has_history(revenue, origin)
         features = account_features(revenue[known], purchase_days[known], origin, horizon)
         scale = revenue_scale(features, horizon)
-        actual = revenue[known, origin : origin + horizon].sum(axis=1)
+        actual = np.maximum(revenue[known, origin : origin + horizon].sum(axis=1), 0.0)
         rows.append(features)
         targets.append(actual / scale)
         weights.append(scale * ORIGIN_DECAY**age)

@@ -111,7 +111,8 @@ def test_a_short_history_is_backtested_over_a_shorter_horizon():
 
 def test_the_learned_package_imports_no_django():
     code = (
-        "import sys, kam_analytics.learned.choice, kam_analytics.learned.model;"
+        "import sys, kam_analytics.learned.choice, kam_analytics.learned.model,"
+        " kam_analytics.learned.explain, kam_analytics.learned.adjust;"
         "print(any(m == 'django' or m.startswith('django.') for m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -57,14 +57,6 @@ def stakeholder(objects: dict) -> dict:
     return {"pk": objects["account"].pk, "stakeholder_pk": objects["stakeholder"].pk}
 
 
-def contacts_panel(objects: dict) -> dict:
-    return {"pk": objects["account"].pk, "name": "contacts"}
-
-
-def plan_panel(objects: dict) -> dict:
-    return {"pk": objects["account"].pk, "name": "plan"}
-
-
 def feed(objects: dict) -> dict:
     return {"token": objects["feed_token"]}
 
@@ -91,9 +83,6 @@ ROWS = [
     Row("activities:create", "foreign", "get", EDIT_FOREIGN, account_pk),
     Row("activities:quick_create", "own", "post", POST_OWN, account_pk, data=QUICK),
     Row("activities:quick_create", "foreign", "post", POST_FOREIGN, account_pk, data=QUICK),
-    Row("activities:account_panel", "own", "get", READ_OWN, contacts_panel),
-    Row("activities:account_panel", "foreign", "get", READ_FOREIGN, contacts_panel),
-    Row("activities:account_panel", "own", "get", READ_OWN, plan_panel),
     Row("activities:timeline", "own", "get", READ_OWN, account_pk),
     Row("activities:timeline", "foreign", "get", READ_FOREIGN, account_pk),
     Row(

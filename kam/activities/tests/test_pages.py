@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +15,7 @@ from kam.activities.coverage import contact_coverage_for_users, coverage_by_owne
 from kam.activities.models import Activity, ActivityStatus, CadenceRule, StakeholderRelationship
 from kam.activities.tests.factories import ActivityFactory
 from kam.activities.timeline import account_timeline
+from kam.core.plugins import account_panels
 from kam.testing.factories import AccountFactory, StakeholderFactory
 
 pytestmark = pytest.mark.django_db
@@ -352,46 +354,42 @@ def test_timeline_collects_activities_and_status_changes(logged_in, alice):
     assert [entry.title for entry in statuses] == ["Status: kein Key Account → Key Account"]
 
 
-def test_the_account_page_loads_the_contacts_and_plan_tabs(logged_in, alice):
+def test_the_account_page_renders_the_contacts_and_plan_tabs(logged_in, alice):
     account = AccountFactory(owner=alice, status=KeyAccountStatus.STRATEGIC)
     ActivityFactory(account=account, subject="Jahresgespräch")
-    url = reverse("activities:account_panel", args=[account.pk, "contacts"])
 
     page = logged_in.get(reverse("accounts:detail", args=[account.pk])).content.decode()
-    contacts = logged_in.get(url).content.decode()
-    plan = logged_in.get(reverse("activities:account_panel", args=[account.pk, "plan"]))
 
-    assert f'hx-get="{url}"' in page
-    assert "Kontakt speichern" in contacts and "Jahresgespräch" in contacts
-    assert "Besuch alle 28 Tage" in contacts and "Account-Plan anlegen" in plan.content.decode()
+    assert "Kontakt speichern" in page and "Jahresgespräch" in page
+    assert "Besuch alle 28 Tage" in page and "Account-Plan anlegen" in page
+    assert "hx-trigger" not in page
 
 
-def test_an_unknown_tab_is_not_found(logged_in, alice):
-    account = AccountFactory(owner=alice)
-
-    response = logged_in.get(reverse("activities:account_panel", args=[account.pk, "secret"]))
-
-    assert response.status_code == 404
-
-
-def test_the_account_page_costs_no_queries_for_the_tabs(rf, alice, django_assert_num_queries):
-    from kam.activities.panels import account_panels
-
+def test_every_panel_is_rendered_with_the_page(rf, alice):
+    """One mechanism for all tabs: each is a template rendered with the page, none is a
+    placeholder that loads later."""
     account = AccountFactory(owner=alice)
     request = rf.get("/")
     request.user = alice
 
-    with django_assert_num_queries(0):
-        account_panels(request, account)
+    panels = account_panels(request, account)
+
+    assert {panel.id for panel in panels} >= {"sales", "analysis", "complaints", "contacts", "plan"}
+    assert not [panel.id for panel in panels if "url" in panel.context]
 
 
-def test_the_tabs_take_few_queries(logged_in, alice, django_assert_max_num_queries):
+def test_the_tabs_take_few_queries(rf, alice, django_assert_max_num_queries):
+    from kam.activities.panels import account_panels as activity_panels
+
     account = AccountFactory(owner=alice, status=KeyAccountStatus.STRATEGIC)
     for stakeholder in StakeholderFactory.create_batch(6, account=account):
         ActivityFactory(account=account).stakeholders.add(stakeholder)
+    request = rf.get("/")
+    request.user = alice
 
     with django_assert_max_num_queries(14):
-        logged_in.get(reverse("activities:account_panel", args=[account.pk, "contacts"]))
+        for panel in activity_panels(request, account):
+            render_to_string(panel.template, {"account": account, **panel.context})
 
 
 def test_the_cadence_page_recreates_missing_rules_from_the_defaults(client, leader):

@@ -17,6 +17,11 @@ def objects(account, users) -> dict:
     return {"proposal": make_proposal(account, run)}
 
 
+def latest_run_pk(objects: dict) -> dict:
+    run = AnalysisRun.objects.filter(status=RunStatus.DONE).order_by("-pk").first()
+    return {"pk": run.pk if run else 0}
+
+
 def api_account(objects: dict) -> dict:
     return {"account_id": objects["account"].pk}
 
@@ -31,6 +36,19 @@ ROWS = [
     Row("analysis:proposal_decline", "foreign", "post", "302 302 404 404 403 302", proposal_pk),
     Row("analysis:rating", "own", "get", "200 200 200 200 403 302", account_pk),
     Row("analysis:rating", "foreign", "get", "200 200 404 404 403 302", account_pk),
+    Row(
+        "analysis:forecast_quality",
+        "none",
+        "get",
+        allowed("can_view_forecast_quality", "200", "403"),
+    ),
+    Row(
+        "analysis:forecast_quality_run",
+        "own",
+        "get",
+        allowed("can_view_forecast_quality", "200", "403"),
+        latest_run_pk,
+    ),
     Row("api:account_analysis", "own", "get", "200 200 200 200 200 401", api_account),
     Row("api:account_analysis", "foreign", "get", "200 200 404 404 200 401", api_account),
     Row("api:account_monthly_sales", "own", "get", "200 200 200 200 200 401", api_account),

@@ -208,3 +208,37 @@ def test_service_cockpit_query_count_is_bounded(client, sam, django_assert_max_n
 
     with django_assert_max_num_queries(10):
         assert client.get(reverse("home")).status_code == 200
+
+
+def test_a_breached_complaint_shows_the_deadline_it_missed(client, alice, portfolio):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from kam.complaints.tests.factories import make_complaint
+
+    late_answer = make_complaint(portfolio["accounts"][1], subject="Ohne Eingangsbestätigung")
+    late_solution = make_complaint(portfolio["accounts"][2], subject="Ohne Lösung")
+    now = timezone.now().replace(microsecond=0)
+    type(late_answer).objects.filter(pk=late_answer.pk).update(
+        acknowledged_at=None,
+        acknowledge_due=now - timedelta(hours=5),
+        resolve_due=now + timedelta(days=9),
+    )
+    type(late_solution).objects.filter(pk=late_solution.pk).update(
+        acknowledged_at=now - timedelta(days=6), resolve_due=now - timedelta(days=2)
+    )
+
+    with time_machine.travel(now, tick=False):
+        html = cockpit_html(client, alice)
+    alerts = html[html.index('id="alert-complaints"') :]
+
+    def shown(when):
+        return timezone.localtime(when).strftime("%d.%m.%Y %H:%M")
+
+    answer = alerts[alerts.index("Ohne Eingangsbestätigung") :]
+    solution = alerts[alerts.index("Ohne Lösung") :]
+    assert f"Eingangsbestätigung war fällig am {shown(now - timedelta(hours=5))}" in answer
+    assert shown(now + timedelta(days=9)) not in alerts
+    assert f"Lösung war fällig am {shown(now - timedelta(days=2))}" in solution

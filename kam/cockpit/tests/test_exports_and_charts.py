@@ -190,3 +190,36 @@ def test_chart_query_count_is_bounded(client, leader, name, django_assert_max_nu
 
     with django_assert_max_num_queries(8):
         assert client.get(reverse(name)).status_code == 200
+
+
+@pytest.mark.parametrize("kind", ["abc", "tomorrow", "kpis"])
+def test_xlsx_exports_are_spreadsheets_people_can_use(client, leader, portfolio, kind):
+    response = export(client, leader, kind, "xlsx")
+
+    workbook = load_workbook(io.BytesIO(response.content))
+    sheet = workbook.active
+    header = [cell.value for cell in sheet[1]]
+    first = {title: cell for title, cell in zip(header, sheet[2], strict=True)}
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(header)).column_letter}{sheet.max_row}"
+    assert workbook.properties.title.startswith(sheet.title) and sheet.title != "Sheet"
+    assert all(sheet.column_dimensions[c.column_letter].width >= 8 for c in sheet[1])
+    assert first["Umsatz, 12 Monate (EUR)"].number_format == '#,##0.00 "€";-#,##0.00 "€"'
+    assert first["Wachstum (%)"].number_format == "0.0 %"
+    assert -1 <= first["Wachstum (%)"].value <= 10  # a fraction, shown as percent by Excel
+    assert response["Content-Disposition"].endswith('.xlsx"')
+
+
+def test_exported_percentages_are_the_pages_rounded_half_up(client, leader, portfolio):
+    result = portfolio["results"][1]
+    result.revenue_prev_12m_cents, result.revenue_12m_cents = 800_000, 890_000  # +11.25 %
+    result.save()  # half-even would give 11,2
+
+    rows = csv_rows(export(client, leader, "abc", "csv"))
+    sheet = load_workbook(io.BytesIO(export(client, leader, "abc", "xlsx").content)).active
+
+    growth = rows[0].index("Wachstum (%)")
+    alpha = next(r for r in rows[1:] if r[3] == "Alpha Maschinen")
+    cell = next(r[growth] for r in sheet.iter_rows(min_row=2) if r[3].value == "Alpha Maschinen")
+    assert alpha[growth] == "11,3"
+    assert cell.value == pytest.approx(0.113)

@@ -59,6 +59,7 @@ ROWS = [
     Row("complaints:list", "none", "get", "200 200 200 200 200 302"),
     Row("complaints:create", "none", "get", "200 200 200 200 200 302"),
     Row("complaints:analysis", "none", "get", "200 200 200 200 200 302"),
+    Row("complaints:handled_accounts", "none", "get", "200 200 200 200 200 302"),
     Row("complaints:sla_settings", "none", "get", SETTINGS),
     Row("complaints:sla_override_create", "none", "get", SETTINGS),
     Row("complaints:lists", "none", "get", SETTINGS),

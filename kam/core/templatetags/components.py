@@ -22,9 +22,18 @@ class KpiTileNode(template.Node):
         self.nodelist = nodelist
 
     def render(self, context) -> str:
-        values = {**TILE_DEFAULTS, **{k: v.resolve(context) for k, v in self.options.items()}}
+        values = {**TILE_DEFAULTS, **{k: _resolve(v, context) for k, v in self.options.items()}}
         values["value"] = self.nodelist.render(context)
         return render_to_string("core/_kpi_tile.html", values)
+
+
+def _resolve(expression: FilterExpression, context):
+    """A `_("…")` literal comes back with its percent signs doubled (Django escapes them for
+    string formatting, and only `{% translate %}` restores them): "Marge %%" must read "Marge %"."""
+    value = expression.resolve(context)
+    if getattr(expression.var, "translate", False) and value is not None:
+        return str(value).replace("%%", "%")
+    return value
 
 
 @register.tag

@@ -1,34 +1,44 @@
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.utils.formats import number_format
 from django.utils.http import urlencode
 
-from kam.core.money import cents_to_decimal
+from kam.core.money import cents_to_decimal, round_half_up
 
 register = template.Library()
 
 
-def _rounded(value: Decimal, places) -> Decimal:
-    """Rounded half up: Django's number_format cuts digits off (-9.99 would show as -9,9)."""
-    return value.quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP)
-
-
 @register.filter
 def money(value, places: int = 2) -> str:
-    """1234.5 → '1.234,50 €' in German, '1,234.50 €' in English."""
+    """1234.5 → '1.234,50 €' in German, '1,234.50 €' in English; rounded half up like the
+    exports (kam.core.money.round_half_up)."""
     if value is None or value == "":
         return "–"
-    return f"{number_format(_rounded(Decimal(value), places), int(places), force_grouping=True)} €"
+    return f"{number_format(round_half_up(value, places), int(places), force_grouping=True)} €"
 
 
 @register.filter
 def percent(value, places: int = 1) -> str:
-    """A fraction (0.123) shown as '12,3 %'."""
+    """A fraction (0.1138) shown as '11,4 %', rounded half up like the exports."""
     if value is None or value == "":
         return "–"
-    shown = _rounded(Decimal(str(value)) * 100, places)
+    shown = round_half_up(Decimal(str(value)) * 100, places)
     return f"{number_format(shown, int(places), force_grouping=True)} %"
+
+
+@register.filter
+def number(value, places: int = 0) -> str:
+    """A count or figure with the thousands separator of the language: 134188 → '134.188';
+    rounded half up. Templates show counts through this, never bare (Django's own grouping is
+    off, as it would also group ids in attributes)."""
+    if value is None or value == "":
+        return "–"
+    try:
+        shown = round_half_up(value, places)
+    except (InvalidOperation, ValueError, TypeError):
+        return str(value)
+    return number_format(shown, int(places), force_grouping=True)
 
 
 @register.simple_tag(takes_context=True)

@@ -7,7 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from kam.core.exports import as_csv, as_xlsx, clean_text, neutralise
+from kam.core.exports import Column, as_csv, clean_text, neutralise, xlsx
+
+NAME = [Column("Name", lambda row: row)]
 
 FORMULA_CHARACTERS = "=+-@"
 #: Every character that a spreadsheet may read as the start of a formula: the ASCII ones and
@@ -55,7 +57,7 @@ def test_numbers_stay_numbers(number):
 
 @given(text=st.text(alphabet=st.characters(codec="utf-8")))
 def test_any_text_can_be_written_to_xlsx_and_csv(text):
-    content = as_xlsx([["Name"], [text]], title="abc")
+    content = xlsx(NAME, [text], title="abc")
     sheet = load_workbook(io.BytesIO(content)).active
     cell = sheet["A2"]
     # XML reads a carriage return as a line feed; the text is otherwise kept as it is.
@@ -66,7 +68,23 @@ def test_any_text_can_be_written_to_xlsx_and_csv(text):
 
 
 def test_xlsx_keeps_a_formula_like_name_as_visible_text():
-    content = as_xlsx([["Name"], ['=HYPERLINK("http://evil")']], title="abc")
+    content = xlsx(NAME, ['=HYPERLINK("http://evil")'], title="abc")
     cell = load_workbook(io.BytesIO(content)).active["A2"]
     assert cell.data_type == "s"
     assert cell.value == '=HYPERLINK("http://evil")'
+
+
+def test_every_xlsx_export_is_written_by_the_shared_helper():
+    """A module that builds a workbook or answers with a spreadsheet itself would skip the
+    formats, widths, frozen header and filter that kam.core.exports gives every file."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    writers = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if "tests" not in path.parts
+        and path.name != "exports.py"
+        and any(mark in path.read_text() for mark in ("Workbook(", "spreadsheetml.sheet"))
+    ]
+    assert writers == []

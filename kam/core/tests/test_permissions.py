@@ -173,6 +173,7 @@ POLICY = re.compile(
     r"|ALL_ACCOUNTS_ROLES|MARGIN_ROLES"
     r"|\.has_perm\("
     r"|\b(sees_all_accounts|user\.can_view_margins)\b"
+    r"|\brole__in\b|[(,]\s*role\s*=\s*Role\."  # .filter(role__in=[...]), Q(role=Role.X)
 )
 #: The same in templates, which ask `perms_kam` instead.
 TEMPLATE_POLICY = re.compile(r"\buser\.(role|is_superuser|is_staff|has_perm)\b|\bperms\.")
@@ -207,9 +208,38 @@ def test_the_policy_guard_finds_a_copy():
         "return user.role == Role.CUSTOMER_SERVICE",
         "show = request.user.can_view_margins",
         "return self.user.is_superuser or self.user.role in ALL_ACCOUNTS_ROLES",
+        "people += list(User.objects.filter(role=Role.LEADERSHIP, is_active=True))",
+        "is_active=True, role__in=[Role.KEY_ACCOUNT_MANAGER, Role.FIELD_SALES]",
+        "User.objects.exclude(role__in=roles)",
+        "User.objects.filter(is_active=True, role=Role.FIELD_SALES)",
     ]
     assert all(POLICY.search(copy) for copy in copies)
     assert TEMPLATE_POLICY.search("{% if user.is_superuser %}")
     assert TEMPLATE_POLICY.search("{% if perms.users.view_margins %}")
     assert not POLICY.search("role = models.CharField(choices=Role.choices)")
     assert not POLICY.search("is_superuser=gets_admin_rights(role),")
+    assert not POLICY.search("TeamMembership(role=TeamRole.FIELD_SALES)")
+    assert not POLICY.search("    role = Role.KEY_ACCOUNT_MANAGER")
+    assert not POLICY.search('("leitung", Role.LEADERSHIP, "Laura", "Lehmann", None),')
+
+
+@pytest.mark.parametrize("name", sorted(permissions.USER_LISTS))
+def test_each_user_list_holds_the_users_with_its_capability(name, named_users):
+    inactive = UserFactory(role=Role.LEADERSHIP, is_active=False)
+    listed = set(permissions.USER_LISTS[name]())
+    having = {
+        user for user in [*named_users.values(), inactive] if permissions.CAPABILITIES[name](user)
+    }
+
+    assert listed == having
+
+
+def test_the_edit_right_on_an_account_is_asked_once_per_request(alice, django_assert_num_queries):
+    from kam.core.permissions import can_edit_account
+    from kam.testing.factories import AccountFactory
+
+    account = AccountFactory(owner=alice)
+    with django_assert_num_queries(1):
+        answers = [can_edit_account(alice, account) for _ in range(5)]
+
+    assert answers == [True] * 5

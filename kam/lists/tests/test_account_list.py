@@ -152,7 +152,10 @@ def test_the_xlsx_export_agrees_with_the_page(client, alice, portfolio):
     rows = list(sheet.iter_rows(values_only=True))
 
     assert [r[1] for r in rows[1:]] == page
-    assert rows[1][-1] == -50.0
+    # Growth is a fraction in a percent format: Excel shows -50,0 % (kam.core.exports).
+    assert rows[1][-1] == -0.5
+    assert sheet.cell(2, len(rows[0])).number_format == "0.0 %"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
 
 
 def test_the_export_leaves_out_margins_without_the_permission(client, portfolio):

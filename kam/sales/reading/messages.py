@@ -1,10 +1,15 @@
 """Every sentence the reader shows a clerk, keyed by a stable reason code.
 
-The reader returns the code alongside the German sentence, so the Django side can translate by
-code later without parsing text. Templates use ``str.format`` placeholders.
+The reader returns the code alongside the German sentence; rejections are stored with both.
+`row_reason_in(language, code, stored)` shows a stored sentence in another language: it reads
+the values back out of the German sentence of its code and fills the English one (a sentence
+that does not match its code's German one, e.g. from an older wording, stays as stored).
+Templates use ``str.format`` placeholders.
 """
 
 from __future__ import annotations
+
+import re
 
 # Reasons for rejecting one row.
 ROW_REASONS: dict[str, str] = {
@@ -47,6 +52,46 @@ ROW_REASONS: dict[str, str] = {
     ),
 }
 
+# The same reasons in English, with the same placeholders.
+ROW_REASONS_EN: dict[str, str] = {
+    "missing_value": "Required value missing: the column “{column}” is empty.",
+    "field_count": (
+        "The row has {found} fields, but the header has {expected}. "
+        "Probably a delimiter is missing or a value contains an unquoted delimiter."
+    ),
+    "unclosed_quote": (
+        "A quotation mark is never closed: the record runs from line {line} to line {end_line} "
+        "and so has {found} fields instead of {expected}."
+    ),
+    "number_not_numeric": "“{value}” in column “{column}” is not a number.",
+    "number_garbled": (
+        "“{value}” in column “{column}” is not an unambiguous number "
+        "(thousands and decimal separators do not fit together)."
+    ),
+    "number_too_large": "The amount “{value}” in column “{column}” is implausibly large.",
+    "integer_invalid": "“{value}” in column “{column}” is not a whole number.",
+    "date_impossible": "The date “{value}” in column “{column}” does not exist.",
+    "date_unknown_format": (
+        "“{value}” in column “{column}” is not a date in the format DD.MM.YYYY, DD.MM.YY or "
+        "YYYY-MM-DD."
+    ),
+    "date_implausible": (
+        "The date “{value}” in column “{column}” is implausible: invoices before 1990 or too far "
+        "in the future (more than KAM_IMPORT_MAX_FUTURE_DAYS days after today, default 31) are "
+        "not imported. Please check the date in the ERP."
+    ),
+    "date_out_of_range": (
+        "The date “{value}” in column “{column}” lies outside the plausible range (1900 to 2199)."
+    ),
+    "control_character": (
+        "“{value}” in column “{column}” contains a control character (e.g. a NUL byte, shown "
+        "here as ␀) that no export can hold. Please correct it in the ERP."
+    ),
+    "currency_invalid": (
+        "“{value}” in column “{column}” is not a currency code (expected e.g. EUR, CHF, USD)."
+    ),
+}
+
 # Reasons for refusing a whole file.
 FILE_REASONS: dict[str, str] = {
     "file_unreadable": "Die Datei kann nicht gelesen werden: {detail}",
@@ -82,6 +127,38 @@ FILE_REASONS: dict[str, str] = {
     "sheet_not_found": ("Das Tabellenblatt „{sheet}“ gibt es nicht. Vorhandene Blätter: {sheets}."),
 }
 
+FILE_REASONS_EN: dict[str, str] = {
+    "file_unreadable": "The file cannot be read: {detail}",
+    "file_empty": "The file is empty.",
+    "no_header": "The file has no header row with column headings.",
+    "undecodable": (
+        "The file is not encoded consistently: the byte at position {offset} is invalid in "
+        "{encoding}{hint}. Please save the file as UTF-8 or Windows-1252."
+    ),
+    "csv_broken": "From line {line} on the file is no longer valid CSV: {detail}",
+    "required_column_missing": (
+        "The required column for {field} was not found. Columns present: {headings}."
+    ),
+    "override_unknown_field": (
+        "The mapping names the unknown field “{field}”. Known fields: {fields}."
+    ),
+    "override_unknown_heading": (
+        "The mapping for {field} names the column “{heading}”, which the file does not have. "
+        "Columns present: {headings}."
+    ),
+    "xlsx_too_big": "At {size} MB the Excel file is larger than the {limit} MB allowed.",
+    "xlsx_zip_bomb": (
+        "The Excel file is not opened because unpacked it would be implausibly large ({detail})."
+    ),
+    "not_xlsx": "The file is not a valid Excel file (XLSX). Please save it as XLSX or CSV.",
+    "xls_legacy": (
+        "The file is in the old Excel format (XLS) or protected by a password. "
+        "Please save it without a password as XLSX or CSV."
+    ),
+    "xlsx_unreadable": "The Excel file cannot be read: {detail}",
+    "sheet_not_found": "The sheet “{sheet}” does not exist. Sheets present: {sheets}.",
+}
+
 # German names of the canonical fields, used in messages and later in the mapping UI.
 FIELD_LABELS: dict[str, str] = {
     "customer_number": "Kundennummer",
@@ -108,3 +185,51 @@ def row_reason(code: str, **params: object) -> str:
 def file_reason(code: str, **params: object) -> str:
     """The German sentence for a refused file."""
     return FILE_REASONS[code].format(**params)
+
+
+ROW_REASONS_BY_LANGUAGE = {"de": ROW_REASONS, "en": ROW_REASONS_EN}
+_FIELD = re.compile(r"\{(\w+)\}")
+
+
+def _values(template: str, text: str) -> dict[str, str] | None:
+    parts, names, position = [], set(), 0
+    for found in _FIELD.finditer(template):
+        parts.append(re.escape(template[position : found.start()]))
+        name = found[1]
+        parts.append(f"(?P={name})" if name in names else f"(?P<{name}>.*?)")
+        names.add(name)
+        position = found.end()
+    parts.append(re.escape(template[position:]))
+    matched = re.fullmatch("".join(parts), text, re.DOTALL)
+    return None if matched is None else matched.groupdict()
+
+
+def _reason_in(by_language: dict, language: str, code: str, stored: str) -> str:
+    wanted = by_language.get((language or "de")[:2])
+    if wanted is None or code not in wanted:
+        return stored
+    for templates in by_language.values():
+        values = _values(templates[code], stored) if code in templates else None
+        if values is not None:
+            return wanted[code].format(**values)
+    return stored
+
+
+def row_reason_in(language: str, code: str, stored: str) -> str:
+    """The stored sentence of a rejected row in `language` (its first two letters decide)."""
+    return _reason_in(ROW_REASONS_BY_LANGUAGE, language, code, stored)
+
+
+FILE_REASONS_BY_LANGUAGE = {"de": FILE_REASONS, "en": FILE_REASONS_EN}
+
+
+def file_reason_in(language: str, stored: str) -> str:
+    """A stored refusal of a file ("name.csv: sentence" or the sentence) in `language`; its
+    code is not stored, so each code's sentence is tried."""
+    prefix, _colon, rest = stored.partition(": ")
+    for name, sentence in (("", stored), (prefix + ": ", rest)):
+        for code in FILE_REASONS:
+            shown = _reason_in(FILE_REASONS_BY_LANGUAGE, language, code, sentence)
+            if shown != sentence:
+                return name + shown
+    return stored

@@ -14,12 +14,32 @@
 
   function esc(value) { return window.kam.escapeHtml(value); }
 
+  /* Rounded half up at the value's shortest decimal spelling, like the pages and the exports
+     (kam.core.money.round_half_up): 1.005 -> 1.01, 11.25 -> 11.3, -2.5 -> -3. */
+  function roundHalfUp(value, places) {
+    var number = Number(value);
+    if (!isFinite(number) || String(number).indexOf("e") >= 0) return number;
+    var sign = number < 0 ? -1 : 1;
+    var shifted = Number(String(Math.abs(number)) + "e" + places);
+    return sign * Number(String(Math.round(shifted)) + "e-" + places) || 0;
+  }
+
+  function formatted(value, places, options) {
+    var settings = Object.assign({minimumFractionDigits: places, maximumFractionDigits: places}, options || {});
+    return roundHalfUp(value, places).toLocaleString(document.documentElement.lang, settings);
+  }
+
   function money(value) {
-    return value == null ? "–" : Number(value).toLocaleString(document.documentElement.lang, {style: "currency", currency: "EUR", maximumFractionDigits: 0});
+    return value == null ? "–" : formatted(value, 0, {style: "currency", currency: "EUR"});
   }
 
   function plain(value) {
-    return value == null ? "–" : Number(value).toLocaleString(document.documentElement.lang, {maximumFractionDigits: 2});
+    return value == null ? "–" : formatted(value, 2, {minimumFractionDigits: 0});
+  }
+
+  /* A fraction (0.114) as "11,4 %"; `places` decimals of the percentage. */
+  function percent(value, places) {
+    return value == null ? "–" : formatted(100 * value, places) + " %";
   }
 
   /* Axis labels in the page's language and short: "350 Mio." rather than "350,000,000". */
@@ -52,9 +72,10 @@
 
   function lorenz(data) {
     return {
-      tooltip: axisTooltip(function (v) { return (100 * v).toFixed(1) + " %"; }), legend: {}, grid: {left: 60, right: 20},
-      xAxis: {type: "value", min: 0, max: 1, name: data.labels.x, nameLocation: "middle", nameGap: 28},
-      yAxis: {type: "value", min: 0, max: 1, name: data.labels.y},
+      tooltip: axisTooltip(function (v) { return percent(v, 1); }), legend: {}, grid: {left: 60, right: 20},
+      xAxis: {type: "value", min: 0, max: 1, name: data.labels.x, nameLocation: "middle", nameGap: 28,
+        axisLabel: {formatter: function (v) { return percent(v, 0); }}},
+      yAxis: {type: "value", min: 0, max: 1, name: data.labels.y, axisLabel: {formatter: function (v) { return percent(v, 0); }}},
       series: [
         {name: data.labels.curve, type: "line", showSymbol: false, areaStyle: {opacity: 0.15}, data: data.points},
         {name: data.labels.equality, type: "line", showSymbol: false, lineStyle: {type: "dashed"}, data: [[0, 0], [1, 1]]}
@@ -128,7 +149,63 @@
     return option;
   }
 
-  var BUILDERS = {bar: bar, lorenz: lorenz, bubble: bubble, account: account, monthly: monthly, pareto: pareto};
+  /* Cumulative DB IV over the accounts ranked by DB IV (profitability): x the share of accounts. */
+  function whale(data, labels) {
+    var points = data.points.map(function (p, i) { return {value: p, name: data.names[i], profit: data.profits[i]}; });
+    return {
+      tooltip: {trigger: "item", formatter: function (p) {
+        return esc(p.data.name) + "<br>" + esc(labels.curve) + ": " + esc(money(p.data.value[1])) + "<br>DB IV: " + esc(money(p.data.profit));
+      }},
+      grid: {left: 90, right: 20, bottom: 50},
+      xAxis: {type: "value", min: 0, max: 100, name: labels.x, nameLocation: "middle", nameGap: 30},
+      yAxis: {type: "value", name: labels.y, axisLabel: {formatter: compact}},
+      series: [{name: labels.curve, type: "line", showSymbol: points.length <= 60, areaStyle: {opacity: 0.12}, data: points}]
+    };
+  }
+
+  /* DB I stepping down by each kind of cost to DB IV (profitability): invisible bases, visible steps. */
+  function waterfall(data, labels) {
+    return {
+      tooltip: {trigger: "axis", formatter: function (params) {
+        var i = params[0].dataIndex;
+        return esc(data.categories[i]) + ": " + esc(money(data.values[i]));
+      }},
+      grid: {left: 90, right: 20},
+      xAxis: {type: "category", data: data.categories},
+      yAxis: {type: "value", axisLabel: {formatter: compact}},
+      series: [
+        {name: "", type: "bar", stack: "w", data: data.bases, itemStyle: {color: "transparent"}, emphasis: {disabled: true}},
+        {name: labels.value || "", type: "bar", stack: "w", data: data.heights.map(function (h, i) {
+          var last = i === 0 || i === data.heights.length - 1;
+          return {value: h, itemStyle: {color: last ? (data.values[i] < 0 ? "#c0392b" : "#2f5d8a") : "#e69138"}};
+        })}
+      ]
+    };
+  }
+
+  /* Who referred whom: a force-directed graph; node size grows with the referrals given. */
+  function network(data) {
+    return {
+      tooltip: {formatter: function (p) {
+        return p.dataType === "edge" ? esc(p.data.status) : esc(p.data.name);
+      }},
+      series: [{
+        type: "graph", layout: "force", roam: true, draggable: true,
+        force: {repulsion: 160, edgeLength: 90},
+        label: {show: true, position: "right", formatter: function (p) { return p.data.name; }},
+        edgeSymbol: ["none", "arrow"], edgeSymbolSize: 8,
+        data: data.nodes.map(function (n) {
+          return {id: n.id, name: n.name, url: n.url, symbolSize: 12 + 6 * Math.sqrt(n.referrals)};
+        }),
+        links: data.edges.map(function (e) { return {source: e.source, target: e.target, status: e.status}; })
+      }]
+    };
+  }
+
+  /* The formatters, for the browser test that checks they round like the pages. */
+  window.kam.numbers = {roundHalfUp: roundHalfUp, money: money, percent: percent};
+
+  var BUILDERS = {network: network, bar: bar, lorenz: lorenz, bubble: bubble, account: account, monthly: monthly, pareto: pareto, whale: whale, waterfall: waterfall};
 
   function labelsOf(element) {
     var labels = {};
@@ -169,7 +246,7 @@
       var kind = element.dataset.chartKind || data.kind;
       var chart = window.echarts.init(element);
       chart.setOption(BUILDERS[kind](data, labelsOf(element)));
-      if (kind === "bubble") {
+      if (kind === "bubble" || kind === "network") {
         chart.on("click", function (p) {
           var url = p.data && p.data.url;
           if (typeof url === "string" && url.charAt(0) === "/" && url.charAt(1) !== "/") window.location.href = url;

@@ -8,6 +8,10 @@
    data-autocomplete-for="id"      on a datalist with data-autocomplete-url: the input with that id
                                    asks the URL (htmx) while typing and fills the datalist
 
+   .table-responsive               gets data-scrolls while its table is wider than it, and
+                                   data-scrolled-end once scrolled to the right edge (kam.css
+                                   fades the cut edge, so a table never looks complete when cut)
+
    kam.escapeHtml(text) is the one helper that makes a user-set text safe inside HTML that script
    builds (chart tooltips): every name goes through it. */
 (function () {
@@ -54,5 +58,21 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { wireAutocomplete(document); });
+  function markScrolling() {
+    document.querySelectorAll(".table-responsive").forEach(function (box) {
+      box.toggleAttribute("data-scrolls", box.scrollWidth > box.clientWidth + 1);
+      box.toggleAttribute("data-scrolled-end", box.scrollLeft + box.clientWidth >= box.scrollWidth - 1);
+    });
+  }
+  kam.markScrolling = markScrolling;
+
+  document.addEventListener("scroll", function (event) {
+    var box = event.target instanceof Element ? event.target : null;
+    if (box && box.classList.contains("table-responsive")) markScrolling();
+  }, true);
+  window.addEventListener("resize", markScrolling);
+  document.addEventListener("htmx:afterSettle", markScrolling);
+  document.addEventListener("shown.bs.tab", markScrolling);
+
+  document.addEventListener("DOMContentLoaded", function () { wireAutocomplete(document); markScrolling(); });
 })();

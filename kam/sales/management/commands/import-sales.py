@@ -1,6 +1,5 @@
 """`kam import-sales FILE [FILE ...]`: import ERP sales exports (CSV/XLSX)."""
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -50,7 +49,8 @@ class Command(BaseCommand):
         if progress:
             progress.close()
         if options["report"]:
-            options["report"].write_text(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+            with options["report"].open("w", encoding="utf-8") as out:
+                report.write_json(out)
         self._summary(report, options["dry_run"], time.monotonic() - started)
         if record is not None:
             from kam.sales.services import sales_import_finished

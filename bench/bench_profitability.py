@@ -1,0 +1,249 @@
+"""Benchmark the profitability statements (kam/profitability): the full recomputation and the
+incremental update after one activity.
+
+Run as `python bench/bench_profitability.py [--accounts 100000 --lines 10000000
+--activities 2000000 --complaints 200000]` from the repository root. Targets (issue 20):
+recomputing all statements for 100,000 accounts x 36 months from the facts of 10 million sales
+lines, 2 million activities and 200,000 complaints in <= 15 s; the incremental update after
+logging one activity in <= 50 ms.
+
+The dataset lives in a temporary SQLite database (KAM_DATA_DIR). As bench/bench_analysis.py
+does, the monthly facts of that many sales lines are generated directly; the activities (done,
+of the account's manager; one in ten with a field rep as a second participant) and complaints
+(all severities) are inserted with executemany, spread over the same 36 months.
+
+Timed:
+- ours: `statements_refresh` over the 36 months (the cost drivers from the activities' and
+  complaints' providers, the rates of each month, the arithmetic in kam_analytics, the rows
+  replaced in one transaction);
+- the incremental update: `activity_create` of one visit and the hook it triggers on commit
+  (`statements_refresh_account` of that account and month), median of 20;
+- the peer, measured in the same run: the same statements computed account by account (the
+  incremental path run for each account in turn), timed on a subset and extrapolated to all
+  accounts (said in the output).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+TARGET_FULL_SECONDS = 15.0
+TARGET_INCREMENTAL_MS = 50.0
+N_MANAGERS = 50
+KINDS = ["visit", "phone", "video", "email", "meeting", "presentation"]
+KIND_WEIGHTS = [0.3, 0.35, 0.1, 0.15, 0.05, 0.05]
+SEVERITIES = ["low", "medium", "high", "critical"]
+
+
+def _months():
+    from bench_analysis import AS_OF, N_MONTHS
+
+    first = datetime.date(AS_OF.year - 3, AS_OF.month % 12 + 1, 1)
+    return first, datetime.date(AS_OF.year, AS_OF.month, 1), N_MONTHS
+
+
+def create_users() -> tuple[list[int], list[int]]:
+    from kam.users.models import Role, User
+
+    managers = User.objects.bulk_create(
+        [User(username=f"kam{i}", role=Role.KEY_ACCOUNT_MANAGER) for i in range(N_MANAGERS)]
+    )
+    reps = User.objects.bulk_create(
+        [User(username=f"field{i}", role=Role.FIELD_SALES) for i in range(N_MANAGERS)]
+    )
+    return [u.pk for u in managers], [u.pk for u in reps]
+
+
+def assign_owners(ids: np.ndarray, managers: list[int]) -> np.ndarray:
+    from django.db import connection
+
+    owners = np.array(managers)[np.arange(len(ids)) % len(managers)]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "UPDATE accounts_account SET owner_id = %s WHERE id = %s",
+            list(zip(owners.tolist(), ids.tolist(), strict=True)),
+        )
+    return owners
+
+
+def _random_times(rng, n: int, first: datetime.date, n_months: int) -> list[str]:
+    start = datetime.datetime.combine(first, datetime.time(), tzinfo=datetime.UTC).timestamp()
+    seconds = rng.integers(0, n_months * 30 * 86400 - 86400, n) + start
+    hours = rng.integers(7, 17, n) * 3600
+    return [
+        datetime.datetime.fromtimestamp(int(s - s % 86400 + h), datetime.UTC).strftime(
+            "%Y-%m-%d %H:%M:%S"
+        )
+        for s, h in zip(seconds.tolist(), hours.tolist(), strict=True)
+    ]
+
+
+def create_activities(rng, ids, owners, reps, n: int) -> int:
+    from django.db import connection, transaction
+
+    first, _last, n_months = _months()
+    picks = rng.integers(0, len(ids), n)
+    kinds = rng.choice(KINDS, size=n, p=KIND_WEIGHTS)
+    when = _random_times(rng, n, first, n_months)
+    now = datetime.datetime.now(datetime.UTC).isoformat()
+    sql = (
+        "INSERT INTO activities_activity (account_id, kind, status, starts_at, duration_minutes,"
+        " subject, location, outcome, next_step, next_step_done, owner_id, created_at,"
+        " updated_at) VALUES (%s, %s, 'done', %s, 60, 'Termin', '', '', '', 0, %s, %s, %s)"
+    )
+    rows = zip(ids[picks].tolist(), kinds.tolist(), when, owners[picks].tolist(), strict=True)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(sql, [(a, k, w, o, now, now) for a, k, w, o in rows])
+        cursor.execute("SELECT id FROM activities_activity WHERE id % 10 = 0")
+        second = [row[0] for row in cursor.fetchall()]
+        cursor.executemany(
+            "INSERT INTO activities_activity_participants (activity_id, user_id) VALUES (%s, %s)",
+            [(a, reps[a % len(reps)]) for a in second],
+        )
+    return n
+
+
+def create_complaints(rng, ids, n: int) -> int:
+    from django.db import connection, transaction
+
+    from kam.complaints.models import ComplaintCategory
+
+    category = ComplaintCategory.objects.order_by("pk").values_list("pk", flat=True).first()
+    first, _last, n_months = _months()
+    picks = rng.integers(0, len(ids), n)
+    severity = rng.choice(SEVERITIES, size=n, p=[0.3, 0.4, 0.2, 0.1])
+    when = _random_times(rng, n, first, n_months)
+    sql = (
+        "INSERT INTO complaints_complaint (number, account_id, subject, channel, category_id,"
+        " severity, description, invoice_numbers, product_numbers, affected_value,"
+        " requested_remedy, status, received_at, acknowledge_hours, resolve_hours,"
+        " acknowledge_due, resolve_due, remedy_given, goodwill_amount, credit_note_reference,"
+        " root_cause_note, satisfaction_comment, created_at, updated_at) VALUES (%s, %s, 'R',"
+        " 'email', %s, %s, 'D', '', '', 0, '', 'closed', %s, 8, 40, %s, %s, '', 0, '', '', '',"
+        " %s, %s)"
+    )
+    rows = zip(ids[picks].tolist(), severity.tolist(), when, strict=True)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(
+            sql, [(f"B-{i}", a, category, s, w, w, w, w, w) for i, (a, s, w) in enumerate(rows)]
+        )
+    return n
+
+
+def time_full():
+    from kam.profitability.services import statements_refresh
+
+    first, last, _n = _months()
+    start, cpu = time.perf_counter(), time.process_time()
+    stored = statements_refresh(first_month=first, last_month=last)
+    return time.perf_counter() - start, time.process_time() - cpu, stored
+
+
+def time_incremental(ids: np.ndarray, owners: np.ndarray, runs: int = 20) -> list[float]:
+    """One visit logged through the service; the hook updates its account's month on commit."""
+    from django.utils import timezone
+
+    from kam.activities.services import activity_create
+    from kam.users.models import User
+
+    _first, last, _n = _months()
+    timings = []
+    for i in range(runs):
+        account_id, owner_id = int(ids[i * 997 % len(ids)]), int(owners[i * 997 % len(ids)])
+        from kam.accounts.models import Account
+
+        account, owner = Account.objects.get(pk=account_id), User.objects.get(pk=owner_id)
+        when = timezone.make_aware(datetime.datetime.combine(last, datetime.time(10)))
+        start = time.perf_counter()
+        activity_create(
+            account=account,
+            owner=owner,
+            data={"kind": "visit", "status": "done", "starts_at": when, "subject": "Besuch"},
+        )
+        timings.append(time.perf_counter() - start)
+    return timings
+
+
+def time_peer(ids: np.ndarray, subset: int) -> float:
+    """Seconds per account of the statements computed account by account."""
+    from kam.profitability.services import statements_refresh
+
+    first, last, _n = _months()
+    chosen = ids[:subset].tolist()
+    start = time.perf_counter()
+    for account_id in chosen:
+        statements_refresh(first_month=first, last_month=last, account_ids=[account_id])
+    return (time.perf_counter() - start) / subset
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--lines", type=int, default=10_000_000)
+    parser.add_argument("--activities", type=int, default=2_000_000)
+    parser.add_argument("--complaints", type=int, default=200_000)
+    parser.add_argument("--peer-accounts", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=20)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="kam-bench-profit-") as data_dir:
+        from bench_analysis import create_accounts, create_facts, setup_django
+
+        setup_django(data_dir)
+        rng = np.random.default_rng(args.seed)
+        started = time.perf_counter()
+        ids = create_accounts(args.accounts, rng)
+        facts, lines = create_facts(ids, args.lines, rng)
+        managers, reps = create_users()
+        owners = assign_owners(ids, managers)
+        create_activities(rng, ids, owners, reps, args.activities)
+        create_complaints(rng, ids, args.complaints)
+        print(
+            f"dataset: {len(ids):,} accounts, {facts:,} monthly facts of {lines:,} sales lines, "
+            f"{args.activities:,} activities, {args.complaints:,} complaints "
+            f"(generated in {time.perf_counter() - started:.0f} s)",
+            flush=True,
+        )
+        results = []
+        for label in ("into an empty table", "again, the table current (nightly)"):
+            seconds, cpu, stored = time_full()
+            results.append(seconds)
+            verdict = "met" if seconds <= TARGET_FULL_SECONDS else "MISSED"
+            print(
+                f"full recomputation {label}: {seconds:.2f} s (cpu {cpu:.2f} s), "
+                f"{stored.rows:,} statements, {stored.inserted:,} written; "
+                f"target <= {TARGET_FULL_SECONDS:.0f} s: {verdict}",
+                flush=True,
+            )
+        subset = min(args.peer_accounts, len(ids))
+        peer = time_peer(ids, subset) * len(ids)
+        print(
+            f"peer (the same statements account by account, timed on {subset:,} accounts, "
+            f"extrapolated to {len(ids):,}): {peer:.0f} s; the full recomputation into an empty "
+            f"table is {peer / results[0]:.0f}x faster"
+        )
+        timings = time_incremental(ids, owners)
+        median = statistics.median(timings) * 1000
+        verdict = "met" if median <= TARGET_INCREMENTAL_MS else "MISSED"
+        print(
+            f"incremental update after logging one activity (activity_create + hook, median of "
+            f"{len(timings)}): {median:.1f} ms, max {max(timings) * 1000:.1f} ms; target <= "
+            f"{TARGET_INCREMENTAL_MS:.0f} ms: {verdict}; "
+            f"{results[0] * 1000 / median:.0f}x less than a full recomputation"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""The forecast an analysis run uses: chosen by backtest on the company's own history.
+
+`predict_accounts` backtests kam_analytics' candidates (naive, BG/NBD × Gamma-Gamma, gradient
+boosting, their stack) for the next 12 months and the next quarter, uses the winners (naive when
+nothing beats it) and returns what the run stores: the forecasts, the 80 % band, new accounts
+(shrunk toward comparable accounts and flagged), risers into the top group, the reasons per
+account and the backtest figures of every candidate (`choice`, stored on the run).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from kam.analysis.facts import FactMatrix
+from kam_analytics.forecast import HORIZON_MONTHS, margin_rates, ranks
+from kam_analytics.learned.adjust import risers, top_count
+from kam_analytics.learned.choice import (
+    NAIVE,
+    CandidateScore,
+    ForecastChoice,
+    choose_forecast,
+    scaled,
+)
+from kam_analytics.learned.explain import forecast_reasons
+
+logger = logging.getLogger(__name__)
+QUARTER = 3
+#: Accounts of the top list that the model card compares with what happened.
+LAST_YEAR_TOP = 10
+
+
+@dataclass
+class Prediction:
+    expected_12m: np.ndarray  # float cents
+    expected_margin_12m: np.ndarray
+    low: np.ndarray | None
+    high: np.ndarray | None
+    expected_3m: np.ndarray
+    new_account: np.ndarray  # bool
+    riser: np.ndarray  # bool
+    reasons: list[list[dict]]
+    choice: dict  # JSON for the run
+
+
+def predict_accounts(facts: FactMatrix, history, *, classic_12m=None) -> Prediction:
+    """The chosen forecasts for every account of `facts` (`history`: the facts in euros;
+    `classic_12m`: the purchase models' 12-month forecast in euros, None if they failed)."""
+    revenue = np.asarray(history.monthly_revenue, dtype=np.float64)
+    days = facts.purchase_days.astype(np.float64)
+    year = choose_forecast(revenue, days, horizon=HORIZON_MONTHS, classic_12m=classic_12m)
+    quarter = choose_forecast(revenue, days, horizon=QUARTER, classic_12m=classic_12m)
+    last_12m = revenue[:, -HORIZON_MONTHS:].sum(axis=1)
+    riser = risers(year.forecast, last_12m)
+    new_account = year.new_account if year.new_account is not None else np.zeros(len(riser), bool)
+    reasons = forecast_reasons(
+        revenue, days, horizon=HORIZON_MONTHS, new_account=new_account, model=year.model
+    )
+    rates = np.nan_to_num(margin_rates(history))
+    return Prediction(
+        expected_12m=year.forecast * 100,
+        expected_margin_12m=year.forecast * rates * 100,
+        low=None if year.low is None else year.low * 100,
+        high=None if year.high is None else year.high * 100,
+        expected_3m=quarter.forecast * 100,
+        new_account=new_account,
+        riser=riser,
+        reasons=reasons,
+        choice={
+            "top_share": 0.1,
+            "top_count": top_count(len(revenue)),
+            "horizons": {str(c.horizon): horizon_json(c) for c in (year, quarter)},
+            "last_year": last_year_json(year, facts.account_ids),
+        },
+    )
+
+
+def _number(value: float, digits: int = 4) -> float | None:
+    return None if value is None or math.isnan(value) else round(float(value), digits)
+
+
+def score_json(score: CandidateScore) -> dict:
+    return {
+        "spearman": _number(score.spearman),
+        "top10": _number(score.top_decile_precision),
+        "total_error": _number(score.total_error),
+        "risers": _number(score.risers, 1),
+        "band_coverage": _number(score.band_coverage),
+        "cutoffs": score.cutoffs,
+    }
+
+
+def horizon_json(choice: ForecastChoice) -> dict:
+    """The backtest of one horizon: every candidate, the choice and its own figures."""
+    return {
+        "ranking": choice.ranking,
+        "level": choice.level,
+        "naive_chosen": choice.ranking == NAIVE and choice.level == NAIVE,
+        "backtest_horizons": sorted({cut.horizon for cut in choice.cuts}),
+        "cutoffs": len(choice.cuts),
+        "accounts": max((len(cut.actual) for cut in choice.cuts), default=0),
+        "candidates": {name: score_json(score) for name, score in choice.scores.items()},
+        "chosen": None if choice.chosen is None else score_json(choice.chosen),
+        "real_risers": _number(choice.real_risers, 1),
+    }
+
+
+def last_year_json(choice: ForecastChoice, account_ids: np.ndarray) -> list[dict]:
+    """The top accounts of the forecast made 12 months back (the backtest), and what they bought."""
+    cut = next((c for c in choice.cuts if c.horizon == choice.horizon), None)
+    if cut is None or choice.ranking not in cut.forecasts or choice.level not in cut.levels:
+        return []
+    forecast = scaled(cut.forecasts[choice.ranking], cut.levels[choice.level])
+    order = np.argsort(-forecast, kind="stable")[:LAST_YEAR_TOP]
+    actual_rank = ranks(cut.actual)
+    return [
+        {
+            "account_id": int(account_ids[cut.rows[i]]),
+            "forecast_cents": int(round(forecast[i] * 100)),
+            "actual_cents": int(round(cut.actual[i] * 100)),
+            "actual_rank": int(actual_rank[i]),
+        }
+        for i in order
+    ]

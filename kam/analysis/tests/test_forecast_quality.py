@@ -1,0 +1,121 @@
+"""The model card "Wie gut ist die Prognose?" and the forecast's marks on the pages."""
+
+from datetime import date
+
+import numpy as np
+import pytest
+from django.urls import reverse
+
+from kam.analysis.engine import compute_analysis
+from kam.analysis.selectors import analysis_settings_get
+from kam.analysis.tests.factories import make_run
+from kam.cockpit.tests.factories import make_result
+from kam.testing.factories import AccountFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def choice_json(alice_account, carol_account) -> dict:
+    candidate = {"spearman": 0.8, "top10": 0.7, "total_error": 0.05, "risers": 3.0}
+    better = {"spearman": 0.85, "top10": 0.75, "total_error": 0.02, "risers": 9.0}
+    chosen = better | {"band_coverage": 0.81, "cutoffs": 2}
+    horizon = {
+        "ranking": "stack",
+        "level": "boosting",
+        "naive_chosen": False,
+        "backtest_horizons": [12],
+        "cutoffs": 2,
+        "accounts": 250,
+        "candidates": {"naive": candidate, "stack": better, "boosting": better},
+        "chosen": chosen,
+        "real_risers": 20.0,
+    }
+    return {
+        "horizons": {"12": horizon, "3": horizon | {"ranking": "naive", "level": "naive"}},
+        "last_year": [
+            {"account_id": a.pk, "forecast_cents": 1_000_000, "actual_cents": 800_000}
+            for a in (alice_account, carol_account)
+        ],
+    }
+
+
+@pytest.fixture
+def card_run(alice, carol):
+    mine = AccountFactory(owner=alice, name="Alpha <b>Maschinen</b>")
+    theirs = AccountFactory(owner=carol, name="Carols Kunde")
+    return make_run(forecast_choice=choice_json(mine, theirs)), mine, theirs
+
+
+def test_leadership_sees_every_candidate_against_naive_and_the_band_calibration(
+    client, leader, card_run
+):
+    client.force_login(leader)
+
+    page = client.get(reverse("analysis:forecast_quality")).content.decode()
+
+    assert "Wie gut ist die Prognose?" in page
+    assert "Kombination aller Modelle" in page and "Naiv: nächste = letzte 12 Monate" in page
+    assert "81,0 %" in page  # the band's measured coverage
+    assert "Carols Kunde" in page and "Alpha &lt;b&gt;Maschinen&lt;/b&gt;" in page
+    assert "Alpha <b>" not in page
+
+
+def test_a_kam_sees_last_years_forecast_only_for_her_portfolio(client, alice, card_run):
+    client.force_login(alice)
+
+    page = client.get(reverse("analysis:forecast_quality")).content.decode()
+
+    assert "Alpha &lt;b&gt;Maschinen&lt;/b&gt;" in page
+    assert "Carols Kunde" not in page
+
+
+def test_a_field_rep_may_not_open_the_model_card(client, bob, card_run):
+    client.force_login(bob)
+    assert client.get(reverse("analysis:forecast_quality")).status_code == 403
+
+
+def test_without_a_run_the_card_says_so(client, leader):
+    client.force_login(leader)
+    page = client.get(reverse("analysis:forecast_quality")).content.decode()
+    assert "Noch keine Analyse gelaufen." in page
+
+
+def test_tomorrows_list_marks_risers_and_gives_reasons(client, leader):
+    run = make_run(as_of=date(2025, 6, 30))
+    riser = AccountFactory(name="Aufsteiger <script>x</script>")
+    make_result(
+        run,
+        riser,
+        revenue=1000,
+        forecast_riser=True,
+        forecast_new_account=True,
+        forecast_reasons=[{"code": "new_account"}, {"code": "buys_less_often", "months": 4}],
+    )
+    client.force_login(leader)
+
+    page = client.get(reverse("cockpit:tomorrow")).content.decode()
+
+    assert "Aufsteiger" in page and "data-riser" in page
+    assert "Neue Kundin/neuer Kunde, wenig Historie: Prognose vorsichtig" in page
+    assert "Kauft seit 4 Monaten seltener" in page
+    assert "<script>x</script>" not in page
+
+
+def test_a_run_chooses_its_forecast_by_backtest_and_explains_every_top_account(portfolio):
+    outcome = compute_analysis(as_of=date(2025, 6, 30), settings=analysis_settings_get().snapshot())
+
+    prediction = outcome.prediction
+    assert prediction is not None
+    horizons = prediction.choice["horizons"]
+    assert set(horizons) == {"12", "3"}
+    # Six accounts are too few to backtest a model: the naive forecast is used.
+    assert horizons["12"]["ranking"] == "naive"
+    assert np.allclose(outcome.forecast.expected_revenue, outcome.revenue_12m)
+    assert all(len(reasons) >= 1 for reasons in prediction.reasons)
+    assert len(prediction.expected_3m) == len(outcome.account_ids)
+
+
+def test_no_growth_rate_for_an_account_without_a_year_of_history():
+    run = make_run()
+    newcomer = make_result(run, AccountFactory(), revenue=1000, revenue_prev_12m_cents=0)
+    assert newcomer.growth is None

@@ -1,0 +1,279 @@
+"""The outbox: every mail of kam's campaigns, delivered at most once.
+
+A mail is a row. A worker claims it with a conditional update (queued/retry → sending, committed
+before the mail server is called), sends it with its unique Message-ID, then marks it sent. A
+worker that dies between the claim and the mark leaves the row in `sending`; `recover_stale`
+turns such rows into `uncertain` for a person to decide (the Message-ID lets the mail server's
+log prove whether it went out). Nothing resends them automatically, so no crash can send a mail
+twice. Answers of the mail server are classified: an error reply before the mail was accepted
+(4xx: retried with backoff; 5xx: failed) proves it was not delivered; anything else during the
+transfer (a dropped connection, a timeout) could have delivered it and is `uncertain` too.
+"""
+
+import logging
+import smtplib
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection as db_connection
+from django.db import transaction
+from django.utils import timezone
+
+from kam.campaigns.models import MailKind, MailStatus, OutboxMail
+from kam.users.models import User
+
+logger = logging.getLogger(__name__)
+
+SENDABLE = (MailStatus.QUEUED, MailStatus.RETRY)
+#: Advertising: checked against the send gate again right before sending.
+GATED_KINDS = (MailKind.MAILING, MailKind.INVITATION)
+MAX_ATTEMPTS = 8
+#: A live worker finishes one mail long before this; a row still `sending` after it was orphaned.
+LEASE = timedelta(minutes=15)
+
+
+def new_message_id() -> str:
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(">") or "kam.localhost"
+    return f"<{uuid.uuid4().hex}@{domain}>"
+
+
+def mail_enqueue(
+    *,
+    kind: str,
+    to_email: str,
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    stakeholder=None,
+    account=None,
+    mailing=None,
+    occurrence: str = "",
+    purpose: str = "",
+    unsubscribe_url: str = "",
+    created_by: User | None = None,
+    ics: str = "",
+    attachment: str = "",
+) -> OutboxMail:
+    return OutboxMail.objects.create(**_row_fields(locals()))
+
+
+def _row_fields(values: dict) -> dict:
+    fields = {key: value for key, value in values.items() if key != "subject"}
+    # A subject is a header: a line break in it would start a header of the sender's choosing.
+    fields["subject"] = " ".join(values["subject"].split())[:300]
+    fields["message_id"] = new_message_id()
+    return fields
+
+
+def _claim(mail_id: int, *, worker: str, now) -> bool:
+    return (
+        OutboxMail.objects.filter(pk=mail_id, status__in=SENDABLE).update(
+            status=MailStatus.SENDING, claimed_at=now, claimed_by=worker
+        )
+        == 1
+    )
+
+
+def _candidates(now, limit: int) -> list[int]:
+    rows = OutboxMail.objects.filter(status__in=SENDABLE, next_attempt_at__lte=now).order_by(
+        "next_attempt_at", "id"
+    )
+    if db_connection.features.has_select_for_update_skip_locked:
+        rows = rows.select_for_update(skip_locked=True)
+    return list(rows.values_list("id", flat=True)[:limit])
+
+
+def claim_next(*, worker: str) -> OutboxMail | None:
+    """Claims one sendable mail for `worker`, or None. The claim is committed when this returns.
+    On PostgreSQL the candidate is locked with SKIP LOCKED, so two workers pick different rows;
+    elsewhere the conditional update alone decides (SQLite serialises writers)."""
+    now = timezone.now()
+    if db_connection.features.has_select_for_update_skip_locked:
+        with transaction.atomic():
+            for mail_id in _candidates(now, 1):
+                if _claim(mail_id, worker=worker, now=now):
+                    return _claimed(mail_id)
+        return None
+    for mail_id in _candidates(now, 20):
+        if _claim(mail_id, worker=worker, now=now):
+            return _claimed(mail_id)
+    return None
+
+
+def _claimed(mail_id: int) -> OutboxMail:
+    related = OutboxMail.objects.select_related("stakeholder", "stakeholder__account__owner")
+    return related.get(pk=mail_id)
+
+
+def build_message(mail: OutboxMail, connection=None) -> EmailMultiAlternatives:
+    headers = {"Message-ID": mail.message_id}
+    if mail.unsubscribe_url:
+        headers["List-Unsubscribe"] = f"<{mail.unsubscribe_url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message = EmailMultiAlternatives(
+        subject=mail.subject,
+        body=mail.body_text,
+        to=[mail.to_email],
+        headers=headers,
+        connection=connection,
+    )
+    if mail.body_html:
+        message.attach_alternative(mail.body_html, "text/html")
+    if mail.ics:
+        message.attach("einladung.ics", mail.ics, "text/calendar")
+    if mail.attachment and mail.stakeholder is not None:
+        from kam.campaigns.pdf import attachment_for
+
+        message.attach(*attachment_for(mail.attachment, mail.stakeholder))
+    return message
+
+
+@dataclass
+class Report:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    uncertain: int = 0
+    refused: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _set(mail: OutboxMail, **fields) -> None:
+    OutboxMail.objects.filter(pk=mail.pk, status=MailStatus.SENDING).update(**fields)
+
+
+def _not_delivered(mail: OutboxMail, error: smtplib.SMTPResponseException | OSError, report):
+    """The server refused before accepting the mail, or was not reachable: safe to retry."""
+    code = getattr(error, "smtp_code", 0) or 0
+    permanent = 500 <= code < 600 or mail.attempts + 1 >= MAX_ATTEMPTS
+    delay = timedelta(minutes=min(2 ** (mail.attempts + 1), 360))
+    _set(
+        mail,
+        status=MailStatus.FAILED if permanent else MailStatus.RETRY,
+        attempts=mail.attempts + 1,
+        next_attempt_at=timezone.now() + delay,
+        last_error=str(error)[:1000],
+    )
+    if permanent:
+        report.failed += 1
+    else:
+        report.retried += 1
+
+
+def _refused_code(error: smtplib.SMTPRecipientsRefused) -> smtplib.SMTPResponseException:
+    codes = [code for code, _message in error.recipients.values()]
+    code = max(codes) if codes else 550
+    return smtplib.SMTPResponseException(code, str(error.recipients))
+
+
+def _mark_sent(mail: OutboxMail, *, worker: str) -> None:
+    """Marks the mail sent; records the contact on the account (an activity of type e-mail)."""
+    from kam.campaigns import contacts
+
+    with transaction.atomic():
+        done = OutboxMail.objects.filter(
+            pk=mail.pk, claimed_by=worker, status__in=(MailStatus.SENDING, MailStatus.UNCERTAIN)
+        ).update(status=MailStatus.SENT, sent_at=timezone.now(), attempts=mail.attempts + 1)
+        if done:
+            contacts.record_mail_sent(mail)
+
+
+#: An SMTP connection idle for longer is checked (NOOP) before the next mail: servers drop idle
+#: connections, and a drop found while sending would leave the mail uncertain.
+IDLE_CHECK_SECONDS = 5.0
+
+
+def _ensure_open(connection) -> None:
+    """Opens the connection, or checks that an idle SMTP connection still answers: an error here
+    happens before any mail is transferred."""
+    smtp = getattr(connection, "connection", None)
+    idle = time.monotonic() - getattr(connection, "kam_last_used", 0.0)
+    if smtp is not None and idle <= IDLE_CHECK_SECONDS:
+        return
+    if smtp is not None:
+        try:
+            smtp.noop()
+            return
+        except (smtplib.SMTPException, OSError):
+            connection.close()
+    connection.open()
+
+
+def send_one(mail: OutboxMail, *, connection, worker: str, report: Report) -> None:
+    from kam.campaigns.gate import gate
+
+    if mail.kind in GATED_KINDS:
+        if mail.stakeholder is None:
+            _set(mail, status=MailStatus.REFUSED, reason="no_consent")
+            report.refused += 1
+            return
+        decision = gate(stakeholder=mail.stakeholder, purpose=mail.purpose)
+        if not decision.allowed:
+            _set(mail, status=MailStatus.REFUSED, reason=decision.reason)
+            report.refused += 1
+            return
+    try:
+        _ensure_open(connection)
+    except (smtplib.SMTPException, OSError) as error:
+        _not_delivered(mail, error, report)
+        return
+    try:
+        message = build_message(mail, connection)
+        connection.kam_last_used = time.monotonic()
+        message.send(fail_silently=False)
+    except smtplib.SMTPRecipientsRefused as error:
+        _not_delivered(mail, _refused_code(error), report)
+        return
+    except smtplib.SMTPResponseException as error:
+        _not_delivered(mail, error, report)
+        return
+    except Exception as error:  # the transfer broke off: it may have been delivered
+        logger.warning("mail %s: %s; marked uncertain", mail.message_id, error)
+        _set(mail, status=MailStatus.UNCERTAIN, last_error=str(error)[:1000])
+        report.uncertain += 1
+        return
+    _mark_sent(mail, worker=worker)
+    report.sent += 1
+
+
+def deliver(*, worker: str = "", limit: int = 1000, rate_per_second: float | None = None) -> Report:
+    """Sends up to `limit` mails, one claim at a time, at most `rate_per_second` (0: no limit)."""
+    worker = worker or f"worker-{uuid.uuid4().hex[:12]}"
+    rate = settings.KAM_MAIL_RATE_PER_SECOND if rate_per_second is None else rate_per_second
+    interval = 1 / rate if rate else 0.0
+    report = Report()
+    connection = get_connection(fail_silently=False)
+    try:
+        for _n in range(limit):
+            started = time.monotonic()
+            mail = claim_next(worker=worker)
+            if mail is None:
+                break
+            send_one(mail, connection=connection, worker=worker, report=report)
+            if (pause := interval - (time.monotonic() - started)) > 0:
+                time.sleep(pause)
+    finally:
+        connection.close()
+    return report
+
+
+def recover_stale(*, lease: timedelta = LEASE) -> int:
+    """Rows a dead worker left in `sending`: never resent, marked `uncertain` for a person."""
+    return OutboxMail.objects.filter(
+        status=MailStatus.SENDING, claimed_at__lt=timezone.now() - lease
+    ).update(status=MailStatus.UNCERTAIN, last_error="worker stopped while sending")
+
+
+def mail_resolve_uncertain(*, mail: OutboxMail, delivered: bool) -> bool:
+    """A person checked the mail server's log for the Message-ID: sent, or send again."""
+    status = MailStatus.SENT if delivered else MailStatus.QUEUED
+    extra = {"sent_at": timezone.now()} if delivered else {"next_attempt_at": timezone.now()}
+    return bool(
+        OutboxMail.objects.filter(pk=mail.pk, status=MailStatus.UNCERTAIN).update(
+            status=status, **extra
+        )
+    )

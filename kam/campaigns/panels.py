@@ -1,0 +1,22 @@
+from django.utils.translation import gettext as _
+
+from kam.campaigns.gate import gate_many
+from kam.campaigns.models import MailStatus, OutboxMail, Purpose
+from kam.core.permissions import can_see_consent
+from kam.core.plugins import Panel
+
+
+def account_panels(request, account) -> list[Panel]:
+    """The contact persons' e-mail consent per purpose and the mailings the account received."""
+    if not can_see_consent(request.user):
+        return []
+    people = list(account.stakeholders.all())
+    by_purpose = [gate_many(stakeholders=people, purpose=purpose) for purpose in Purpose]
+    rows = [(person, [decisions[person.pk] for decisions in by_purpose]) for person in people]
+    mails = OutboxMail.objects.filter(account=account, status=MailStatus.SENT, kind="mailing")
+    context = {
+        "consent_rows": rows,
+        "purposes": [label for _value, label in Purpose.choices],
+        "account_mails": mails.select_related("stakeholder").order_by("-sent_at")[:20],
+    }
+    return [Panel("campaigns", _("Consent and mailings"), "campaigns/_account_panel.html", context)]

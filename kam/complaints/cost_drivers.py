@@ -1,0 +1,52 @@
+"""The complaints' cost drivers for the profitability statement (the contract is in
+kam.core.plugins): every complaint received counts once in its month, by severity."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Count, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from kam.complaints.models import Complaint
+from kam.core.plugins import CostDriver, CostItem, local_month_number, local_month_range
+
+PROVIDES = ("complaint",)
+
+
+def _received(first_month: datetime.date, last_month: datetime.date, account_ids) -> QuerySet:
+    start, end = local_month_range(first_month, last_month)
+    complaints = Complaint.objects.filter(received_at__gte=start, received_at__lt=end)
+    return complaints if account_ids is None else complaints.filter(account_id__in=account_ids)
+
+
+def cost_drivers(
+    *, first_month: datetime.date, last_month: datetime.date, account_ids=None
+) -> list[CostDriver]:
+    month, months = local_month_number("received_at", first_month, last_month)
+    counts = (
+        _received(first_month, last_month, account_ids)
+        .values_list("account_id", month, "severity")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return [
+        CostDriver(account_id, months[number], "complaint", severity, "", n)
+        for account_id, number, severity, n in counts
+    ]
+
+
+def cost_items(*, account_id: int, month: datetime.date) -> list[CostItem]:
+    complaints = _received(month, month, [account_id]).order_by("received_at")
+    return [
+        CostItem(
+            account_id=account_id,
+            day=timezone.localdate(complaint.received_at),
+            kind="complaint",
+            detail=complaint.severity,
+            title=f"{complaint.number} {complaint.subject}",
+            url=reverse("complaints:detail", kwargs={"pk": complaint.pk}),
+        )
+        for complaint in complaints
+    ]

@@ -1,0 +1,100 @@
+"""Invoiced prices against agreements: known deviations found by the set-based check; annual
+bonus progress."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from kam.conditions import invoiced
+from kam.conditions.bonus import bonus_for_account
+from kam.conditions.models import BonusTier, PriceDeviation
+from kam.conditions.pricing import bonus_progress, discount_cost
+from kam.conditions.tests import factories as f
+from kam.sales.models import MonthlyFact, SalesLine
+from kam.testing.factories import AccountFactory
+
+pytestmark = pytest.mark.django_db
+TODAY = datetime.date(2026, 6, 15)
+
+
+def sale(account, number, product, quantity, cents, day=datetime.date(2026, 3, 10)):
+    return SalesLine.objects.create(
+        account=account,
+        invoice_number=f"R-{number}",
+        line_number=1,
+        invoice_date=day,
+        invoice_month=day.replace(day=1),
+        product_number=product,
+        quantity=Decimal(quantity),
+        net_revenue_cents=cents,
+        currency="EUR",
+    )
+
+
+@pytest.fixture
+def agreed():
+    top = AccountFactory(name="Konzern")
+    member = AccountFactory(name="Tochter", parent=top)
+    cable = f.product("A-1", price="100.00")
+    agreement = f.agreement(top, members=True)
+    f.line(agreement, product=cable, price="90.00", tiers=[("100", "80.00", None)])
+    return top, member, cable
+
+
+def test_known_deviations_are_found_per_account_product_and_month(agreed):
+    top, member, cable = agreed
+    sale(member, 1, "A-1", "10", 95_000)  # 95,00 instead of 90,00: overcharged 50,00
+    sale(member, 2, "A-1", "10", 90_500)  # within the 1 % tolerance
+    sale(member, 3, "A-1", "100", 8_000_00)  # tier price 80,00: correct
+    sale(member, 4, "A-1", "100", 7_500_00)  # 75,00 instead of 80,00: undercharged 500,00
+    sale(top, 5, "A-1", "2", 17_000, day=datetime.date(2026, 4, 2))  # 85,00: undercharged
+    sale(member, 6, "A-1", "5", 50_000, day=datetime.date(2025, 12, 1))  # before the agreement
+    sale(member, 7, "B-2", "5", 99_999)  # no agreement for the product
+    assert invoiced.agreed_prices_refresh(today=TODAY) == 4  # two accounts × two tiers
+    assert invoiced.price_check_run() == 2
+    rows = {(row.account_id, row.month.month): row for row in PriceDeviation.objects.all()}
+    march = rows[(member.pk, 3)]
+    assert (march.overcharged_lines, march.overcharged_cents) == (1, 5_000)
+    assert (march.undercharged_lines, march.undercharged_cents) == (1, 50_000)
+    april = rows[(top.pk, 4)]
+    assert (april.undercharged_lines, april.undercharged_cents) == (1, 1_000)
+    lines = invoiced.deviating_lines(account_ids=[member.pk])
+    assert [(line.invoice_number, line.difference) for line in lines] == [
+        ("R-1", Decimal("50.00")),
+        ("R-4", Decimal("-500.00")),
+    ]
+    assert {line.agreed_unit_price for line in lines} == {Decimal("90.00"), Decimal("80.00")}
+
+
+def test_bonus_progress_tells_the_next_tier_and_the_revenue_still_needed():
+    progress = bonus_progress(
+        revenue=Decimal("120000"),
+        tiers=[(Decimal("100000"), Decimal("1")), (Decimal("200000"), Decimal("2.5"))],
+        projected_revenue=Decimal("240000"),
+    )
+    assert progress.percent == Decimal("1") and progress.accrued == Decimal("1200.00")
+    assert (progress.next_from, progress.still_needed) == (Decimal("200000"), Decimal("80000"))
+    assert progress.expected == Decimal("6000.00")
+    assert discount_cost(
+        list_price=Decimal("100"), price=Decimal("90"), quantity=Decimal(3)
+    ) == Decimal("30.00")
+
+
+@time_machine.travel(datetime.datetime(2026, 6, 15, 12, 0), tick=False)
+def test_a_group_bonus_is_measured_on_the_group_revenue(agreed):
+    top, member, _cable = agreed
+    agreement = top.agreements.get()
+    BonusTier.objects.create(agreement=agreement, from_revenue=Decimal(1000), percent=Decimal(2))
+    for account, cents in ((top, 60_000), (member, 60_000)):
+        MonthlyFact.objects.create(
+            account=account,
+            month=datetime.date(2026, 2, 1),
+            revenue_cents=cents,
+            first_purchase=datetime.date(2026, 2, 3),
+            last_purchase=datetime.date(2026, 2, 3),
+        )
+    [bonus] = bonus_for_account(member, today=TODAY)
+    assert bonus.group_wide and bonus.progress.revenue == Decimal("1200.00")
+    assert bonus.progress.accrued == Decimal("24.00")

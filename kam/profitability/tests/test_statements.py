@@ -1,0 +1,235 @@
+"""The stored statement: a hand calculation to the cent, rates by validity, incremental updates."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+
+from kam.core import plugins
+from kam.core.plugins import CostDriver
+from kam.profitability import services
+from kam.profitability.models import AccountStatement, CostRates
+from kam.profitability.tests.helpers import (
+    TODAY,
+    complaint,
+    contact,
+    fact,
+    only_rates,
+    stored,
+)
+from kam.testing.factories import AccountFactory
+
+pytestmark = pytest.mark.django_db
+
+MARCH, AUGUST = datetime.date(2026, 3, 1), datetime.date(2026, 8, 1)
+FIRST_HALF = {
+    "valid_from": datetime.date(2026, 1, 1),
+    "valid_until": datetime.date(2026, 6, 1),
+    "visit_minutes": 90,
+    "visit_travel_minutes": 60,
+    "phone_minutes": 15,
+    "hourly_rate_kam": Decimal("80.00"),
+    "hourly_rate_field": Decimal("60.00"),
+    "complaint_medium": Decimal("120.00"),
+    "invoice_handling": Decimal("2.50"),
+    "line_logistics": Decimal("0.40"),
+}
+SECOND_HALF = {
+    "valid_from": datetime.date(2026, 7, 1),
+    "visit_minutes": 90,
+    "visit_travel_minutes": 30,
+    "phone_minutes": 15,
+    "hourly_rate_kam": Decimal("100.00"),
+    "invoice_handling": Decimal("3.00"),
+    "line_logistics": Decimal("0.50"),
+}
+
+
+@pytest.fixture
+def bonus_provider(monkeypatch):
+    """A special-condition provider (the conditions app is not installed here)."""
+    bonuses: list[CostDriver] = []
+    real = plugins.cost_drivers
+
+    def with_bonuses(**kwargs):
+        wanted = kwargs.get("account_ids")
+        extra = [b for b in bonuses if wanted is None or b.account_id in wanted]
+        return real(**kwargs) + extra
+
+    monkeypatch.setattr(plugins, "cost_drivers", with_bonuses)
+    return bonuses
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_statement_of_a_hand_made_account_equals_the_hand_calculation(alice, bob, bonus_provider):
+    # Given rates that change mid-year, two months of sales, contacts, a complaint and a bonus
+    only_rates(FIRST_HALF, SECOND_HALF)
+    account = AccountFactory(owner=alice)
+    fact(account, MARCH, revenue="50000.00", margin="15000.00", invoices=4, lines=20)
+    fact(account, AUGUST, revenue="40000.00", margin="12000.00", invoices=2, lines=10)
+    contact(account, alice, datetime.date(2026, 3, 10), "visit", participants=[bob])
+    contact(account, alice, datetime.date(2026, 3, 12), "phone")
+    contact(account, alice, datetime.date(2026, 3, 13), "phone", status="planned")
+    contact(account, alice, datetime.date(2026, 8, 5), "visit")
+    contact(account, alice, datetime.date(2026, 8, 6), "phone")
+    complaint(account, datetime.date(2026, 3, 20), "medium")
+    bonus_provider.append(
+        CostDriver(account.pk, AUGUST, "special_condition", "bonus", "", 0, 80000)
+    )
+
+    # When every statement is recomputed
+    services.statements_refresh_all()
+
+    # Then March: visit 150 min x 80 € (alice) + 150 min x 60 € (bob) + phone 15 min x 80 €
+    #   = 200 + 150 + 20 = 370.00 care; complaint 120 + 4 invoices x 2.50 + 20 lines x 0.40
+    #   = 138.00 service
+    assert stored()[(account.pk, MARCH)] == (
+        5_000_000,
+        1_500_000,
+        0,
+        37_000,
+        13_800,
+        1_500_000,
+        1_463_000,
+        1_449_200,
+    )
+    # August: bonus 800.00; visit 120 min x 100 € + phone 15 min x 100 € = 225.00 care;
+    #   2 invoices x 3.00 + 10 lines x 0.50 = 11.00 service
+    assert stored()[(account.pk, AUGUST)] == (
+        4_000_000,
+        1_200_000,
+        80_000,
+        22_500,
+        1_100,
+        1_120_000,
+        1_097_500,
+        1_096_400,
+    )
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_rate_valid_on_the_activitys_date_is_used(alice):
+    only_rates(FIRST_HALF, SECOND_HALF)
+    account = AccountFactory(owner=alice)
+    contact(account, alice, datetime.date(2026, 6, 30), "phone")  # 15 min x 80 €
+    contact(account, alice, datetime.date(2026, 7, 1), "phone")  # 15 min x 100 €
+    services.statements_refresh_all()
+    care = dict(
+        AccountStatement.objects.filter(account=account).values_list("month", "care_cost_cents")
+    )
+    assert care == {datetime.date(2026, 6, 1): 2_000, datetime.date(2026, 7, 1): 2_500}
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_a_month_without_rates_costs_nothing_but_keeps_its_margin(alice):
+    only_rates(SECOND_HALF)
+    account = AccountFactory(owner=alice)
+    fact(account, MARCH, revenue="100.00", margin="30.00")
+    contact(account, alice, datetime.date(2026, 3, 2), "visit")
+    services.statements_refresh_all()
+    assert stored()[(account.pk, MARCH)][1:] == (3_000, 0, 0, 0, 3_000, 3_000, 3_000)
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_incremental_updates_equal_a_full_recomputation(
+    alice, bob, django_capture_on_commit_callbacks
+):
+    only_rates(FIRST_HALF, SECOND_HALF)
+    first, second = AccountFactory(owner=alice), AccountFactory(owner=alice)
+    fact(first, MARCH, revenue="1000.00", margin="300.00", invoices=2, lines=3)
+    fact(second, AUGUST, revenue="2000.00", margin="500.00")
+    services.statements_refresh_all()
+    with django_capture_on_commit_callbacks(execute=True):
+        visit = contact(first, alice, datetime.date(2026, 3, 3), "visit", participants=[bob])
+        contact(second, bob, datetime.date(2026, 8, 9), "presentation")
+        complaint(first, datetime.date(2026, 4, 1), "high")
+        moved = contact(second, alice, datetime.date(2026, 8, 10), "phone")
+    with django_capture_on_commit_callbacks(execute=True):
+        from kam.activities import services as activity_services
+
+        activity_services.activity_update(
+            activity=moved, data={"starts_at": visit.starts_at.replace(month=9)}
+        )
+        activity_services.activity_delete(activity=visit)
+    incremental = stored()
+    assert incremental[(second.pk, datetime.date(2026, 9, 1))][3] == 2_500  # the moved phone call
+
+    services.statements_refresh_all()
+
+    assert stored() == incremental
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_overlapping_rates_are_refused_with_a_clear_message():
+    only_rates({"valid_from": datetime.date(2026, 1, 1)})
+    with pytest.raises(ValidationError) as refused:
+        services.cost_rates_save(rates=CostRates(valid_from=datetime.date(2026, 7, 1)))
+    assert "01/2026" in refused.value.message_dict["valid_from"][0]
+    assert CostRates.objects.count() == 1
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_rates_that_follow_each_other_are_accepted_and_recompute_the_statements(
+    alice, django_capture_on_commit_callbacks
+):
+    only_rates({"valid_from": datetime.date(2026, 1, 1), "valid_until": datetime.date(2026, 6, 1)})
+    account = AccountFactory(owner=alice)
+    contact(account, alice, datetime.date(2026, 7, 3), "phone")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cost_rates_save(
+            rates=CostRates(valid_from=datetime.date(2026, 7, 15), hourly_rate_kam=Decimal("60"))
+        )
+    assert CostRates.objects.get(hourly_rate_kam=60).valid_from == datetime.date(2026, 7, 1)
+    july = AccountStatement.objects.get(account=account, month=datetime.date(2026, 7, 1))
+    assert july.care_cost_cents == 1_500
+
+
+def test_an_end_before_the_start_is_refused():
+    with pytest.raises(ValidationError) as refused:
+        services.cost_rates_save(
+            rates=CostRates(
+                valid_from=datetime.date(2026, 7, 1), valid_until=datetime.date(2026, 5, 1)
+            )
+        )
+    assert "valid_until" in refused.value.message_dict
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_a_recomputation_writes_only_what_changed(alice):
+    only_rates(FIRST_HALF, SECOND_HALF)
+    first, second = AccountFactory(owner=alice), AccountFactory(owner=alice)
+    fact(first, MARCH, revenue="1000.00", margin="300.00")
+    fact(second, MARCH, revenue="500.00", margin="100.00")
+    assert services.statements_refresh_all().inserted == 2
+    contact(second, alice, datetime.date(2026, 3, 9), "phone")
+    stored_again = services.statements_refresh_all()
+    assert (stored_again.inserted, stored_again.deleted, stored_again.rows) == (1, 1, 2)
+    assert stored()[(second.pk, MARCH)][3] == 2_000
+    AccountStatement.objects.filter(account=first).delete()
+    assert services.statements_refresh_all().inserted == 1
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_annual_bonus_accrues_into_db2_month_by_month(alice):
+    """Bonus 2 % from 10,000 € a year, 3 % from 20,000 € (on the whole year's revenue)."""
+    from kam.conditions.models import BonusTier
+    from kam.conditions.tests.factories import agreement
+
+    only_rates(FIRST_HALF, SECOND_HALF)
+    account = AccountFactory(owner=alice)
+    deal = agreement(account)
+    BonusTier.objects.create(agreement=deal, from_revenue=Decimal("10000"), percent=Decimal("2"))
+    BonusTier.objects.create(agreement=deal, from_revenue=Decimal("20000"), percent=Decimal("3"))
+    for month, revenue in ((1, "8000.00"), (2, "4000.00"), (3, "9000.00")):
+        fact(account, datetime.date(2026, month, 1), revenue=revenue, margin="1000.00")
+    services.statements_refresh_all()
+    costs = {month: row[2] for (_id, month), row in stored().items()}
+    # January 8,000: none; February 12,000 x 2 % = 240; March 21,000 x 3 % = 630 (+390)
+    assert costs == {
+        datetime.date(2026, 1, 1): 0,
+        datetime.date(2026, 2, 1): 24_000,
+        datetime.date(2026, 3, 1): 39_000,
+    }
+    assert stored()[(account.pk, datetime.date(2026, 3, 1))][5] == 100_000 - 39_000
