@@ -11,6 +11,7 @@ SCRIPTS = [
     "bench_forecast.py",
     "bench_analysis.py",
     "bench_cockpit.py",
+    "bench_cockpit_filters.py",
     "bench_mailing.py",
     "bench_profitability.py",
 ]

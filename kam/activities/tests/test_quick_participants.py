@@ -59,8 +59,7 @@ def test_the_contacts_tab_offers_the_accounts_stakeholders_to_tick(logged_in, al
     StakeholderFactory(account=account, first_name="Eva", last_name="<b>Zorn</b>")
     StakeholderFactory(account=AccountFactory(owner=alice), last_name="Fremd")
 
-    url = reverse("activities:account_panel", kwargs={"pk": account.pk, "name": "contacts"})
-    html = logged_in.get(url).content.decode()
+    html = logged_in.get(reverse("accounts:detail", args=[account.pk])).content.decode()
 
     assert 'id="quick-stakeholders"' in html and "&lt;b&gt;Zorn&lt;/b&gt;" in html
     assert "Fremd" not in html
