@@ -8,6 +8,8 @@ rebuilds the whole index.
 """
 
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -124,13 +126,92 @@ _NAME_TIERS = {SearchTerm.FIRST_WORD: 2, SearchTerm.WORD: 3, SearchTerm.DETAIL: 
 
 
 def _branch(weight: int, tier_sql: str, where: str) -> str:
-    """One weight's best rows: a range on the covering index (kind, weight, term, ...) that
-    stops after LIMIT rows, however many names share the prefix."""
+    """One kind's and weight's best rows: a range on the covering index (kind, weight, term,
+    ...) that stops after LIMIT rows, however many names share the prefix."""
     return (
-        f"SELECT object_id, {tier_sql} AS tier FROM ("  # noqa: S608 (values are parameters)
+        f"SELECT %s AS kind, object_id, {tier_sql} AS tier FROM ("  # noqa: S608
         f"SELECT object_id, term FROM {_TABLE} WHERE kind = %s AND weight = {weight:d}"
         f" AND term >= %s AND term < %s{where} ORDER BY term, object_id LIMIT %s) AS w{weight:d}"
     )
+
+
+def _statement(
+    kinds: list[str], query: str, account_ids: QuerySet | None, limit: int
+) -> tuple[str, list]:
+    words = search_words(query)
+    number = compact(query)
+    # The scope is computed once per statement (a CTE), not once per index range.
+    visible, scope, params = "", "", []
+    if account_ids is not None:
+        sql, compiled = account_ids.query.sql_with_params()
+        visible, params = f"WITH visible(id) AS ({sql}) ", list(compiled)
+        scope = " AND account_id IN (SELECT id FROM visible)"
+    main = max(words, key=len)
+    fetch = limit * 2  # an object may match with two words of one weight
+    branches = []
+    for kind in kinds:
+        extra, extra_params = "", []
+        for word in words:
+            if word != main:
+                extra += (
+                    f" AND object_id IN (SELECT object_id FROM {_TABLE}"  # noqa: S608
+                    " WHERE kind = %s AND term >= %s AND term < %s)"
+                )
+                extra_params += [kind, word, prefix_end(word)]
+        number_tier = "CASE WHEN term = %s THEN 0 ELSE 1 END"
+        branches.append(_branch(SearchTerm.NUMBER, number_tier, scope))
+        params += [kind, number, kind, number, prefix_end(number), fetch]
+        for weight, tier in _NAME_TIERS.items():
+            branches.append(_branch(weight, f"{tier:d}", scope + extra))
+            params += [kind, kind, main, prefix_end(main), *extra_params, fetch]
+    return visible + " UNION ALL ".join(branches), params
+
+
+def matches_of_kinds(
+    kinds: list[str], query: str, *, account_ids: QuerySet | None, limit: int = 20
+) -> dict[str, dict[int, int]]:
+    """`matches` for several kinds in one statement (the global search asks all at once)."""
+    found: dict[str, dict[int, int]] = {kind: {} for kind in kinds}
+    if len(compact(query)) < MIN_QUERY or not kinds:
+        return found
+    statement, params = _statement(kinds, query, account_ids, limit)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        rows = cursor.fetchall()
+    for kind, object_id, tier in rows:
+        best = found[kind]
+        best[int(object_id)] = min(int(tier), best.get(int(object_id), 9))
+    return {
+        kind: dict(sorted(best.items(), key=lambda item: (item[1], item[0]))[:limit])
+        for kind, best in found.items()
+    }
+
+
+#: Matches computed ahead for the kinds of one global search (see `search_batch`).
+_ahead: ContextVar[tuple[tuple, dict[str, dict[int, int]]] | None] = ContextVar(
+    "kam_search_ahead", default=None
+)
+
+
+def _scope_key(account_ids: QuerySet | None) -> tuple:
+    if account_ids is None:
+        return ()
+    sql, params = account_ids.query.sql_with_params()
+    return (sql, tuple(params))
+
+
+@contextmanager
+def search_batch(user, query: str, *, limit: int) -> Iterator[None]:
+    """Within it, `matches` answers every kind of the index from one statement: the scope
+    (which for a key account manager is a recursive query) is computed once, not once a kind."""
+    scope = visible_account_ids(user)
+    kinds = list(sources())
+    found = matches_of_kinds(kinds, query, account_ids=scope, limit=limit)
+    token = _ahead.set(((query, _scope_key(scope), limit), found))
+    try:
+        yield
+    finally:
+        _ahead.reset(token)
 
 
 def matches(
@@ -145,39 +226,17 @@ def matches(
     SQL because the type-ahead asks on every keystroke and compiling the ORM's query would cost
     more than the database's answer.
     """
-    words = search_words(query)
-    number = compact(query)
-    if len(number) < MIN_QUERY:
-        return {}
-    # The scope is computed once per statement (a CTE), not once per index range.
-    visible, scope, scope_params = "", "", []
-    if account_ids is not None:
-        sql, compiled = account_ids.query.sql_with_params()
-        visible, scope_params = f"WITH visible(id) AS ({sql}) ", list(compiled)
-        scope = " AND account_id IN (SELECT id FROM visible)"
-    main = max(words, key=len)
-    extra, extra_params = "", []
-    for word in words:
-        if word != main:
-            extra += (
-                f" AND object_id IN (SELECT object_id FROM {_TABLE}"  # noqa: S608
-                " WHERE kind = %s AND term >= %s AND term < %s)"
-            )
-            extra_params += [kind, word, prefix_end(word)]
-    fetch = limit * 2  # an object may match with two words of one weight
-    branches = [_branch(SearchTerm.NUMBER, "CASE WHEN term = %s THEN 0 ELSE 1 END", scope)]
-    params = [*scope_params, number, kind, number, prefix_end(number), fetch]
-    for weight, tier in _NAME_TIERS.items():
-        branches.append(_branch(weight, f"{tier:d}", scope + extra))
-        params += [kind, main, prefix_end(main), *extra_params, fetch]
-    statement = visible + " UNION ALL ".join(branches)
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        rows = cursor.fetchall()
-    found: dict[int, int] = {}
-    for object_id, tier in rows:
-        found[int(object_id)] = min(int(tier), found.get(int(object_id), 9))
-    return dict(sorted(found.items(), key=lambda item: (item[1], item[0]))[:limit])
+    ahead = _ahead.get()
+    if ahead is not None:
+        (query_ahead, scope_ahead, limit_ahead), found = ahead
+        if (
+            query_ahead == query
+            and scope_ahead == _scope_key(account_ids)
+            and limit <= limit_ahead
+            and kind in found
+        ):
+            return dict(list(found[kind].items())[:limit])
+    return matches_of_kinds([kind], query, account_ids=account_ids, limit=limit)[kind]
 
 
 def matching_ids(kind: str, query: str) -> QuerySet:

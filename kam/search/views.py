@@ -7,7 +7,7 @@ from django.shortcuts import render
 from kam.accounts.search import accounts_matching, stakeholders_matching
 from kam.core.http import AuthenticatedRequest, id_param
 from kam.core.plugins import global_search
-from kam.search.index import MIN_QUERY
+from kam.search.index import MIN_QUERY, search_batch
 from kam.search.selectors import users_matching
 from kam.users.models import Role
 
@@ -27,19 +27,26 @@ def _query(request) -> str:
     return query.strip()[:QUERY_MAX] if isinstance(query, str) else ""
 
 
+def _search(request, query: str) -> dict:
+    if len(query) < MIN_QUERY:
+        return {}
+    with search_batch(request.user, query, limit=8):  # every app's search asks for 8
+        return global_search(request.user, query)
+
+
 @login_required
 def search_results(request: AuthenticatedRequest) -> HttpResponse:
     query = _query(request)
-    groups = global_search(request.user, query) if len(query) >= MIN_QUERY else {}
-    return render(request, "search/results.html", {"query": query, "groups": groups})
+    return render(
+        request, "search/results.html", {"query": query, "groups": _search(request, query)}
+    )
 
 
 @login_required
 def search_suggest(request: AuthenticatedRequest) -> HttpResponse:
     """The top bar's dropdown: a few hits per kind, each a link."""
     query = _query(request)
-    groups = global_search(request.user, query) if len(query) >= MIN_QUERY else {}
-    groups = {kind: hits[:5] for kind, hits in groups.items()}
+    groups = {kind: hits[:5] for kind, hits in _search(request, query).items()}
     return render(request, "search/_suggest.html", {"query": query, "groups": groups})
 
 

@@ -188,3 +188,20 @@ def test_the_account_lists_box_finds_umlauts_and_sorts_in_german_order(client, l
     assert {a.name for a in found.context["page"]} == {"Böhm KG", "Boehm GmbH"}
     names = [a.name for a in listed.context["page"]]
     assert names.index("Bauer OHG") < names.index("Böhm KG") < names.index("Brandt AG")
+
+
+def test_one_statement_for_every_kind_answers_as_each_kind_alone(alice, carol):
+    from kam.search.index import matches_of_kinds, visible_account_ids
+
+    own = AccountFactory(owner=alice, name="Böhm Süd", customer_number="BOHM-1")
+    StakeholderFactory(account=own, last_name="Böhm", first_name="Eva")
+    foreign = AccountFactory(owner=carol, name="Böhm Nord")
+    StakeholderFactory(account=foreign, last_name="Böhmer", first_name="Ina")
+    scope = visible_account_ids(alice)
+
+    together = matches_of_kinds(["account", "stakeholder"], "bohm", account_ids=scope)
+
+    assert together == {
+        kind: matches(kind, "bohm", account_ids=scope) for kind in ("account", "stakeholder")
+    }
+    assert set(together["account"]) == {own.pk}
