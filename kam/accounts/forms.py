@@ -40,7 +40,7 @@ class AccountForm(StyledForm, forms.ModelForm):
         ]
         widgets = {
             "legal_form": forms.TextInput(attrs={"list": "legal-forms"}),
-            "owner": Picker(url="search:pick_users", params={"roles": "kam,field"}),
+            "owner": Picker(url="search:pick_users", params={"list": "can_own_accounts"}),
         }
 
     def __init__(self, *args, user: User, **kwargs) -> None:

@@ -46,7 +46,7 @@ def _owners() -> forms.ModelChoiceField:
         queryset=users_who_can_own_complaints(),
         required=False,
         help_text=_("Customer service or the key account manager."),
-        widget=Picker(url="search:pick_users", params={"roles": "service,kam,field"}),
+        widget=Picker(url="search:pick_users", params={"list": "can_own_complaints"}),
     )
 
 

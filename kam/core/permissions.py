@@ -91,12 +91,17 @@ def can_edit_account(user: Viewer, account: Account) -> bool:
     """Change the account and what hangs on it; a team seat with read access does not count."""
     from kam.accounts.selectors import accounts_editable_by
 
-    # A page asks this for one account many times (header, every app's panel): the answer is
-    # kept on the account object, which lives for one request.
-    answers = account.__dict__.setdefault("_kam_editable_by", {})
-    key = user.pk if _active(user) else None
+    return _on_account(account, "editable", user, lambda: accounts_editable_by(user))
+
+
+def _on_account(account: Account, question: str, user: Viewer, scope) -> bool:
+    """Whether `scope()` (a queryset of accounts for the user) holds the account. A page asks
+    this for one account many times (header, every app's tab): the answer is kept on the
+    account object, which lives for one request."""
+    answers = account.__dict__.setdefault("_kam_answers", {})
+    key = (question, user.pk if _active(user) else None)
     if key not in answers:
-        answers[key] = accounts_editable_by(user).filter(pk=account.pk).exists()
+        answers[key] = scope().filter(pk=account.pk).exists()
     return answers[key]
 
 
@@ -163,7 +168,7 @@ def can_work_on_every_visible_complaint(user: Viewer) -> bool:
 def can_work_on_complaints(user: Viewer, account: Account) -> bool:
     from kam.complaints.selectors import complaint_workable_accounts
 
-    return complaint_workable_accounts(user).filter(pk=account.pk).exists()
+    return _on_account(account, "complaints", user, lambda: complaint_workable_accounts(user))
 
 
 def can_delete_complaints(user: Viewer) -> bool:
@@ -257,7 +262,9 @@ def can_edit_account_conditions(user: Viewer, account: Account) -> bool:
 def can_view_account_conditions(user: Viewer, account: Account) -> bool:
     from kam.accounts.selectors import accounts_visible_to
 
-    return can_view_conditions(user) and accounts_visible_to(user).filter(pk=account.pk).exists()
+    return can_view_conditions(user) and _on_account(
+        account, "visible", user, lambda: accounts_visible_to(user)
+    )
 
 
 def can_open_admin(user: Viewer) -> bool:

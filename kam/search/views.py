@@ -5,11 +5,11 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from kam.accounts.search import accounts_matching, stakeholders_matching
+from kam.core import permissions
 from kam.core.http import AuthenticatedRequest, id_param
 from kam.core.plugins import global_search
 from kam.search.index import MIN_QUERY, search_batch
 from kam.search.selectors import users_matching
-from kam.users.models import Role
 
 #: Longest query read: nobody types more, and a megabyte of "a" must not reach the database.
 QUERY_MAX = 100
@@ -79,9 +79,10 @@ def pick_stakeholders(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def pick_users(request: AuthenticatedRequest) -> HttpResponse:
     query = _query(request)
-    roles = [role for role in request.GET.get("roles", "").split(",") if role in Role.values]
+    # A form may narrow the choice to the users of one capability (kam.core.permissions).
+    user_list = permissions.USER_LISTS.get(request.GET.get("list", ""))
     options = [
         Option(str(u.pk), str(u), u.get_role_display())
-        for u in users_matching(query, limit=15, roles=roles)
+        for u in users_matching(query, limit=15, users=user_list() if user_list else None)
     ]
     return _options(request, options, query)
