@@ -52,9 +52,10 @@ def peer_forecast(revenue: np.ndarray, days: np.ndarray, horizon: int) -> np.nda
     cut = revenue.shape[1]
     origin = cut - horizon
     x_train = account_features(revenue, days, origin, horizon)[:, PEER_FEATURES]
-    y_train = revenue[:, origin:cut].sum(axis=1)
+    y_train = np.maximum(revenue[:, origin:cut].sum(axis=1), 0)  # tweedie needs no credit notes
     booster = lightgbm.train(PEER_PARAMS, lightgbm.Dataset(x_train, y_train), 400)
-    return booster.predict(account_features(revenue, days, cut, horizon)[:, PEER_FEATURES])
+    features = account_features(revenue, days, cut, horizon)[:, PEER_FEATURES]
+    return np.asarray(booster.predict(features))
 
 
 @dataclass

@@ -59,6 +59,8 @@ BACKTEST_DISTANCES = (12, 24)
 #: Accounts the backtest looks at, at most (a fixed random sample beyond): bounds the run.
 MAX_BACKTEST_ACCOUNTS = 10_000
 BAND_COVERAGE = 0.8
+#: A total other than naive's must have had at most this share of naive's backtest error.
+LEVEL_MARGIN = 0.8
 
 
 @dataclass(frozen=True)
@@ -274,8 +276,14 @@ def pick_level(scores: dict[str, CandidateScore], *, full_horizon: bool = True) 
     if NAIVE not in scores:
         return NAIVE
     if not full_horizon and LATEST in scores:
-        return LATEST
-    return min(scores, key=lambda name: (scores[name].total_error, name != NAIVE))
+        best = LATEST
+    else:
+        best = min(scores, key=lambda name: (scores[name].total_error, name != NAIVE))
+    # The naive total is kept unless another estimate was clearly better: small backtest
+    # differences in the sum are noise (on the demo company they reversed out of time).
+    if scores[best].total_error > LEVEL_MARGIN * scores[NAIVE].total_error:
+        return NAIVE
+    return best
 
 
 def scaled(ranking: FloatArray, level: float) -> FloatArray:
