@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kam.core import exports
 from kam.core.money import cents_to_decimal
+from kam.search.collation import german
 
 
 def _local_date(value):
@@ -129,10 +130,14 @@ def order_by(sort: str, columns: list[Column]) -> tuple[list, str]:
     key, descending = sort.lstrip("-"), sort.startswith("-")
     if key in BASE_SORTS:
         fields = BASE_SORTS[key]
-        return [f"-{f}" if descending else f for f in fields], sort
+        # Names in German order ("Böhm" before "Brandt"), the other fields as stored.
+        return [
+            german(f, descending=descending) if f == "name" else f"-{f}" if descending else f
+            for f in fields
+        ], sort
     column = next((c for c in columns if c.key == key and c.order), None)
     if column is None or column.order is None:
-        return list(BASE_SORTS["name"]), "name"
+        return [german("name"), "id"], "name"
     expression = F(column.order)
     ordered = expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
     return [ordered, "id"], sort
