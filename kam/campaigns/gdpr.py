@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from kam.accounts.models import Account, Stakeholder
 from kam.campaigns.models import CaptureMethod, ConsentRecord, OutboxMail, Purpose
+from kam.search.index import index_refresh
 
 ERASED = "[gelöscht]"
 #: Shorter values are not searched for in free text: "Li" would erase every "Lieferung".
@@ -196,6 +197,8 @@ def stakeholder_erase(*, person: Stakeholder) -> None:
     _pseudonymise_consent(person)
     _erase_related(person, values)
     _erase_master_data(person, values)
+    # The global search keeps names of its own: the erased person leaves it too.
+    index_refresh("stakeholder", [person.pk])
 
 
 def retention_candidates(*, months: int | None = None) -> QuerySet[Stakeholder]:
