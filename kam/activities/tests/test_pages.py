@@ -362,7 +362,7 @@ def test_the_account_page_renders_the_contacts_and_plan_tabs(logged_in, alice):
 
     assert "Kontakt speichern" in page and "Jahresgespräch" in page
     assert "Besuch alle 28 Tage" in page and "Account-Plan anlegen" in page
-    tabs = page[page.index('class="tab-content'):]  # the top bar's bell and search load by htmx
+    tabs = page[page.index('class="tab-content') :]  # the top bar's bell and search load by htmx
     assert "hx-trigger" not in tabs
 
 
