@@ -208,6 +208,8 @@ KAM_COMPANY_CURRENCY = env_str("KAM_CURRENCY", "EUR")
 KAM_PAGE_SIZE = env_int("KAM_PAGE_SIZE", 50)
 #: Open referrals whose status has not moved for longer than this wait for follow-up.
 KAM_REFERRAL_FOLLOW_UP_DAYS = env_int("KAM_REFERRAL_FOLLOW_UP_DAYS", 14)
+#: Invoiced unit prices this many percent off the agreed price count as deviations.
+KAM_PRICE_TOLERANCE_PERCENT = env_str("KAM_PRICE_TOLERANCE_PERCENT", "1")
 KAM_MAX_UPLOAD_MB = env_int("KAM_MAX_UPLOAD_MB", 200)
 #: Largest request body anywhere else (forms, attachments); refused by Content-Length (413).
 KAM_MAX_REQUEST_MB = env_int("KAM_MAX_REQUEST_MB", 20)
