@@ -50,12 +50,22 @@ LEARNED = "boosting"
 BLEND = "boosting_bgnbd"
 LATEST = "boosting_latest_origin"
 LONG_NAIVE = "naive_24m"
+#: Level estimates only: the naive total times how last year's naive total turned out (drift),
+#: and, for horizons shorter than a year, the same months last year times the year's growth.
+DRIFT_LEVEL = "naive_drift"
+SEASONAL_LEVEL = "seasonal_drift"
 #: The geometric mean of boosting (both), BG/NBD × Gamma-Gamma and the 24-month naive forecast.
 STACK = "stack"
+#: A level estimate only, for histories too short to backtest the full horizon: the mean of the
+#: two totals made for exactly that horizon (boosting at the latest origin, BG/NBD); the
+#: backtest over a shorter horizon cannot tell which of them to trust.
+SHORT_HISTORY_LEVEL = "boosting_bgnbd_mean_level"
+#: The geometric mean of the two boosting models only (lumpy business, where history misleads).
+LEARNED_STACK = "stack_boosting"
 #: A level estimate only: the boosting total scaled by the drift at its latest training origin.
 RECENT_LEVEL = "boosting_recent_level"
 #: How far back the backtest cuts, in months, before falling back to shorter distances.
-BACKTEST_DISTANCES = (12, 24)
+BACKTEST_DISTANCES = (12, 18, 24)
 #: Accounts the backtest looks at, at most (a fixed random sample beyond): bounds the run.
 MAX_BACKTEST_ACCOUNTS = 10_000
 BAND_COVERAGE = 0.8
@@ -162,6 +172,7 @@ def candidate_forecasts(
         forecasts[STACK] = stack(
             [forecasts[LEARNED], forecasts[LATEST], forecasts[CLASSIC], forecasts[LONG_NAIVE]]
         )
+        forecasts[LEARNED_STACK] = stack([forecasts[LEARNED], forecasts[LATEST]])
     for name in forecasts:
         if name != NAIVE:
             forecasts[name] = shrink_new_accounts(np.maximum(forecasts[name], 0.0), revenue)
@@ -169,11 +180,45 @@ def candidate_forecasts(
 
 
 def level_estimates(
-    forecasts: dict[str, FloatArray], model: LearnedForecaster | None
+    forecasts: dict[str, FloatArray],
+    model: LearnedForecaster | None,
+    revenue: FloatArray | None = None,
+    horizon: int = 12,
 ) -> dict[str, float]:
     levels = {name: float(forecast.sum()) for name, forecast in forecasts.items()}
     if model is not None and LEARNED in forecasts:
         levels[RECENT_LEVEL] = levels[LEARNED] * model.recent_level
+    if revenue is not None:
+        levels.update(drift_levels(revenue, horizon))
+    if LATEST in levels and CLASSIC in levels:
+        levels[SHORT_HISTORY_LEVEL] = (levels[LATEST] + levels[CLASSIC]) / 2
+    return levels
+
+
+def persistence_ratio(revenue: FloatArray, origin: int, horizon: int) -> float | None:
+    """How the naive forecast made at `origin` turned out: Σ actual / Σ forecast, for the
+    accounts known then; None when the months after `origin` or before it are missing."""
+    if origin < MIN_ORIGIN_HISTORY or origin + horizon > revenue.shape[1]:
+        return None
+    known = has_history(revenue, origin)
+    months = min(12, origin)
+    forecast = window_sum(revenue[known], origin - months, origin).sum() * horizon / months
+    actual = revenue[known, origin : origin + horizon].sum()
+    return float(actual / forecast) if forecast > 0 else None
+
+
+def drift_levels(revenue: FloatArray, horizon: int) -> dict[str, float]:
+    """Totals from the portfolio's own recent drift (a spreadsheet's correction of naive)."""
+    n = revenue.shape[1]
+    naive_total = window_sum(revenue, n - 12, n).sum() * horizon / 12
+    levels = {}
+    drift = persistence_ratio(revenue, n - horizon, horizon)
+    if drift is not None:
+        levels[DRIFT_LEVEL] = naive_total * float(np.clip(drift, 0.33, 3.0))
+    if horizon < 12:
+        season = persistence_ratio(revenue, n - 12, horizon)
+        if season is not None:
+            levels[SEASONAL_LEVEL] = naive_total * float(np.clip(season, 0.33, 3.0))
     return levels
 
 
@@ -213,7 +258,7 @@ def run_backtest(revenue: FloatArray, days: FloatArray, horizon: int) -> list[Ba
         past, past_days = revenue[known, :cut], days[known, :cut]
         forecasts, model = candidate_forecasts(past, past_days, cut_horizon)
         last_12m = window_sum(past, cut - 12, cut)
-        levels = level_estimates(forecasts, model)
+        levels = level_estimates(forecasts, model, past, cut_horizon)
         cuts.append(BacktestCut(cut_horizon, sample[known], actual, last_12m, forecasts, levels))
     return cuts
 
@@ -234,7 +279,8 @@ def score_cuts(cuts: list[BacktestCut]) -> dict[str, CandidateScore]:
             rows.setdefault(name, []).append(
                 (accuracy.spearman, accuracy.top_decile_precision, error, caught)
             )
-    return {name: _mean_score(values) for name, values in rows.items()}
+    # An estimate missing at some cuts (too little history there) is not compared on fewer cuts.
+    return {name: _mean_score(values) for name, values in rows.items() if len(values) == len(cuts)}
 
 
 def score_candidates(
@@ -257,8 +303,7 @@ def pick_ranking(scores: dict[str, CandidateScore]) -> str:
         name
         for name, s in scores.items()
         if name != NAIVE
-        and s.spearman > baseline.spearman
-        and s.top_decile_precision >= baseline.top_decile_precision
+        and s.spearman + s.top_decile_precision > baseline.spearman + baseline.top_decile_precision
     ]
     return max(
         winners,
@@ -270,15 +315,16 @@ def pick_ranking(scores: dict[str, CandidateScore]) -> str:
 def pick_level(scores: dict[str, CandidateScore], *, full_horizon: bool = True) -> str:
     """The level estimate with the smallest error of the sum; naive when nothing was scored.
 
-    Without a backtest over the full horizon the model trained on the latest full horizon
-    gives the level, if it was scored at all (it forecasts exactly the horizon asked for).
+    Without a backtest over the full horizon the mean of the two totals made for exactly that
+    horizon gives the level, unless it lost to naive over the shorter one.
     """
     if NAIVE not in scores:
         return NAIVE
-    if not full_horizon and LATEST in scores:
-        best = LATEST
-    else:
-        best = min(scores, key=lambda name: (scores[name].total_error, name != NAIVE))
+    if not full_horizon:
+        short = scores.get(SHORT_HISTORY_LEVEL)
+        fits = short is not None and short.total_error <= scores[NAIVE].total_error
+        return SHORT_HISTORY_LEVEL if fits else NAIVE
+    best = min(scores, key=lambda name: (scores[name].total_error, name != NAIVE))
     # The naive total is kept unless another estimate was clearly better: small backtest
     # differences in the sum are noise (on the demo company they reversed out of time).
     if scores[best].total_error > LEVEL_MARGIN * scores[NAIVE].total_error:
@@ -360,7 +406,7 @@ def choose_forecast(
         forecast = naive(revenue, days, horizon)
     else:
         forecasts, model = candidate_forecasts(revenue, days, horizon, classic_12m)
-        levels = level_estimates(forecasts, model)
+        levels = level_estimates(forecasts, model, revenue, horizon)
         ranking = ranking if ranking in forecasts else NAIVE
         level = level if level in levels else NAIVE
         forecast = scaled(forecasts[ranking], levels[level])

@@ -80,11 +80,12 @@ def test_the_level_is_the_estimate_with_the_smallest_error_of_the_sum_naive_on_t
 def test_choose_forecast_is_naive_when_every_candidate_loses(monkeypatch):
     revenue, days = portfolio()
 
-    def losing(revenue, days, horizon):
+    def losing(revenue, days, horizon, classic_12m=None):
         noise = np.random.default_rng(0).random(len(revenue)) * 1e9
         return {NAIVE: choice.naive(revenue, days, horizon), "noise": noise}, None
 
     monkeypatch.setattr(choice, "candidate_forecasts", losing)
+    monkeypatch.setattr(choice, "drift_levels", lambda revenue, horizon: {"drift": 1e12})
     result = choose_forecast(revenue, days, horizon=12)
     assert (result.ranking, result.level) == (NAIVE, NAIVE)
     assert np.allclose(result.forecast, revenue[:, -12:].sum(axis=1))
@@ -98,13 +99,13 @@ def test_choose_forecast_scales_the_winning_ranking_to_the_winning_level():
     assert all(s.cutoffs == len(backtest_plan(36, 3)) for s in result.scores.values())
     assert result.forecast.shape == (400,) and np.all(result.forecast >= 0)
     forecasts, model = choice.candidate_forecasts(revenue, days, 3)
-    level = choice.level_estimates(forecasts, model)[result.level]
+    level = choice.level_estimates(forecasts, model, revenue, 3)[result.level]
     assert result.forecast.sum() == pytest.approx(level, rel=1e-6)
 
 
 def test_a_short_history_is_backtested_over_a_shorter_horizon():
-    assert backtest_plan(36, 12) == [(24, 12)]
-    assert backtest_plan(48, 12) == [(36, 12), (24, 12)]
+    assert backtest_plan(36, 12) == [(24, 12), (18, 12)]
+    assert backtest_plan(48, 12) == [(36, 12), (30, 12), (24, 12)]
     assert backtest_plan(12, 6) == [(9, 3)]
     assert backtest_plan(4, 6) == []
 
@@ -117,3 +118,42 @@ def test_the_learned_package_imports_no_django():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_the_drift_level_corrects_naive_by_how_last_years_naive_turned_out():
+    # Two accounts buying 100 a month for two years, then 150: last year's naive forecast
+    # (made 12 months back, 1,200 each) turned out 1,800, so the drift level is naive × 1.5.
+    revenue = np.hstack([np.full((2, 24), 100.0), np.full((2, 12), 150.0)])
+    assert choice.persistence_ratio(revenue, 24, 12) == pytest.approx(1.5)
+    levels = choice.drift_levels(revenue, 12)
+    assert levels[choice.DRIFT_LEVEL] == pytest.approx(2 * 1800 * 1.5)
+    assert choice.SEASONAL_LEVEL not in levels  # only for horizons shorter than a year
+
+
+def test_the_seasonal_drift_level_uses_the_same_months_last_year():
+    # Each year the first quarter sells 4× the monthly average of the year before it.
+    year = np.array([400.0] * 3 + [100.0] * 9)
+    revenue = np.tile(np.hstack([year, year, year]), (3, 1))
+    levels = choice.drift_levels(revenue, 3)
+    naive_quarter = 3 * year.sum() * 3 / 12
+    assert levels[choice.SEASONAL_LEVEL] == pytest.approx(naive_quarter * 1200 / (year.sum() / 4))
+
+
+def score(spearman, top, total):
+    return CandidateScore(spearman, top, total, cutoffs=1)
+
+
+def test_a_short_history_takes_the_mean_level_unless_it_lost_to_naive():
+    scores = {NAIVE: score(0.5, 0.5, 0.30), choice.SHORT_HISTORY_LEVEL: score(0, 0, 0.10)}
+    assert pick_level(scores, full_horizon=False) == choice.SHORT_HISTORY_LEVEL
+    scores[choice.SHORT_HISTORY_LEVEL] = score(0, 0, 0.40)
+    assert pick_level(scores, full_horizon=False) == NAIVE
+    scores["x"] = score(0, 0, 0.01)  # a better level over the shorter horizon does not count
+    assert pick_level(scores, full_horizon=False) == NAIVE
+
+
+def test_a_ranking_wins_on_rank_and_top_group_together():
+    scores = {NAIVE: score(0.73, 0.69, 0.3), "stack": score(0.72, 0.72, 0.3)}
+    assert pick_ranking(scores) == "stack"
+    scores["stack"] = score(0.72, 0.69, 0.3)
+    assert pick_ranking(scores) == NAIVE
