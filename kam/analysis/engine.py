@@ -15,11 +15,14 @@ from datetime import date
 import numpy as np
 
 from kam.accounts.models import Account
+from kam.accounts.selectors import accounts_visible_to
 from kam.analysis.facts import FactMatrix, group_roots, load_facts
 from kam.analysis.models import AccountRating
 from kam.analysis.prediction import Prediction, predict_accounts
+from kam.core import permissions
 from kam.core.plugins import analysis_criteria, analysis_ratings
 from kam.sales.figures import last_complete_month
+from kam.users.models import User
 from kam_analytics import (
     AnalyticsInputError,
     DependencyAlert,
@@ -278,7 +281,12 @@ def _predict(facts: FactMatrix, forecast: Forecast) -> Prediction | None:
         classic_12m = (
             forecast.expected_revenue / 100 if np.isfinite(forecast.p_alive).any() else None
         )
-        prediction = predict_accounts(facts, history_in_euros(facts), classic_12m=classic_12m)
+        prediction = predict_accounts(
+            facts,
+            history_in_euros(facts),
+            classic_12m=classic_12m,
+            portfolios=portfolios(facts.account_ids),
+        )
     except Exception as error:  # noqa: BLE001 (any failure of the learned forecast keeps the run)
         logger.warning("The learned forecast does not apply, keeping the model view: %s", error)
         return None
@@ -287,6 +295,19 @@ def _predict(facts: FactMatrix, forecast: Forecast) -> Prediction | None:
     forecast.low, forecast.high = prediction.low, prediction.high
     forecast.rank = ranks(prediction.expected_12m)
     return prediction
+
+
+def portfolios(account_ids: np.ndarray) -> dict[int, np.ndarray]:
+    """Per user who sees the model card for a portfolio only (not the company's), which rows
+    of the facts are theirs: the model card shows them the backtest on their own accounts."""
+    result = {}
+    for user in User.objects.filter(is_active=True):
+        if permissions.can_view_forecast_quality(user) and not (
+            permissions.can_see_company_portfolio(user)
+        ):
+            visible = accounts_visible_to(user).values_list("id", flat=True)
+            result[user.pk] = np.isin(account_ids, np.fromiter(visible, dtype=np.int64))
+    return result
 
 
 def _naive(history: AccountHistory) -> Forecast:

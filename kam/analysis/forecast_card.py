@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from kam.accounts.selectors import accounts_visible_to
 from kam.analysis.models import AccountResult, AnalysisRun, RunStatus
 from kam.analysis.selectors import latest_run
+from kam.core import permissions
 from kam.core.money import cents_to_decimal
 from kam.users.models import User
 
@@ -28,6 +29,10 @@ CANDIDATE_LABELS = {
     "naive_24m": _("Average of the last 24 months"),
     "stack": _("Combination of all models"),
     "boosting_recent_level": _("Boosting, level of the latest year"),
+    "stack_boosting": _("Combination of both boosting models"),
+    "naive_drift": _("Naive, corrected by last year's deviation"),
+    "seasonal_drift": _("Same months last year, corrected by the year's growth"),
+    "boosting_bgnbd_mean_level": _("Mean of boosting and purchase models"),
 }
 HORIZON_LABELS = {"12": _("Next 12 months"), "3": _("Next quarter")}
 #: A run about a year before this one, within this many days, gives last year's forecast.
@@ -62,6 +67,8 @@ class HorizonCard:
     naive: dict | None
     real_risers: float | None
     rows: list[CandidateRow] = field(default_factory=list)
+    #: The backtest on the viewer's own portfolio ({chosen, naive, accounts}), if not company-wide.
+    portfolio: dict | None = None
 
 
 @dataclass
@@ -95,7 +102,8 @@ def _label(name: str) -> str:
 def _beats(score: dict, naive: dict | None) -> bool:
     if naive is None or score.get("spearman") is None or naive.get("spearman") is None:
         return False
-    return score["spearman"] > naive["spearman"] and (score["top10"] or 0) >= (naive["top10"] or 0)
+    mine = score["spearman"] + (score["top10"] or 0)
+    return mine > naive["spearman"] + (naive["top10"] or 0)
 
 
 def horizon_card(key: str, data: dict) -> HorizonCard:
@@ -193,6 +201,9 @@ def forecast_card(*, user: User, run: AnalysisRun | None) -> ForecastCard:
         return ForecastCard(None, [], [], "")
     horizons = run.forecast_choice.get("horizons", {})
     cards = [horizon_card(key, horizons[key]) for key in ("12", "3") if key in horizons]
+    if not permissions.can_see_company_portfolio(user):
+        for card in cards:
+            card.portfolio = horizons[card.horizon].get("portfolios", {}).get(str(user.pk))
     before = _run_a_year_before(run)
     if before is not None:
         return ForecastCard(run, cards, _last_year_from_runs(user, run, before), "run", before)

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from kam.analysis.facts import FactMatrix
-from kam_analytics.forecast import HORIZON_MONTHS, margin_rates, ranks
-from kam_analytics.learned.adjust import risers, top_count
+from kam_analytics.forecast import HORIZON_MONTHS, forecast_accuracy, margin_rates, ranks
+from kam_analytics.learned.adjust import risers, risers_caught, top_count
 from kam_analytics.learned.choice import (
     NAIVE,
     CandidateScore,
@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 QUARTER = 3
 #: Accounts of the top list that the model card compares with what happened.
 LAST_YEAR_TOP = 10
+#: A portfolio's own backtest figures need this many of its accounts at a cut (else too noisy).
+MIN_PORTFOLIO_ACCOUNTS = 5
 
 
 @dataclass
@@ -46,9 +48,12 @@ class Prediction:
     choice: dict  # JSON for the run
 
 
-def predict_accounts(facts: FactMatrix, history, *, classic_12m=None) -> Prediction:
+def predict_accounts(
+    facts: FactMatrix, history, *, classic_12m=None, portfolios: dict[int, np.ndarray] | None = None
+) -> Prediction:
     """The chosen forecasts for every account of `facts` (`history`: the facts in euros;
-    `classic_12m`: the purchase models' 12-month forecast in euros, None if they failed)."""
+    `classic_12m`: the purchase models' 12-month forecast in euros, None if they failed;
+    `portfolios`: per user id, which rows of `facts` the user's portfolio holds)."""
     revenue = np.asarray(history.monthly_revenue, dtype=np.float64)
     days = facts.purchase_days.astype(np.float64)
     year = choose_forecast(revenue, days, horizon=HORIZON_MONTHS, classic_12m=classic_12m)
@@ -72,7 +77,10 @@ def predict_accounts(facts: FactMatrix, history, *, classic_12m=None) -> Predict
         choice={
             "top_share": 0.1,
             "top_count": top_count(len(revenue)),
-            "horizons": {str(c.horizon): horizon_json(c) for c in (year, quarter)},
+            "horizons": {
+                str(c.horizon): horizon_json(c) | {"portfolios": portfolio_json(c, portfolios)}
+                for c in (year, quarter)
+            },
             "last_year": last_year_json(year, facts.account_ids),
         },
     )
@@ -106,6 +114,43 @@ def horizon_json(choice: ForecastChoice) -> dict:
         "chosen": None if choice.chosen is None else score_json(choice.chosen),
         "real_risers": _number(choice.real_risers, 1),
     }
+
+
+def portfolio_json(choice: ForecastChoice, portfolios: dict[int, np.ndarray] | None) -> dict:
+    """Per user, the backtest figures of the chosen forecast and of naive on their accounts only."""
+    result = {}
+    for user_id, in_portfolio in (portfolios or {}).items():
+        chosen, naive = [], []
+        for cut in choice.cuts:
+            if choice.ranking not in cut.forecasts or choice.level not in cut.levels:
+                continue
+            mine = in_portfolio[cut.rows]
+            if mine.sum() < MIN_PORTFOLIO_ACCOUNTS or cut.actual[mine].sum() <= 0:
+                continue
+            forecast = scaled(cut.forecasts[choice.ranking], cut.levels[choice.level])
+            chosen.append(_cut_figures(forecast[mine], cut.actual[mine], cut.last_12m[mine]))
+            naive_forecast = cut.last_12m[mine] * cut.horizon / 12
+            naive.append(_cut_figures(naive_forecast, cut.actual[mine], cut.last_12m[mine]))
+        if chosen:
+            accounts = int(in_portfolio[choice.cuts[0].rows].sum())
+            result[str(user_id)] = {
+                "chosen": _mean_json(chosen),
+                "naive": _mean_json(naive),
+                "accounts": accounts,
+            }
+    return result
+
+
+def _cut_figures(forecast: np.ndarray, actual: np.ndarray, last_12m: np.ndarray) -> tuple:
+    accuracy = forecast_accuracy(forecast, actual)
+    error = abs(forecast.sum() - actual.sum()) / actual.sum()
+    caught = risers_caught(forecast, actual, last_12m)
+    return accuracy.spearman, accuracy.top_decile_precision, error, caught
+
+
+def _mean_json(rows: list[tuple]) -> dict:
+    spearman, top, error, caught = np.nanmean(np.array(rows, dtype=np.float64), axis=0).tolist()
+    return score_json(CandidateScore(spearman, top, error, cutoffs=len(rows), risers=caught))
 
 
 def last_year_json(choice: ForecastChoice, account_ids: np.ndarray) -> list[dict]:

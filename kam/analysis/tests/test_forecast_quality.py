@@ -119,3 +119,61 @@ def test_no_growth_rate_for_an_account_without_a_year_of_history():
     run = make_run()
     newcomer = make_result(run, AccountFactory(), revenue=1000, revenue_prev_12m_cents=0)
     assert newcomer.growth is None
+
+
+def test_a_kam_sees_the_backtest_on_her_own_portfolio_first(client, alice, carol, leader):
+    mine = AccountFactory(owner=alice)
+    choice = choice_json(mine, AccountFactory(owner=carol))
+    own = {"spearman": 0.612, "top10": 0.5, "total_error": 0.04, "risers": 1.0, "cutoffs": 3}
+    naive = own | {"spearman": 0.587, "total_error": 0.09}
+    choice["horizons"]["12"]["portfolios"] = {
+        str(alice.pk): {"chosen": own, "naive": naive, "accounts": 7}
+    }
+    make_run(forecast_choice=choice)
+
+    client.force_login(alice)
+    page = client.get(reverse("analysis:forecast_quality")).content.decode()
+    assert "Ihr Portfolio (7 Kunden im Backtest)" in page
+    assert "0,612" in page and "0,587" in page
+    assert "zu wenige Kunden mit Historie" in page  # the quarter has no figures of her own
+
+    client.force_login(leader)
+    page = client.get(reverse("analysis:forecast_quality")).content.decode()
+    assert "Ihr Portfolio" not in page and "0,612" not in page
+
+
+def test_the_portfolio_backtest_uses_only_the_users_accounts():
+    from kam.analysis.prediction import portfolio_json
+    from kam_analytics.learned.choice import BacktestCut, ForecastChoice
+
+    actual = np.array([100.0, 50, 10, 5, 1, 900, 800, 700, 600, 500])
+    forecast = np.array([90.0, 60, 12, 4, 1, 10, 20, 30, 40, 50])  # right on 0-4, wrong on 5-9
+    cut = BacktestCut(
+        horizon=12,
+        rows=np.arange(10),
+        actual=actual,
+        last_12m=actual,
+        forecasts={"naive": actual[::-1].copy(), "stack": forecast},
+        levels={"naive": actual.sum(), "stack": forecast.sum()},
+    )
+    choice = ForecastChoice(12, "stack", "stack", forecast, cuts=[cut])
+    mine = np.arange(10) < 5
+
+    result = portfolio_json(choice, {1: mine, 2: np.arange(10) < 3})
+
+    assert set(result) == {"1"}  # three accounts are too few for figures of their own
+    assert result["1"]["accounts"] == 5
+    assert result["1"]["chosen"]["spearman"] == pytest.approx(1.0)
+    assert result["1"]["naive"]["spearman"] == pytest.approx(1.0)  # naive = last 12 months
+
+
+def test_the_run_knows_the_portfolio_of_every_kam_but_not_of_leadership(alice, carol, leader):
+    from kam.analysis.engine import portfolios
+
+    mine, theirs = AccountFactory(owner=alice), AccountFactory(owner=carol)
+
+    result = portfolios(np.array([mine.pk, theirs.pk]))
+
+    assert set(result) == {alice.pk, carol.pk}
+    assert result[alice.pk].tolist() == [True, False]
+    assert result[carol.pk].tolist() == [False, True]
