@@ -69,6 +69,8 @@ BACKTEST_DISTANCES = (12, 18, 24)
 #: Accounts the backtest looks at, at most (a fixed random sample beyond): bounds the run.
 MAX_BACKTEST_ACCOUNTS = 10_000
 BAND_COVERAGE = 0.8
+#: Nominal coverages tried for the band, so that it holds 80 % of outcomes out of sample.
+NOMINAL_COVERAGES = (0.8, 0.78, 0.76, 0.74, 0.72, 0.7)
 #: A total other than naive's must have had at most this share of naive's backtest error.
 LEVEL_MARGIN = 0.8
 
@@ -353,7 +355,8 @@ def chosen_score(cuts: list[BacktestCut], ranking: str, level: str) -> Candidate
     if not rows:
         return None
     score = _mean_score(rows)
-    coverage = band_coverage(np.concatenate(forecasts), np.concatenate(actuals), BAND_COVERAGE)
+    forecast, actual = np.concatenate(forecasts), np.concatenate(actuals)
+    coverage = band_coverage(forecast, actual, calibrated_coverage(forecast, actual))
     return CandidateScore(
         score.spearman,
         score.top_decile_precision,
@@ -374,7 +377,20 @@ def backtest_band(cuts: list[BacktestCut], ranking: str, level: str) -> BandQuan
         return None
     forecast = np.concatenate([f for f, _ in pairs])
     actual = np.concatenate([a for _, a in pairs])
-    return fit_band(forecast, actual, BAND_COVERAGE)
+    return fit_band(forecast, actual, calibrated_coverage(forecast, actual))
+
+
+def calibrated_coverage(forecast: FloatArray, actual: FloatArray) -> float:
+    """The nominal coverage whose band holds closest to 80 % of outcomes it was not fitted on.
+
+    A band of nominal 80 % holds more than that: it always contains the forecast and is fitted
+    per forecast size, so it is a little wide; the cross-fit on the backtest says how much.
+    """
+    measured = {nominal: band_coverage(forecast, actual, nominal) for nominal in NOMINAL_COVERAGES}
+    usable = {n: c for n, c in measured.items() if np.isfinite(c)}
+    if not usable:
+        return BAND_COVERAGE
+    return min(usable, key=lambda n: (abs(usable[n] - BAND_COVERAGE), -n))
 
 
 def real_riser_count(cuts: list[BacktestCut]) -> float:

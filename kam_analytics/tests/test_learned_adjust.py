@@ -77,20 +77,8 @@ def test_the_band_contains_the_forecast_and_never_goes_below_zero():
     assert np.all(low >= 0) and np.all(low <= forecast) and np.all(forecast <= high)
 
 
-@pytest.mark.parametrize(
-    "seed",
-    [
-        4,
-        pytest.param(
-            9,
-            marks=pytest.mark.xfail(
-                reason="measured 85.3 %: the backtest forecasts from a year less history, so "
-                "its errors (and the band) are a little wide; open in #14",
-                strict=False,
-            ),
-        ),
-    ],
-)
+# Seed 9 held 85.3 % before the nominal coverage was calibrated on the backtest's cross-fit.
+@pytest.mark.parametrize("seed", [4, 9, 2])
 def test_the_80_percent_band_holds_75_to_85_percent_of_what_happened(seed):
     simulated = simulate_b2b_accounts(1500, 48, seed=seed)
     revenue, days = simulated.monthly_revenue, simulated.monthly_purchase_days
