@@ -326,7 +326,10 @@ def pick_level(scores: dict[str, CandidateScore], *, full_horizon: bool = True) 
         short = scores.get(SHORT_HISTORY_LEVEL)
         fits = short is not None and short.total_error <= scores[NAIVE].total_error
         return SHORT_HISTORY_LEVEL if fits else NAIVE
-    best = min(scores, key=lambda name: (scores[name].total_error, name != NAIVE))
+    # The mean level stands in only where nothing was backtested over the full horizon: every
+    # extra estimate compared on a few cuts makes a lucky winner likelier.
+    compared = [name for name in scores if name != SHORT_HISTORY_LEVEL]
+    best = min(compared, key=lambda name: (scores[name].total_error, name != NAIVE))
     # The naive total is kept unless another estimate was clearly better: small backtest
     # differences in the sum are noise (on the demo company they reversed out of time).
     if scores[best].total_error > LEVEL_MARGIN * scores[NAIVE].total_error:

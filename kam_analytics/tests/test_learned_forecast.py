@@ -157,3 +157,8 @@ def test_a_ranking_wins_on_rank_and_top_group_together():
     assert pick_ranking(scores) == "stack"
     scores["stack"] = score(0.72, 0.69, 0.3)
     assert pick_ranking(scores) == NAIVE
+
+
+def test_the_mean_level_is_not_a_candidate_when_the_full_horizon_was_backtested():
+    scores = {NAIVE: score(0.5, 0.5, 0.30), choice.SHORT_HISTORY_LEVEL: score(0, 0, 0.01)}
+    assert pick_level(scores, full_horizon=True) == NAIVE
