@@ -52,15 +52,25 @@ def _footer(language: str) -> str:
     return render_to_string("campaigns/email/footer.txt", {"url": "{url}"})
 
 
+@functools.lru_cache(maxsize=8)
+def _footer_html(language: str) -> str:
+    """The objection notice as HTML with {url} for the (escaped) link, once per language."""
+    lines = _footer(language).strip().splitlines()
+    return "<hr>" + "<br>".join(escape(line).replace(escape("{url}"), "{url}") for line in lines)
+
+
 def render_for(mailing: Mailing, person: Stakeholder, *, test: bool = False) -> RenderedMail:
     """The mail as this person would receive it, with the objection notice and the link."""
     values = templating.values_for(person)
     link = "" if test else unsubscribe_url(person, mailing.purpose)
-    footer = _footer(get_language()).replace(
-        "{url}", link or _("(the personal link of the real mail)")
+    shown = link or str(_("(the personal link of the real mail)"))
+    language = get_language()
+    body_text = (
+        templating.render_text(mailing.body, values)
+        + "\n\n"
+        + _footer(language).replace("{url}", shown)
     )
-    body_text = templating.render_text(mailing.body, values) + "\n\n" + footer
-    footer_html = "<hr>" + "<br>".join(escape(line) for line in footer.strip().splitlines())
+    footer_html = _footer_html(language).replace("{url}", escape(shown))
     body_html = templating.render_html(mailing.body, values) + footer_html
     subject = templating.render_subject(mailing.subject, values)
     return RenderedMail(subject, body_text, body_html, link)
@@ -224,16 +234,16 @@ def _after_occurrence(mailing: Mailing) -> None:
 
 
 def _row(mailing: Mailing, occurrence: str, person: Stakeholder, decision: Decision) -> OutboxMail:
-    common = {
+    common = {  # ids, not instances: assigning related objects costs more than rendering
         "kind": MailKind.MAILING,
-        "mailing": mailing,
+        "mailing_id": mailing.pk,
         "occurrence": occurrence,
-        "stakeholder": person,
-        "account": person.account,
+        "stakeholder_id": person.pk,
+        "account_id": person.account_id,
         "purpose": mailing.purpose,
         "to_email": person.email.strip(),
         "message_id": outbox.new_message_id(),
-        "created_by": mailing.created_by,
+        "created_by_id": mailing.created_by_id,
         "attachment": mailing.attachment,
     }
     if not decision.allowed:
