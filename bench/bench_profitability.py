@@ -13,9 +13,10 @@ of the account's manager; one in ten with a field rep as a second participant) a
 (all severities) are inserted with executemany, spread over the same 36 months.
 
 Timed:
-- ours: `statements_refresh` over the 36 months (the cost drivers from the activities' and
-  complaints' providers, the rates of each month, the arithmetic in kam_analytics, the rows
-  replaced in one transaction);
+- ours: `statements_refresh` over the 36 months, set-based: the providers' cost-driver querysets
+  and the facts are grouped, priced (the rates of each month as a small temporary table) and
+  summed per account and month by the database in one INSERT ... SELECT into a temporary table,
+  then only changed rows are deleted and new ones inserted (no row passes through Python);
 - the incremental update: `activity_create` of one visit and the hook it triggers on commit
   (`statements_refresh_account` of that account and month), median of 20;
 - the peer, measured in the same run: the same statements computed account by account (the
