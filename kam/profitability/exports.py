@@ -42,9 +42,21 @@ def _columns() -> list[Column]:
     ]
 
 
+def _cadence_columns() -> list[Column]:
+    return [
+        Column(_("Contacts"), lambda r: r.contacts, INTEGER),
+        Column(
+            _("Contacts the cadence asks for"),
+            lambda r: round(r.contact_target) if r.contact_target is not None else None,
+            INTEGER,
+        ),
+    ]
+
+
 def ranking_response(rows: list[AccountProfit], *, kind: str, fmt: str) -> HttpResponse:
+    cadence = _cadence_columns() if kind.startswith("cadence-") else []
     return core_exports.response(
-        _columns(),
+        _columns() + cadence,
         rows,
         fmt=fmt,
         title=_("Profitability"),

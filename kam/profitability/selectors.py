@@ -19,11 +19,12 @@ from django.db.models import Q, QuerySet, Sum
 from kam.accounts.models import Account
 from kam.accounts.selectors import account_group_ids, accounts_visible_to
 from kam.core.money import cents_to_decimal
-from kam.core.plugins import cost_driver_kinds_provided
+from kam.core.plugins import contact_loads, cost_driver_kinds_provided
 from kam.profitability.models import AccountStatement, CareEntitlement, StatementRefresh
 from kam.sales import figures
 from kam_analytics.profitability import (
     WhaleCurve,
+    cadence_served,
     care_entitlement_cents,
     is_over_served,
     is_under_served,
@@ -201,6 +202,10 @@ class AccountProfit:
     under_served: bool = False
     cumulative_cents: int = 0
     rank: int = 0
+    contacts: int = 0
+    contact_target: float | None = None  # contacts the cadence asks for in the window
+    over_cadence: bool = False
+    under_cadence: bool = False
 
     @property
     def entitlement(self) -> Decimal | None:
@@ -367,3 +372,37 @@ def over_served(ranking: list[AccountProfit]) -> list[AccountProfit]:
 def under_served(ranking: list[AccountProfit]) -> list[AccountProfit]:
     rows = [row for row in ranking if row.under_served]
     return sorted(rows, key=lambda row: row.figures.care_cost_cents - row.entitlement_cents)
+
+
+def judge_cadence(ranking: list[AccountProfit], window: figures.Window) -> list[AccountProfit]:
+    """Adds each account's contacts in the window against its cadence and whether that makes
+    it over-served (more contacts than the cadence asks for, DB IV low) or under-served (fewer,
+    DB IV high); "low" and "high" are the least and most profitable third of `ranking`."""
+    loads = contact_loads(
+        accounts=[row.account for row in ranking],
+        first_day=window.first_month,
+        last_day=window.end,
+    )
+    for row in ranking:
+        if (load := loads.get(row.account.pk)) is not None:
+            row.contacts, row.contact_target = load.contacts, load.target
+    served = cadence_served(
+        [row.figures.db4_cents for row in ranking],
+        [row.contacts for row in ranking],
+        [float("nan") if row.contact_target is None else row.contact_target for row in ranking],
+    )
+    for row, over, under in zip(ranking, served.over, served.under, strict=True):
+        row.over_cadence, row.under_cadence = bool(over), bool(under)
+    return ranking
+
+
+def over_cadence(ranking: list[AccountProfit]) -> list[AccountProfit]:
+    """Over-served by cadence, the most contacts per contact asked for first."""
+    rows = [row for row in ranking if row.over_cadence]
+    return sorted(rows, key=lambda row: -row.contacts / (row.contact_target or 1))
+
+
+def under_cadence(ranking: list[AccountProfit]) -> list[AccountProfit]:
+    """Under-served by cadence, the fewest contacts per contact asked for first."""
+    rows = [row for row in ranking if row.under_cadence]
+    return sorted(rows, key=lambda row: row.contacts / (row.contact_target or 1))
