@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import statistics
 import sys
 import tempfile
@@ -102,7 +103,7 @@ def create_activities(rng, ids, owners, reps, n: int) -> int:
     sql = (
         "INSERT INTO activities_activity (account_id, kind, status, starts_at, duration_minutes,"
         " subject, location, outcome, next_step, next_step_done, owner_id, created_at,"
-        " updated_at) VALUES (%s, %s, 'done', %s, 60, 'Termin', '', '', '', 0, %s, %s, %s)"
+        " updated_at) VALUES (%s, %s, 'done', %s, 60, 'Termin', '', '', '', FALSE, %s, %s, %s)"
     )
     rows = zip(ids[picks].tolist(), kinds.tolist(), when, owners[picks].tolist(), strict=True)
     with transaction.atomic(), connection.cursor() as cursor:
@@ -197,7 +198,14 @@ def main() -> None:
     parser.add_argument("--complaints", type=int, default=200_000)
     parser.add_argument("--peer-accounts", type=int, default=300)
     parser.add_argument("--seed", type=int, default=20)
+    parser.add_argument(
+        "--database-url", help="an empty PostgreSQL database (postgres://...) instead of SQLite"
+    )
     args = parser.parse_args()
+    if args.database_url:
+        os.environ["DATABASE_URL"] = args.database_url
+    else:
+        os.environ.pop("DATABASE_URL", None)
 
     with tempfile.TemporaryDirectory(prefix="kam-bench-profit-") as data_dir:
         from bench_analysis import create_accounts, create_facts, setup_django
