@@ -212,6 +212,10 @@ def compute_fresh(
     """Fills the temporary table FRESH with the statements of the months (and accounts): the
     number of statements."""
     window = {"first_month": first_month, "last_month": last_month, "account_ids": account_ids}
+    if connection.vendor == "postgresql":
+        # Compiling the month CASEs of every row for the JIT costs more than it saves (measured:
+        # 11-13 s of server CPU with it, 9 s without, for 10,000 accounts x 36 months).
+        cursor.execute("SET LOCAL jit = off")
     _prepare_temporary(cursor)
     _fill_rates(cursor, month_range(first_month, last_month))
     _fill_listed(cursor, plugins.listed_cost_drivers(**window))
