@@ -35,6 +35,14 @@ def _columns() -> list[Column]:
         Column(_("DB IV (EUR)"), lambda r: r.figures.db4, EUR),
         Column(_("DB IV (% of revenue)"), lambda r: r.figures.db4_rate, PERCENT),
         Column(_("Care cost per EUR revenue"), lambda r: r.figures.care_per_revenue, PERCENT),
+        Column(
+            _("Care cost per 1,000 EUR revenue (EUR)"), lambda r: r.figures.care_per_thousand, EUR
+        ),
+        Column(
+            _("Care and service cost per 1,000 EUR revenue (EUR)"),
+            lambda r: r.figures.cost_to_serve_per_thousand,
+            EUR,
+        ),
         Column(_("Care entitlement (EUR)"), lambda r: r.entitlement, EUR),
         Column(_("Cumulative DB IV (EUR)"), lambda r: r.cumulative, EUR),
         Column(_("Over-served"), lambda r: yes_no(r.over_served)),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from django.db.models import Q, QuerySet, Sum
@@ -85,6 +85,16 @@ class Figures:
         """Care cost per euro of revenue."""
         return figures.margin_rate(self.care_cost_cents, self.revenue_cents)
 
+    @property
+    def care_per_thousand(self) -> Decimal | None:
+        """Care cost per 1,000 € of revenue, in euros to the cent (None without revenue)."""
+        return _per_thousand(self.care_cost_cents, self.revenue_cents)
+
+    @property
+    def cost_to_serve_per_thousand(self) -> Decimal | None:
+        """Care and service cost per 1,000 € of revenue, in euros to the cent."""
+        return _per_thousand(self.care_cost_cents + self.service_cost_cents, self.revenue_cents)
+
     def steps(self) -> list[tuple[str, int]]:
         """The waterfall: DB I, the three costs (negative), DB IV."""
         return [
@@ -94,6 +104,16 @@ class Figures:
             ("service", -self.service_cost_cents),
             ("db4", self.db4_cents),
         ]
+
+
+def _per_thousand(cost_cents: int, revenue_cents: int) -> Decimal | None:
+    if revenue_cents <= 0:
+        return None
+    # cents per 1,000 € = cost_cents x 1,000 / (revenue_cents / 100)
+    per_thousand = (Decimal(cost_cents) * 100_000 / Decimal(revenue_cents)).quantize(
+        Decimal(1), rounding=ROUND_HALF_UP
+    )
+    return cents_to_decimal(int(per_thousand))
 
 
 def _sums(statements: QuerySet[AccountStatement]) -> dict:

@@ -265,3 +265,25 @@ def test_the_cockpit_loads_the_served_panel_only_for_margin_users(client, alice,
     client.force_login(bob)  # a field rep: no margins
     assert b"profitability-cockpit" not in client.get(reverse("home")).content
     assert client.get(reverse("profitability:cockpit_panel")).status_code == 403
+
+
+def test_cost_per_thousand_euros_of_revenue():
+    figures_ = selectors.Figures(
+        revenue_cents=300_000, care_cost_cents=90_000, service_cost_cents=30_000
+    )
+    assert figures_.care_per_thousand == Decimal("300.00")  # 900 € care on 3,000 € revenue
+    assert figures_.cost_to_serve_per_thousand == Decimal("400.00")
+    assert selectors.Figures(revenue_cents=200_000, care_cost_cents=1).care_per_thousand == (
+        Decimal("0.01")  # half a cent rounds up
+    )
+    assert selectors.Figures(care_cost_cents=500).care_per_thousand is None
+
+
+def test_the_export_has_the_care_cost_per_thousand_euros(client, alice, world):
+    client.force_login(alice)
+    xlsx = client.get(reverse("profitability:export", args=["accounts", "xlsx"])).content
+    sheet = load_workbook(io.BytesIO(xlsx)).active
+    header = [cell.value for cell in sheet[1]]
+    column = header.index("Betreuungskosten je 1.000 EUR Umsatz (EUR)") + 1
+    names = {sheet.cell(row=r, column=3).value: r for r in range(2, sheet.max_row + 1)}
+    assert sheet.cell(row=names["=Teuer KG"], column=column).value == Decimal("300.00")
