@@ -158,3 +158,36 @@ def is_under_served(
 ) -> bool:
     """Care far below the entitlement: less than `floor` of it (a quarter by default)."""
     return entitlement_cents > 0 and care_cost_cents < entitlement_cents * floor
+
+
+@dataclass(frozen=True)
+class CadenceServed:
+    """Over- and under-served by the contact cadence, per account (in the input's order)."""
+
+    over: NDArray[np.bool_]
+    under: NDArray[np.bool_]
+
+
+def cadence_served(
+    db4_cents: ArrayLike, contacts: ArrayLike, target: ArrayLike, *, tolerance: float = 0.0
+) -> CadenceServed:
+    """An account whose contacts exceed what its cadence asks for (`target`, NaN without a
+    rule) while its DB IV is low (the least profitable third, or below zero) is over-served; a
+    high-DB IV account (the most profitable third, above zero) with fewer contacts than its
+    cadence asks for is under-served. `tolerance` widens the band around the target (0.2: more
+    than 120 % is "exceeds", less than 80 % "below")."""
+    db4 = _cents(db4_cents, "db4_cents")
+    done = np.asarray(contacts, dtype=float)
+    asked = np.asarray(target, dtype=float)
+    if not (db4.shape == done.shape == asked.shape):
+        raise AnalyticsInputError("DB IV, contacts and targets must have the same length")
+    ranked = np.empty(len(db4), dtype=np.int64)
+    ranked[np.argsort(-db4, kind="stable")] = np.arange(len(db4))  # 0 = most profitable
+    third = len(db4) / 3
+    low = (ranked >= len(db4) - third) | (db4 < 0)
+    high = (ranked < third) & (db4 > 0)
+    ruled = ~np.isnan(asked) & (np.nan_to_num(asked) > 0)
+    with np.errstate(invalid="ignore"):
+        over = ruled & (done > asked * (1 + tolerance)) & low
+        under = ruled & (done < asked * (1 - tolerance)) & high
+    return CadenceServed(over=over, under=under)

@@ -7,14 +7,13 @@ offer prepared by its owner. Planned, cancelled contacts and notes cost nothing.
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 
-from django.db.models import Count, F, QuerySet
+from django.db.models import F, QuerySet, Value
 from django.urls import reverse
 from django.utils import timezone
 
 from kam.activities.models import Activity, ActivityKind, ActivityStatus
-from kam.core.plugins import CostDriver, CostItem, local_month_number, local_month_range
+from kam.core.plugins import CostItem, driver_rows, local_month_index, local_month_range
 
 PROVIDES = ("activity", "offer")
 COSTED_KINDS = [kind for kind in ActivityKind.values if kind != ActivityKind.NOTE]
@@ -28,36 +27,34 @@ def _done(first_month: datetime.date, last_month: datetime.date, account_ids) ->
     return activities if account_ids is None else activities.filter(account_id__in=account_ids)
 
 
-def cost_drivers(
+def cost_driver_queries(
     *, first_month: datetime.date, last_month: datetime.date, account_ids=None
-) -> list[CostDriver]:
+) -> list[QuerySet]:
     done = _done(first_month, last_month, account_ids)
-    month, months = local_month_number("starts_at", first_month, last_month)
-    counts: dict[tuple, int] = defaultdict(int)
-    owners = done.values_list("account_id", month, "kind", "owner__role").annotate(n=Count("id"))
-    offered = []  # an offer presentation's owner prepared the offer
-    for key in owners.order_by():
-        counts[key[:4]] += key[4]
-        if key[2] == ActivityKind.PRESENTATION:
-            offered.append(key)
-    participant_month, _months = local_month_number("activity__starts_at", first_month, last_month)
-    through = Activity.participants.through.objects.filter(activity__in=done).exclude(
+    month = local_month_index("starts_at", first_month, last_month)
+    owners = driver_rows(
+        done, account="account_id", month=month, kind="activity", detail="kind", role="owner__role"
+    )
+    offers = driver_rows(
+        done.filter(kind=ActivityKind.PRESENTATION),
+        account="account_id",
+        month=month,
+        kind="offer",
+        detail=Value(""),
+        role="owner__role",
+    )
+    others = Activity.participants.through.objects.filter(activity__in=done).exclude(
         user_id=F("activity__owner_id")
     )
-    others = through.values_list(
-        "activity__account_id", participant_month, "activity__kind", "user__role"
-    ).annotate(n=Count("id"))
-    for key in others.order_by():
-        counts[key[:4]] += key[4]
-    drivers = [
-        CostDriver(account_id, months[number], "activity", kind, role, n)
-        for (account_id, number, kind, role), n in counts.items()
-    ]
-    drivers += [
-        CostDriver(account_id, months[number], "offer", "", role, n)
-        for account_id, number, kind, role, n in offered
-    ]
-    return drivers
+    participants = driver_rows(
+        others,
+        account="activity__account_id",
+        month=local_month_index("activity__starts_at", first_month, last_month),
+        kind="activity",
+        detail="activity__kind",
+        role="user__role",
+    )
+    return [owners, offers, participants]
 
 
 def cost_items(*, account_id: int, month: datetime.date) -> list[CostItem]:

@@ -72,7 +72,7 @@ def abc_classes(account_ids: list[int]) -> dict[int, str]:
     )
 
 
-def _cadences(accounts: list[Account], rules: dict[str, Cadence]) -> dict[int, Cadence]:
+def effective_cadences(accounts: list[Account], rules: dict[str, Cadence]) -> dict[int, Cadence]:
     """Each account's cadence: its own override, else the stricter of status and ABC rule."""
     ids = [a.pk for a in accounts]
     overrides = {
@@ -130,7 +130,7 @@ def coverage_for(
     """The coverage state of each account (three queries, however many accounts)."""
     accounts = list(accounts)
     today = today or timezone.localdate()
-    cadences = _cadences(accounts, company_cadences() if rules is None else rules)
+    cadences = effective_cadences(accounts, company_cadences() if rules is None else rules)
     last = last_contacts(a.pk for a in accounts)
     result = []
     for account in accounts:

@@ -19,6 +19,7 @@ from kam.cockpit.alerts import action_alerts
 from kam.cockpit.choices import filter_choices
 from kam.cockpit.selectors import ResultFilter, scope_for
 from kam.core import exports as core_exports
+from kam.core import plugins
 from kam.core.http import AuthenticatedRequest
 from kam.core.permissions import can_view_margins
 from kam_analytics import AnalyticsInputError
@@ -45,6 +46,7 @@ def cockpit(request: AuthenticatedRequest) -> HttpResponse:
         "movers": SimpleLazyObject(lambda: selectors.movers(scope, limit=TOP)),
         "kpis": SimpleLazyObject(lambda: kpis.kpis_by_owner(scope)),
         "bubbles": SimpleLazyObject(lambda: selectors.portfolio_bubbles(scope)),
+        "panels": plugins.cockpit_panels(request),
     }
     if scope.sees_portfolio:
         context["concentration"] = SimpleLazyObject(lambda: selectors.concentration(scope))

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from kam.complaints.models import Complaint
-from kam.core.plugins import CostDriver, CostItem, local_month_number, local_month_range
+from kam.core.plugins import CostItem, driver_rows, local_month_index, local_month_range
 
 PROVIDES = ("complaint",)
 
@@ -21,20 +21,17 @@ def _received(first_month: datetime.date, last_month: datetime.date, account_ids
     return complaints if account_ids is None else complaints.filter(account_id__in=account_ids)
 
 
-def cost_drivers(
+def cost_driver_queries(
     *, first_month: datetime.date, last_month: datetime.date, account_ids=None
-) -> list[CostDriver]:
-    month, months = local_month_number("received_at", first_month, last_month)
-    counts = (
-        _received(first_month, last_month, account_ids)
-        .values_list("account_id", month, "severity")
-        .annotate(n=Count("id"))
-        .order_by()
+) -> list[QuerySet]:
+    received = driver_rows(
+        _received(first_month, last_month, account_ids),
+        account="account_id",
+        month=local_month_index("received_at", first_month, last_month),
+        kind="complaint",
+        detail="severity",
     )
-    return [
-        CostDriver(account_id, months[number], "complaint", severity, "", n)
-        for account_id, number, severity, n in counts
-    ]
+    return [received]
 
 
 def cost_items(*, account_id: int, month: datetime.date) -> list[CostItem]:

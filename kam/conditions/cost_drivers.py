@@ -4,9 +4,11 @@ kam.core.plugins): the annual bonus accrued month by month.
 The bonus of a tier applies to the whole calendar year's revenue (pricing.bonus_amount), so the
 bonus accrued up to a month is the bonus of the revenue so far; a month's cost is what it adds.
 A group-wide agreement measures the group's revenue and books the bonus on the agreement's
-account (the group's roll-up carries it). Revenue comes from the facts reader. Discounts below
-the list price are not delivered yet (they need the invoice lines' prices against the
-catalogue), so PROVIDES names only the bonus.
+account (the group's roll-up carries it). Revenue comes from the facts reader.
+
+The discount below the list price is counted per invoice line whose product the catalogue knows:
+list price x quantity - net revenue, where that is positive (a line above the list price gives
+nothing back). Lines without a quantity or of unknown products count nothing.
 """
 
 from __future__ import annotations
@@ -15,15 +17,18 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
+from django.db.models import BigIntegerField, F, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Round
 from django.urls import reverse
 
 from kam.accounts.selectors import account_group_ids
-from kam.conditions.models import Agreement, AgreementStatus
+from kam.conditions.models import Agreement, AgreementStatus, Product
 from kam.conditions.pricing import bonus_amount
-from kam.core.plugins import CostDriver, CostItem
+from kam.core.plugins import CostDriver, CostItem, date_month_index, driver_rows
 from kam.sales import figures
+from kam.sales.models import SalesLine
 
-PROVIDES = ("special_condition:bonus",)
+PROVIDES = ("special_condition:bonus", "special_condition:discount")
 #: Agreements whose bonus has run: an expired one still cost what it accrued while active.
 RUN_STATUSES = (AgreementStatus.ACTIVE, AgreementStatus.EXPIRED)
 
@@ -76,6 +81,41 @@ def accruals(
     return found
 
 
+def _discounted_lines(first_month: datetime.date, last_month: datetime.date, account_ids):
+    """Invoice lines of the months sold below the catalogue's list price, with the discount in
+    cents (list price x quantity, rounded to the cent per line, minus the net revenue)."""
+    list_price = Product.objects.filter(number=OuterRef("product_number")).values("list_price")
+    lines = SalesLine.objects.filter(
+        invoice_month__gte=first_month,
+        invoice_month__lte=last_month,
+        quantity__isnull=False,
+        product_number__in=Product.objects.values("number"),
+    )
+    if account_ids is not None:
+        lines = lines.filter(account_id__in=account_ids)
+    at_list_price = Cast(
+        Round(Subquery(list_price[:1]) * F("quantity") * 100), output_field=BigIntegerField()
+    )
+    return lines.annotate(discount_cents=at_list_price - F("net_revenue_cents")).filter(
+        discount_cents__gt=0
+    )
+
+
+def cost_driver_queries(
+    *, first_month: datetime.date, last_month: datetime.date, account_ids=None
+) -> list[QuerySet]:
+    """The discounts below the list price, one row per invoice line (the database sums them)."""
+    discounts = driver_rows(
+        _discounted_lines(first_month, last_month, account_ids),
+        account="account_id",
+        month=date_month_index("invoice_month", first_month, last_month),
+        kind="special_condition",
+        detail=Value("discount"),
+        amount_cents="discount_cents",
+    )
+    return [discounts]
+
+
 def cost_drivers(
     *, first_month: datetime.date, last_month: datetime.date, account_ids=None
 ) -> list[CostDriver]:
@@ -87,6 +127,26 @@ def cost_drivers(
 
 
 def cost_items(*, account_id: int, month: datetime.date) -> list[CostItem]:
+    return _bonus_items(account_id, month) + _discount_items(account_id, month)
+
+
+def _discount_items(account_id: int, month: datetime.date) -> list[CostItem]:
+    lines = _discounted_lines(month, month, [account_id]).order_by("invoice_date", "line_number")
+    return [
+        CostItem(
+            account_id=account_id,
+            day=line.invoice_date,
+            kind="special_condition",
+            detail="discount",
+            title=f"{line.invoice_number}/{line.line_number} {line.product_number} "
+            f"{line.product_name}".strip(),
+            amount_cents=line.discount_cents,
+        )
+        for line in lines
+    ]
+
+
+def _bonus_items(account_id: int, month: datetime.date) -> list[CostItem]:
     items = []
     for agreement in _agreements([account_id]):
         for _month, cents in accruals(agreement, first_month=month, last_month=month):

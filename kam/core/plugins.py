@@ -39,14 +39,21 @@ such module) simply adds nothing. The contracts:
   it when the recipient asked for mail.
 - `cost_drivers.py`: what an account's care and service cost is made of, per account and month
   (kam.profitability prices it with its cost rates; it imports none of the providers):
-  `cost_drivers(*, first_month, last_month, account_ids=None) -> list[CostDriver]` (counts,
-  or amounts of money, per account, month and kind; `account_ids` None means every account),
-  `cost_items(*, account_id, month) -> list[CostItem]` (the single items behind them, for
-  "which visits, which complaints"), and `PROVIDES`, the driver kinds the app delivers
-  (`COST_DRIVER_KINDS`). An app whose cost drivers change (an activity logged, moved or
-  deleted) calls `cost_drivers_changed(account_id=..., days=[...])` in its service.
+  `cost_driver_queries(*, first_month, last_month, account_ids=None) -> list[QuerySet]`, the
+  drivers as rows that the database sums (built with `driver_rows`; `account_ids` None means
+  every account), and/or `cost_drivers(*, ...) -> list[CostDriver]` for the few drivers
+  computed in Python (the bonus accrued); `cost_items(*, account_id, month) -> list[CostItem]`
+  (the single items behind them, for "which visits, which complaints"), and `PROVIDES`, the
+  driver kinds the app delivers (`COST_DRIVER_KINDS`). An app whose cost drivers change (an
+  activity logged, moved or deleted) calls `cost_drivers_changed(account_id=..., days=[...])`
+  in its service.
 - `hooks.py`: optionally `on_cost_drivers_changed(*, account_id, months)`, called after the
   transaction that changed an account's cost drivers in these months (first days) commits.
+- `service_levels.py`: `contact_loads(*, accounts, first_day, last_day) -> dict[int, ContactLoad]`,
+  per account (of the given `Account` objects) the contacts done in the period and how many its
+  contact cadence asks for (None without a rule); `contact_loads(...)` collects them.
+- `cockpit.py`: `cockpit_panels(request) -> list[Panel]`, blocks on the cockpit (the start page),
+  below its own sections; a provider decides who sees its panel (e.g. the margin permission).
 - `tests/matrix.py`: `ROWS: list[Row]` (and optionally `objects(account, users)`), rows of the
   permission matrix (see kam.testing.matrix).
 
@@ -58,6 +65,7 @@ import datetime
 import importlib
 import importlib.util
 import logging
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -65,7 +73,7 @@ from typing import NamedTuple
 
 from django.apps import apps
 from django.db import transaction
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -117,6 +125,10 @@ def account_panels(request, account) -> list[Panel]:
     for module in app_modules("panels"):
         panels.extend(module.account_panels(request, account))
     return panels
+
+
+def cockpit_panels(request) -> list[Panel]:
+    return [panel for hook in app_hooks("cockpit", "cockpit_panels") for panel in hook(request)]
 
 
 def account_tiles(request, account) -> list[Panel]:
@@ -248,6 +260,24 @@ def global_search(user, query: str) -> dict[str, list[SearchHit]]:
     return groups
 
 
+@dataclass(frozen=True)
+class ContactLoad:
+    """An account's contacts done in a period against what its contact cadence asks for."""
+
+    contacts: int
+    target: float | None  # contacts the cadence asks for in the period; None without a rule
+
+
+def contact_loads(
+    *, accounts, first_day: datetime.date, last_day: datetime.date
+) -> dict[int, ContactLoad]:
+    """Every provider's contact loads by account id (see `service_levels.py` above)."""
+    loads: dict[int, ContactLoad] = {}
+    for hook in app_hooks("service_levels", "contact_loads"):
+        loads.update(hook(accounts=accounts, first_day=first_day, last_day=last_day))
+    return loads
+
+
 #: The kinds of cost driver and what `detail` names for each (kam.profitability prices them):
 #: - "activity": a contact that is done; detail = the activity kind ("visit", "phone", "video",
 #:   "meeting", "presentation", "email"); role = the role of whose time it took; count.
@@ -286,16 +316,89 @@ class CostItem:
     people: str = ""  # whose time, as shown
 
 
-def cost_drivers(
+#: The columns of a cost-driver row (`driver_rows`), in order; `month` is a month index
+#: (year x 12 + month - 1, as kam.sales.figures.month_index).
+DRIVER_COLUMNS = ("account_id", "month", "kind", "detail", "role", "quantity", "amount_cents")
+
+
+def month_index(day: datetime.date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def _month_of_index(index: int) -> datetime.date:
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def driver_rows(
+    queryset: QuerySet,
+    *,
+    account,
+    month,
+    kind: str,
+    detail,
+    role=None,
+    quantity=None,
+    amount_cents=None,
+) -> QuerySet:
+    """A provider's rows as cost-driver rows (DRIVER_COLUMNS, one row per item, not summed: the
+    database sums them per account, month, kind, detail and role). Each argument but `kind` is a
+    field name or an expression; `role` defaults to none, `quantity` to 1, the amount to 0."""
+    columns = {
+        "cd_account_id": _expression(account),
+        "cd_month": month,
+        "cd_kind": Value(kind),
+        "cd_detail": _expression(detail),
+        "cd_role": Value("") if role is None else _expression(role),
+        "cd_quantity": Value(1) if quantity is None else _expression(quantity),
+        "cd_amount_cents": Value(0) if amount_cents is None else _expression(amount_cents),
+    }
+    return queryset.order_by().annotate(**columns).values_list(*columns)
+
+
+def _expression(value):
+    return F(value) if isinstance(value, str) else value
+
+
+def cost_driver_queries(
+    *, first_month: datetime.date, last_month: datetime.date, account_ids=None
+) -> list[QuerySet]:
+    """Every provider's cost-driver rows of the months (and accounts), as querysets."""
+    return [
+        query
+        for hook in app_hooks("cost_drivers", "cost_driver_queries")
+        for query in hook(first_month=first_month, last_month=last_month, account_ids=account_ids)
+    ]
+
+
+def listed_cost_drivers(
     *, first_month: datetime.date, last_month: datetime.date, account_ids=None
 ) -> list[CostDriver]:
-    """Every provider's cost drivers of the months (and accounts, if given)."""
+    """The cost drivers providers compute in Python (few: the bonus accrued)."""
     drivers: list[CostDriver] = []
     for hook in app_hooks("cost_drivers", "cost_drivers"):
         drivers.extend(
             hook(first_month=first_month, last_month=last_month, account_ids=account_ids)
         )
     return drivers
+
+
+def cost_drivers(
+    *, first_month: datetime.date, last_month: datetime.date, account_ids=None
+) -> list[CostDriver]:
+    """Every provider's cost drivers of the months (and accounts), summed per account, month,
+    kind, detail and role: the lines the statement prices (for a few accounts: the drill-down)."""
+    window = {"first_month": first_month, "last_month": last_month, "account_ids": account_ids}
+    totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for query in cost_driver_queries(**window):
+        for account_id, month, kind, detail, role, quantity, amount in query:
+            total = totals[account_id, _month_of_index(month), kind, detail, role or ""]
+            total[0] += quantity
+            total[1] += amount
+    for driver in listed_cost_drivers(**window):
+        total = totals[driver[:4] + (driver.role or "",)]
+        total[0] += driver.quantity
+        total[1] += driver.amount_cents
+    return [CostDriver(*key, *total) for key, total in totals.items()]
 
 
 def cost_items(*, account_id: int, month: datetime.date) -> list[CostItem]:
@@ -339,29 +442,37 @@ def local_month_range(
     return _local_midnight(first_month), _local_midnight(_next_month(last_month))
 
 
-def local_month_number(
-    field: str, first_month: datetime.date, last_month: datetime.date
-) -> tuple[Case, dict[int, datetime.date]]:
-    """For cost-driver providers: the local month of a datetime column as a number (an index
-    into the returned dict of first days), computed by the database as nested CASEs over the
-    months' boundaries (a binary search: six comparisons for three years), so that no
-    time-zone function runs per row. Rows outside the months get the nearest month."""
-    months: dict[int, datetime.date] = {}
+def local_month_index(field: str, first_month: datetime.date, last_month: datetime.date) -> Case:
+    """For cost-driver providers: the local month of a datetime column as a month index
+    (`month_index`), computed by the database as nested CASEs over the months' boundaries (a
+    binary search: six comparisons for three years), so that no time-zone function runs per
+    row. Rows outside the months get the nearest month."""
+    months = []
     month = first_month
     while month <= last_month:
-        months[len(months)] = month
+        months.append(month)
         month = _next_month(month)
-    starts = [local_month_range(m, m)[0] for m in months.values()]
-    return _search(field, starts, 0, len(starts)), months
+    starts = [local_month_range(m, m)[0] for m in months]
+    return _search(field, starts, [month_index(m) for m in months], 0, len(starts))
 
 
-def _search(field: str, starts: list[datetime.datetime], low: int, high: int):
-    """The number of the month among starts[low:high] that the field's value falls in."""
+def date_month_index(field: str, first_month: datetime.date, last_month: datetime.date) -> Case:
+    """`local_month_index` of a date column (no time zone: the date's own month)."""
+    months = []
+    month = first_month
+    while month <= last_month:
+        months.append(month)
+        month = _next_month(month)
+    return _search(field, months, [month_index(m) for m in months], 0, len(months))
+
+
+def _search(field: str, starts: list, indexes: list[int], low: int, high: int):
+    """The index of the month among starts[low:high] that the field's value falls in."""
     if high - low <= 1:
-        return Value(low)
+        return Value(indexes[low])
     middle = (low + high) // 2
     return Case(
-        When(**{f"{field}__lt": starts[middle]}, then=_search(field, starts, low, middle)),
-        default=_search(field, starts, middle, high),
+        When(**{f"{field}__lt": starts[middle]}, then=_search(field, starts, indexes, low, middle)),
+        default=_search(field, starts, indexes, middle, high),
         output_field=IntegerField(),
     )

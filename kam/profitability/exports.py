@@ -35,6 +35,14 @@ def _columns() -> list[Column]:
         Column(_("DB IV (EUR)"), lambda r: r.figures.db4, EUR),
         Column(_("DB IV (% of revenue)"), lambda r: r.figures.db4_rate, PERCENT),
         Column(_("Care cost per EUR revenue"), lambda r: r.figures.care_per_revenue, PERCENT),
+        Column(
+            _("Care cost per 1,000 EUR revenue (EUR)"), lambda r: r.figures.care_per_thousand, EUR
+        ),
+        Column(
+            _("Care and service cost per 1,000 EUR revenue (EUR)"),
+            lambda r: r.figures.cost_to_serve_per_thousand,
+            EUR,
+        ),
         Column(_("Care entitlement (EUR)"), lambda r: r.entitlement, EUR),
         Column(_("Cumulative DB IV (EUR)"), lambda r: r.cumulative, EUR),
         Column(_("Over-served"), lambda r: yes_no(r.over_served)),
@@ -42,9 +50,21 @@ def _columns() -> list[Column]:
     ]
 
 
+def _cadence_columns() -> list[Column]:
+    return [
+        Column(_("Contacts"), lambda r: r.contacts, INTEGER),
+        Column(
+            _("Contacts the cadence asks for"),
+            lambda r: round(r.contact_target) if r.contact_target is not None else None,
+            INTEGER,
+        ),
+    ]
+
+
 def ranking_response(rows: list[AccountProfit], *, kind: str, fmt: str) -> HttpResponse:
+    cadence = _cadence_columns() if kind.startswith("cadence-") else []
     return core_exports.response(
-        _columns(),
+        _columns() + cadence,
         rows,
         fmt=fmt,
         title=_("Profitability"),

@@ -43,6 +43,16 @@ SEVERITY_FIELDS = {
     "high": "complaint_high",
     "critical": "complaint_critical",
 }
+#: The statement's steps in the order of the statement (DB II, III, IV).
+STAGES = (CONDITIONS, CARE, SERVICE)
+#: Every kind and detail of driver that has a price (see COST_DRIVER_KINDS in kam.core.plugins);
+#: any other (a note) costs nothing.
+PRICED_DETAILS = (
+    [("activity", detail) for detail in ACTIVITY_MINUTES_FIELDS]
+    + [("offer", "")]
+    + [("complaint", severity) for severity in SEVERITY_FIELDS]
+    + [("special_condition", "bonus"), ("special_condition", "discount")]
+)
 
 
 def to_cents(amount: Decimal) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from django.db.models import Q, QuerySet, Sum
@@ -19,11 +19,12 @@ from django.db.models import Q, QuerySet, Sum
 from kam.accounts.models import Account
 from kam.accounts.selectors import account_group_ids, accounts_visible_to
 from kam.core.money import cents_to_decimal
-from kam.core.plugins import cost_driver_kinds_provided
+from kam.core.plugins import contact_loads, cost_driver_kinds_provided
 from kam.profitability.models import AccountStatement, CareEntitlement, StatementRefresh
 from kam.sales import figures
 from kam_analytics.profitability import (
     WhaleCurve,
+    cadence_served,
     care_entitlement_cents,
     is_over_served,
     is_under_served,
@@ -84,6 +85,16 @@ class Figures:
         """Care cost per euro of revenue."""
         return figures.margin_rate(self.care_cost_cents, self.revenue_cents)
 
+    @property
+    def care_per_thousand(self) -> Decimal | None:
+        """Care cost per 1,000 € of revenue, in euros to the cent (None without revenue)."""
+        return _per_thousand(self.care_cost_cents, self.revenue_cents)
+
+    @property
+    def cost_to_serve_per_thousand(self) -> Decimal | None:
+        """Care and service cost per 1,000 € of revenue, in euros to the cent."""
+        return _per_thousand(self.care_cost_cents + self.service_cost_cents, self.revenue_cents)
+
     def steps(self) -> list[tuple[str, int]]:
         """The waterfall: DB I, the three costs (negative), DB IV."""
         return [
@@ -93,6 +104,16 @@ class Figures:
             ("service", -self.service_cost_cents),
             ("db4", self.db4_cents),
         ]
+
+
+def _per_thousand(cost_cents: int, revenue_cents: int) -> Decimal | None:
+    if revenue_cents <= 0:
+        return None
+    # cents per 1,000 € = cost_cents x 1,000 / (revenue_cents / 100)
+    per_thousand = (Decimal(cost_cents) * 100_000 / Decimal(revenue_cents)).quantize(
+        Decimal(1), rounding=ROUND_HALF_UP
+    )
+    return cents_to_decimal(int(per_thousand))
 
 
 def _sums(statements: QuerySet[AccountStatement]) -> dict:
@@ -201,6 +222,10 @@ class AccountProfit:
     under_served: bool = False
     cumulative_cents: int = 0
     rank: int = 0
+    contacts: int = 0
+    contact_target: float | None = None  # contacts the cadence asks for in the window
+    over_cadence: bool = False
+    under_cadence: bool = False
 
     @property
     def entitlement(self) -> Decimal | None:
@@ -367,3 +392,37 @@ def over_served(ranking: list[AccountProfit]) -> list[AccountProfit]:
 def under_served(ranking: list[AccountProfit]) -> list[AccountProfit]:
     rows = [row for row in ranking if row.under_served]
     return sorted(rows, key=lambda row: row.figures.care_cost_cents - row.entitlement_cents)
+
+
+def judge_cadence(ranking: list[AccountProfit], window: figures.Window) -> list[AccountProfit]:
+    """Adds each account's contacts in the window against its cadence and whether that makes
+    it over-served (more contacts than the cadence asks for, DB IV low) or under-served (fewer,
+    DB IV high); "low" and "high" are the least and most profitable third of `ranking`."""
+    loads = contact_loads(
+        accounts=[row.account for row in ranking],
+        first_day=window.first_month,
+        last_day=window.end,
+    )
+    for row in ranking:
+        if (load := loads.get(row.account.pk)) is not None:
+            row.contacts, row.contact_target = load.contacts, load.target
+    served = cadence_served(
+        [row.figures.db4_cents for row in ranking],
+        [row.contacts for row in ranking],
+        [float("nan") if row.contact_target is None else row.contact_target for row in ranking],
+    )
+    for row, over, under in zip(ranking, served.over, served.under, strict=True):
+        row.over_cadence, row.under_cadence = bool(over), bool(under)
+    return ranking
+
+
+def over_cadence(ranking: list[AccountProfit]) -> list[AccountProfit]:
+    """Over-served by cadence, the most contacts per contact asked for first."""
+    rows = [row for row in ranking if row.over_cadence]
+    return sorted(rows, key=lambda row: -row.contacts / (row.contact_target or 1))
+
+
+def under_cadence(ranking: list[AccountProfit]) -> list[AccountProfit]:
+    """Under-served by cadence, the fewest contacts per contact asked for first."""
+    rows = [row for row in ranking if row.under_cadence]
+    return sorted(rows, key=lambda row: row.contacts / (row.contact_target or 1))

@@ -10,7 +10,7 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from kam.profitability.models import (
     CostRates,
     StatementRefresh,
 )
-from kam.profitability.statements import STATEMENT_MONTHS, statement_table
+from kam.profitability.statements import STATEMENT_MONTHS, compute_fresh, release_temporary
 from kam.profitability.storage import Stored, store
 from kam.sales import figures
 
@@ -126,11 +126,17 @@ def statements_refresh(
     what changed."""
     state, _created = StatementRefresh.objects.get_or_create(pk=1)
     StatementRefresh.objects.select_for_update().filter(pk=1).first()
-    table = statement_table(first_month=first_month, last_month=last_month, account_ids=account_ids)
-    stored = store(table, first=first_month, last=last_month, account_ids=account_ids)
+    with connection.cursor() as cursor:
+        rows = compute_fresh(
+            cursor, first_month=first_month, last_month=last_month, account_ids=account_ids
+        )
+        stored = store(
+            cursor, first=first_month, last=last_month, account_ids=account_ids, rows=rows
+        )
+        release_temporary(cursor, rows)
     if account_ids is None:
         state.finished_at = timezone.now()
-        state.first_month, state.last_month, state.statements = first_month, last_month, len(table)
+        state.first_month, state.last_month, state.statements = first_month, last_month, rows
         state.save()
     return stored
 

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("accounts/", views.ranking, name="ranking"),
     path("served/", views.served, name="served"),
+    path("cockpit/", views.cockpit_panel, name="cockpit_panel"),
     path("export/<str:kind>.<str:fmt>", views.export, name="export"),
     path("accounts/<int:pk>/", views.account_statement, name="account"),
     path("accounts/<int:pk>/<int:year>/<int:month>/", views.account_month, name="month"),

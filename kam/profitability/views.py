@@ -37,6 +37,21 @@ SORTS = {
 }
 
 
+#: The served lists: by care cost against the entitlement, and by contacts against the cadence.
+SERVED = {
+    "over": selectors.over_served,
+    "under": selectors.under_served,
+    "cadence-over": selectors.over_cadence,
+    "cadence-under": selectors.under_cadence,
+}
+
+
+def _served(rows: list, kind: str) -> list:
+    if kind.startswith("cadence-"):
+        selectors.judge_cadence(rows, figures.window_as_of(timezone.localdate()))
+    return SERVED[kind](rows)
+
+
 def _require_margins(request: AuthenticatedRequest) -> None:
     if not permissions.can_view_margins(request.user):
         raise PermissionDenied
@@ -84,6 +99,8 @@ def overview(request: AuthenticatedRequest) -> HttpResponse:
         ][::-1],
         "over": selectors.over_served(ranking)[:10],
         "under": selectors.under_served(ranking)[:10],
+        "cadence_over": _served(ranking, "cadence-over")[:10],
+        "cadence_under": selectors.under_cadence(ranking)[:10],
         "can_edit_rates": permissions.can_edit_cost_rates(request.user),
     }
     return render(request, "profitability/overview.html", context)
@@ -110,11 +127,13 @@ def ranking(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def served(request: AuthenticatedRequest) -> HttpResponse:
-    """Over-served (care above the entitlement) or under-served key accounts."""
+    """Over-served (care above the entitlement) or under-served key accounts, or over- and
+    under-served by the contact cadence against DB IV."""
     _require_margins(request)
-    kind = "under" if request.GET.get("kind") == "under" else "over"
+    kind = request.GET.get("kind", "over")
+    kind = kind if kind in SERVED else "over"
     rows, owner_id = _ranking(request)
-    listed = selectors.under_served(rows) if kind == "under" else selectors.over_served(rows)
+    listed = _served(rows, kind)
     page = Paginator(listed, settings.KAM_PAGE_SIZE).get_page(request.GET.get("page"))
     context = _common(request, owner_id) | {"page": page, "kind": kind}
     return render(request, "profitability/served.html", context)
@@ -122,15 +141,26 @@ def served(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def export(request: AuthenticatedRequest, kind: str, fmt: str) -> HttpResponse:
-    if fmt not in ("csv", "xlsx") or kind not in ("accounts", "over", "under"):
+    if fmt not in ("csv", "xlsx") or (kind != "accounts" and kind not in SERVED):
         raise Http404
     _require_margins(request)
     rows, _owner_id = _ranking(request)
-    if kind == "over":
-        rows = selectors.over_served(rows)
-    elif kind == "under":
-        rows = selectors.under_served(rows)
+    if kind in SERVED:
+        rows = _served(rows, kind)
     return exports.ranking_response(rows, kind=kind, fmt=fmt)
+
+
+@login_required
+def cockpit_panel(request: AuthenticatedRequest) -> HttpResponse:
+    """The cockpit's block (loaded after the page): over- and under-served by cadence."""
+    _require_margins(request)
+    rows, _owner_id = _ranking(request)
+    context = {
+        "over": _served(rows, "cadence-over")[:5],
+        "under": selectors.under_cadence(rows)[:5],
+        "window": figures.window_as_of(timezone.localdate()),
+    }
+    return render(request, "profitability/_cockpit_panel.html", context)
 
 
 @login_required

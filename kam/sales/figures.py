@@ -13,13 +13,10 @@ Money stays in integer cents; the `Decimal` properties are for templates, export
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-import numpy as np
-from django.db import connection
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -29,6 +26,7 @@ from django.db.models import (
     Max,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Sum,
     When,
@@ -444,48 +442,22 @@ def group_figures(account, *, as_of: date) -> GroupFigures:
 # --- every account's months (the profitability statement)
 
 
-def monthly_totals(
+def monthly_totals_query(
     *, first: date, last: date, account_ids: list[int] | None = None
-) -> list[tuple[int, date, int, int, int, int]]:
+) -> QuerySet:
     """(account id, month, revenue, margin, invoices, invoice lines) of every stored month from
-    `first` to `last`, of the given accounts or of all: the input of kam.profitability."""
+    `first` to `last`, of the given accounts or of all: the input of kam.profitability (which
+    sums it in the database)."""
     facts = MonthlyFact.objects.filter(month__gte=first, month__lte=last)
     if account_ids is not None:
         facts = facts.filter(account_id__in=account_ids)
-    return list(
-        facts.values_list(
-            "account_id", "month", "revenue_cents", "margin_cents", "invoice_count", "line_count"
-        )
+    return facts.order_by().values_list(
+        "account_id", "month", "revenue_cents", "margin_cents", "invoice_count", "line_count"
     )
 
 
-def month_number_sql(column: str) -> str:
-    """SQL for a date column's month index (year x 12 + month - 1): no date object per row."""
-    if connection.vendor == "sqlite":
-        year, month = f"substr({column}, 1, 4)", f"substr({column}, 6, 2)"
-    else:
-        year, month = f"EXTRACT(YEAR FROM {column})", f"EXTRACT(MONTH FROM {column})"
-    return f"(CAST({year} AS INTEGER) * 12 + CAST({month} AS INTEGER) - 1)"
-
-
-def monthly_total_arrays(
+def monthly_totals(
     *, first: date, last: date, account_ids: list[int] | None = None
-) -> dict[str, np.ndarray]:
-    """`monthly_totals` as int64 arrays (account_id, month as an index, revenue, margin,
-    invoices, lines): the full recomputation of the profitability statements reads millions."""
-    table = connection.ops.quote_name(MonthlyFact._meta.db_table)
-    sql = (
-        f"SELECT account_id, {month_number_sql('month')}, revenue_cents, margin_cents, "  # noqa: S608
-        f"invoice_count, line_count FROM {table} WHERE month >= %s AND month <= %s"
-    )
-    params: list = [first, last]
-    if account_ids is not None:
-        sql += f" AND account_id IN ({', '.join(['%s'] * len(account_ids))})"
-        params += list(account_ids)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64, count=6 * len(rows))
-    columns = flat.reshape(-1, 6).T
-    names = ("account_id", "month", "revenue", "margin", "invoices", "lines")
-    return dict(zip(names, columns, strict=True))
+) -> list[tuple[int, date, int, int, int, int]]:
+    """`monthly_totals_query` as a list (a few accounts: the drill-down)."""
+    return list(monthly_totals_query(first=first, last=last, account_ids=account_ids))

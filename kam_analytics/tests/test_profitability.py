@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from kam_analytics.errors import AnalyticsInputError
 from kam_analytics.profitability import (
+    cadence_served,
     care_entitlement_cents,
     contribution_margins,
     is_over_served,
@@ -152,3 +153,27 @@ def test_an_account_without_db1_is_entitled_to_no_care():
     assert care_entitlement_cents(-5_000, 10) == 0
     assert is_over_served(care_cost_cents=1, entitlement_cents=0)
     assert not is_under_served(care_cost_cents=0, entitlement_cents=0)
+
+
+def test_over_and_under_served_by_the_contact_cadence():
+    # Six accounts ranked by DB IV: the best two are "high", the last two (and any loss) "low".
+    db4 = [900_00, 800_00, 500_00, 400_00, 100_00, -50_00]
+    contacts = [2, 20, 30, 1, 30, 12]
+    target = [12.0, 12.0, 12.0, float("nan"), 12.0, 12.0]
+    served = cadence_served(db4, contacts, target)
+    # over: low DB IV with contacts above the target (the 5th; the 6th only meets it, the 3rd
+    # is not low)
+    assert served.over.tolist() == [False, False, False, False, True, False]
+    # under: high DB IV with contacts below the target (only the 1st; the 4th has no rule)
+    assert served.under.tolist() == [True, False, False, False, False, False]
+
+
+def test_a_loss_making_account_above_its_cadence_is_over_served_however_few_accounts():
+    served = cadence_served([-100], [5], [4.0])
+    assert served.over.tolist() == [True] and served.under.tolist() == [False]
+
+
+def test_the_tolerance_widens_the_band_around_the_cadence():
+    served = cadence_served([100, 50, -10], [11, 13, 13], [12.0, 12.0, 12.0], tolerance=0.2)
+    assert served.over.tolist() == [False, False, False]
+    assert served.under.tolist() == [False, False, False]

@@ -152,7 +152,7 @@ def test_api_sends_money_as_decimal_strings(client, alice, world):
     assert body["total"]["db1"] == "600.00"
     assert body["total"]["care_cost"] == "900.00"
     assert body["total"]["db4"] == "-600.00"
-    assert body["conditions_recorded"] is False
+    assert body["conditions_recorded"] is True  # the bonus and the discounts
     ranking = client.get("/api/profitability/accounts").json()
     assert [item["name"] for item in ranking["items"]] == [
         "Beste GmbH",
@@ -172,8 +172,13 @@ def test_exports_keep_names_as_text(client, alice, world):
     assert sheet.cell(row=2, column=3).data_type == "s"
 
 
-def test_conditions_note_until_special_conditions_are_recorded(client, alice, world):
+def test_conditions_note_until_special_conditions_are_recorded(client, alice, world, monkeypatch):
+    from kam.conditions import cost_drivers
+
     client.force_login(alice)
+    response = client.get(reverse("profitability:account", args=[world["best"].pk]))
+    assert b'data-note="conditions"' not in response.content  # bonus and discounts recorded
+    monkeypatch.setattr(cost_drivers, "PROVIDES", ("special_condition:bonus",))
     response = client.get(reverse("profitability:account", args=[world["best"].pk]))
     assert b'data-note="conditions"' in response.content
     assert (
@@ -217,3 +222,68 @@ def test_window_is_the_facts_readers(alice, world):
     window = figures.window_as_of(TODAY.date())
     ranking = selectors.profit_ranking(accounts=selectors.portfolio(user=alice), window=window)
     assert sum(row.figures.revenue_cents for row in ranking) == 15_300_000
+
+
+@pytest.fixture
+def cadenced(world, alice):
+    """The costly account (a loss) under a monthly cadence with 5 visits in May, the best
+    account (the most profitable) under a weekly cadence with 1 visit in 12 months."""
+    from kam.activities.models import AccountCadence
+
+    AccountCadence.objects.create(account=world["costly"], contact_every_days=91)  # 4 a year
+    AccountCadence.objects.create(account=world["best"], visit_every_days=7)  # 52 a year
+    return world
+
+
+def test_over_and_under_served_by_cadence_on_the_page(client, alice, cadenced):
+    client.force_login(alice)
+    response = client.get(reverse("profitability:overview"))
+    over = [row.account.name for row in response.context["cadence_over"]]
+    under = [row.account.name for row in response.context["cadence_under"]]
+    assert over == ["=Teuer KG"]  # 5 contacts, the cadence asks for 4, DB IV a loss
+    assert under == ["Beste GmbH"]  # 1 contact, the cadence asks for 52, DB IV the highest
+    assert response.context["cadence_under"][0].contact_target == pytest.approx(365 / 7)
+    assert b'data-table="cadence-over"' in response.content
+
+
+def test_cadence_lists_page_and_export(client, alice, cadenced):
+    client.force_login(alice)
+    page = client.get(reverse("profitability:served"), {"kind": "cadence-under"})
+    assert [row.account.name for row in page.context["page"].object_list] == ["Beste GmbH"]
+    csv = client.get(reverse("profitability:export", args=["cadence-over", "csv"]))
+    lines = csv.content.decode().splitlines()
+    assert len(lines) == 2 and "'=Teuer KG" in lines[1]
+    assert lines[1].rstrip().endswith(";5;4") or lines[1].rstrip().endswith(",5,4")
+
+
+def test_the_cockpit_loads_the_served_panel_only_for_margin_users(client, alice, bob, cadenced):
+    client.force_login(alice)
+    assert b"profitability-cockpit" in client.get(reverse("home")).content
+    panel = client.get(reverse("profitability:cockpit_panel"))
+    assert b'data-panel="cadence-served"' in panel.content
+    assert [row.account.name for row in panel.context["over"]] == ["=Teuer KG"]
+    client.force_login(bob)  # a field rep: no margins
+    assert b"profitability-cockpit" not in client.get(reverse("home")).content
+    assert client.get(reverse("profitability:cockpit_panel")).status_code == 403
+
+
+def test_cost_per_thousand_euros_of_revenue():
+    figures_ = selectors.Figures(
+        revenue_cents=300_000, care_cost_cents=90_000, service_cost_cents=30_000
+    )
+    assert figures_.care_per_thousand == Decimal("300.00")  # 900 € care on 3,000 € revenue
+    assert figures_.cost_to_serve_per_thousand == Decimal("400.00")
+    assert selectors.Figures(revenue_cents=200_000, care_cost_cents=1).care_per_thousand == (
+        Decimal("0.01")  # half a cent rounds up
+    )
+    assert selectors.Figures(care_cost_cents=500).care_per_thousand is None
+
+
+def test_the_export_has_the_care_cost_per_thousand_euros(client, alice, world):
+    client.force_login(alice)
+    xlsx = client.get(reverse("profitability:export", args=["accounts", "xlsx"])).content
+    sheet = load_workbook(io.BytesIO(xlsx)).active
+    header = [cell.value for cell in sheet[1]]
+    column = header.index("Betreuungskosten je 1.000 EUR Umsatz (EUR)") + 1
+    names = {sheet.cell(row=r, column=3).value: r for r in range(2, sheet.max_row + 1)}
+    assert sheet.cell(row=names["=Teuer KG"], column=column).value == Decimal("300.00")

@@ -51,14 +51,14 @@ SECOND_HALF = {
 def bonus_provider(monkeypatch):
     """A special-condition provider (the conditions app is not installed here)."""
     bonuses: list[CostDriver] = []
-    real = plugins.cost_drivers
+    real = plugins.listed_cost_drivers
 
     def with_bonuses(**kwargs):
         wanted = kwargs.get("account_ids")
         extra = [b for b in bonuses if wanted is None or b.account_id in wanted]
         return real(**kwargs) + extra
 
-    monkeypatch.setattr(plugins, "cost_drivers", with_bonuses)
+    monkeypatch.setattr(plugins, "listed_cost_drivers", with_bonuses)
     return bonuses
 
 
@@ -233,3 +233,44 @@ def test_the_annual_bonus_accrues_into_db2_month_by_month(alice):
         datetime.date(2026, 3, 1): 39_000,
     }
     assert stored()[(account.pk, datetime.date(2026, 3, 1))][5] == 100_000 - 39_000
+
+
+def _sale(account, number, product, quantity, cents, day):
+    from kam.sales.models import SalesLine
+
+    return SalesLine.objects.create(
+        account=account,
+        invoice_number=f"R-{number}",
+        line_number=1,
+        invoice_date=day,
+        invoice_month=day.replace(day=1),
+        product_number=product,
+        quantity=Decimal(quantity) if quantity is not None else None,
+        net_revenue_cents=cents,
+        currency="EUR",
+    )
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_discounts_below_the_list_price_enter_db2(alice):
+    """List price 12.50 €; only known products, only lines below the list price count."""
+    from kam.conditions.tests.factories import product
+
+    only_rates(FIRST_HALF, SECOND_HALF)
+    account = AccountFactory(owner=alice)
+    product("A-1", price="12.50")
+    product("B-2", price="3.99")
+    fact(account, MARCH, revenue="1000.00", margin="300.00")
+    _sale(account, 1, "A-1", "10", 10_000, datetime.date(2026, 3, 4))  # 125.00 - 100.00 = 25.00
+    _sale(account, 2, "B-2", "3.000", 1_000, datetime.date(2026, 3, 5))  # 11.97 - 10.00 = 1.97
+    _sale(account, 3, "A-1", "2", 3_000, datetime.date(2026, 3, 6))  # above the list price: 0
+    _sale(account, 4, "X-9", "5", 1, datetime.date(2026, 3, 7))  # unknown product: 0
+    _sale(account, 5, "A-1", None, 1, datetime.date(2026, 3, 8))  # no quantity: 0
+    _sale(account, 6, "A-1", "1", 1_000, datetime.date(2026, 4, 2))  # April: 2.50
+
+    services.statements_refresh_all()
+
+    march = stored()[(account.pk, MARCH)]
+    assert march[2] == 2_500 + 197
+    assert march[5] == 30_000 - 2_697  # DB II = DB I - the discounts
+    assert stored()[(account.pk, datetime.date(2026, 4, 1))][2] == 250
