@@ -77,7 +77,10 @@ def kpi_chart(scope: Scope, kpis: list[OwnerKpis]) -> dict:
         "kind": "bar",
         "categories": [str(row.owner or _("without owner")) for row in kpis],
         "series": [
-            {"name": scope.filters.revenue_label, "data": [euros(row.revenue_cents) for row in kpis]},
+            {
+                "name": scope.filters.revenue_label,
+                "data": [euros(row.revenue_cents) for row in kpis],
+            },
             {"name": _("Forecast, 12 months"), "data": [euros(row.forecast_cents) for row in kpis]},
         ],
     }
