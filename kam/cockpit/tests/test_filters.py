@@ -8,6 +8,8 @@ from datetime import date
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.http import urlencode
 from hypothesis import given, settings
@@ -239,3 +241,17 @@ def test_the_figures_are_labelled_with_the_chosen_period(
     if period:  # the stored 12 months stay where they are shown (the portfolio, forecasts)
         split = html[html.index('id="abc-split"') : html.index('id="abc-table"')]
         assert "12 Monate" not in split
+
+
+def test_a_chosen_periods_sums_are_read_in_few_queries(client, alice, portfolio):
+    """The ABC split and the KPIs share one query of the period's sums; the portfolio matrix
+    (the run's 12 months) and tomorrow's top (ranks) read none."""
+    client.force_login(alice)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("home"), {"period": "2024"})
+
+    assert response.status_code == 200
+    reading_facts = [q["sql"] for q in queries.captured_queries if "sales_monthlyfact" in q["sql"]]
+    # the shared totals, the movers (sums, then the top ones) and the company's revenue
+    assert len(reading_facts) <= 4, reading_facts
