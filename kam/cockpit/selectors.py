@@ -176,7 +176,11 @@ def totals_by_owner_and_class(scope: Scope) -> list[dict]:
 
 def _owner_class_totals(scope: Scope) -> list[dict]:
     rows = results(scope).values("account__owner", "abc_revenue").annotate(**_TOTALS).order_by()
-    return [{**row, **{name: row[name] or 0 for name in _SUMMED}} for row in rows]
+    totals = []
+    for row in rows:
+        values: dict = dict(row)
+        totals.append({**values, **{name: values[name] or 0 for name in _SUMMED}})
+    return totals
 
 
 def summed_by(rows: list[dict], key: str) -> dict:

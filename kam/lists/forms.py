@@ -1,3 +1,4 @@
+from typing import cast
 from urllib.parse import parse_qsl, urlencode
 
 from django import forms
@@ -64,7 +65,9 @@ class BulkForm(StyledForm, forms.Form):
     reason = forms.CharField(
         label=_("Reason"), max_length=300, required=False, widget=forms.TextInput()
     )
-    segment = forms.ModelChoiceField(label=_("Segment"), queryset=None, required=False)
+    segment: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Segment"), queryset=None, required=False
+    )
     segment_name = forms.CharField(label=_("or a new segment"), max_length=150, required=False)
 
     def __init__(self, *args, user, **kwargs) -> None:
@@ -75,8 +78,8 @@ class BulkForm(StyledForm, forms.Form):
             actions += self.EDIT_ACTIONS
         if permissions.can_send_mailings(user):
             actions += self.SEGMENT_ACTIONS
-        self.fields["action"].choices = actions
-        self.fields["segment"].queryset = changeable_segments(user)
+        cast(forms.ChoiceField, self.fields["action"]).choices = actions
+        cast(forms.ModelChoiceField, self.fields["segment"]).queryset = changeable_segments(user)
 
     def clean_ids(self) -> list[int]:
         ids = self.cleaned_data["ids"]
