@@ -78,6 +78,30 @@ def start_server(port: int) -> subprocess.Popen:
     raise SystemExit("kam serve did not answer within 120 s")
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) of the server and its worker processes so far (Linux /proc;
+    0 elsewhere): the load's cost apart from the machine's other work."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    parents, cpu = {}, {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        process = int(stat.parent.name)
+        parents[process] = int(fields[1])
+        cpu[process] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+
+    def of_server(process: int) -> bool:
+        while process > 1:
+            if process == pid:
+                return True
+            process = parents.get(process, 0)
+        return False
+
+    return sum(seconds for process, seconds in cpu.items() if of_server(process))
+
+
 def vary_accounts() -> None:
     """Industries, postal codes and statuses spread over the accounts (one UPDATE each)."""
     from django.db import connection, transaction
@@ -196,13 +220,20 @@ def main() -> None:
         port = free_port()
         server = start_server(port)
         try:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), server_cpu_seconds(server.pid)
             timings = load(port, args, managers)
             seconds = time.perf_counter() - started
+            cpu = server_cpu_seconds(server.pid) - cpu
         finally:
             server.terminate()
             server.wait(timeout=30)
         report(args, dataset, timings, seconds)
+        requests = sum(len(values) for values in timings.values())
+        print(
+            f"Server CPU during the load: {cpu:.1f} s for {requests} requests "
+            f"({cpu / max(requests, 1) * 1000:.0f} ms per request on average; wall-clock "
+            "figures above include waiting for the machine's other work)."
+        )
 
 
 if __name__ == "__main__":

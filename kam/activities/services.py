@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +20,7 @@ from kam.activities.models import (
 )
 from kam.activities.selectors import token_hash
 from kam.core.plugins import cost_drivers_changed
+from kam.notifications.services import mentions_notify
 from kam.users.models import User
 
 ACTIVITY_FIELDS = (
@@ -76,7 +78,26 @@ def activity_create(
         list(stakeholders) if stakeholders is not None else None,
     )
     cost_drivers_changed(account_id=account.pk, days=[_day(saved)])
+    _mentions_notify(saved, author=owner)
     return saved
+
+
+def _mentions_notify(activity: Activity, *, author: User) -> None:
+    """Who is @mentioned in the subject, outcome or next step hears of it (if they may see
+    the account)."""
+    from kam.accounts.selectors import accounts_visible_to
+
+    def may_see(user: User) -> bool:
+        return accounts_visible_to(user).filter(pk=activity.account_id).exists()
+
+    mentions_notify(
+        author=author,
+        text="\n".join([activity.subject, activity.outcome, activity.next_step]),
+        about=f"{activity.account.name}: {activity.subject}",
+        url=reverse("activities:detail", kwargs={"pk": activity.pk}),
+        key=f"activity:{activity.pk}",
+        may_see=may_see,
+    )
 
 
 def _day(activity: Activity):
@@ -90,7 +111,9 @@ def activity_update(
     data: dict[str, Any],
     participants: Iterable[User] | None = None,
     stakeholders: Iterable[Stakeholder] | None = None,
+    editor: User | None = None,
 ) -> Activity:
+    """`editor` (default: the activity's owner) is who a mention in the text comes from."""
     before = _day(activity)
     for name in ACTIVITY_FIELDS:
         if name in data:
@@ -103,6 +126,7 @@ def activity_update(
         list(stakeholders) if stakeholders is not None else None,
     )
     cost_drivers_changed(account_id=activity.account_id, days=[before, _day(saved)])
+    _mentions_notify(saved, author=editor or saved.owner)
     return saved
 
 

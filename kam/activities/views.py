@@ -162,7 +162,11 @@ def _save_activity(request, form, account, activity=None):
             stakeholders=stakeholders,
         )
     return services.activity_update(
-        activity=activity, data=data, participants=participants, stakeholders=stakeholders
+        activity=activity,
+        data=data,
+        participants=participants,
+        stakeholders=stakeholders,
+        editor=request.user,
     )
 
 

@@ -4,7 +4,10 @@ through accounts_visible_to(user), so a segment never reaches an account its use
 from collections import Counter
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account, Attitude, BuyingRole, KeyAccountStatus, Stakeholder
 from kam.accounts.selectors import account_group_ids, accounts_visible_to
@@ -13,6 +16,8 @@ from kam.analysis.selectors import latest_results_for
 from kam.campaigns.gate import Decision, gate_many
 from kam.campaigns.models import Segment
 from kam.core import permissions
+from kam.core.models import BulkEvent
+from kam.core.services import bulk_event_record
 from kam.users.models import User
 
 #: The filters a segment may hold, and the values each accepts (None: free values).
@@ -29,9 +34,19 @@ LIST_FILTERS = {
 }
 
 
+#: Accounts a segment may hold by hand (added from the account list), beyond its filters.
+ACCOUNTS_MAX = 5_000
+
+
 def clean_filters(raw: dict) -> dict:
-    """Only known filters with plausible values: a segment's JSON is never trusted blindly."""
+    """Only known filters with plausible values: a segment's JSON is never trusted blindly.
+
+    `accounts` are account ids added by hand: with other filters the segment reaches the
+    accounts they select and these; alone, these only."""
     filters: dict = {}
+    added = {int(value) for value in raw.get("accounts") or [] if str(value).isdigit()}
+    if added:
+        filters["accounts"] = sorted(added)[:ACCOUNTS_MAX]
     for name, allowed in LIST_FILTERS.items():
         values = [str(value).strip()[:100] for value in raw.get(name) or [] if str(value).strip()]
         if allowed is not None:
@@ -63,7 +78,18 @@ def _accounts(filters: dict, user: User) -> QuerySet[Account]:
     if filters.get("abc"):
         results = latest_results_for(accounts).filter(abc_revenue__in=filters["abc"])
         accounts = accounts.filter(pk__in=results.values("account_id"))
-    return accounts
+    if not filters.get("accounts"):
+        return accounts
+    by_hand = accounts_visible_to(user).filter(pk__in=filters["accounts"])
+    if not _has_filters(filters):
+        return by_hand
+    return accounts_visible_to(user).filter(Q(pk__in=accounts.values("pk")) | Q(pk__in=by_hand))
+
+
+def _has_filters(filters: dict) -> bool:
+    """Whether the segment selects by filters (without any, it reaches every visible account,
+    or only those added by hand)."""
+    return bool(set(filters) - {"accounts"})
 
 
 def segment_stakeholders(*, segment: Segment, user: User) -> QuerySet[Stakeholder]:
@@ -110,15 +136,66 @@ def segments_for(user: User) -> QuerySet[Segment]:
 
 
 def may_change(segment: Segment, user: User) -> bool:
-    """A shared segment is changed by the one who made it (or leadership): others' mailings to
-    it must not change their recipients behind their back."""
-    return segment.created_by_id == user.pk or permissions.can_approve_mailings(user)
+    return permissions.can_change_segment(user, segment)
 
 
 def segment_save(*, segment: Segment | None, name: str, filters: dict, user: User) -> Segment:
+    """The form's filters; accounts added by hand stay (the form does not show them)."""
+    if segment is not None and "accounts" not in filters:
+        filters = {**filters, "accounts": segment.filters.get("accounts") or []}
     segment = segment or Segment(created_by=user)
     segment.name = name.strip()[:150]
     segment.filters = clean_filters(filters)
     segment.full_clean()
     segment.save()
     return segment
+
+
+def _segment_to_fill(*, segment: Segment | None, name: str, user: User) -> Segment:
+    if segment is None:
+        if not permissions.can_send_mailings(user):
+            raise PermissionDenied
+        if not name.strip():
+            raise ValidationError({"segment": _("Choose a segment or name a new one.")})
+        return Segment(created_by=user, name=name.strip()[:150], filters={})
+    segment = Segment.objects.select_for_update().get(pk=segment.pk)
+    if not permissions.can_change_segment(user, segment):
+        raise PermissionDenied
+    if not clean_filters(segment.filters):
+        raise ValidationError(
+            {
+                "segment": _("“%(name)s” has no filters: it reaches every account already.")
+                % {"name": segment.name}
+            }
+        )
+    return segment
+
+
+@transaction.atomic
+def segment_add_accounts(
+    *, segment: Segment | None, user: User, ids: list[int], name: str = ""
+) -> BulkEvent:
+    """Adds the accounts of `ids` that the user may see to the segment (or to a new segment
+    called `name` that holds just them), with one audit event naming the accounts added."""
+    segment = _segment_to_fill(segment=segment, name=name, user=user)
+    before = set(segment.filters.get("accounts") or [])
+    visible = accounts_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True)
+    added = sorted(set(visible) - before)
+    if len(before) + len(added) > ACCOUNTS_MAX:
+        raise ValidationError(
+            {
+                "segment": _("A segment holds at most %(n)s accounts added by hand.")
+                % {"n": ACCOUNTS_MAX}
+            }
+        )
+    segment.filters = clean_filters({**segment.filters, "accounts": sorted(before | set(added))})
+    segment.full_clean()
+    segment.save()
+    return bulk_event_record(
+        action="segments.add_accounts",
+        summary=_("%(n)s accounts added to the segment “%(name)s”")
+        % {"n": len(added), "name": segment.name},
+        row_count=len(added),
+        user=user,
+        account_ids=added,
+    )

@@ -25,16 +25,16 @@ def abc_chart(scope: Scope, classes: list[ClassFigures]) -> dict:
         "kind": "bar",
         "categories": [c.label for c in shown],
         "series": [
-            {"name": _("Revenue, 12 months"), "data": [euros(c.revenue_cents) for c in shown]},
+            {"name": scope.filters.revenue_label, "data": [euros(c.revenue_cents) for c in shown]},
             {
-                "name": _("Revenue, 12 months before"),
+                "name": scope.filters.revenue_before_label,
                 "data": [euros(c.revenue_prev_cents) for c in shown],
             },
         ],
     }
     if scope.show_margins:
         data["series"].append(
-            {"name": _("Margin, 12 months"), "data": [euros(c.margin_cents) for c in shown]}
+            {"name": scope.filters.margin_label, "data": [euros(c.margin_cents) for c in shown]}
         )
     return data
 
@@ -77,13 +77,16 @@ def kpi_chart(scope: Scope, kpis: list[OwnerKpis]) -> dict:
         "kind": "bar",
         "categories": [str(row.owner or _("without owner")) for row in kpis],
         "series": [
-            {"name": _("Revenue, 12 months"), "data": [euros(row.revenue_cents) for row in kpis]},
+            {
+                "name": scope.filters.revenue_label,
+                "data": [euros(row.revenue_cents) for row in kpis],
+            },
             {"name": _("Forecast, 12 months"), "data": [euros(row.forecast_cents) for row in kpis]},
         ],
     }
     if scope.show_margins:
         data["series"].append(
-            {"name": _("Margin, 12 months"), "data": [euros(row.margin_cents) for row in kpis]}
+            {"name": scope.filters.margin_label, "data": [euros(row.margin_cents) for row in kpis]}
         )
     return data
 

@@ -26,6 +26,11 @@ def _euros(cents_of):
     return lambda row: cents_to_decimal(cents_of(row))
 
 
+def _eur(label: str) -> str:
+    """A heading of an amount: "Umsatz, 2025 (EUR)"."""
+    return f"{label} (EUR)"
+
+
 def _shown(scope: Scope, columns: list[Column], margins: list[Column]) -> list[Column]:
     """The columns in their order, without the margin ones for users who may not see margins."""
     return [c for c in columns if scope.show_margins or c not in margins]
@@ -36,7 +41,7 @@ def result_columns(scope: Scope) -> list[Column]:
     those of the period the filters chose (see kam.cockpit.selectors.results)."""
     company = scope.company_revenue_cents
     margins = [
-        Column(_("Margin, 12 months (EUR)"), _euros(lambda r: r.period_margin_cents), EUR),
+        Column(_eur(scope.filters.margin_label), _euros(lambda r: r.period_margin_cents), EUR),
         Column(_("ABC (margin)"), lambda r: r.abc_margin),
     ]
     columns = [
@@ -47,9 +52,9 @@ def result_columns(scope: Scope) -> list[Column]:
         Column(_("Key account manager"), lambda r: _owner(r.account)),
         Column(_("ABC (revenue)"), lambda r: r.abc_revenue),
         Column(_("XYZ"), lambda r: r.xyz),
-        Column(_("Revenue, 12 months (EUR)"), _euros(lambda r: r.period_revenue_cents), EUR),
+        Column(_eur(scope.filters.revenue_label), _euros(lambda r: r.period_revenue_cents), EUR),
         Column(
-            _("Revenue, 12 months before (EUR)"),
+            _eur(scope.filters.revenue_before_label),
             _euros(lambda r: r.period_revenue_prev_cents),
             EUR,
         ),
@@ -73,13 +78,13 @@ def result_columns(scope: Scope) -> list[Column]:
 
 def kpi_columns(scope: Scope) -> list[Column]:
     margins = [
-        Column(_("Margin, 12 months (EUR)"), _euros(lambda k: k.margin_cents), EUR),
+        Column(_eur(scope.filters.margin_label), _euros(lambda k: k.margin_cents), EUR),
         Column(_("Margin (%)"), lambda k: k.margin_rate, PERCENT),
     ]
     columns = [
         Column(_("Key account manager"), lambda k: str(k.owner or _("without owner"))),
         Column(_("Accounts"), lambda k: k.accounts, INTEGER),
-        Column(_("Revenue, 12 months (EUR)"), _euros(lambda k: k.revenue_cents), EUR),
+        Column(_eur(scope.filters.revenue_label), _euros(lambda k: k.revenue_cents), EUR),
         Column(_("Growth (%)"), lambda k: k.growth, PERCENT),
         *margins,
         Column(_("Share of A accounts (%)"), lambda k: k.a_share, PERCENT),

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from kam.accounts.models import KeyAccountStatus
 from kam.core.http import id_param
-from kam.sales.figures import Period, clipped_period, month_end
+from kam.sales.figures import Period, add_months, clipped_period, month_end
 from kam.users.models import User
 
 DEFAULT_PERIOD = "12m"
@@ -218,6 +218,39 @@ class CockpitFilters:
             return "all"
         text = urlencode(sorted(self.params().items()))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    # --- what the period's figures are called (tiles, table headings, charts, exports)
+
+    def _period_name(self, years_back: int = 0) -> str:
+        """ "2025", "Q3 2025" or, for a year still running, "01/2026–11/2026"."""
+        period = self.chosen_period
+        assert period is not None
+        first = add_months(period.first_month, -12 * years_back)
+        last = add_months(period.last_month, -12 * years_back)
+        if match := _QUARTER.match(self.period):
+            if period.months == 3:
+                return f"Q{match[2]} {first.year}"
+        elif period.months == 12:
+            return str(first.year)
+        return f"{first:%m/%Y}–{last:%m/%Y}"
+
+    @property
+    def revenue_label(self) -> str:
+        if self.chosen_period is None:
+            return _("Revenue, 12 months")
+        return _("Revenue, %(period)s") % {"period": self._period_name()}
+
+    @property
+    def revenue_before_label(self) -> str:
+        if self.chosen_period is None:
+            return _("Revenue, 12 months before")
+        return _("Revenue, %(period)s") % {"period": self._period_name(years_back=1)}
+
+    @property
+    def margin_label(self) -> str:
+        if self.chosen_period is None:
+            return _("Margin, 12 months")
+        return _("Margin, %(period)s") % {"period": self._period_name()}
 
     @property
     def period_label(self) -> str:

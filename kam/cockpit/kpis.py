@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from kam.activities.coverage import coverage_by_owner
-from kam.cockpit.selectors import Scope, results
+from kam.cockpit.selectors import Scope, summed_by, totals_by_owner_and_class
 from kam.complaints.models import OPEN_STATUSES
 from kam.complaints.selectors import complaints_visible_to, overdue_q
 from kam.sales.figures import RevenueFigures, growth, share
@@ -71,20 +71,11 @@ def kpis_by_owner(
 ) -> list[OwnerKpis]:
     """One row per owner of visible accounts with a result; `details` adds contact coverage
     (from activities) and complaint figures (from complaints)."""
-    rows: list[dict] = [
-        dict(row)
-        for row in results(scope)
-        .values("account__owner")
-        .annotate(
-            accounts=Count("id"),
-            revenue=Sum("period_revenue_cents"),
-            revenue_prev=Sum("period_revenue_prev_cents"),
-            margin=Sum("period_margin_cents"),
-            stored_revenue=Sum("revenue_12m_cents"),
-            a_accounts=Count("id", filter=Q(abc_revenue="A")),
-            forecast=Sum("expected_revenue_12m_cents"),
-        )
-        .order_by()
+    totals = totals_by_owner_and_class(scope)
+    a_accounts = summed_by([row for row in totals if row["abc_revenue"] == "A"], "account__owner")
+    rows = [
+        {"account__owner": owner, **sums, "a_accounts": a_accounts.get(owner, {}).get("accounts")}
+        for owner, sums in summed_by(totals, "account__owner").items()
     ]
     owners = User.objects.in_bulk([row["account__owner"] for row in rows if row["account__owner"]])
     kpis = [
@@ -94,7 +85,7 @@ def kpis_by_owner(
             revenue_cents=row["revenue"] or 0,
             revenue_prev_cents=row["revenue_prev"] or 0,
             margin_cents=row["margin"] or 0,
-            a_accounts=row["a_accounts"],
+            a_accounts=row["a_accounts"] or 0,
             forecast_cents=row["forecast"] or 0,
             revenue_12m_cents=row["stored_revenue"] or 0,
         )

@@ -53,6 +53,11 @@ class Scope:
             return self.run.revenue_12m_cents
         return figures.company_revenue(self.filters.chosen_period)
 
+    @cached_property
+    def owner_class_totals(self) -> list[dict]:
+        """See `totals_by_owner_and_class`: computed once per request."""
+        return _owner_class_totals(self)
+
     @property
     def show_margins(self) -> bool:
         return permissions.can_view_margins(self.user)
@@ -105,6 +110,12 @@ def results(scope: Scope) -> QuerySet[AccountResult]:
     """The latest run's results of the accounts the viewer may see and the filters select,
     with the period's figures as `period_revenue_cents`, `period_revenue_prev_cents` (the same
     months a year before) and `period_margin_cents`."""
+    return stored_results(scope).annotate(**period_columns(scope))
+
+
+def stored_results(scope: Scope) -> QuerySet[AccountResult]:
+    """The same rows with the run's stored figures only: for what shows the trailing 12 months
+    whatever the period (a chosen year's sums are computed per row, which costs time)."""
     if scope.run is None:
         return AccountResult.objects.none()
     run_results = AccountResult.objects.filter(run=scope.run)
@@ -114,7 +125,7 @@ def results(scope: Scope) -> QuerySet[AccountResult]:
         run_results = run_results.filter(account__in=scope.accounts)
     elif scope.filters.narrows_accounts:
         run_results = run_results.filter(scope.filters.account_q("account__"))
-    return run_results.annotate(**period_columns(scope))
+    return run_results
 
 
 def period_columns(scope: Scope) -> dict:
@@ -150,17 +161,43 @@ _TOTALS = {
     "revenue": Sum("period_revenue_cents"),
     "revenue_prev": Sum("period_revenue_prev_cents"),
     "margin": Sum("period_margin_cents"),
+    "stored_revenue": Sum("revenue_12m_cents"),
+    "forecast": Sum("expected_revenue_12m_cents"),
 }
+_SUMMED = ("accounts", "revenue", "revenue_prev", "margin", "stored_revenue", "forecast")
+
+
+def totals_by_owner_and_class(scope: Scope) -> list[dict]:
+    """The period's sums per owner and ABC class, in one query per request (the ABC split and
+    the KPIs per manager both add them up: a chosen period's sums are computed per account,
+    which should happen once)."""
+    return scope.owner_class_totals
+
+
+def _owner_class_totals(scope: Scope) -> list[dict]:
+    rows = results(scope).values("account__owner", "abc_revenue").annotate(**_TOTALS).order_by()
+    totals = []
+    for row in rows:
+        values: dict = dict(row)
+        totals.append({**values, **{name: values[name] or 0 for name in _SUMMED}})
+    return totals
+
+
+def summed_by(rows: list[dict], key: str) -> dict:
+    """The rows' figures added up per value of `key`."""
+    sums: dict = {}
+    for row in rows:
+        into = sums.setdefault(row[key], dict.fromkeys(_SUMMED, 0))
+        for name in _SUMMED:
+            into[name] += row[name]
+    return sums
 
 
 def abc_split(scope: Scope) -> list[ClassFigures]:
     """Revenue and margin in the period (and the same months before) per ABC class, plus a
     total."""
     company = scope.company_revenue_cents
-    rows: dict[str, dict] = {
-        row["abc_revenue"]: dict(row)
-        for row in results(scope).values("abc_revenue").annotate(**_TOTALS).order_by()
-    }
+    rows = summed_by(totals_by_owner_and_class(scope), "abc_revenue")
     classes = [
         ClassFigures(
             label=abc,
@@ -243,8 +280,18 @@ def result_list(scope: Scope, filters: ResultFilter) -> QuerySet[AccountResult]:
     return rows.order_by(*RESULT_SORTS[sort])
 
 
+def _top_order(scope: Scope, field: str):
+    """An order for "the first N": for a viewer with a scope an expression, so that SQLite
+    finds the scope's few results first instead of walking the whole run along the column's
+    index until N of them turn up (0.3 s for a manager with 800 of 40,000 accounts)."""
+    if permissions.can_see_all_accounts(scope.user) and not scope.filters.narrows_accounts:
+        return F(field)
+    return F(field) + 0
+
+
 def tomorrow_top(scope: Scope, *, limit: int = 10) -> list[AccountResult]:
-    return list(result_list(scope, ResultFilter(sort="tomorrow"))[:limit])
+    rows = result_list(scope, ResultFilter(sort="tomorrow"))
+    return list(rows.order_by(_top_order(scope, "rank_tomorrow").asc(), "account_id")[:limit])
 
 
 @dataclass
@@ -295,11 +342,11 @@ def _period_movers(scope: Scope, *, limit: int) -> Movers:
 def portfolio_bubbles(scope: Scope, *, limit: int = 100) -> list[AccountResult]:
     """The largest accounts with a place in the portfolio matrix (a readable chart has ~100)."""
     return list(
-        results(scope)
+        stored_results(scope)  # the matrix and its table show the run's 12 months
         .exclude(attractiveness=None)
         .exclude(position=None)
         .select_related("account")
-        .order_by("-revenue_12m_cents", "account_id")[:limit]
+        .order_by(_top_order(scope, "revenue_12m_cents").desc(), "account_id")[:limit]
     )
 
 

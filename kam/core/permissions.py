@@ -334,6 +334,15 @@ def can_send_mailings(user: Viewer) -> bool:
     return _in_roles(user, _LEADING_ROLES | {Role.KEY_ACCOUNT_MANAGER})
 
 
+def can_change_segment(user: Viewer, segment) -> bool:
+    """A shared segment is changed (filters, accounts added from the list) by the one who made
+    it or leadership: others' mailings to it must not change their recipients behind their
+    back."""
+    return can_send_mailings(user) and (
+        segment.created_by_id == user.pk or can_approve_mailings(user)
+    )
+
+
 def can_approve_mailings(user: Viewer) -> bool:
     """Mailings above KAM_MAILING_APPROVAL_ABOVE recipients, and the outbox's uncertain mails."""
     return _leads(user)

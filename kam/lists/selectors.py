@@ -24,7 +24,12 @@ from django.db.models import (
 )
 
 from kam.accounts.models import Account
-from kam.accounts.selectors import AccountFilter, account_list, accounts_editable_by
+from kam.accounts.selectors import (
+    AccountFilter,
+    account_list,
+    accounts_editable_by,
+    accounts_visible_to,
+)
 from kam.activities.models import CONTACT_KINDS, Activity, ActivityStatus
 from kam.analysis.selectors import latest_run
 from kam.lists.columns import Column, chosen_columns, order_by
@@ -115,6 +120,11 @@ def account_rows(*, user: User, view: ListView) -> QuerySet[Account]:
 
 def saved_views(user: User) -> QuerySet[SavedView]:
     return SavedView.objects.filter(user=user).order_by("name", "id")
+
+
+def visible_selection(*, user: User, ids: list[int]) -> QuerySet[Account]:
+    """The selected accounts the user may see (what a segment may take)."""
+    return accounts_visible_to(user).filter(id__in=ids).select_related("owner").order_by("name")
 
 
 def editable_selection(*, user: User, ids: list[int]) -> QuerySet[Account]:

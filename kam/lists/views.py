@@ -49,7 +49,7 @@ def account_list(request: AuthenticatedRequest) -> HttpResponse:
         "view": view,
         "sort": view.sort,
         "list_query": _list_query(request),
-        "can_bulk": permissions.can_bulk_edit_accounts(request.user),
+        "can_bulk": _can_bulk(request.user),
         "statuses": KeyAccountStatus.choices,
         "can_create": permissions.can_create_accounts(request.user),
     }
@@ -60,7 +60,8 @@ def account_list(request: AuthenticatedRequest) -> HttpResponse:
         "all_columns": [c for c in COLUMNS.values() if show_margins or not c.margin],
         "saved_views": selectors.saved_views(request.user),
         "view_form": SavedViewForm(initial={"query": context["list_query"]}),
-        "bulk_form": BulkForm(),
+        "bulk_form": BulkForm(user=request.user),
+        "can_segment": permissions.can_send_mailings(request.user),
         **account_filter_choices(request.user),
     }
     return render(request, "accounts/account_list.html", context)
@@ -126,8 +127,21 @@ def view_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 # --- bulk actions: a confirmation page, then one atomic change with one audit event
 
 
+def _can_bulk(user) -> bool:
+    return permissions.can_bulk_edit_accounts(user) or permissions.can_send_mailings(user)
+
+
 def _bulk_run(request: AuthenticatedRequest, form: BulkForm):
     data = form.cleaned_data
+    if data["action"] == "add_to_segment":
+        from kam.campaigns.segments import segment_add_accounts
+
+        return segment_add_accounts(
+            segment=data["segment"],
+            name=data["segment_name"],
+            user=request.user,
+            ids=data["ids"],
+        )
     if data["action"] == "assign_owner":
         return services.accounts_assign_owner(
             user=request.user, ids=data["ids"], owner=data["owner"]
@@ -140,16 +154,15 @@ def _bulk_run(request: AuthenticatedRequest, form: BulkForm):
 @login_required
 @require_POST
 def bulk(request: AuthenticatedRequest) -> HttpResponse:
-    if not permissions.can_bulk_edit_accounts(request.user):
+    if not _can_bulk(request.user):
         raise PermissionDenied
-    form = BulkForm(request.POST)
+    form = BulkForm(request.POST, user=request.user)
     back = _list_url(request.POST.get("list_query", ""))
     if not form.is_valid():
         messages.error(request, _errors(form))
         return redirect(back)
-    editable = selectors.editable_selection(user=request.user, ids=form.cleaned_data["ids"])
     if request.POST.get("confirm") != "yes":
-        accounts = list(editable)
+        accounts = list(_selection(request, form))
         context = {
             "form": form,
             "accounts": accounts,
@@ -166,5 +179,20 @@ def bulk(request: AuthenticatedRequest) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(back)
-    messages.success(request, _("%(n)s accounts changed.") % {"n": event.row_count})
+    messages.success(request, _done(form, event.row_count))
     return redirect(back)
+
+
+def _selection(request: AuthenticatedRequest, form: BulkForm):
+    """The selected accounts the action may touch: those the user may change, or for a
+    segment those the user may see."""
+    ids = form.cleaned_data["ids"]
+    if form.cleaned_data["action"] == "add_to_segment":
+        return selectors.visible_selection(user=request.user, ids=ids)
+    return selectors.editable_selection(user=request.user, ids=ids)
+
+
+def _done(form: BulkForm, count: int) -> str:
+    if form.cleaned_data["action"] == "add_to_segment":
+        return _("%(n)s accounts added to the segment.") % {"n": count}
+    return _("%(n)s accounts changed.") % {"n": count}

@@ -1,15 +1,18 @@
 """Writes of notifications. Every app that wants a user to look at something calls `notify`."""
 
 import logging
+import re
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from kam.notifications.models import Notification, NotificationPreference
+from kam.notifications.models import Kind, Notification, NotificationPreference
 from kam.users.models import User
 
 logger = logging.getLogger(__name__)
@@ -76,6 +79,45 @@ def notify_in_inbox(
 ) -> Notification | None:
     """As `notify`, but never by mail: for jobs that send their own, more detailed mail."""
     return _record(recipient=recipient, kind=kind, title=title, url=url, key=key)
+
+
+#: "@anna" or "@a.schmidt" (a login as Django allows them), but not the "@" of an e-mail address.
+_MENTION = re.compile(r"(?<![\w.+-])@([\w.@+-]+)")
+#: More names than this in one text are not a mention but a list; the rest are ignored.
+MENTIONS_MAX = 20
+
+
+def mentioned_users(text: str) -> list[User]:
+    """The active users whose login the text names with an @ (case-insensitive; punctuation
+    right after the name, as in "@anna.", is not part of it)."""
+    names = sorted({name.rstrip(".-+@").lower() for name in _MENTION.findall(text or "")} - {""})
+    if not names:
+        return []
+    logins = Q()
+    for name in names[:MENTIONS_MAX]:
+        logins |= Q(username__iexact=name)
+    return list(User.objects.filter(logins, is_active=True).order_by("pk"))
+
+
+def mentions_notify(
+    *, author: User, text: str, about: str, url: str, key: str, may_see: Callable[[User], bool]
+) -> list[Notification]:
+    """Notifies every user the text mentions (see `mentioned_users`) that `author` mentioned
+    them in `about`, in the recipient's language, once per recipient and `key` (saving the
+    text again notifies only who is newly mentioned). The author and users who may not see
+    the object (`may_see`) are left out. The title is stored as text and escaped where shown."""
+    sent = []
+    for user in mentioned_users(text):
+        if user.pk == author.pk or not may_see(user):
+            continue
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            title = _("%(author)s mentioned you: %(about)s") % {"author": author, "about": about}
+        notification = notify(
+            recipient=user, kind=Kind.MENTION, title=title, url=url, key=f"mention:{key}"
+        )
+        if notification is not None:
+            sent.append(notification)
+    return sent
 
 
 def wants_mail(user: User) -> bool:

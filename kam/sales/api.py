@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
+from django.utils import translation
 from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -17,6 +18,7 @@ from kam.sales import selectors, services
 from kam.sales.forms import ALLOWED_SUFFIXES
 from kam.sales.models import ImportProfile, ImportStatus, SalesImport
 from kam.sales.reading import CANONICAL_FIELDS, FileRefused, open_sales_file
+from kam.sales.reading.messages import file_reason_in, row_reason_in
 
 router = Router(tags=["imports"])
 
@@ -127,11 +129,25 @@ def start_import(
         open_sales_file(path, mapping_overrides=chosen or None)
     except FileRefused as refused:
         path.unlink(missing_ok=True)
-        raise HttpError(400, str(refused)) from None
+        raise HttpError(400, file_reason_in(_language(request), str(refused))) from None
     record = services.sales_import_submit(
         user=request.user, name=file.name or path.name, path=path, mapping=chosen, source=Source.API
     )
     return Status(202, record)
+
+
+def _language(request) -> str:
+    """The caller's language: their own setting (a token's user has no session the middleware
+    could read it from), else the request's (Accept-Language)."""
+    own = getattr(request.user, "language", "") if request.user.is_authenticated else ""
+    return own or translation.get_language() or settings.LANGUAGE_CODE
+
+
+def _in_language(report: dict, language: str) -> dict:
+    """The report's reasons in `language` (the reader stores them in German, with a code)."""
+    for rejection in report["rejected"]:
+        rejection["reason"] = row_reason_in(language, rejection["code"] or "", rejection["reason"])
+    return report
 
 
 def _visible_import(request, import_id: int) -> SalesImport:
@@ -152,4 +168,4 @@ def get_import_report(request, import_id: int):
     record = _visible_import(request, import_id)
     if record.status in (ImportStatus.PENDING, ImportStatus.RUNNING):
         raise HttpError(409, "Der Import läuft noch.")
-    return selectors.import_report(record)
+    return _in_language(selectors.import_report(record), _language(request))

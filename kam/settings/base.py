@@ -92,6 +92,16 @@ TEMPLATES = [
 ]
 
 
+def _postgres_options(config: dict[str, Any]) -> dict[str, Any]:
+    """No JIT compilation unless KAM_DB_JIT=on: kam's statements are short, and a visibility
+    scope's recursive query is estimated so large that PostgreSQL compiles it on every page,
+    which costs seconds (the global search took 2.9 s instead of 0.1)."""
+    if "postgres" in config.get("ENGINE", "") and not env_bool("KAM_DB_JIT", False):
+        options = config.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+    return config
+
+
 def database_settings() -> dict[str, Any]:
     url = env_str("DATABASE_URL")
     if url:
@@ -100,8 +110,9 @@ def database_settings() -> dict[str, Any]:
             # connections, which must then be off.
             config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
             config["OPTIONS"] = {**config.get("OPTIONS", {}), "pool": True}
-            return config
-        return dict(dj_database_url.parse(url, conn_max_age=env_int("KAM_DB_CONN_MAX_AGE", 60)))
+            return _postgres_options(config)
+        max_age = env_int("KAM_DB_CONN_MAX_AGE", 60)
+        return _postgres_options(dict(dj_database_url.parse(url, conn_max_age=max_age)))
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     return {
         "ENGINE": "django.db.backends.sqlite3",

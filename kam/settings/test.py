@@ -10,10 +10,11 @@ os.environ.setdefault("KAM_SECRET_KEY", "test-only-secret-key-not-for-production
 import dj_database_url  # noqa: E402
 
 from kam.settings.base import *  # noqa: E402, F403
+from kam.settings.base import _postgres_options  # noqa: E402
 
 _test_url = os.environ.get("KAM_TEST_DATABASE_URL")
 if _test_url:
-    DATABASES = {"default": dict(dj_database_url.parse(_test_url))}
+    DATABASES = {"default": _postgres_options(dict(dj_database_url.parse(_test_url)))}
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 

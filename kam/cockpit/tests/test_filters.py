@@ -8,6 +8,8 @@ from datetime import date
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.http import urlencode
 from hypothesis import given, settings
@@ -209,3 +211,47 @@ def test_the_form_offers_managers_teams_and_the_runs_periods(client, leader, ali
     team = form[form.index('id="f-team"') :]
     assert f'<option value="{alice.pk}"' in team[: team.index("</select>")]  # bob reports to her
     assert '<option value="2025-Q2"' in form and '<option value="DE-8"' in form
+
+
+@pytest.mark.parametrize(
+    ("period", "name", "before"),
+    [
+        ("", "12 Monate", "12 Monate davor"),
+        ("2024", "2024", "2023"),
+        ("2025-Q1", "Q1 2025", "Q1 2024"),
+        ("2025", "01/2025–06/2025", "01/2024–06/2024"),  # the year runs: its complete months
+    ],
+)
+def test_the_figures_are_labelled_with_the_chosen_period(
+    client, leader, portfolio, period, name, before
+):
+    params = {"period": period} if period else {}
+
+    html = page(client, leader, **params)
+    kpis = page(client, leader, "cockpit:kpis", **params)
+    abc = page(client, leader, "cockpit:abc", **params)
+    header = export_rows(client, "abc", **params)[0]
+    chart = json.loads(client.get(reverse("cockpit:chart_abc"), params).content)
+
+    assert f'<div class="kpi-label">Umsatz, {name}</div>' in html
+    assert f'<div class="kpi-label">Marge, {name}</div>' in html
+    assert f"Umsatz, {name}" in kpis and f"Umsatz, {name}" in abc
+    assert f"Umsatz, {name} (EUR)" in header
+    assert [s["name"] for s in chart["series"]][:2] == [f"Umsatz, {name}", f"Umsatz, {before}"]
+    if period:  # the stored 12 months stay where they are shown (the portfolio, forecasts)
+        split = html[html.index('id="abc-split"') : html.index('id="abc-table"')]
+        assert "12 Monate" not in split
+
+
+def test_a_chosen_periods_sums_are_read_in_few_queries(client, alice, portfolio):
+    """The ABC split and the KPIs share one query of the period's sums; the portfolio matrix
+    (the run's 12 months) and tomorrow's top (ranks) read none."""
+    client.force_login(alice)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("home"), {"period": "2024"})
+
+    assert response.status_code == 200
+    reading_facts = [q["sql"] for q in queries.captured_queries if "sales_monthlyfact" in q["sql"]]
+    # the shared totals, the movers (sums, then the top ones) and the company's revenue
+    assert len(reading_facts) <= 4, reading_facts

@@ -142,3 +142,53 @@ def test_the_schema_documents_every_status_code_of_the_import_endpoints():
     assert codes[("/api/imports/", "post")] >= {"202", "400", "401", "403", "413", "422"}
     assert codes[("/api/imports/{import_id}", "get")] >= {"200", "401", "403", "404"}
     assert codes[("/api/imports/{import_id}/report", "get")] >= {"200", "401", "403", "404", "409"}
+
+
+def _report_reasons(client, leader) -> list[str]:
+    record = SalesImport.objects.create(user=leader, status="done")
+    record.rejections.create(
+        file="export.csv",
+        line=3,
+        column="Datum",
+        value="31.02.2025",
+        code="date_impossible",
+        reason="Das Datum „31.02.2025“ in Spalte „Datum“ gibt es nicht.",
+    )
+    report = client.get(f"/api/imports/{record.pk}/report")
+    assert report.status_code == 200
+    return [rejection["reason"] for rejection in report.json()["rejected"]]
+
+
+def test_rejection_reasons_follow_the_language_of_a_user_who_chose_english(
+    client, leader, data_dir
+):
+    leader.language = "en"
+    leader.save(update_fields=["language"])
+    client.force_login(leader)
+
+    reasons = _report_reasons(client, leader)
+
+    assert reasons == ["The date “31.02.2025” in column “Datum” does not exist."]
+
+
+def test_rejection_reasons_follow_the_request_language_and_stay_german_by_default(
+    client, leader, data_dir
+):
+    client.force_login(leader)
+
+    german = _report_reasons(client, leader)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    english = _report_reasons(client, leader)
+
+    assert german == ["Das Datum „31.02.2025“ in Spalte „Datum“ gibt es nicht."]
+    assert english == ["The date “31.02.2025” in column “Datum” does not exist."]
+
+
+def test_a_refused_file_is_explained_in_the_request_language(client, leader, data_dir):
+    client.force_login(leader)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+    response = post_import(client, content=b"Spalte;Andere\n1;2\n", name="export.csv")
+
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("The required column for ")
