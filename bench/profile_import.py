@@ -114,6 +114,7 @@ def watch_memory(tracing: bool) -> list:
         rss = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
         snapshot = tracemalloc.take_snapshot() if tracing else None
         marks.append((self.report.rows, rss / 2**20, snapshot))
+        print(f"  after {self.report.rows:>10,} rows: RSS {rss / 2**20:6.0f} MB", flush=True)
         return result
 
     importer._ImportRun._import_chunk = after_chunk
@@ -160,14 +161,13 @@ def main() -> None:
             f" {report.imported:,} new, {report.unchanged:,} unchanged, {report.updated:,} "
             f"changed, {report.duplicates_in_file:,} duplicates, {len(report.rejected):,} "
             f"rejected; {wall:.1f} s wall, {cpu:.1f} CPU s (process), "
-            f"{report.rows / cpu:,.0f} rows per CPU second; load {os.getloadavg()[0]:.1f}"
+            f"{report.rows / cpu:,.0f} rows per CPU second; load {os.getloadavg()[0]:.1f}",
+            flush=True,
         )
         if STAGES:
             print(f"  {'stage':44} {'CPU s':>7} {'wall s':>7} {'calls':>7}")
             for label, (stage_cpu, stage_wall, calls) in STAGES.items():
                 print(f"  {label:44} {stage_cpu:7.2f} {stage_wall:7.2f} {calls:7}")
-    for rows, rss, _ in marks:
-        print(f"  after {rows:>10,} rows: RSS {rss:6.0f} MB")
     snapshots = [snapshot for *_, snapshot in marks if snapshot is not None]
     if len(snapshots) >= 3:
         print("  grew most from the second chunk to the last:")
