@@ -34,6 +34,7 @@ from kam.sales.models import (
 )
 from kam.sales.pipeline import (
     DUPLICATE_WITH_OTHER_VALUES,
+    KnownCustomers,
     ReaderGate,
     RowSorter,
     SortedChunk,
@@ -263,8 +264,13 @@ class _ImportRun:
         self.dry_run = dry_run
         self.progress = progress
         self.report = ImportReport()
-        self.known_customers: set[str] = set(
-            Account.objects.values_list("customer_number", flat=True).iterator(chunk_size=20_000)
+        # A dry run creates no accounts: it counts the numbers neither stored nor seen before
+        # in the run, and so keeps every number it has seen (as it keeps every key).
+        stored = Account.objects.values_list("customer_number", flat=True)
+        self.known_customers = (
+            KnownCustomers(limit=None)
+            if dry_run
+            else KnownCustomers(stored.iterator(chunk_size=20_000))
         )
         self.currency = settings.KAM_COMPANY_CURRENCY
         self.table_was_empty = not SalesLine.objects.exists()
@@ -304,8 +310,13 @@ class _ImportRun:
         try:
             chunks = sorter.chunks(sales_file, CHUNK_SIZE, gate, spool)
             for chunk in prefetched(chunks, gate=gate):
+                chunk_rows = chunk.rows
                 self._import_chunk(chunk, gate, spool)
-                done += chunk.rows
+                # The collector is off during the file (see import_file): what a chunk left
+                # in reference cycles is freed here, so that it does not pile up chunk by chunk.
+                del chunk
+                gc.collect(1)  # what came since the last chunk, not the whole heap
+                done += chunk_rows
                 if self.progress:
                     self.progress(name, done, 0)
         finally:
@@ -324,7 +335,7 @@ class _ImportRun:
             self._count_sorted(chunk)
             self._check_still_alone()
             if self.dry_run:
-                self.report.accounts_created += len(chunk.new_customers)  # would be created
+                self.report.accounts_created += _missing_accounts(chunk.new_customers)
             elif chunk.new_customers:
                 with gate.closed():
                     self.report.accounts_created += _create_accounts(chunk.new_customers)
@@ -443,6 +454,16 @@ def _database_folder() -> Path | None:
     """The folder of the SQLite database file (None for an in-memory database)."""
     path = Path(str(connection.settings_dict["NAME"]))
     return path.parent if path.is_file() else None
+
+
+def _missing_accounts(numbers: Iterable[str]) -> int:
+    """How many of the customer numbers have no account."""
+    numbers = list(numbers)
+    stored = 0
+    for start in range(0, len(numbers), staging.INSERT_BATCH):
+        batch = numbers[start : start + staging.INSERT_BATCH]
+        stored += Account.objects.filter(customer_number__in=batch).count()
+    return len(numbers) - stored
 
 
 def _create_accounts(names: dict[str, str]) -> int:

@@ -11,9 +11,10 @@ second here. The ``ReaderGate`` parks the reader while the importing thread hand
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import islice
 from operator import itemgetter
 from queue import Full, Queue
 from threading import Condition, Event, Thread
@@ -190,6 +191,37 @@ class KeyFilter:
         np.bitwise_or.at(self._bits, bits >> np.uint64(3), flags)
 
 
+class KnownCustomers:
+    """The customer numbers the reader knows to have accounts, at most ``limit`` of them.
+
+    A number not known is handed to the importer as a new customer; the importer creates only
+    the accounts that do not exist (kam.sales.importer._create_accounts), so forgetting
+    numbers costs a few needless lookups, never a wrong account. When full it forgets all it
+    knew: a file with a million customers does not grow the import's memory by them.
+    ``limit`` None: no limit (a dry run, which counts the accounts it would create from this).
+    """
+
+    LIMIT = 250_000  # about 25 MB of numbers
+
+    def __init__(self, numbers: Iterable[str] = (), *, limit: int | None = LIMIT) -> None:
+        self.limit = limit
+        self._numbers: set[str] = set(islice(numbers, limit))
+
+    def __contains__(self, number: object) -> bool:
+        return number in self._numbers
+
+    def __len__(self) -> int:
+        return len(self._numbers)
+
+    def unknown(self, numbers: Iterable[str]) -> set[str]:
+        return set(numbers).difference(self._numbers)
+
+    def add(self, numbers: set[str]) -> None:
+        if self.limit is not None and len(self._numbers) + len(numbers) > self.limit:
+            self._numbers = set()
+        self._numbers |= numbers
+
+
 class RowSorter:
     """Sorts out one file's staged rows (STAGED_FIELDS order, see kam.sales.reading).
 
@@ -203,9 +235,15 @@ class RowSorter:
     """
 
     def __init__(
-        self, file_name: str, known_customers: set[str], *, whole_file: bool = False
+        self,
+        file_name: str,
+        known_customers: KnownCustomers | set[str],
+        *,
+        whole_file: bool = False,
     ) -> None:
         self.file_name = file_name
+        if isinstance(known_customers, set):
+            known_customers = KnownCustomers(known_customers, limit=None)
         self.known_customers = known_customers
         self.whole_file = whole_file
         self.seen: dict[tuple[str, int], tuple[int, int]] = {}  # key → first line, value hash
@@ -333,10 +371,10 @@ class RowSorter:
 
     def _note_customers(self, chunk: SortedChunk, block: StagedBlock) -> None:
         customers = list(map(_CUSTOMER, block.staged))
-        new = set(customers).difference(self.known_customers)
+        new = self.known_customers.unknown(customers)
         if not new:
             return
-        self.known_customers |= new
+        self.known_customers.add(new)
         for number, name in zip(customers, block.names, strict=True):
             if number in new and number not in chunk.new_customers:
                 chunk.new_customers[number] = name or number

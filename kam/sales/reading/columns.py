@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
+import sqlite3
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -296,12 +297,25 @@ class InvoiceLineCounter:
 
     Every record with an invoice number counts, even one rejected for another reason, so that
     correcting a rejected row in place and importing again gives every line the same number.
+
+    The counts of at most ``kept`` invoices stay in memory. Beyond that they move to a private
+    temporary SQLite file (its page cache bounded), and a bitmap of the moved invoices' hashes
+    tells which invoices of a block may have a count there: a file with millions of invoices
+    does not grow memory, and the numbering stays exact.
     """
 
-    def __init__(self) -> None:
+    KEPT = 100_000
+    _FILTER_BITS = 1 << 26  # 8 MB, made when counts first move out
+
+    def __init__(self, kept: int = KEPT) -> None:
         self._counts: dict[str, int] = {}
+        self._kept = kept
+        self._moved: sqlite3.Connection | None = None
+        self._filter = bytearray()
 
     def number(self, invoices: Sequence[str]) -> list[int]:
+        if self._moved is not None:
+            self._bring_back(invoices)
         counts = self._counts
         get = counts.get
         numbers: list[int] = []
@@ -309,4 +323,40 @@ class InvoiceLineCounter:
         for invoice in invoices:
             count = counts[invoice] = get(invoice, 0) + 1
             append(count)
+        if len(counts) > self._kept:
+            self._move_out()
         return numbers
+
+    def _move_out(self) -> None:
+        if self._moved is None:
+            # "": a temporary file of its own, deleted when closed; any thread may use it.
+            self._moved = sqlite3.connect("", check_same_thread=False)
+            self._moved.execute("CREATE TABLE counts (invoice TEXT PRIMARY KEY, n INTEGER)")
+            self._filter = bytearray(self._FILTER_BITS >> 3)
+        self._moved.executemany(
+            "INSERT INTO counts VALUES (?, ?) ON CONFLICT (invoice) DO UPDATE SET n = excluded.n",
+            self._counts.items(),
+        )
+        bits, mask = self._filter, self._FILTER_BITS - 1
+        for invoice in self._counts:
+            bit = hash(invoice) & mask
+            bits[bit >> 3] |= 1 << (bit & 7)
+        self._counts = {}
+
+    def _bring_back(self, invoices: Sequence[str]) -> None:
+        """Takes the moved counts of the block's invoices back into memory."""
+        assert self._moved is not None
+        bits, mask, counts = self._filter, self._FILTER_BITS - 1, self._counts
+        wanted = []
+        for invoice in set(invoices).difference(counts):
+            bit = hash(invoice) & mask
+            if bits[bit >> 3] >> (bit & 7) & 1:
+                wanted.append(invoice)
+        for start in range(0, len(wanted), 500):
+            batch = wanted[start : start + 500]
+            marks = ", ".join("?" * len(batch))
+            found = self._moved.execute(
+                f"SELECT invoice, n FROM counts WHERE invoice IN ({marks})",  # noqa: S608
+                batch,
+            )
+            counts.update(found)

@@ -1,0 +1,186 @@
+"""Where an import's time and memory go, stage by stage (issue #17).
+
+Run as `python bench/profile_import.py FILE [FILE ...] [--postgres URL] [--memory]` from the
+repository root. It imports the files in this process into a fresh database (SQLite in a
+temporary folder, or the PostgreSQL database of ``--postgres``, dropped and made again) and
+prints, per stage, the CPU seconds of the thread that ran it (the reader thread's stages and
+the importing thread's) and their wall seconds. On PostgreSQL the server's own CPU is not in
+the CPU column; the wall column holds it.
+
+``--memory``: the process's resident memory at each chunk boundary, and, with
+``--tracemalloc``, the Python allocations that grew most from the second chunk to the last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+STAGES: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])  # cpu, wall, calls
+_ACTIVE = threading.local()
+
+
+def _timed(label: str, function):
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        cpu, wall = time.thread_time(), time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            stage = STAGES[label]
+            stage[0] += time.thread_time() - cpu
+            stage[1] += time.perf_counter() - wall
+            stage[2] += 1
+
+    return wrapper
+
+
+def _timed_generator(label: str, function):
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        iterator = function(*args, **kwargs)
+        while True:
+            cpu, wall = time.thread_time(), time.perf_counter()
+            try:
+                item = next(iterator)
+            except StopIteration:
+                return
+            finally:
+                stage = STAGES[label]
+                stage[0] += time.thread_time() - cpu
+                stage[1] += time.perf_counter() - wall
+                stage[2] += 1
+            yield item
+
+    return wrapper
+
+
+def instrument() -> None:
+    from kam.sales import facts, importer, pipeline, spool, staging
+    from kam.sales.reading import block, csv_source
+
+    patches = [
+        (csv_source.CsvSource, "blocks", "reader: parse CSV (csv module / split)", True),
+        (block.BlockConverter, "convert_staged", "reader: validate + convert", False),
+        (pipeline.RowSorter, "sort_into", "reader: keys, duplicates, customers", False),
+        (spool.ChunkSpool, "append", "reader: write spool (SQLite file)", False),
+        (spool.ChunkSpool, "finish", "reader: commit spool", False),
+        (spool.TableSpool, "append", "reader: COPY into spool table", False),
+        (spool.TableSpool, "finish", "reader: end COPY, sums/ANALYZE", False),
+        (staging, "load_spooled", "import: copy spool into staging", False),
+        (staging, "load", "import: stage rows (no spool)", False),
+        (importer, "_create_accounts", "import: create accounts", False),
+        (staging, "_match_existing", "import: match stored lines", False),
+        (staging, "_sort_out_repeats", "import: repeats of earlier chunks", False),
+        (staging, "_sort_out_repeats_within", "import: repeats within chunk", False),
+        (staging, "_changed", "import: find corrections", False),
+        (staging, "_insert_new", "import: INSERT new lines", False),
+        (importer, "_update_lines", "import: store corrections", False),
+        (facts, "add_new_lines", "import: facts of new months", False),
+        (facts, "refresh_touched", "import: recompute touched facts", False),
+        (importer, "_store_rejections", "import: store rejections", False),
+        (importer._ImportRun, "_import_chunk", "import: whole chunk (incl. commit)", False),
+    ]
+    for owner, name, label, generator in patches:
+        original = getattr(owner, name)
+        wrap = _timed_generator if generator else _timed
+        setattr(owner, name, wrap(label, original))
+
+
+def watch_memory(tracing: bool) -> list:
+    """Records RSS (and a tracemalloc snapshot) after every chunk."""
+    import tracemalloc
+
+    from kam.sales import importer
+
+    if tracing:
+        tracemalloc.start(8)
+    marks: list = []
+    original = importer._ImportRun._import_chunk
+
+    def after_chunk(self, chunk, *args):
+        result = original(self, chunk, *args)
+        rss = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        snapshot = tracemalloc.take_snapshot() if tracing else None
+        marks.append((self.report.rows, rss / 2**20, snapshot))
+        print(f"  after {self.report.rows:>10,} rows: RSS {rss / 2**20:6.0f} MB", flush=True)
+        return result
+
+    importer._ImportRun._import_chunk = after_chunk
+    return marks
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("files", nargs="+", type=Path)
+    parser.add_argument("--postgres", help="a database URL (dropped and made again)")
+    parser.add_argument("--memory", action="store_true")
+    parser.add_argument("--tracemalloc", action="store_true")
+    parser.add_argument("--no-stages", action="store_true")
+    args = parser.parse_args()
+    scratch = tempfile.TemporaryDirectory()
+    os.environ["KAM_DATA_DIR"] = scratch.name
+    os.environ.pop("DJANGO_SETTINGS_MODULE", None)
+    if args.postgres:
+        admin, name = args.postgres.rsplit("/", 1)
+        for sql in (f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"):
+            subprocess.run(["psql", f"{admin}/postgres", "-qc", sql], check=True)
+        os.environ["DATABASE_URL"] = args.postgres
+    else:
+        os.environ.pop("DATABASE_URL", None)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "kam.settings.base"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    if not args.no_stages:
+        instrument()
+    marks = watch_memory(args.tracemalloc) if args.memory or args.tracemalloc else []
+    from kam.sales.importer import import_sales
+
+    for path in args.files:
+        STAGES.clear()
+        cpu, wall = time.process_time(), time.perf_counter()
+        report, _ = import_sales(paths=[path])
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        print(
+            f"\n{path.name} ({'PostgreSQL' if args.postgres else 'SQLite'}): {report.rows:,} rows,"
+            f" {report.imported:,} new, {report.unchanged:,} unchanged, {report.updated:,} "
+            f"changed, {report.duplicates_in_file:,} duplicates, {len(report.rejected):,} "
+            f"rejected; {wall:.1f} s wall, {cpu:.1f} CPU s (process), "
+            f"{report.rows / cpu:,.0f} rows per CPU second; load {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+        if STAGES:
+            print(f"  {'stage':44} {'CPU s':>7} {'wall s':>7} {'calls':>7}")
+            for label, (stage_cpu, stage_wall, calls) in STAGES.items():
+                print(f"  {label:44} {stage_cpu:7.2f} {stage_wall:7.2f} {calls:7}")
+    snapshots = [snapshot for *_, snapshot in marks if snapshot is not None]
+    if len(snapshots) >= 3:
+        print("  grew most from the second chunk to the last:")
+        for stat in snapshots[-1].compare_to(snapshots[1], "traceback")[:8]:
+            print(f"    {stat.size_diff / 2**20:+.1f} MB, {stat.count_diff:+,} blocks")
+            for line in stat.traceback.format()[-6:]:
+                print("      " + line)
+    if args.postgres:
+        from django.db import connection
+
+        connection.close()
+    scratch.cleanup()
+
+
+if __name__ == "__main__":
+    main()

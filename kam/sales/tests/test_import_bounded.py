@@ -1,0 +1,52 @@
+"""What an import keeps for a whole file stays bounded (issue #17): the invoice line counter and
+the known customer numbers forget or move out what they hold beyond a limit, and stay exact."""
+
+import random
+
+import pytest
+
+from kam.accounts.models import Account
+from kam.sales.importer import import_sales
+from kam.sales.pipeline import KnownCustomers
+from kam.sales.reading.columns import InvoiceLineCounter
+
+
+def test_invoice_lines_are_numbered_exactly_when_counts_move_out_of_memory():
+    rng = random.Random(7)
+    invoices = [f"RE{rng.randrange(400):05d}" for _ in range(5_000)]
+    bounded, unbounded = InvoiceLineCounter(kept=50), InvoiceLineCounter(kept=10**9)
+    numbers, expected = [], []
+    for start in range(0, len(invoices), 64):
+        block = invoices[start : start + 64]
+        numbers += bounded.number(block)
+        expected += unbounded.number(block)
+    assert numbers == expected
+    assert len(bounded._counts) <= 50 + 64
+
+
+def test_known_customers_forget_beyond_their_limit():
+    known = KnownCustomers(["1", "2"], limit=3)
+    assert known.unknown(["1", "3"]) == {"3"}
+    known.add({"3"})
+    known.add({"4"})  # over the limit: everything known before is forgotten
+    assert len(known) == 1
+    assert known.unknown(["1", "4"]) == {"1"}
+
+
+@pytest.mark.django_db
+def test_forgotten_customers_are_not_created_twice(tmp_path, monkeypatch):
+    monkeypatch.setattr(KnownCustomers, "LIMIT", 2)
+    Account.objects.create(customer_number="K1", name="Bestand")
+    path = tmp_path / "export.csv"
+    rows = [f"K{k % 5};Kunde {k % 5};RE{k:04d};1;0{1 + k % 9}.03.2024;100,00" for k in range(40)]
+    path.write_text(
+        "Kundennummer;Kundenname;Rechnungsnummer;Position;Rechnungsdatum;Nettoumsatz\n"
+        + "\n".join(rows)
+        + "\n",
+        encoding="utf-8",
+    )
+    dry, _ = import_sales(paths=[path], dry_run=True)
+    report, _ = import_sales(paths=[path])
+    assert dry.accounts_created == report.accounts_created == 4
+    assert Account.objects.get(customer_number="K1").name == "Bestand"
+    assert Account.objects.count() == 5
