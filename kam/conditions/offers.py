@@ -155,7 +155,15 @@ def _changed(offer: Offer, *, user: User | None) -> None:
 
 
 def store_findings(offer: Offer, *, user: User | None) -> list[Finding]:
+    """Checks the offer and replaces its stored findings in one transaction (no savepoint when
+    the caller has one: the check's query count stays fixed)."""
     findings = check_offer(offer, user=user)
+    with transaction.atomic(savepoint=False):
+        _replace_findings(offer, findings)
+    return findings
+
+
+def _replace_findings(offer: Offer, findings: list[Finding]) -> None:
     offer.findings.all().delete()
     OfferFinding.objects.bulk_create(
         OfferFinding(
@@ -168,7 +176,6 @@ def store_findings(offer: Offer, *, user: User | None) -> list[Finding]:
         for finding in findings
     )
     Offer.objects.filter(pk=offer.pk).update(checked_at=timezone.now())
-    return findings
 
 
 def _move(offer: Offer, *, user, to_status: str, comment: str = "") -> None:
