@@ -299,7 +299,7 @@ def _execute(sql: str, params=None) -> int:
     from django.db import connection, transaction
 
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, params if params is not None else ())  # "%%" is always "%"
         return cursor.rowcount
 
 

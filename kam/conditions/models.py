@@ -399,16 +399,6 @@ OPEN_OFFER_STATUSES = (
 )
 
 
-class OfferCounter(models.Model):
-    """The last offer number handed out per year; locked while an offer is created."""
-
-    year = models.PositiveIntegerField(primary_key=True)
-    last_number = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.year}: {self.last_number}"
-
-
 class Offer(models.Model):
     """An offer (Angebot) to an account."""
 

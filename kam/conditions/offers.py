@@ -21,7 +21,6 @@ from kam.conditions.models import (
     Agreement,
     LineKind,
     Offer,
-    OfferCounter,
     OfferEvent,
     OfferFinding,
     OfferLine,
@@ -30,20 +29,16 @@ from kam.conditions.models import (
     Severity,
 )
 from kam.conditions.resolution import explain, resolve_price
+from kam.core import numbering
 from kam.users.models import User
 
 EDITABLE = (OfferStatus.DRAFT, OfferStatus.IN_APPROVAL, OfferStatus.APPROVED)
+OFFER_NUMBERS = "offer"
 
 
 def _next_number(year: int) -> str:
-    """The next number of the year; the counter row stays locked until the transaction ends
-    (created with ON CONFLICT DO NOTHING, then SELECT … FOR UPDATE), so concurrent creations
-    queue and a rolled-back creation gives its number back: no gaps."""
-    OfferCounter.objects.bulk_create([OfferCounter(year=year)], ignore_conflicts=True)
-    counter = OfferCounter.objects.select_for_update().get(year=year)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return f"ANG-{year}-{counter.last_number:05d}"
+    """The next number of the year, without gaps (kam.core.numbering)."""
+    return f"ANG-{year}-{numbering.next_number(OFFER_NUMBERS, year=year):05d}"
 
 
 def _event(offer: Offer, *, user, from_status: str, to_status: str, comment: str = "") -> None:
