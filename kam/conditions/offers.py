@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account
-from kam.conditions import authority, services
+from kam.conditions import authority, offer_mail, services
 from kam.conditions.check import Finding, check_offer, requirement_of_offer
 from kam.conditions.models import (
     Agreement,
@@ -226,8 +226,21 @@ def offer_send(*, offer: Offer, user: User) -> Offer:
     if needs_approval and offer.status != OfferStatus.APPROVED:
         return _route(offer, findings, user=user)
     offer.sent_at = timezone.now()
-    _move(offer, user=user, to_status=OfferStatus.SENT)
+    _move(offer, user=user, to_status=OfferStatus.SENT, comment=_mail_on_commit(offer, user=user))
     return offer
+
+
+def _mail_on_commit(offer: Offer, *, user: User) -> str:
+    """Mails the offer with its PDF to the contact person once the sending is committed; the
+    comment for the log says to whom."""
+    address = offer_mail.mail_address(offer)
+    if not address:
+        return ""
+    offer_id, sender_id = offer.pk, user.pk
+    transaction.on_commit(
+        lambda: offer_mail.offer_mail_send(offer_id=offer_id, sender_id=sender_id)
+    )
+    return _("Mailed with the PDF to %(address)s.") % {"address": address}
 
 
 def can_decide(offer: Offer, user: User) -> bool:

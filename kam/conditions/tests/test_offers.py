@@ -197,6 +197,44 @@ def test_approval_findings_route_up_the_manager_chain_then_the_offer_is_sent(
     assert offer.status == OfferStatus.SENT and offer.sent_at is not None
 
 
+def test_a_sent_offer_is_mailed_to_its_contact_with_the_pdf_and_names_as_text(
+    group, cable, alice, mailoutbox, django_capture_on_commit_callbacks
+):
+    group["ulm"].name = 'Werk <b>Ulm</b> & "Söhne"'
+    group["ulm"].save()
+    contact = StakeholderFactory(
+        account=group["ulm"], first_name="Jürgen", last_name="<i>Maß</i>", email="j@example.com"
+    )
+    offer = offer_for(group["ulm"], alice, (cable, "95"))
+    offer.title, offer.stakeholder = "Kabel\nBcc: x@example.org", contact
+    offer.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        offers.offer_send(offer=offer, user=alice)
+
+    [mail] = mailoutbox
+    assert mail.to == ["j@example.com"]
+    assert mail.subject == "Angebot ANG-2026-00001: Kabel Bcc: x@example.org"
+    [(name, content, mimetype)] = mail.attachments
+    assert (name, mimetype) == ("ANG-2026-00001.pdf", "application/pdf")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    assert "Angebot ANG-2026-00001" in text and 'Werk <b>Ulm</b> & "Söhne"' in text
+    assert "z. Hd. Jürgen <i>Maß</i>" in text and "95,00 EUR" in text
+    [(html, _type)] = mail.alternatives
+    assert "Jürgen &lt;i&gt;Maß&lt;/i&gt;" in html and "<i>" not in html
+    assert "Sehr geehrte(r) Jürgen <i>Maß</i>," in mail.body  # plain text: as typed
+    assert "j@example.com" in offer.events.get(to_status=OfferStatus.SENT).comment
+
+
+def test_an_offer_without_a_contact_address_is_sent_without_a_mail(
+    group, cable, alice, mailoutbox, django_capture_on_commit_callbacks
+):
+    offer = offer_for(group["ulm"], alice, (cable, "95"))
+    with django_capture_on_commit_callbacks(execute=True):
+        offers.offer_send(offer=offer, user=alice)
+    offer.refresh_from_db()
+    assert offer.status == OfferStatus.SENT and mailoutbox == []
+
+
 def test_a_won_offer_becomes_an_agreement_draft(group, cable, alice):
     offer = offer_for(group["ulm"], alice, (cable, "95"))
     offers.offer_send(offer=offer, user=alice)
