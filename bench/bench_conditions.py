@@ -496,11 +496,10 @@ def main() -> None:
             profiler = cProfile.Profile()
             profiler.runcall(store_findings, offers[0], user=kam_user)
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
-        ours = bench_offer_check(offers, kam_user)
-        peer = bench_resolution_peer(offers)
-        print(
-            f"ratio: the full check takes {ours / peer:.2f}x the time of per-line resolution alone"
-        )
+        if offers:
+            ours = bench_offer_check(offers, kam_user)
+            peer = bench_resolution_peer(offers)
+            print(f"ratio: the full check takes {ours / peer:.2f}x the time of per-line resolution")
         if args.lines:
             start = time.perf_counter()
             create_sales_lines(args.lines)

@@ -72,8 +72,8 @@ def _percent_of_list(percent: str, sign: str) -> str:
 #: price in cents at each start (its highest tier reached, else its own terms);
 #: the cheapest, then the oldest line wins.
 _REFRESH_SQL = """
-INSERT INTO {agreed} (account_id_value, product_number, from_quantity, price_cents,
-    valid_from, valid_to, agreement_id_value)
+INSERT INTO {agreed} (account_id_value, product_number, from_quantity, to_quantity,
+    price_cents, valid_from, valid_to, agreement_id_value)
 WITH RECURSIVE reach(account_id, agreement_id, distance) AS (
   SELECT a.account_id, a.id, 0 FROM {agreement} a WHERE a.status = %(active)s
   UNION ALL
@@ -152,14 +152,18 @@ ranked AS (
   SELECT c.*, ROW_NUMBER() OVER (
     PARTITION BY c.account_id, c.product_id, c.quantity ORDER BY c.price_cents, c.line_id
   ) AS n FROM cents c
+),
+won AS (
+  SELECT r.*, LEAD(r.quantity) OVER (
+    PARTITION BY r.account_id, r.product_id ORDER BY r.quantity
+  ) AS to_quantity FROM ranked r WHERE r.n = 1
 )
-SELECT r.account_id, p.number, r.quantity, r.price_cents, a.valid_from,
+SELECT w.account_id, p.number, w.quantity, w.to_quantity, w.price_cents, a.valid_from,
   COALESCE(a.valid_to, %(far_future)s), a.id
-FROM ranked r
-JOIN {product} p ON p.id = r.product_id
-JOIN {line} l ON l.id = r.line_id
+FROM won w
+JOIN {product} p ON p.id = w.product_id
+JOIN {line} l ON l.id = w.line_id
 JOIN {agreement} a ON a.id = l.agreement_id
-WHERE r.n = 1
 """
 
 
@@ -180,7 +184,11 @@ def _refresh_sql() -> str:
 def agreed_prices_refresh(*, today: datetime.date) -> int:
     """Rebuilds the agreed-price table from the active agreements in one INSERT … SELECT."""
     AgreedPrice.objects.all().delete()
-    params = {"active": AgreementStatus.ACTIVE.value, "true": True, "far_future": FAR_FUTURE}
+    params: dict[str, str | bool | datetime.date] = {
+        "active": AgreementStatus.ACTIVE.value,
+        "true": True,
+        "far_future": FAR_FUTURE,
+    }
     with connection.cursor() as cursor:
         cursor.execute(_refresh_sql(), params)
     return AgreedPrice.objects.count()
@@ -196,12 +204,7 @@ JOIN {lines} s ON s.account_id = ap.account_id_value AND s.product_number = ap.p
 WHERE s.quantity > 0
   AND s.invoice_date >= ap.valid_from AND s.invoice_date <= ap.valid_to
   AND ap.from_quantity <= s.quantity
-  AND NOT EXISTS (
-    SELECT 1 FROM {agreed} b
-    WHERE b.account_id_value = ap.account_id_value AND b.product_number = ap.product_number
-      AND b.valid_from = ap.valid_from AND b.from_quantity > ap.from_quantity
-      AND b.from_quantity <= s.quantity
-  )
+  AND (ap.to_quantity IS NULL OR s.quantity < ap.to_quantity)
 """
 
 

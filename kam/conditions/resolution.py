@@ -192,11 +192,12 @@ def read_conds(query: QuerySet[ConditionLine], items: Iterable[Item]) -> list[Co
     covers = covering(items)
     product_ids = sorted({item.product_id for item in items})
     query = query.filter(Q(product_id__in=product_ids) | Q(product_id__isnull=True))
-    return [
-        Cond(*row[:10], row[10] or "", Terms(kind=row[11], net_price=row[12], percent=row[13]))
-        for row in query.values_list(*COND_FIELDS)
-        if covers(row[3], row[4])
-    ]
+    return [_cond(row) for row in query.values_list(*COND_FIELDS) if covers(row[3], row[4])]
+
+
+def _cond(row: tuple) -> Cond:
+    terms = Terms(kind=row[11], net_price=row[12], percent=row[13])
+    return Cond(*row[:10], industry=row[10] or "", terms=terms)
 
 
 def with_tiers(conds: list[Cond]) -> list[Cond]:
