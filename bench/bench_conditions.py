@@ -284,7 +284,7 @@ def _sql_dialect() -> dict[str, str]:
 
     if connection.vendor == "postgresql":
         return {
-            "numbers": "SELECT generate_series(%(start)s, %(stop)s - 1) AS n",
+            "numbers": "SELECT generate_series(CAST(%(start)s AS BIGINT), %(stop)s - 1) AS n",
             "day": "(DATE '2026-01-01' + CAST(n %% 160 AS INTEGER))",
             "month": "CAST(date_trunc('month', DATE '2026-01-01' + CAST(n %% 160 AS INTEGER))"
             " AS DATE)",
