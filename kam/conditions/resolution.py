@@ -196,8 +196,21 @@ def read_conds(query: QuerySet[ConditionLine], items: Iterable[Item]) -> list[Co
 
 
 def _cond(row: tuple) -> Cond:
-    terms = Terms(kind=row[11], net_price=row[12], percent=row[13])
-    return Cond(*row[:10], industry=row[10] or "", terms=terms)
+    (pk, agreement_id, account_id, product_id, group_id, title, valid_to, members, scope) = row[:9]
+    return Cond(
+        id=pk,
+        agreement_id=agreement_id,
+        account_id=account_id,
+        product_id=product_id,
+        group_id=group_id,
+        title=title,
+        valid_to=valid_to,
+        members=members,
+        mfc_scope=scope,
+        account_name=row[9],
+        industry=row[10] or "",
+        terms=Terms(kind=row[11], net_price=row[12], percent=row[13]),
+    )
 
 
 def with_tiers(conds: list[Cond]) -> list[Cond]:
