@@ -14,13 +14,14 @@ from kam.complaints.business_time import add_business_time
 from kam.complaints.models import (
     Complaint,
     ComplaintCategory,
-    ComplaintCounter,
     ComplaintEvent,
     EventKind,
     RootCause,
     Severity,
     Status,
 )
+from kam.complaints.services import COMPLAINT_NUMBERS
+from kam.core import numbering
 
 STATUS_WEIGHT: dict[str, float] = {
     KeyAccountStatus.STRATEGIC: 12,
@@ -131,9 +132,8 @@ def _number(complaints: list[Complaint]) -> None:
         year = timezone.localtime(complaint.received_at).year
         per_year[year] += 1
         complaint.number = f"REK-{year}-{per_year[year]:05d}"
-    ComplaintCounter.objects.bulk_create(
-        [ComplaintCounter(year=year, last_number=n) for year, n in per_year.items()]
-    )
+    for year, last_number in per_year.items():
+        numbering.counter_raise(COMPLAINT_NUMBERS, year=year, last_number=last_number)
 
 
 def _events(complaints: list[Complaint]) -> list[ComplaintEvent]:

@@ -76,16 +76,6 @@ OPEN_STATUSES = (
 )
 
 
-class ComplaintCounter(models.Model):
-    """The last complaint number handed out per year; locked while a complaint is created."""
-
-    year = models.PositiveIntegerField(primary_key=True)
-    last_number = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.year}: {self.last_number}"
-
-
 class Complaint(models.Model):
     """A complaint (Reklamation) of a customer."""
 

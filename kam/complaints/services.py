@@ -16,7 +16,6 @@ from kam.complaints.models import (
     Complaint,
     ComplaintAttachment,
     ComplaintCategory,
-    ComplaintCounter,
     ComplaintEvent,
     ComplaintPause,
     EventKind,
@@ -26,6 +25,7 @@ from kam.complaints.models import (
     Status,
     Taxonomy,
 )
+from kam.core import numbering
 from kam.core.plugins import cost_drivers_changed
 from kam.search.index import index_refresh
 from kam.users.models import User
@@ -55,18 +55,13 @@ RESOLUTION_FIELDS = (
 STATUS_FIELDS = ("status", "paused_since", "acknowledge_due", "resolve_due", "updated_at")
 
 
-def _next_number(year: int) -> str:
-    """The next number of the year; the counter row stays locked until the transaction ends.
+#: The kind of kam.core.numbering's counter of complaint numbers.
+COMPLAINT_NUMBERS = "complaint"
 
-    The row is created with ON CONFLICT DO NOTHING, so two first complaints of a year do not
-    collide; then it is locked with SELECT … FOR UPDATE, so concurrent creations queue and a
-    rolled-back creation gives its number back.
-    """
-    ComplaintCounter.objects.bulk_create([ComplaintCounter(year=year)], ignore_conflicts=True)
-    counter = ComplaintCounter.objects.select_for_update().get(year=year)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return f"REK-{year}-{counter.last_number:05d}"
+
+def _next_number(year: int) -> str:
+    """The next number of the year, without gaps (kam.core.numbering)."""
+    return f"REK-{year}-{numbering.next_number(COMPLAINT_NUMBERS, year=year):05d}"
 
 
 def _event(complaint: Complaint, *, kind: str, user: User | None, note: str = "", **extra) -> None:

@@ -2,18 +2,20 @@
 
 Each finding has a code, the offer line's position, a sentence a salesperson understands and a
 severity: `blocks` (the offer cannot be sent), `approval` (it goes to the right approver first)
-or `note`. Everything the check needs is loaded up front in a fixed number of queries (the
-group's and the most-favoured-customer clauses' condition lines in one), so an offer of a
-hundred lines costs no more queries than one of a single line.
+or `note`. Everything the check needs is read up front as plain rows in a fixed number of
+queries (the offer's lines, the group tree, the group's condition lines, the lines of the
+most-favoured-customer clauses in scope, their tiers, the authority, the open offers), so an offer
+of a hundred lines costs no more queries than one of a single line.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,15 +32,16 @@ from kam.conditions.models import (
 from kam.conditions.pricing import Candidate, discount_percent, margin_percent
 from kam.conditions.pricing import net_price as terms_price
 from kam.conditions.resolution import (
+    Cond,
+    GroupMember,
+    Item,
     PriceBook,
     active_agreements_on,
-    attach_tiers,
-    covering,
-    group_tree,
-    line_key,
-    line_terms,
+    group_members,
+    item_from_row,
     load_lines,
-    product_group_ids,
+    read_conds,
+    with_tiers,
 )
 
 SEVERITIES = {
@@ -69,42 +72,88 @@ def euro(amount: Decimal) -> str:
     return f"{text} €"
 
 
+@dataclass(frozen=True)
+class Line:
+    """An offer line as the check reads it."""
+
+    position: int
+    item: Item
+    quantity: Decimal
+    list_price: Decimal
+    price: Decimal
+    cost: Decimal | None
+
+    @property
+    def product_id(self) -> int:
+        return self.item.product_id
+
+
+@dataclass(frozen=True)
+class OpenLine:
+    """A line of another open offer to the same group."""
+
+    number: str
+    account_name: str
+    product_id: int
+    price: Decimal
+
+
 @dataclass
 class Context:
-    """What the check loaded for one offer."""
+    """What the check read for one offer."""
 
     offer: Offer
-    lines: list[OfferLine]
+    lines: list[Line]
     book: PriceBook
-    names: dict[int, str]
-    mfc: list[ConditionLine]
-    open_lines: list[OfferLine]
+    members: dict[int, GroupMember]
+    clauses: dict[tuple, list[Cond]]
+    open_lines: dict[int, list[OpenLine]]
     authority: authority.Authority
     floor: Decimal | None
     as_of: datetime.date
+    prices: dict[tuple, Decimal] = field(default_factory=dict)
+
+
+LINE_FIELDS = (
+    "position",
+    "product_id",
+    "product__list_price",
+    "product__group_id",
+    "product__group__parent_id",
+    "product__group__parent__parent_id",
+    "quantity",
+    "list_price",
+    "price",
+    "cost",
+)
+
+
+def offer_lines(offer: Offer) -> list[Line]:
+    rows = OfferLine.objects.filter(offer_id=offer.pk).order_by("position")
+    return [
+        Line(row[0], item_from_row(*row[1:6]), *row[6:]) for row in rows.values_list(*LINE_FIELDS)
+    ]
 
 
 def load_context(offer: Offer, *, user, as_of: datetime.date | None = None) -> Context:
     as_of = as_of or timezone.localdate()
-    lines = list(offer.lines.select_related("product__group__parent__parent"))
-    products = list({line.product_id: line.product for line in lines}.values())
+    lines = offer_lines(offer)
+    items = list({line.product_id: line.item for line in lines}.values())
     account = offer.account
-    _top, parents, info = group_tree(account)
-    names = {pk: name for pk, (name, _industry) in info.items()}
-    group_lines, mfc = _condition_lines(account, info, products, as_of) if products else ([], [])
-    book = PriceBook(
-        parents=parents, names=names, products=products, as_of=as_of, lines=group_lines
-    )
+    members = group_members(account.pk)
+    group_lines, clause_lines = _condition_lines(account, members, items, as_of)
+    parents = {pk: member.parent_id for pk, member in members.items()}
+    names = {pk: member.name for pk, member in members.items()}
     abc_class = authority.account_abc_class(account)
     rules = authority.load_rules()
     requester = user if offer.created_by_id in (None, user.pk) else offer.created_by or user
     return Context(
         offer=offer,
         lines=lines,
-        book=book,
-        names=names,
-        mfc=mfc,
-        open_lines=_open_lines(offer, list(parents), products),
+        book=PriceBook(parents=parents, names=names, lines=group_lines),
+        members=members,
+        clauses=_clause_index(account.pk, members, group_lines, clause_lines),
+        open_lines=_open_lines(offer, list(members), items),
         authority=authority.authority_of(requester, abc_class, rules),
         floor=authority.company_margin_floor(abc_class, rules),
         as_of=as_of,
@@ -112,94 +161,89 @@ def load_context(offer: Offer, *, user, as_of: datetime.date | None = None) -> C
 
 
 def _condition_lines(
-    account, info: dict[int, tuple[str, str]], products, as_of
-) -> tuple[list[ConditionLine], list[ConditionLine]]:
-    """The group's lines, and the lines of most-favoured-customer clauses in scope (inside the
-    group and outside: the clauses are few, found by status and their scope checked here), with
-    their tiers: four queries."""
-    group_ids = list(info)
-    lines = load_lines(account_ids=group_ids, products=products, as_of=as_of, tiers=False)
-    outside = [
-        agreement.pk
-        for agreement in Agreement.objects.filter(active_agreements_on(as_of))
+    account, members: dict[int, GroupMember], items: list[Item], as_of: datetime.date
+) -> tuple[list[Cond], list[Cond]]:
+    """The group's active lines, and the lines of the active most-favoured-customer clauses of
+    accounts outside the group whose scope reaches this account (all accounts, or the same
+    industry): three queries with the tiers of both."""
+    if not items:
+        return [], []
+    group_ids = list(members)
+    group_lines = load_lines(account_ids=group_ids, items=items, as_of=as_of)
+    scope = Q(mfc_scope=MfcScope.ALL)
+    if account.industry:
+        scope |= Q(mfc_scope=MfcScope.INDUSTRY, account__industry=account.industry)
+    clauses = (
+        Agreement.objects.filter(active_agreements_on(as_of), scope)
         .exclude(mfc_scope="")
         .exclude(account_id__in=group_ids)
-        .select_related("account")
-        .only("pk", "mfc_scope", "account__industry")
-        if agreement.mfc_scope == MfcScope.ALL
-        or (_same_industry(account, agreement.account.industry))
-        and agreement.mfc_scope == MfcScope.INDUSTRY
-    ]
-    covers = covering(products)
-    clause_lines = (
-        [
-            line
-            for line in ConditionLine.objects.filter(agreement_id__in=outside).select_related(
-                "agreement", "agreement__account"
-            )
-            if covers(line)
-        ]
-        if outside
-        else []
+        .values("pk")
     )
-    attach_tiers(lines + clause_lines)
-    inside = [
-        line
-        for line in lines
-        if line.agreement.account_id != account.pk
-        and (
-            line.agreement.mfc_scope in (MfcScope.GROUP, MfcScope.ALL)
-            or line.agreement.mfc_scope == MfcScope.INDUSTRY
-            and _same_industry(account, info[line.agreement.account_id][1])
-        )
-    ]
-    return lines, inside + clause_lines
+    clause_lines = read_conds(ConditionLine.objects.filter(agreement_id__in=clauses), items)
+    with_tiers(group_lines + clause_lines)
+    return group_lines, clause_lines
 
 
-def _same_industry(account, industry: str) -> bool:
-    return bool(account.industry) and industry == account.industry
+def _in_scope(account_id: int, members: dict[int, GroupMember], line: Cond) -> bool:
+    """Whether a clause of another account of the group protects its price against this one."""
+    if line.account_id == account_id or not line.mfc_scope:
+        return False
+    if line.mfc_scope == MfcScope.INDUSTRY:
+        industry = members[account_id].industry
+        return bool(industry) and members[line.account_id].industry == industry
+    return True
 
 
-def _open_lines(offer: Offer, group_ids: list[int], products) -> list[OfferLine]:
-    return list(
+def _clause_index(
+    account_id: int, members: dict[int, GroupMember], group_lines: list[Cond], outside: list[Cond]
+) -> dict[tuple, list[Cond]]:
+    """The lines of the clauses in scope by what they cover."""
+    index: dict[tuple, list[Cond]] = defaultdict(list)
+    inside = [line for line in group_lines if _in_scope(account_id, members, line)]
+    for line in inside + outside:
+        index[line.key].append(line)
+    return index
+
+
+def _open_lines(offer: Offer, group_ids: list[int], items: list[Item]) -> dict[int, list[OpenLine]]:
+    rows = (
         OfferLine.objects.filter(
             offer__account_id__in=group_ids,
             offer__status__in=OPEN_OFFER_STATUSES,
-            product_id__in=[product.pk for product in products],
+            product_id__in=[item.product_id for item in items],
         )
         .exclude(offer_id=offer.pk)
-        .select_related("offer", "offer__account")
         .order_by("offer__number", "position")
+        .values_list("offer__number", "offer__account__name", "product_id", "price")
     )
+    found: dict[int, list[OpenLine]] = defaultdict(list)
+    for row in rows:
+        found[row[2]].append(OpenLine(*row))
+    return found
 
 
 def check_offer(offer: Offer, *, user, as_of: datetime.date | None = None) -> list[Finding]:
     context = load_context(offer, user=user, as_of=as_of)
-    others: dict[int, list[OfferLine]] = defaultdict(list)
-    for other in context.open_lines:
-        others[other.product_id].append(other)
-    clauses = _clause_index(context.mfc)
     findings: list[Finding] = []
     for line in context.lines:
-        findings += _line_findings(context, line, others[line.product_id], clauses)
+        findings += _line_findings(context, line)
     return findings
 
 
-def _line_findings(context: Context, line: OfferLine, others, mfc_agreements) -> list[Finding]:
-    resolution = context.book.resolve(context.offer.account_id, line.product, line.quantity)
-    agreed = resolution.winner
+def _line_findings(context: Context, line: Line) -> list[Finding]:
+    agreed = context.book.winner(context.offer.account_id, line.item, line.quantity)
     found: list[Finding] = []
     found += _below_agreement(line, agreed)
     found += _expiring(context, line, agreed)
     if agreed is None or line.price < agreed.price:
         found += _authority(context, line)
     found += _group_conflict(context, line)
-    found += _mfc_conflict(context, line, mfc_agreements)
-    found += _open_offer_conflict(line, others)
+    found += _mfc_conflict(context, line)
+    found += _open_offer_conflict(line, context.open_lines.get(line.product_id, []))
     return found
 
 
-def _below_agreement(line: OfferLine, agreed: Candidate | None) -> list[Finding]:
+def _below_agreement(line: Line, agreed: Candidate | None) -> list[Finding]:
     if agreed is None or line.price <= agreed.price:
         return []
     text = _(
@@ -209,7 +253,7 @@ def _below_agreement(line: OfferLine, agreed: Candidate | None) -> list[Finding]
     return [Finding("below_agreement", line.position, text)]
 
 
-def _expiring(context: Context, line: OfferLine, agreed: Candidate | None) -> list[Finding]:
+def _expiring(context: Context, line: Line, agreed: Candidate | None) -> list[Finding]:
     valid_to = agreed.valid_to if agreed else None
     if valid_to is None or valid_to >= context.offer.valid_until:  # type: ignore[operator]
         return []
@@ -224,7 +268,7 @@ def _expiring(context: Context, line: OfferLine, agreed: Candidate | None) -> li
     return [Finding("expiring", line.position, text)]
 
 
-def _authority(context: Context, line: OfferLine) -> list[Finding]:
+def _authority(context: Context, line: Line) -> list[Finding]:
     found = []
     discount = discount_percent(line.price, line.list_price)
     margin = margin_percent(line.price, line.cost)
@@ -240,12 +284,13 @@ def _authority(context: Context, line: OfferLine) -> list[Finding]:
     return found
 
 
-def _group_conflict(context: Context, line: OfferLine) -> list[Finding]:
+def _group_conflict(context: Context, line: Line) -> list[Finding]:
     cheaper = []
-    for member in context.book.parents:
-        if member == context.offer.account_id:
+    book = context.book
+    for member in context.members:
+        if member == context.offer.account_id or book.holders.isdisjoint(book.chain(member)):
             continue
-        winner = context.book.resolve(member, line.product, line.quantity).winner
+        winner = book.winner(member, line.item, line.quantity)
         if winner is not None and winner.price < line.price:
             cheaper.append((winner.price, member, winner))
     if not cheaper:
@@ -255,7 +300,7 @@ def _group_conflict(context: Context, line: OfferLine) -> list[Finding]:
         "“%(account)s” in the same group gets this product for %(price)s under “%(title)s”, "
         "cheaper than the %(offered)s offered here."
     ) % {
-        "account": context.names.get(holder, ""),
+        "account": context.members[holder].name,
         "price": euro(best.price),
         "title": best.agreement_title,
         "offered": euro(line.price),
@@ -263,43 +308,49 @@ def _group_conflict(context: Context, line: OfferLine) -> list[Finding]:
     return [Finding("group_conflict", line.position, text)]
 
 
-def _clause_index(lines: list[ConditionLine]) -> dict[int, dict[tuple, list[ConditionLine]]]:
-    """Each clause's lines by what they cover: ("p", product), ("g", group) or ("all",)."""
-    index: dict[int, dict[tuple, list[ConditionLine]]] = defaultdict(lambda: defaultdict(list))
-    for line in lines:
-        index[line.agreement_id][line_key(0, line)[1:]].append(line)
-    return index
+def _protected(context: Context, line: Line) -> dict[int, tuple[Decimal, Cond]]:
+    """Per clause (agreement) covering the line's product: the price it protects, from its most
+    specific lines (the lower price on a tie), and the line giving it."""
+    protected: dict[int, tuple[Decimal, Cond]] = {}
+    for key in line.item.keys:
+        found: dict[int, tuple[Decimal, Cond]] = {}
+        for clause_line in context.clauses.get(key, ()):
+            if clause_line.agreement_id in protected:
+                continue
+            price = _clause_price(context, clause_line, line)
+            known = found.get(clause_line.agreement_id)
+            if known is None or price < known[0]:
+                found[clause_line.agreement_id] = (price, clause_line)
+        protected.update(found)
+    return protected
 
 
-def _protected(clause: dict[tuple, list[ConditionLine]], line: OfferLine, keys) -> tuple | None:
-    """The price the clause protects for the line's product (its most specific line, the lower
-    price on a tie) and that line's agreement id."""
-    for key in keys:
-        if found := clause.get(key):
-            return min(
-                (
-                    terms_price(line_terms(cl), list_price=line.list_price, quantity=line.quantity),
-                    -cl.agreement_id,
-                )
-                for cl in found
-            )
-    return None
+def _clause_price(context: Context, clause_line: Cond, line: Line) -> Decimal:
+    """The price a clause's line protects; clauses share their terms (the same discount on all
+    products), so the prices are remembered per terms and list price (per line and quantity
+    for a line with tiers)."""
+    terms = clause_line.terms
+    if terms.tiers:
+        key: tuple = (clause_line.id, line.list_price, line.quantity)
+    else:
+        key = (terms.kind, terms.net_price, terms.percent, line.list_price)
+    if (price := context.prices.get(key)) is None:
+        price = terms_price(terms, list_price=line.list_price, quantity=line.quantity)
+        context.prices[key] = price
+    return price
 
 
-def _mfc_conflict(context: Context, line: OfferLine, clauses) -> list[Finding]:
+def _mfc_conflict(context: Context, line: Line) -> list[Finding]:
     """One finding per line: the clause protecting the highest price it would undercut, and how
     many other clauses it undercuts too."""
-    groups = product_group_ids(line.product)
-    keys = [("p", line.product_id)] + [("g", group) for group in groups] + [("all",)]
-    undercut = []
-    for clause in clauses.values():
-        protected = _protected(clause, line, keys)
-        if protected is not None and line.price < protected[0]:
-            undercut.append((*protected, next(iter(clause.values()))[0]))
+    undercut = [
+        (price, -agreement_id, clause_line)
+        for agreement_id, (price, clause_line) in _protected(context, line).items()
+        if line.price < price
+    ]
     if not undercut:
         return []
     price, _agreement_id, clause_line = max(undercut, key=lambda found: found[:2])
-    agreement = clause_line.agreement
     text = _(
         "The offered price of %(price)s undercuts the price of %(protected)s protected by "
         "the most-favoured-customer clause of “%(account)s” in “%(title)s” (scope: "
@@ -307,26 +358,22 @@ def _mfc_conflict(context: Context, line: OfferLine, clauses) -> list[Finding]:
     ) % {
         "price": euro(line.price),
         "protected": euro(price),
-        "account": context.names.get(agreement.account_id) or agreement.account.name,
-        "title": agreement.title,
-        "scope": agreement.get_mfc_scope_display(),
+        "account": clause_line.account_name,
+        "title": clause_line.title,
+        "scope": MfcScope(clause_line.mfc_scope).label,
     }
     if len(undercut) > 1:
         text += " " + _("It undercuts %(count)s more such clauses.") % {"count": len(undercut) - 1}
     return [Finding("mfc_conflict", line.position, text)]
 
 
-def _open_offer_conflict(line: OfferLine, others: list[OfferLine]) -> list[Finding]:
+def _open_offer_conflict(line: Line, others: list[OpenLine]) -> list[Finding]:
     differing = [other for other in others if other.price != line.price]
     if not differing:
         return []
     text = "; ".join(
         _("The open offer %(number)s to “%(account)s” offers the same product for %(price)s.")
-        % {
-            "number": other.offer.number,
-            "account": other.offer.account.name,
-            "price": euro(other.price),
-        }
+        % {"number": other.number, "account": other.account_name, "price": euro(other.price)}
         for other in differing[:5]
     )
     return [Finding("open_offer_conflict", line.position, text)]

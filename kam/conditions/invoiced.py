@@ -1,8 +1,9 @@
 """Invoiced prices against agreements (Konditionsprüfung).
 
-Two steps. `agreed_prices_refresh` resolves the agreed unit price of every (account, product)
-that an active agreement covers, per volume tier, into `AgreedPrice` (a few thousand rows: the
-agreements, not the sales lines). `price_check_run` then compares every sales line with it in
+Two steps, both set-based SQL (no Python loop over agreements or lines).
+`agreed_prices_refresh` resolves the agreed unit price of every (account, product) that an
+active agreement covers, per volume tier, into `AgreedPrice` (the agreements times the products
+the accounts buy, not the sales lines). `price_check_run` then compares every sales line with it in
 one set-based statement (invoiced unit price = net revenue / quantity) and stores the sums of
 the lines beyond the tolerance per account, product and month in `PriceDeviation`.
 """
@@ -10,7 +11,6 @@ the lines beyond the tolerance per account, product and month in `PriceDeviation
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -19,16 +19,17 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from kam.accounts.models import Account
-from kam.accounts.selectors import account_group_ids
 from kam.conditions.models import (
     AgreedPrice,
     Agreement,
     AgreementStatus,
+    ConditionLine,
+    ConditionTier,
     PriceDeviation,
     Product,
+    ProductGroup,
 )
-from kam.conditions.products import group_descendant_ids
-from kam.conditions.resolution import PriceBook, attach_tiers
+from kam.conditions.pricing import ALL_PRODUCTS_RANK
 from kam.sales.models import SalesLine
 
 FAR_FUTURE = datetime.date(9999, 12, 31)
@@ -38,129 +39,159 @@ def tolerance_percent() -> Decimal:
     return Decimal(str(getattr(settings, "KAM_PRICE_TOLERANCE_PERCENT", "1")))
 
 
-def _bought(account_ids: list[int]) -> dict[int, set[str]]:
-    """The product numbers each account has invoice lines of: one grouped query by account."""
-    bought: dict[int, set[str]] = defaultdict(set)
-    for start in range(0, len(account_ids), 500):
-        chunk = account_ids[start : start + 500]
-        rows = (
-            SalesLine.objects.filter(account_id__in=chunk)
-            .exclude(product_number="")
-            .values_list("account_id", "product_number")
-            .distinct()
-        )
-        for account_id, number in rows:
-            bought[account_id].add(number)
-    return bought
-
-
-def _covered(agreements: list[Agreement]) -> dict[int, set[int]]:
-    """Account id → product ids some active agreement covers for it. A line for a product group
-    or for every product counts only for the products the account was invoiced: prices of
-    products it never bought cannot deviate."""
-    accounts_of = {
-        agreement.pk: (
-            account_group_ids(agreement.account_id)
-            if agreement.applies_to_members
-            else [agreement.account_id]
-        )
-        for agreement in agreements
+def _tables() -> dict[str, str]:
+    return {
+        "agreed": AgreedPrice._meta.db_table,
+        "agreement": Agreement._meta.db_table,
+        "line": ConditionLine._meta.db_table,
+        "tier": ConditionTier._meta.db_table,
+        "product": Product._meta.db_table,
+        "group": ProductGroup._meta.db_table,
+        "account": Account._meta.db_table,
+        "sales": SalesLine._meta.db_table,
     }
-    wide = {
-        account_id
-        for agreement in agreements
-        if any(line.product_id is None for line in agreement.lines.all())
-        for account_id in accounts_of[agreement.pk]
-    }
-    bought = _bought(sorted(wide))
-    numbers = dict(Product.objects.values_list("number", "pk")) if wide else {}
-    covered: dict[int, set[int]] = defaultdict(set)
-    for agreement in agreements:
-        for account_id in accounts_of[agreement.pk]:
-            covered[account_id] |= _products_of(agreement, bought[account_id], numbers)
-    return covered
 
 
-def _products_of(agreement: Agreement, bought: set[str], numbers: dict[str, int]) -> set[int]:
-    products: set[int] = set()
-    for line in agreement.lines.all():
-        if line.product_id is not None:
-            products.add(line.product_id)
-        elif line.product_group_id is not None:
-            in_group = set(group_descendant_ids(line.product_group_id))
-            products.update(
-                Product.objects.filter(group_id__in=in_group, number__in=bought).values_list(
-                    "pk", flat=True
-                )
-            )
-        else:
-            products.update(numbers[number] for number in bought if number in numbers)
-    return products
+def _cents(column: str) -> str:
+    return f"CAST(ROUND({column} * 100) AS BIGINT)"
+
+
+def _percent_of_list(percent: str, sign: str) -> str:
+    """The list price plus or minus a percentage, in cents rounded half up as pricing.py does
+    (integers only: percent in basis points)."""
+    return f"(p_list * (10000 {sign} COALESCE({_cents(percent)}, 0)) + 5000) / 10000"
+
+
+#: The agreed unit price of every (account, product) an active agreement covers, per volume
+#: tier, resolved as resolution.py does, in one statement:
+#: `reach` - the accounts each agreement applies to and how far up its holder is;
+#: `cand` - the applicable lines (product lines always; group and all-products lines only for
+#: the products the account was invoiced: prices of products it never bought cannot deviate);
+#: `best` - the most specific level per (account, product), which does not depend on quantity;
+#: `starts` - 0 and the tier starts of the lines at that level; `priced` - each such line's
+#: price in cents at each start (its highest tier reached, else its own terms);
+#: the cheapest, then the oldest line wins.
+_REFRESH_SQL = """
+INSERT INTO {agreed} (account_id_value, product_number, from_quantity, to_quantity,
+    price_cents, valid_from, valid_to, agreement_id_value)
+WITH RECURSIVE reach(account_id, agreement_id, distance) AS (
+  SELECT a.account_id, a.id, 0 FROM {agreement} a WHERE a.status = %(active)s
+  UNION ALL
+  SELECT c.id, r.agreement_id, r.distance + 1
+  FROM reach r
+  JOIN {agreement} a ON a.id = r.agreement_id AND a.applies_to_members = %(true)s
+  JOIN {account} c ON c.parent_id = r.account_id
+  WHERE r.distance < 50
+),
+bought AS (
+  SELECT DISTINCT s.account_id, p.id AS product_id
+  FROM {sales} s JOIN {product} p ON p.number = s.product_number
+),
+product_groups(product_id, group_id, product_rank) AS (
+  SELECT p.id, p.group_id, 1 FROM {product} p WHERE p.group_id IS NOT NULL
+  UNION ALL
+  SELECT p.id, g.parent_id, 2 FROM {product} p JOIN {group} g ON g.id = p.group_id
+  WHERE g.parent_id IS NOT NULL
+  UNION ALL
+  SELECT p.id, g2.parent_id, 3 FROM {product} p JOIN {group} g ON g.id = p.group_id
+  JOIN {group} g2 ON g2.id = g.parent_id WHERE g2.parent_id IS NOT NULL
+),
+cand(account_id, product_id, line_id, specificity) AS (
+  SELECT r.account_id, l.product_id, l.id, r.distance * 10
+  FROM reach r JOIN {line} l ON l.agreement_id = r.agreement_id
+  WHERE l.product_id IS NOT NULL
+  UNION ALL
+  SELECT r.account_id, b.product_id, l.id, r.distance * 10 + pg.product_rank
+  FROM reach r JOIN {line} l ON l.agreement_id = r.agreement_id
+  JOIN bought b ON b.account_id = r.account_id
+  JOIN product_groups pg ON pg.product_id = b.product_id AND pg.group_id = l.product_group_id
+  WHERE l.product_id IS NULL
+  UNION ALL
+  SELECT r.account_id, b.product_id, l.id, r.distance * 10 + {all_rank}
+  FROM reach r JOIN {line} l ON l.agreement_id = r.agreement_id
+  JOIN bought b ON b.account_id = r.account_id
+  WHERE l.product_id IS NULL AND l.product_group_id IS NULL
+),
+best AS (
+  SELECT account_id, product_id, MIN(specificity) AS specificity FROM cand
+  GROUP BY account_id, product_id
+),
+winning AS (
+  SELECT c.account_id, c.product_id, c.line_id FROM cand c
+  JOIN best b ON b.account_id = c.account_id AND b.product_id = c.product_id
+    AND b.specificity = c.specificity
+),
+starts(account_id, product_id, quantity) AS (
+  SELECT account_id, product_id, 0 FROM best
+  UNION
+  SELECT w.account_id, w.product_id, t.from_quantity
+  FROM winning w JOIN {tier} t ON t.line_id = w.line_id
+),
+priced AS (
+  SELECT s.account_id, s.product_id, s.quantity, w.line_id, l.kind, l.net_price,
+    l.percent, {p_list} AS p_list,
+    (SELECT t.id FROM {tier} t WHERE t.line_id = w.line_id AND t.from_quantity <= s.quantity
+     ORDER BY t.from_quantity DESC LIMIT 1) AS tier_id
+  FROM starts s
+  JOIN winning w ON w.account_id = s.account_id AND w.product_id = s.product_id
+  JOIN {line} l ON l.id = w.line_id
+  JOIN {product} p ON p.id = s.product_id
+),
+cents AS (
+  SELECT x.account_id, x.product_id, x.quantity, x.line_id,
+    CASE
+      WHEN t.net_price IS NOT NULL THEN {tier_net}
+      WHEN t.percent IS NOT NULL THEN {tier_discount}
+      WHEN x.kind = 'net_price' AND x.net_price IS NOT NULL THEN {line_net}
+      WHEN x.kind = 'surcharge' THEN {line_surcharge}
+      ELSE {line_discount}
+    END AS price_cents
+  FROM priced x LEFT JOIN {tier} t ON t.id = x.tier_id
+),
+ranked AS (
+  SELECT c.*, ROW_NUMBER() OVER (
+    PARTITION BY c.account_id, c.product_id, c.quantity ORDER BY c.price_cents, c.line_id
+  ) AS n FROM cents c
+),
+won AS (
+  SELECT r.*, LEAD(r.quantity) OVER (
+    PARTITION BY r.account_id, r.product_id ORDER BY r.quantity
+  ) AS to_quantity FROM ranked r WHERE r.n = 1
+)
+SELECT w.account_id, p.number, w.quantity, w.to_quantity, w.price_cents, a.valid_from,
+  COALESCE(a.valid_to, %(far_future)s), a.id
+FROM won w
+JOIN {product} p ON p.id = w.product_id
+JOIN {line} l ON l.id = w.line_id
+JOIN {agreement} a ON a.id = l.agreement_id
+"""
+
+
+def _refresh_sql() -> str:
+    return _REFRESH_SQL.format(
+        **_tables(),
+        all_rank=ALL_PRODUCTS_RANK,
+        p_list=_cents("p.list_price"),
+        tier_net=_cents("t.net_price"),
+        tier_discount=_percent_of_list("t.percent", "-"),
+        line_net=_cents("x.net_price"),
+        line_surcharge=_percent_of_list("x.percent", "+"),
+        line_discount=_percent_of_list("x.percent", "-"),
+    )
 
 
 @transaction.atomic
 def agreed_prices_refresh(*, today: datetime.date) -> int:
-    agreements = list(
-        Agreement.objects.filter(status=AgreementStatus.ACTIVE).prefetch_related("lines")
-    )
-    covered = _covered(agreements)
-    parents: dict[int, int | None] = dict(Account.objects.values_list("pk", "parent_id"))
-    products = Product.objects.select_related("group__parent__parent").in_bulk(
-        {pk for ids in covered.values() for pk in ids}
-    )
-    lines = [line for agreement in agreements for line in agreement.lines.all()]
-    by_agreement = {agreement.pk: agreement for agreement in agreements}
-    for line in lines:
-        line.agreement = by_agreement[line.agreement_id]
-    attach_tiers(lines)
-    book = PriceBook(
-        parents=parents, names={}, products=list(products.values()), as_of=today, lines=lines
-    )
-    rows = [
-        row
-        for account_id, product_ids in covered.items()
-        for product_id in sorted(product_ids)
-        for row in _rows(book, account_id, products[product_id])
-    ]
+    """Rebuilds the agreed-price table from the active agreements in one INSERT … SELECT."""
     AgreedPrice.objects.all().delete()
-    AgreedPrice.objects.bulk_create(rows, batch_size=5000)
-    return len(rows)
-
-
-def _rows(book: PriceBook, account_id: int, product: Product) -> list[AgreedPrice]:
-    base = book.resolve(account_id, product, Decimal("0.001"))
-    if base.winner is None:
-        return []
-    starts = sorted(
-        {
-            tier.from_quantity
-            for holder in book.chain(account_id)
-            for line in book.by_account.get(holder, ())
-            for tier in line.tier_list  # type: ignore[attr-defined]
-        }
-    )
-    rows = []
-    for start in [Decimal(0), *starts]:
-        winner = book.resolve(account_id, product, max(start, Decimal("0.001"))).winner
-        if winner is None:
-            continue
-        agreement = next(
-            line.agreement
-            for line in book.by_account[winner.account_id]
-            if line.pk == winner.line_id
-        )
-        rows.append(
-            AgreedPrice(
-                account_id_value=account_id,
-                product_number=product.number,
-                from_quantity=start,
-                price_cents=int(winner.price * 100),
-                valid_from=agreement.valid_from,
-                valid_to=agreement.valid_to or FAR_FUTURE,
-                agreement_id_value=agreement.pk,
-            )
-        )
-    return rows
+    params: dict[str, str | bool | datetime.date] = {
+        "active": AgreementStatus.ACTIVE.value,
+        "true": True,
+        "far_future": FAR_FUTURE,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_refresh_sql(), params)
+    return AgreedPrice.objects.count()
 
 
 _DEVIATIONS_SQL = """
@@ -173,12 +204,7 @@ JOIN {lines} s ON s.account_id = ap.account_id_value AND s.product_number = ap.p
 WHERE s.quantity > 0
   AND s.invoice_date >= ap.valid_from AND s.invoice_date <= ap.valid_to
   AND ap.from_quantity <= s.quantity
-  AND NOT EXISTS (
-    SELECT 1 FROM {agreed} b
-    WHERE b.account_id_value = ap.account_id_value AND b.product_number = ap.product_number
-      AND b.valid_from = ap.valid_from AND b.from_quantity > ap.from_quantity
-      AND b.from_quantity <= s.quantity
-  )
+  AND (ap.to_quantity IS NULL OR s.quantity < ap.to_quantity)
 """
 
 

@@ -399,16 +399,6 @@ OPEN_OFFER_STATUSES = (
 )
 
 
-class OfferCounter(models.Model):
-    """The last offer number handed out per year; locked while an offer is created."""
-
-    year = models.PositiveIntegerField(primary_key=True)
-    last_number = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.year}: {self.last_number}"
-
-
 class Offer(models.Model):
     """An offer (Angebot) to an account."""
 
@@ -560,6 +550,9 @@ class AgreedPrice(models.Model):
     account_id_value = models.BigIntegerField(db_index=False)
     product_number = models.CharField(max_length=60)
     from_quantity = models.DecimalField(max_digits=14, decimal_places=3, default=Decimal("0"))
+    #: Where the next tier starts (None: no upper bound), so that a sales line finds its tier
+    #: with one index lookup.
+    to_quantity = models.DecimalField(max_digits=14, decimal_places=3, null=True)
     price_cents = models.BigIntegerField()
     valid_from = models.DateField()
     valid_to = models.DateField()
@@ -567,7 +560,19 @@ class AgreedPrice(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["account_id_value", "product_number"], name="agreed_account_prod")
+            # Covers the check's lookup: the sales line never reads the table row.
+            models.Index(
+                fields=[
+                    "account_id_value",
+                    "product_number",
+                    "from_quantity",
+                    "to_quantity",
+                    "valid_from",
+                    "valid_to",
+                    "price_cents",
+                ],
+                name="agreed_lookup",
+            )
         ]
 
     def __str__(self) -> str:

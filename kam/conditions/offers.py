@@ -15,13 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account
-from kam.conditions import authority, services
+from kam.conditions import authority, offer_mail, services
 from kam.conditions.check import Finding, check_offer, requirement_of_offer
 from kam.conditions.models import (
     Agreement,
     LineKind,
     Offer,
-    OfferCounter,
     OfferEvent,
     OfferFinding,
     OfferLine,
@@ -30,20 +29,16 @@ from kam.conditions.models import (
     Severity,
 )
 from kam.conditions.resolution import explain, resolve_price
+from kam.core import numbering
 from kam.users.models import User
 
 EDITABLE = (OfferStatus.DRAFT, OfferStatus.IN_APPROVAL, OfferStatus.APPROVED)
+OFFER_NUMBERS = "offer"
 
 
 def _next_number(year: int) -> str:
-    """The next number of the year; the counter row stays locked until the transaction ends
-    (created with ON CONFLICT DO NOTHING, then SELECT … FOR UPDATE), so concurrent creations
-    queue and a rolled-back creation gives its number back: no gaps."""
-    OfferCounter.objects.bulk_create([OfferCounter(year=year)], ignore_conflicts=True)
-    counter = OfferCounter.objects.select_for_update().get(year=year)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return f"ANG-{year}-{counter.last_number:05d}"
+    """The next number of the year, without gaps (kam.core.numbering)."""
+    return f"ANG-{year}-{numbering.next_number(OFFER_NUMBERS, year=year):05d}"
 
 
 def _event(offer: Offer, *, user, from_status: str, to_status: str, comment: str = "") -> None:
@@ -155,7 +150,15 @@ def _changed(offer: Offer, *, user: User | None) -> None:
 
 
 def store_findings(offer: Offer, *, user: User | None) -> list[Finding]:
+    """Checks the offer and replaces its stored findings in one transaction (no savepoint when
+    the caller has one: the check's query count stays fixed)."""
     findings = check_offer(offer, user=user)
+    with transaction.atomic(savepoint=False):
+        _replace_findings(offer, findings)
+    return findings
+
+
+def _replace_findings(offer: Offer, findings: list[Finding]) -> None:
     offer.findings.all().delete()
     OfferFinding.objects.bulk_create(
         OfferFinding(
@@ -168,7 +171,6 @@ def store_findings(offer: Offer, *, user: User | None) -> list[Finding]:
         for finding in findings
     )
     Offer.objects.filter(pk=offer.pk).update(checked_at=timezone.now())
-    return findings
 
 
 def _move(offer: Offer, *, user, to_status: str, comment: str = "") -> None:
@@ -224,8 +226,21 @@ def offer_send(*, offer: Offer, user: User) -> Offer:
     if needs_approval and offer.status != OfferStatus.APPROVED:
         return _route(offer, findings, user=user)
     offer.sent_at = timezone.now()
-    _move(offer, user=user, to_status=OfferStatus.SENT)
+    _move(offer, user=user, to_status=OfferStatus.SENT, comment=_mail_on_commit(offer, user=user))
     return offer
+
+
+def _mail_on_commit(offer: Offer, *, user: User) -> str:
+    """Mails the offer with its PDF to the contact person once the sending is committed; the
+    comment for the log says to whom."""
+    address = offer_mail.mail_address(offer)
+    if not address:
+        return ""
+    offer_id, sender_id = offer.pk, user.pk
+    transaction.on_commit(
+        lambda: offer_mail.offer_mail_send(offer_id=offer_id, sender_id=sender_id)
+    )
+    return _("Mailed with the PDF to %(address)s.") % {"address": address}
 
 
 def can_decide(offer: Offer, user: User) -> bool:

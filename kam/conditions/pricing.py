@@ -48,7 +48,7 @@ def tier_for(tiers: Sequence[Tier], quantity: Decimal) -> Tier | None:
 
 def net_price(terms: Terms, *, list_price: Decimal, quantity: Decimal) -> Decimal:
     """The unit price these terms give for a quantity of a product with this list price."""
-    tier = tier_for(terms.tiers, quantity)
+    tier = tier_for(terms.tiers, quantity) if terms.tiers else None
     if tier is not None and tier.net_price is not None:
         return round_price(tier.net_price)
     if tier is not None and tier.percent is not None:

@@ -54,3 +54,20 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} ({self.hostname}:{self.pid})"
+
+
+class Counter(models.Model):
+    """The last number handed out of one kind (offers, complaints, prospects) in one year (0 for
+    kinds numbered across the years); see kam.core.numbering."""
+
+    kind = models.CharField(max_length=30)
+    year = models.PositiveIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "year"], name="one_counter_per_kind_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.year}: {self.last_number}"

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from kam.accounts import services as account_services
 from kam.accounts.models import Account, Stakeholder
+from kam.core import numbering
 from kam.referrals.models import (
     TRANSITIONS,
     ReferenceProfile,
@@ -25,12 +26,17 @@ from kam.referrals.models import (
 PROSPECT_PREFIX = "INT-"
 
 
+#: The kind of kam.core.numbering's counter of prospect numbers (across the years).
+PROSPECT_NUMBERS = "prospect"
+
+
 def _next_prospect_number() -> str:
-    taken = Account.objects.filter(customer_number__startswith=PROSPECT_PREFIX).values_list(
-        "customer_number", flat=True
-    )
-    numbers = [int(n[len(PROSPECT_PREFIX) :]) for n in taken if n[len(PROSPECT_PREFIX) :].isdigit()]
-    return f"{PROSPECT_PREFIX}{max(numbers, default=0) + 1:05d}"
+    """The next "INT-" number, without gaps and safe when two prospects are created at once
+    (kam.core.numbering; inside prospect_create's transaction)."""
+    number = f"{PROSPECT_PREFIX}{numbering.next_number(PROSPECT_NUMBERS):05d}"
+    while Account.objects.filter(customer_number=number).exists():  # given by hand before
+        number = f"{PROSPECT_PREFIX}{numbering.next_number(PROSPECT_NUMBERS):05d}"
+    return number
 
 
 @transaction.atomic

@@ -14,13 +14,13 @@ from kam.accounts.models import KeyAccountStatus
 from kam.complaints import services
 from kam.complaints.models import (
     Complaint,
-    ComplaintCounter,
     EventKind,
     Severity,
     SlaOverride,
     Status,
 )
 from kam.complaints.tests.factories import ensure_defaults, make_complaint, root_cause
+from kam.core.models import Counter
 from kam.testing.factories import AccountFactory, StakeholderFactory
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -220,5 +220,5 @@ def test_parallel_creation_gives_unique_gapless_numbers(alice):
         thread.join()
 
     assert errors == []
-    year = ComplaintCounter.objects.get().year
+    year = Counter.objects.get(kind="complaint").year
     assert sorted(numbers) == [f"REK-{year}-{n:05d}" for n in range(1, 41)]

@@ -9,7 +9,7 @@ import time_machine
 
 from kam.conditions import invoiced
 from kam.conditions.bonus import bonus_for_account
-from kam.conditions.models import BonusTier, PriceDeviation
+from kam.conditions.models import AgreedPrice, BonusTier, PriceDeviation
 from kam.conditions.pricing import bonus_progress, discount_cost
 from kam.conditions.tests import factories as f
 from kam.sales.models import MonthlyFact, SalesLine
@@ -98,3 +98,41 @@ def test_a_group_bonus_is_measured_on_the_group_revenue(agreed):
     [bonus] = bonus_for_account(member, today=TODAY)
     assert bonus.group_wide and bonus.progress.revenue == Decimal("1200.00")
     assert bonus.progress.accrued == Decimal("24.00")
+
+
+def test_the_set_based_refresh_agrees_with_the_resolution_of_every_row():
+    """Group and all-products lines count only for bought products; percent tiers, surcharges,
+    the nearest level and the lower price on a tie as resolution.py decides them."""
+    from kam.conditions.resolution import resolve_price
+
+    top = AccountFactory(name="Konzern")
+    middle = AccountFactory(name="Holding", parent=top)
+    plant = AccountFactory(name="Werk", parent=middle)
+    kabel = f.group_path("Elektro", "Kabel", "NYM")
+    cable = f.product("A-1", price="99.99", group=kabel)
+    wire = f.product("A-2", price="10.05", group=kabel)
+    f.product("A-3", price="5.00", group=kabel)  # never bought: no row
+    group_deal = f.agreement(top, members=True)
+    f.line(group_deal, group=kabel.parent, kind="discount", percent="7.5")
+    f.line(group_deal, kind="surcharge", percent="3")
+    f.line(group_deal, product=cable, price="80.00", tiers=[("50", None, "25")])
+    own = f.agreement(plant)
+    f.line(own, kind="discount", percent="12.5", tiers=[("10", None, "15")])
+    f.line(own, kind="discount", percent="12.4")  # same level: the lower price wins
+    for number, product in enumerate(("A-1", "A-2")):
+        for account in (top, middle, plant):
+            sale(account, f"{account.pk}-{number}", product, "1", 100)
+    assert invoiced.agreed_prices_refresh(today=TODAY) > 0
+    rows = list(AgreedPrice.objects.all())
+    assert {row.product_number for row in rows} == {"A-1", "A-2"}
+    accounts = {a.pk: a for a in (top, middle, plant)}
+    products = {p.number: p for p in (cable, wire)}
+    for row in rows:
+        resolution = resolve_price(
+            account=accounts[row.account_id_value],
+            product=products[row.product_number],
+            quantity=max(row.from_quantity, Decimal("0.001")),
+            as_of=TODAY,
+        )
+        assert Decimal(row.price_cents).scaleb(-2) == resolution.price, row
+        assert row.agreement_id_value == resolution.winner.agreement_id
