@@ -47,9 +47,7 @@ def test_accounts_are_added_to_a_new_segment_after_confirmation_with_one_audit_e
     assert sorted(event.account_ids) == sorted(a.pk for a in own)
 
 
-def test_added_accounts_join_what_the_segments_filters_select_and_survive_an_edit(
-    client, alice
-):
+def test_added_accounts_join_what_the_segments_filters_select_and_survive_an_edit(client, alice):
     key = AccountFactory(owner=alice, status=KeyAccountStatus.KEY_ACCOUNT)
     other = AccountFactory(owner=alice, status=KeyAccountStatus.NONE)
     people = [StakeholderFactory(account=key), StakeholderFactory(account=other)]
