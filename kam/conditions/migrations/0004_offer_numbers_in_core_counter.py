@@ -9,8 +9,10 @@ KIND = "offer"
 def copy_forward(apps, schema_editor):
     old = apps.get_model("conditions", "OfferCounter")
     counter = apps.get_model("core", "Counter")
-    for row in old.objects.all():
-        found, _created = counter.objects.get_or_create(kind=KIND, year=row.year)
+    for row in old.objects.using(schema_editor.connection.alias).all():
+        found, _created = counter.objects.using(schema_editor.connection.alias).get_or_create(
+            kind=KIND, year=row.year
+        )
         if found.last_number < row.last_number:
             found.last_number = row.last_number
             found.save(update_fields=["last_number"])
@@ -19,8 +21,10 @@ def copy_forward(apps, schema_editor):
 def copy_back(apps, schema_editor):
     old = apps.get_model("conditions", "OfferCounter")
     counter = apps.get_model("core", "Counter")
-    for row in counter.objects.filter(kind=KIND):
-        old.objects.update_or_create(year=row.year, defaults={"last_number": row.last_number})
+    for row in counter.objects.using(schema_editor.connection.alias).filter(kind=KIND):
+        old.objects.using(schema_editor.connection.alias).update_or_create(
+            year=row.year, defaults={"last_number": row.last_number}
+        )
 
 
 class Migration(migrations.Migration):

@@ -7,7 +7,9 @@ from django.db import migrations, models
 
 
 def drop_agreed_prices(apps, schema_editor):
-    apps.get_model("conditions", "AgreedPrice").objects.all().delete()
+    apps.get_model("conditions", "AgreedPrice").objects.using(
+        schema_editor.connection.alias
+    ).delete()
 
 
 class Migration(migrations.Migration):
