@@ -85,6 +85,14 @@ def test_losing_a_loss_making_account_raises_margin() -> None:
     assert scenario.margin_after > scenario.margin_before
 
 
+def test_rounding_never_makes_the_margin_left_exceed_the_whole() -> None:
+    # The example hypothesis found: dropping the lost accounts changed the summation order.
+    margin = [0.0] * 9 + [1.9, 0, 0, 0, 16777215.0, 0, 0, 0, 16777215.418027502]
+    lost = [False] * 5 + [True] * 4 + [False] + [True] * 3 + [False] + [True] * 3 + [False]
+    scenario = loss_scenario([0.0] * 17 + [1.0], margin, lost)
+    assert scenario.margin_after <= scenario.margin_before
+
+
 def test_losing_everything_is_refused() -> None:
     with pytest.raises(AnalyticsInputError, match="every account"):
         loss_scenario([1, 2], [1, 1], [True, True])
