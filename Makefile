@@ -28,14 +28,15 @@ run: install
 	$(BIN)/kam demo --if-empty
 	$(BIN)/kam serve
 
-# Both legs run in parallel (pytest-xdist, one process per core); browser tests run on SQLite only.
+# Both legs run in parallel (pytest-xdist, one process per core). Browser tests and the tests that
+# make their own databases or processes (marked `once`) do not depend on the leg: SQLite leg only.
 TEST_WORKERS ?= auto
 test: install-dev
 	@start=$$(date +%s); env -u KAM_TEST_DATABASE_URL $(BIN)/pytest -q -n $(TEST_WORKERS); \
 		status=$$?; echo "== SQLite leg: $$(( $$(date +%s) - start )) s"; exit $$status
 	@if [ -n "$$KAM_TEST_DATABASE_URL" ]; then \
 		echo "== PostgreSQL leg: $$KAM_TEST_DATABASE_URL"; start=$$(date +%s); \
-		$(BIN)/pytest -q -n $(TEST_WORKERS) -m "not browser"; status=$$?; \
+		$(BIN)/pytest -q -n $(TEST_WORKERS) -m "not browser and not once"; status=$$?; \
 		echo "== PostgreSQL leg: $$(( $$(date +%s) - start )) s"; exit $$status; \
 	else echo "== KAM_TEST_DATABASE_URL not set: PostgreSQL leg skipped"; fi
 

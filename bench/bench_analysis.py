@@ -11,7 +11,7 @@ benchmark's job: the analysis reads only the facts.
 Timed: `run_analysis` end to end (reading the facts with the narrow query, ABC/XYZ, RFM,
 concentration and alerts, BG/NBD and Gamma-Gamma fits, forecasts and CLV, scores and status
 proposals, storing one result per account; the forecast chosen by backtest: LightGBM trained
-and backtested at two cuts for 12 months and the next quarter). Target: ≤ 15 s for 100,000
+and backtested at three cuts for 12 months and the next quarter). Target: ≤ 15 s for 100,000
 accounts.
 
 Peer, measured in the same run: the same analysis with the ORM habits it avoids, reading the

@@ -162,3 +162,38 @@ def test_a_ranking_wins_on_rank_and_top_group_together():
 def test_the_mean_level_is_not_a_candidate_when_the_full_horizon_was_backtested():
     scores = {NAIVE: score(0.5, 0.5, 0.30), choice.SHORT_HISTORY_LEVEL: score(0, 0, 0.01)}
     assert pick_level(scores, full_horizon=True) == NAIVE
+
+
+def test_boosting_trains_on_one_thread_however_many_rows(monkeypatch):
+    """Two OpenMP threads spin against every other process on the machine (9× slower measured
+    beside a busy worker); 8,000 accounts × 12 origins give 60,000 rows, where two were used."""
+    import lightgbm
+
+    used = []
+
+    def train(params, data, num_boost_round):
+        used.append(int(params["num_threads"]))
+        raise RuntimeError("stop after the parameters")
+
+    monkeypatch.setattr(lightgbm, "train", train)
+    revenue, days = portfolio(n=8000, months=36, seed=3)
+    with pytest.raises(RuntimeError):
+        fit_learned(revenue, days, horizon=12)
+    assert used == [1]
+
+
+def test_training_rows_beyond_the_bound_are_the_same_share_of_every_origin(monkeypatch):
+    from kam_analytics.learned import model
+
+    revenue, _ = portfolio(n=1000, months=36, seed=2)
+    origins = training_origins(36, 12)
+    everything = model.training_rows(revenue, origins)
+    monkeypatch.setattr(model, "MAX_TRAINING_ROWS", 3000)
+    sampled = model.training_rows(revenue, origins)
+
+    assert 2900 <= sum(len(rows) for rows in sampled) <= 3000
+    for few, all_rows in zip(sampled, everything, strict=True):
+        assert set(few) <= set(all_rows)
+        assert len(few) == int(len(all_rows) * 3000 / sum(len(r) for r in everything))
+    monkeypatch.setattr(model, "MAX_TRAINING_ROWS", 10**9)
+    assert all(np.array_equal(a, b) for a, b in zip(model.training_rows(revenue, origins), everything))

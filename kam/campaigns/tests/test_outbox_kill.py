@@ -92,6 +92,7 @@ def run_with_kills(env: dict, db, rng: random.Random) -> int:
     return kills
 
 
+@pytest.mark.once
 def test_sigkilled_workers_never_deliver_a_mail_twice(database):
     kam = [sys.executable, "-m", "kam.cli"]
     subprocess.run([*kam, "migrate", "-v0"], env=database, check=True, timeout=600)  # noqa: S603

@@ -28,6 +28,7 @@ console.log(JSON.stringify({
 """
 
 
+@pytest.mark.once
 @pytest.mark.skipif(NODE is None, reason="Node.js is not installed")
 def test_chart_numbers_round_like_the_pages():
     rng = random.Random(15)

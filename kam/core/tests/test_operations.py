@@ -40,6 +40,10 @@ def snapshot(alias: str = "default") -> dict[str, list[tuple]]:
 
 @pytest.fixture
 def demo():
+    # Checked before the demo is loaded: backup, restore and the move are SQLite operations (the
+    # PostgreSQL leg's pg_dump/pg_restore are not covered here).
+    if connection.vendor != "sqlite":
+        pytest.skip("kam backup, restore and move-to-postgres start from a SQLite installation")
     # A transactional test that ran before may have flushed the seeded rows (idempotent).
     seeding = importlib.import_module("kam.complaints.migrations.0002_defaults")
     seeding.create_defaults(apps, None)
@@ -47,8 +51,6 @@ def demo():
 
 
 def test_a_restored_backup_is_identical_to_the_database_backed_up(demo, tmp_path):
-    if connection.vendor != "sqlite":
-        pytest.skip("the PostgreSQL leg (pg_dump/pg_restore) is not covered by this test")
     before = snapshot()
     call_command("backup", str(tmp_path / "kam.sqlite3"), stdout=io.StringIO())
     Account.objects.update(name="überschrieben")
@@ -78,8 +80,6 @@ def empty_postgres():
 
 
 def test_move_to_postgres_copies_every_row_and_ids_continue(demo, empty_postgres):
-    if connection.vendor != "sqlite":
-        pytest.skip("kam move-to-postgres moves a SQLite installation")
     source = snapshot()
 
     call_command("move-to-postgres".replace("-", "_"), empty_postgres, stdout=io.StringIO())
@@ -96,8 +96,6 @@ def test_move_to_postgres_copies_every_row_and_ids_continue(demo, empty_postgres
 def test_move_to_postgres_refuses_a_database_that_is_not_empty(demo, empty_postgres):
     from django.core.management.base import CommandError
 
-    if connection.vendor != "sqlite":
-        pytest.skip("kam move-to-postgres moves a SQLite installation")
     with psycopg.connect(empty_postgres, autocommit=True) as target:
         target.execute("CREATE TABLE something (x int)")
 

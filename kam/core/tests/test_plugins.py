@@ -6,6 +6,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 KAM = Path(__file__).resolve().parents[2]
 
 
@@ -62,6 +64,7 @@ print(loaded, analysis_criteria(as_of=datetime.date(2025, 6, 30)))
 """
 
 
+@pytest.mark.once
 def test_analysis_and_sales_load_without_complaints_and_activities_installed():
     """In a fresh interpreter with kam.complaints and kam.activities not installed, analysis
     and the sales import load, and the analysis gets no criteria from the missing apps."""

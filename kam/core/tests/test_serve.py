@@ -94,6 +94,7 @@ def served(tmp_path):
             serve.kill()
 
 
+@pytest.mark.once
 def test_serve_on_a_fresh_data_directory_serves_and_survives_a_killed_worker(served):
     # One test for both (a fresh migrate costs most of its time on this machine).
     serve, base = served

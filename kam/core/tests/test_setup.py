@@ -37,6 +37,7 @@ def test_env_bool_refuses_nonsense(monkeypatch):
         env_bool("KAM_DEBUG")
 
 
+@pytest.mark.once
 def test_production_settings_pass_the_deploy_check(tmp_path):
     env = {
         **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},

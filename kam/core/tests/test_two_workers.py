@@ -46,6 +46,7 @@ def database(tmp_path):
         server.close()
 
 
+@pytest.mark.once
 def test_two_workers_run_each_task_exactly_once(database):
     kam = [sys.executable, "-m", "kam.cli"]
     subprocess.run([*kam, "migrate", "-v0"], env=database, check=True, timeout=600)  # noqa: S603
