@@ -33,6 +33,8 @@ QUARTER = 3
 LAST_YEAR_TOP = 10
 #: A portfolio's own backtest figures need this many of its accounts at a cut (else too noisy).
 MIN_PORTFOLIO_ACCOUNTS = 5
+#: Accounts, by forecast, whose reasons the model orders (its contributions are the costly part).
+MODEL_EXPLAINED = 5_000
 
 
 @dataclass
@@ -62,7 +64,12 @@ def predict_accounts(
     riser = risers(year.forecast, last_12m)
     new_account = year.new_account if year.new_account is not None else np.zeros(len(riser), bool)
     reasons = forecast_reasons(
-        revenue, days, horizon=HORIZON_MONTHS, new_account=new_account, model=year.model
+        revenue,
+        days,
+        horizon=HORIZON_MONTHS,
+        new_account=new_account,
+        model=year.model,
+        explained=explained_by_model(year.forecast, riser),
     )
     rates = np.nan_to_num(margin_rates(history))
     return Prediction(
@@ -84,6 +91,14 @@ def predict_accounts(
             "last_year": last_year_json(year, facts.account_ids),
         },
     )
+
+
+def explained_by_model(forecast: np.ndarray, riser: np.ndarray) -> np.ndarray:
+    """The accounts whose reasons the model orders: the largest MODEL_EXPLAINED by forecast
+    and every riser (the rest get the reasons in a fixed order; see explain.py)."""
+    explained = riser.copy()
+    explained[np.argsort(-forecast, kind="stable")[:MODEL_EXPLAINED]] = True
+    return explained
 
 
 def _number(value: float, digits: int = 4) -> float | None:

@@ -138,7 +138,9 @@ def fit_learned(
     if not origins:
         return None
     rows, targets, weights = [], [], []
-    for age, (origin, known) in enumerate(zip(origins, training_rows(revenue, origins))):
+    for age, (origin, known) in enumerate(
+        zip(origins, training_rows(revenue, origins), strict=True)
+    ):
         features = account_features(revenue[known], purchase_days[known], origin, horizon)
         scale = revenue_scale(features, horizon)
         actual = np.maximum(revenue[known, origin : origin + horizon].sum(axis=1), 0.0)

@@ -89,3 +89,36 @@ def test_the_80_percent_band_holds_75_to_85_percent_of_what_happened(seed):
     inside = (actual >= choice.low) & (actual <= choice.high)
     assert 0.75 <= inside.mean() <= 0.85
     assert choice.chosen is not None and 0.7 <= choice.chosen.band_coverage <= 0.9
+
+
+def test_the_model_orders_the_reasons_only_of_the_accounts_it_is_asked_to_explain(monkeypatch):
+    revenue, days = portfolio()
+    choice = choose_forecast(revenue, days, horizon=12)
+    everything = forecast_reasons(
+        revenue, days, horizon=12, new_account=choice.new_account, model=choice.model
+    )
+    explained = np.zeros(len(revenue), dtype=bool)
+    explained[np.argsort(-choice.forecast)[:20]] = True
+    asked = []
+    contributions = type(choice.model).contributions
+    monkeypatch.setattr(
+        type(choice.model),
+        "contributions",
+        lambda self, r, d, o: asked.append(len(r)) or contributions(self, r, d, o),
+    )
+    some = forecast_reasons(
+        revenue,
+        days,
+        horizon=12,
+        new_account=choice.new_account,
+        model=choice.model,
+        explained=explained,
+    )
+    assert asked == [20]
+    assert [some[i] for i in np.flatnonzero(explained)] == [
+        everything[i] for i in np.flatnonzero(explained)
+    ]
+    without_model = forecast_reasons(revenue, days, horizon=12, new_account=choice.new_account)
+    assert [some[i] for i in np.flatnonzero(~explained)] == [
+        without_model[i] for i in np.flatnonzero(~explained)
+    ]

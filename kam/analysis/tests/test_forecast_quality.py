@@ -177,3 +177,18 @@ def test_the_run_knows_the_portfolio_of_every_kam_but_not_of_leadership(alice, c
     assert set(result) == {alice.pk, carol.pk}
     assert result[alice.pk].tolist() == [True, False]
     assert result[carol.pk].tolist() == [False, True]
+
+
+def test_the_model_explains_the_top_of_the_forecast_and_every_riser(monkeypatch):
+    from kam.analysis import prediction
+
+    monkeypatch.setattr(prediction, "MODEL_EXPLAINED", 2)
+    forecast = np.array([5.0, 50.0, 1.0, 40.0, 3.0])
+    riser = np.array([False, False, False, False, True])
+    assert prediction.explained_by_model(forecast, riser).tolist() == [
+        False,
+        True,
+        False,
+        True,
+        True,
+    ]
