@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,19 +59,15 @@ def predict_accounts(
     `portfolios`: per user id, which rows of `facts` the user's portfolio holds)."""
     revenue = np.asarray(history.monthly_revenue, dtype=np.float64)
     days = facts.purchase_days.astype(np.float64)
-    year = choose_forecast(revenue, days, horizon=HORIZON_MONTHS, classic_12m=classic_12m)
-    quarter = choose_forecast(revenue, days, horizon=QUARTER, classic_12m=classic_12m)
-    last_12m = revenue[:, -HORIZON_MONTHS:].sum(axis=1)
-    riser = risers(year.forecast, last_12m)
-    new_account = year.new_account if year.new_account is not None else np.zeros(len(riser), bool)
-    reasons = forecast_reasons(
-        revenue,
-        days,
-        horizon=HORIZON_MONTHS,
-        new_account=new_account,
-        model=year.model,
-        explained=explained_by_model(year.forecast, riser),
-    )
+    # The quarter is chosen in a second thread while this one chooses the year and words the
+    # reasons: LightGBM and numpy release the GIL, so on two cores this halves the longest part
+    # of a big run (measured at 100,000 accounts), and nothing of it touches the database.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        quarter_job = pool.submit(
+            choose_forecast, revenue, days, horizon=QUARTER, classic_12m=classic_12m
+        )
+        year, reasons, riser, new_account = _year_with_reasons(revenue, days, classic_12m)
+        quarter = quarter_job.result()
     rates = np.nan_to_num(margin_rates(history))
     return Prediction(
         expected_12m=year.forecast * 100,
@@ -91,6 +88,23 @@ def predict_accounts(
             "last_year": last_year_json(year, facts.account_ids),
         },
     )
+
+
+def _year_with_reasons(revenue: np.ndarray, days: np.ndarray, classic_12m):
+    """The next 12 months' choice, the risers, the new accounts and every account's reasons."""
+    year = choose_forecast(revenue, days, horizon=HORIZON_MONTHS, classic_12m=classic_12m)
+    last_12m = revenue[:, -HORIZON_MONTHS:].sum(axis=1)
+    riser = risers(year.forecast, last_12m)
+    new_account = year.new_account if year.new_account is not None else np.zeros(len(riser), bool)
+    reasons = forecast_reasons(
+        revenue,
+        days,
+        horizon=HORIZON_MONTHS,
+        new_account=new_account,
+        model=year.model,
+        explained=explained_by_model(year.forecast, riser),
+    )
+    return year, reasons, riser, new_account
 
 
 def explained_by_model(forecast: np.ndarray, riser: np.ndarray) -> np.ndarray:
