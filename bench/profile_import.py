@@ -14,6 +14,7 @@ the CPU column; the wall column holds it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import os
 import subprocess
@@ -31,17 +32,24 @@ STAGES: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])  # cpu, wall
 _ACTIVE = threading.local()
 
 
+@contextlib.contextmanager
+def _stage(label: str):
+    """Adds the CPU seconds of this thread and the wall seconds of the block to the stage."""
+    cpu, wall = time.thread_time(), time.perf_counter()
+    try:
+        yield
+    finally:
+        stage = STAGES[label]
+        stage[0] += time.thread_time() - cpu
+        stage[1] += time.perf_counter() - wall
+        stage[2] += 1
+
+
 def _timed(label: str, function):
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
-        cpu, wall = time.thread_time(), time.perf_counter()
-        try:
+        with _stage(label):
             return function(*args, **kwargs)
-        finally:
-            stage = STAGES[label]
-            stage[0] += time.thread_time() - cpu
-            stage[1] += time.perf_counter() - wall
-            stage[2] += 1
 
     return wrapper
 
@@ -51,16 +59,11 @@ def _timed_generator(label: str, function):
     def wrapper(*args, **kwargs):
         iterator = function(*args, **kwargs)
         while True:
-            cpu, wall = time.thread_time(), time.perf_counter()
             try:
-                item = next(iterator)
+                with _stage(label):
+                    item = next(iterator)
             except StopIteration:
                 return
-            finally:
-                stage = STAGES[label]
-                stage[0] += time.thread_time() - cpu
-                stage[1] += time.perf_counter() - wall
-                stage[2] += 1
             yield item
 
     return wrapper
