@@ -470,9 +470,13 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=10_000_000)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--profile", action="store_true", help="cProfile one offer check")
+    parser.add_argument(
+        "--data-dir", default=None, help="keep the SQLite database here (an empty directory)"
+    )
     args = parser.parse_args()
     rng = np.random.default_rng(19)
-    with tempfile.TemporaryDirectory() as data_dir:
+    with tempfile.TemporaryDirectory() as temp_dir:
+        data_dir = args.data_dir or temp_dir
         setup_django(data_dir, args.database_url)
         from kam.conditions import invoiced
         from kam.users.models import Role, User
