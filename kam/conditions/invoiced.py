@@ -225,29 +225,57 @@ def _sql(template: str, *, line_columns: str = "") -> str:
     )
 
 
+_COLUMNS = (
+    "account_id, product_number, month, overcharged_lines, overcharged_cents, "
+    "undercharged_lines, undercharged_cents, checked_at"
+)
+
+#: The sums of the lines beyond the tolerance per account, product and month.
+_SUMS_SQL = """
+SELECT d.account_id, d.product_number, d.invoice_month,
+    SUM(CASE WHEN d.diff > 0 THEN 1 ELSE 0 END),
+    SUM(CASE WHEN d.diff > 0 THEN d.diff ELSE 0 END),
+    SUM(CASE WHEN d.diff < 0 THEN 1 ELSE 0 END),
+    SUM(CASE WHEN d.diff < 0 THEN -d.diff ELSE 0 END){checked_at}
+FROM ({inner}) d
+WHERE d.diff > d.allowed OR -d.diff > d.allowed
+GROUP BY d.account_id, d.product_number, d.invoice_month
+"""
+
+
 @transaction.atomic
 def price_check_run(*, now: datetime.datetime | None = None) -> int:
-    """Recomputes the deviations per account, product and month: one INSERT … SELECT."""
+    """Recomputes the deviations per account, product and month in one set-based statement.
+
+    PostgreSQL plans no parallel workers for an INSERT … SELECT, but does for CREATE TABLE AS:
+    the sums go through a temporary table there (a few thousand rows), with the memory to hash
+    the agreed prices in one batch."""
     now = now or timezone.now()
     PriceDeviation.objects.all().delete()
     inner = _sql(_DEVIATIONS_SQL).replace("%(tolerance)s", "%s")
-    sql = f"""
-        INSERT INTO {PriceDeviation._meta.db_table} (account_id, product_number, month,
-            overcharged_lines, overcharged_cents, undercharged_lines, undercharged_cents,
-            checked_at)
-        SELECT d.account_id, d.product_number, d.invoice_month,
-            SUM(CASE WHEN d.diff > 0 THEN 1 ELSE 0 END),
-            SUM(CASE WHEN d.diff > 0 THEN d.diff ELSE 0 END),
-            SUM(CASE WHEN d.diff < 0 THEN 1 ELSE 0 END),
-            SUM(CASE WHEN d.diff < 0 THEN -d.diff ELSE 0 END),
-            %s
-        FROM ({inner}) d
-        WHERE d.diff > d.allowed OR -d.diff > d.allowed
-        GROUP BY d.account_id, d.product_number, d.invoice_month
-    """  # noqa: S608 (table names from the models; values are parameters)
+    checked_at = connection.ops.adapt_datetimefield_value(now)
+    table = PriceDeviation._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now), tolerance_percent()])
-        return cursor.rowcount
+        if connection.vendor != "postgresql":
+            sums = _SUMS_SQL.format(inner=inner, checked_at=", %s")
+            cursor.execute(
+                f"INSERT INTO {table} ({_COLUMNS}) {sums}",  # noqa: S608
+                [checked_at, tolerance_percent()],
+            )
+            return cursor.rowcount
+        cursor.execute("SET LOCAL work_mem = '128MB'")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE price_check_sums ({_COLUMNS.rsplit(',', 1)[0]}) "
+            f"ON COMMIT DROP AS {_SUMS_SQL.format(inner=inner, checked_at='')}",
+            [tolerance_percent()],
+        )
+        cursor.execute(
+            f"INSERT INTO {table} ({_COLUMNS}) SELECT *, %s FROM price_check_sums",  # noqa: S608
+            [checked_at],
+        )
+        count = cursor.rowcount
+        cursor.execute("DROP TABLE price_check_sums")
+        return count
 
 
 @dataclass(frozen=True)
