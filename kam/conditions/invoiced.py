@@ -206,7 +206,7 @@ _DEVIATIONS_SQL = """
 SELECT s.account_id, s.product_number, s.invoice_month, s.invoice_date,{line_columns}
        s.quantity, s.net_revenue_cents, ap.price_cents,
        s.net_revenue_cents - {agreed_cents} AS diff,
-       CAST(ROUND(ap.price_cents * s.quantity * %(tolerance)s / 100) AS BIGINT) AS allowed
+       {allowed_cents} AS allowed
 FROM {lines} s {covering} CROSS JOIN {agreed} ap
 WHERE s.account_id = ap.account_id_value AND s.product_number = ap.product_number
   AND s.quantity > 0
@@ -222,12 +222,30 @@ DEVIATES = "CASE WHEN d.diff = 0 THEN FALSE ELSE ABS(d.diff) > d.allowed END"
 
 
 def _agreed_cents() -> str:
-    """The agreed amount of a line in cents, rounded half up (price and quantity are positive).
-    PostgreSQL multiplies integers (the quantity has three decimals): numeric arithmetic on ten
-    million lines took as long as the join; SQLite's ROUND of a real is fast."""
+    """The agreed amount of a line in whole cents, rounded half up (price and quantity are
+    positive), in integers: the quantity has three decimals. Exact on both databases (SQLite's
+    ROUND of a real rounded 1,50 € × 0,29 down), and on PostgreSQL numeric arithmetic on ten
+    million lines took as long as the join."""
+    return "(ap.price_cents * CAST(ROUND(s.quantity * 1000) AS BIGINT) + 500) / 1000"
+
+
+def _allowed_cents() -> str:
+    """The tolerance in cents, rounded half up: numeric on PostgreSQL (computed only for the
+    lines off the agreed amount); integers on SQLite, the tolerance in 1/10,000 % (SQLite
+    divided the integers of whole quantities by 100 and dropped the remainder)."""
     if connection.vendor == "postgresql":
-        return "(ap.price_cents * CAST(s.quantity * 1000 AS BIGINT) + 500) / 1000"
-    return "CAST(ROUND(ap.price_cents * s.quantity) AS BIGINT)"
+        return "CAST(ROUND(ap.price_cents * s.quantity * %(tolerance)s / 100) AS BIGINT)"
+    return (
+        "(ap.price_cents * CAST(ROUND(s.quantity * 1000) AS INTEGER) * %(tolerance)s"
+        " + 500000000) / 1000000000"
+    )
+
+
+def _tolerance() -> Decimal | int:
+    """The parameter for `_allowed_cents`."""
+    if connection.vendor == "postgresql":
+        return tolerance_percent()
+    return int((tolerance_percent() * 10_000).to_integral_value())
 
 
 def _sql(template: str, *, line_columns: str = "") -> str:
@@ -239,6 +257,7 @@ def _sql(template: str, *, line_columns: str = "") -> str:
         covering=covering,
         line_columns=line_columns,
         agreed_cents=_agreed_cents(),
+        allowed_cents=_allowed_cents(),
     )
 
 
@@ -277,7 +296,7 @@ def price_check_run(*, now: datetime.datetime | None = None) -> int:
             sums = _SUMS_SQL.format(inner=inner, checked_at=", %s", deviates=DEVIATES)
             cursor.execute(
                 f"INSERT INTO {table} ({_COLUMNS}) {sums}",  # noqa: S608
-                [checked_at, tolerance_percent()],
+                [checked_at, _tolerance()],
             )
             return cursor.rowcount
         cursor.execute("SET LOCAL work_mem = '128MB'")
@@ -287,7 +306,7 @@ def price_check_run(*, now: datetime.datetime | None = None) -> int:
         cursor.execute(
             f"CREATE TEMPORARY TABLE price_check_sums ({_COLUMNS.rsplit(',', 1)[0]}) "
             f"ON COMMIT DROP AS {_SUMS_SQL.format(inner=inner, checked_at='', deviates=DEVIATES)}",
-            [tolerance_percent()],
+            [_tolerance()],
         )
         cursor.execute(
             f"INSERT INTO {table} ({_COLUMNS}) SELECT *, %s FROM price_check_sums",  # noqa: S608
@@ -324,7 +343,7 @@ def deviating_lines(
         "%(tolerance)s", "%s"
     )
     where = [f"d.account_id IN ({', '.join(['%s'] * len(account_ids))})"]
-    params: list = [tolerance_percent(), *account_ids]
+    params: list = [_tolerance(), *account_ids]
     if product_number:
         where.append("d.product_number = %s")
         params.append(product_number)
