@@ -14,9 +14,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Field, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account
@@ -269,12 +270,14 @@ _CONDS_FIELDS = (
 )
 
 
-def _converters() -> list[tuple[int, object, list]]:
+def _converters() -> list[tuple[int, Any, list]]:
     """(column, expression, converters) for the columns whose values the backend converts
     (dates and decimals on SQLite), as the ORM would."""
     found = []
     for position, (model, name) in enumerate(_CONDS_FIELDS):
-        column = model._meta.get_field(name).get_col(model._meta.db_table)
+        field = model._meta.get_field(name)
+        assert isinstance(field, Field)
+        column = field.get_col(model._meta.db_table)
         converters = connection.ops.get_db_converters(column) + column.field.get_db_converters(
             connection
         )
