@@ -15,15 +15,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.conditions import authority
 from kam.conditions.models import (
     OPEN_OFFER_STATUSES,
-    Agreement,
-    ConditionLine,
     MfcScope,
     Offer,
     OfferLine,
@@ -36,12 +33,9 @@ from kam.conditions.resolution import (
     GroupMember,
     Item,
     PriceBook,
-    active_agreements_on,
+    conds_with_tiers,
     group_members,
     item_from_row,
-    load_lines,
-    read_conds,
-    with_tiers,
 )
 
 SEVERITIES = {
@@ -112,6 +106,7 @@ class Context:
     floor: Decimal | None
     as_of: datetime.date
     prices: dict[tuple, Decimal] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 LINE_FIELDS = (
@@ -165,22 +160,24 @@ def _condition_lines(
 ) -> tuple[list[Cond], list[Cond]]:
     """The group's active lines, and the lines of the active most-favoured-customer clauses of
     accounts outside the group whose scope reaches this account (all accounts, or the same
-    industry): three queries with the tiers of both."""
+    industry): two queries, each with the lines' tiers."""
     if not items:
         return [], []
     group_ids = list(members)
-    group_lines = load_lines(account_ids=group_ids, items=items, as_of=as_of)
-    scope = Q(mfc_scope=MfcScope.ALL)
-    if account.industry:
-        scope |= Q(mfc_scope=MfcScope.INDUSTRY, account__industry=account.industry)
-    clauses = (
-        Agreement.objects.filter(active_agreements_on(as_of), scope)
-        .exclude(mfc_scope="")
-        .exclude(account_id__in=group_ids)
-        .values("pk")
+    marks = ", ".join(["%s"] * len(group_ids))
+    group_lines = conds_with_tiers(
+        agreements_sql=f"a.account_id IN ({marks})", params=group_ids, items=items, as_of=as_of
     )
-    clause_lines = read_conds(ConditionLine.objects.filter(agreement_id__in=clauses), items)
-    with_tiers(group_lines + clause_lines)
+    scope, params = "a.mfc_scope = %s", [MfcScope.ALL.value]
+    if account.industry:
+        scope = "a.mfc_scope = %s OR (a.mfc_scope = %s AND c.industry = %s)"
+        params += [MfcScope.INDUSTRY.value, account.industry]
+    clause_lines = conds_with_tiers(
+        agreements_sql=f"NOT (a.mfc_scope = '') AND a.account_id NOT IN ({marks}) AND ({scope})",
+        params=[*group_ids, *params],
+        items=items,
+        as_of=as_of,
+    )
     return group_lines, clause_lines
 
 
@@ -210,7 +207,7 @@ def _open_lines(offer: Offer, group_ids: list[int], items: list[Item]) -> dict[i
         OfferLine.objects.filter(
             offer__account_id__in=group_ids,
             offer__status__in=OPEN_OFFER_STATUSES,
-            product_id__in=[item.product_id for item in items],
+            product_id__in=OfferLine.objects.filter(offer_id=offer.pk).values("product_id"),
         )
         .exclude(offer_id=offer.pk)
         .order_by("offer__number", "position")
@@ -313,14 +310,17 @@ def _protected(context: Context, line: Line) -> dict[int, tuple[Decimal, Cond]]:
     specific lines (the lower price on a tie), and the line giving it."""
     protected: dict[int, tuple[Decimal, Cond]] = {}
     for key in line.item.keys:
+        if not (clause_lines := context.clauses.get(key)):
+            continue
         found: dict[int, tuple[Decimal, Cond]] = {}
-        for clause_line in context.clauses.get(key, ()):
-            if clause_line.agreement_id in protected:
+        for clause_line in clause_lines:
+            agreement_id = clause_line.agreement_id
+            if agreement_id in protected:
                 continue
             price = _clause_price(context, clause_line, line)
-            known = found.get(clause_line.agreement_id)
+            known = found.get(agreement_id)
             if known is None or price < known[0]:
-                found[clause_line.agreement_id] = (price, clause_line)
+                found[agreement_id] = (price, clause_line)
         protected.update(found)
     return protected
 
@@ -360,11 +360,18 @@ def _mfc_conflict(context: Context, line: Line) -> list[Finding]:
         "protected": euro(price),
         "account": clause_line.account_name,
         "title": clause_line.title,
-        "scope": MfcScope(clause_line.mfc_scope).label,
+        "scope": _scope_label(context, clause_line.mfc_scope),
     }
     if len(undercut) > 1:
         text += " " + _("It undercuts %(count)s more such clauses.") % {"count": len(undercut) - 1}
     return [Finding("mfc_conflict", line.position, text)]
+
+
+def _scope_label(context: Context, scope: str) -> str:
+    """The scope's label, translated once per check."""
+    if (label := context.labels.get(scope)) is None:
+        label = context.labels[scope] = str(MfcScope(scope).label)
+    return label
 
 
 def _open_offer_conflict(line: Line, others: list[OpenLine]) -> list[Finding]:

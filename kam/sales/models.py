@@ -114,7 +114,7 @@ class ImportRejection(models.Model):
 class SalesLine(models.Model):
     """One invoice line (Rechnungsposition); the natural key is (invoice number, line number)."""
 
-    # The (account, invoice_month) index serves every lookup by account: no second index.
+    # The (account, invoice_month, ...) index serves every lookup by account: no second index.
     # No foreign key constraints in the database on this table of millions of rows: checking
     # one per stored line doubled an import's time on PostgreSQL. The importer is the only
     # writer and takes each account id from the accounts table in the same statement; Django
@@ -162,7 +162,22 @@ class SalesLine(models.Model):
                 fields=["invoice_number", "line_number"], name="one_line_per_invoice_position"
             )
         ]
-        indexes = [models.Index(fields=["account", "invoice_month"], name="line_account_month")]
+        indexes = [
+            # (account, month) first for every lookup by account; the rest makes it cover the
+            # invoiced-price check (conditions), which reads the lines in this order without
+            # touching the table (a third of the time of a table scan with a lookup per line).
+            models.Index(
+                fields=[
+                    "account",
+                    "invoice_month",
+                    "product_number",
+                    "invoice_date",
+                    "quantity",
+                    "net_revenue_cents",
+                ],
+                name="line_account_month",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.invoice_number}/{self.line_number}"

@@ -136,3 +136,38 @@ def test_the_set_based_refresh_agrees_with_the_resolution_of_every_row():
         )
         assert Decimal(row.price_cents).scaleb(-2) == resolution.price, row
         assert row.agreement_id_value == resolution.winner.agreement_id
+
+
+def test_the_agreed_amount_of_a_fractional_quantity_is_rounded_half_up(settings):
+    """1,99 € × 2,5 = 4,975 €: agreed 4,98 €. With no tolerance 4,98 € is correct, 4,97 € is a
+    cent short and 4,99 € a cent too much (exact on both databases, integers on PostgreSQL)."""
+    settings.KAM_PRICE_TOLERANCE_PERCENT = "0"
+    account = AccountFactory(name="Kunde")
+    f.line(f.agreement(account), product=f.product("A-1", price="2.50"), price="1.99")
+    sale(account, 1, "A-1", "2.5", 498, day=datetime.date(2026, 3, 10))
+    sale(account, 2, "A-1", "2.5", 497, day=datetime.date(2026, 4, 10))
+    sale(account, 3, "A-1", "2.5", 499, day=datetime.date(2026, 5, 10))
+    sale(account, 4, "A-1", "0.333", 66, day=datetime.date(2026, 5, 11))  # 66,267 ct: correct
+    invoiced.agreed_prices_refresh(today=TODAY)
+    assert invoiced.price_check_run() == 2
+    sums = {
+        row.month.month: (row.overcharged_cents, row.undercharged_cents)
+        for row in PriceDeviation.objects.all()
+    }
+    assert sums == {4: (0, 1), 5: (1, 0)}
+
+
+def test_the_tolerance_and_the_agreed_amount_are_rounded_half_up_on_both_databases(settings):
+    """1 % of 1,50 € is 1,5 ct: 2 ct allowed, so 1,52 € passes and 1,53 € does not; 1,50 € ×
+    0,29 is 43,5 ct: 44 ct agreed, so 44 ct passes with no tolerance."""
+    account = AccountFactory(name="Kunde")
+    f.line(f.agreement(account), product=f.product("A-1", price="2.00"), price="1.50")
+    sale(account, 1, "A-1", "1", 152, day=datetime.date(2026, 3, 10))
+    sale(account, 2, "A-1", "1", 153, day=datetime.date(2026, 4, 10))
+    invoiced.agreed_prices_refresh(today=TODAY)
+    assert invoiced.price_check_run() == 1
+    assert PriceDeviation.objects.get().month == datetime.date(2026, 4, 1)
+    settings.KAM_PRICE_TOLERANCE_PERCENT = "0"
+    SalesLine.objects.all().delete()
+    sale(account, 3, "A-1", "0.29", 44, day=datetime.date(2026, 5, 10))
+    assert invoiced.price_check_run() == 0
