@@ -237,6 +237,9 @@ class AccountResult(models.Model):
 
     # No single-column indexes: the (run, account) and (account, run) indexes cover both keys,
     # and every index costs time when a run stores 100,000 rows.
+    #: Reasons by product area, read from the lines when the result is shown (not stored):
+    #: set by kam.analysis.selectors.with_area_reasons.
+    area_reasons: tuple[dict, ...] | list[dict] = ()
     run = models.ForeignKey(
         AnalysisRun, on_delete=models.CASCADE, related_name="results", db_index=False
     )
@@ -330,10 +333,11 @@ class AccountResult(models.Model):
 
     @property
     def reason_texts(self) -> list[str]:
-        """The stored reasons for the forecast in words (plain text: templates escape it)."""
+        """The stored reasons for the forecast in words, then the product areas' (plain text:
+        templates escape it)."""
         from kam.analysis.reasons import reason_texts
 
-        return reason_texts(self.forecast_reasons)
+        return reason_texts([*self.forecast_reasons, *self.area_reasons])
 
     @property
     def growth(self) -> float | None:

@@ -25,7 +25,7 @@ def account_panels(request, account) -> list[Panel]:
     history = selectors.account_result_history(account)
     # Every run includes every account that ever bought, so the newest result is the one of
     # the latest run: one query for the figures and their history.
-    result = history[0] if history else None
+    result = selectors.with_area_reasons(history[:1])[0] if history else None
     proposals = selectors.account_open_proposals(account)
     rating = selectors.account_rating_get(account)
     context = {

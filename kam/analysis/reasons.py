@@ -35,6 +35,19 @@ def reason_text(reason: dict) -> str | None:
         return ngettext(
             "No purchase for %(months)s month", "No purchase for %(months)s months", months
         ) % {"months": months}
+    area = str(reason.get("area", ""))
+    if code == "area_growing":
+        return _("Buys more in product area %(area)s (+%(percent)s %%)") % {
+            "area": area,
+            "percent": percent,
+        }
+    if code == "area_shrinking":
+        return _("Buys less in product area %(area)s (−%(percent)s %%)") % {
+            "area": area,
+            "percent": percent,
+        }
+    if code == "area_new":
+        return _("Buys newly in product area %(area)s") % {"area": area}
     if code == "regular":
         return _("Buys regularly (%(months)s of 12 months)") % {"months": months}
     return None

@@ -25,6 +25,7 @@ from kam.analysis.models import (
     StatusProposal,
 )
 from kam.core.money import cents_to_decimal
+from kam.core.plugins import app_hooks
 from kam.users.models import User
 from kam_analytics import loss_scenario as analytics_loss_scenario
 
@@ -66,6 +67,29 @@ def account_result_history(account: Account, *, limit: int = 24) -> list[Account
         .select_related("run")
         .order_by("-run__as_of", "-run__pk")[:limit]
     )
+
+
+def with_area_reasons(results):
+    """The results (of finished runs), each with the product areas the account buys more or
+    less of in the 12 months up to its run's window (plug-in `product_trends.area_trends`)."""
+    from kam.sales.figures import last_complete_month
+
+    results = list(results)
+    as_of = dict(
+        AnalysisRun.objects.filter(pk__in={r.run_id for r in results}).values_list("pk", "as_of")
+    )
+    by_month: dict = {}
+    for result in results:
+        by_month.setdefault(last_complete_month(as_of[result.run_id]), []).append(result)
+    for last_month, same in by_month.items():
+        ids = {result.account_id for result in same}
+        found: dict[int, list[dict]] = {}
+        for provider in app_hooks("product_trends", "area_trends"):
+            for account_id, reasons in provider(account_ids=ids, last_month=last_month).items():
+                found.setdefault(account_id, []).extend(reasons)
+        for result in same:
+            result.area_reasons = found.get(result.account_id, [])
+    return results
 
 
 def account_rating_get(account: Account) -> AccountRating | None:

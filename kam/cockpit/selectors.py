@@ -17,7 +17,7 @@ from django.utils.functional import cached_property
 from kam.accounts.models import Account
 from kam.accounts.selectors import accounts_visible_to
 from kam.analysis.models import AccountResult, AnalysisRun, RunStatus
-from kam.analysis.selectors import latest_run
+from kam.analysis.selectors import latest_run, with_area_reasons
 from kam.cockpit.filters import CockpitFilters
 from kam.core import permissions
 from kam.core.http import id_param
@@ -291,7 +291,8 @@ def _top_order(scope: Scope, field: str):
 
 def tomorrow_top(scope: Scope, *, limit: int = 10) -> list[AccountResult]:
     rows = result_list(scope, ResultFilter(sort="tomorrow"))
-    return list(rows.order_by(_top_order(scope, "rank_tomorrow").asc(), "account_id")[:limit])
+    top = rows.order_by(_top_order(scope, "rank_tomorrow").asc(), "account_id")[:limit]
+    return with_area_reasons(top)
 
 
 @dataclass

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from kam.accounts.models import KeyAccountStatus, Stakeholder
 from kam.accounts.selectors import account_get
-from kam.analysis.selectors import account_latest_result, loss_scenario
+from kam.analysis.selectors import account_latest_result, loss_scenario, with_area_reasons
 from kam.cockpit import account as account_figures
 from kam.cockpit import charts, exports, kpis, selectors
 from kam.cockpit.alerts import action_alerts
@@ -96,6 +96,7 @@ def abc_list(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def tomorrow_list(request: AuthenticatedRequest) -> HttpResponse:
     context = _list_context(request, "tomorrow") | {"title": _("Tomorrow's top customers")}
+    context["page"].object_list = with_area_reasons(context["page"].object_list)
     return render(request, "cockpit/result_list.html", context)
 
 

@@ -52,6 +52,11 @@ such module) simply adds nothing. The contracts:
 - `service_levels.py`: `contact_loads(*, accounts, first_day, last_day) -> dict[int, ContactLoad]`,
   per account (of the given `Account` objects) the contacts done in the period and how many its
   contact cadence asks for (None without a rule); `contact_loads(...)` collects them.
+- `product_trends.py`: `area_trends(*, account_ids, last_month) -> dict[int, list[dict]]`, per
+  account the product areas it buys more, less or newly of in the 12 months up to `last_month`
+  against the 12 before, as reason codes (`area_growing`/`area_shrinking` with `area` and
+  `percent`, `area_new` with `area`) that kam.analysis.reasons words; read from the lines when
+  a result is shown (`with_area_reasons`), never by the analysis run.
 - `cockpit.py`: `cockpit_panels(request) -> list[Panel]`, blocks on the cockpit (the start page),
   below its own sections; a provider decides who sees its panel (e.g. the margin permission).
 - `tests/matrix.py`: `ROWS: list[Row]` (and optionally `objects(account, users)`), rows of the
