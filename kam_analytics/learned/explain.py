@@ -32,6 +32,8 @@ DEFAULT_ORDER = (
     "largest_month_share_24m",
     "revenue_same_season_last_year",
 )
+#: Without a model, the same months last year say "strong/weak season" beyond this share.
+SEASON_CHANGE = 0.2
 _INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}
 
 
@@ -67,7 +69,7 @@ def _reason(name: str, value: float, push: float, row: dict) -> tuple[str, dict]
             return "recent_down", {}
     if name == "largest_month_share_24m" and value >= 0.5:
         return "lumpy", {}
-    if name == "revenue_same_season_last_year" and row["has_year"]:
+    if name == "revenue_same_season_last_year" and row["has_year"] and push != 0:
         return ("season_strong", {}) if push > 0 else ("season_weak", {})
     if name in ("active_months_12", "purchase_days_12m") and push > 0 and row["active12"] >= 10:
         return "regular", {"months": int(row["active12"])}
@@ -102,6 +104,12 @@ def forecast_reasons(
     last12 = features[:, _INDEX["revenue_12m"]]
     prev12 = features[:, _INDEX["revenue_prev_12m"]]
     has_year = features[:, _INDEX["months_since_first_purchase"]] >= 13
+    # The same months last year against the year's average rate over as many months.
+    season = (
+        features[:, _INDEX["revenue_same_season_last_year"]]
+        / np.maximum(last12 * horizon / 12, 1e-9)
+        - 1
+    )
     return [
         _account_reasons(
             features[i],
@@ -113,6 +121,7 @@ def forecast_reasons(
                 "has_year": bool(has_year[i] and prev12[i] > 0),
                 "trend": features[i, _INDEX["trend_6m"]],
                 "active12": features[i, _INDEX["active_months_12"]],
+                "season": season[i] if last12[i] > 0 else 0.0,
             },
             bool(new_account[rows[i]]),
             bool(by_model[i]),
@@ -148,4 +157,6 @@ def _rule_sign(name: str, row: dict) -> float:
         return float(np.sign(row["trend"]))
     if name == "purchase_days_trend":
         return float(np.sign(row["days_trend"]))
+    if name == "revenue_same_season_last_year":
+        return float(np.sign(row["season"])) if abs(row["season"]) > SEASON_CHANGE else 0.0
     return -1.0 if name == "months_since_last_purchase" else 0.0

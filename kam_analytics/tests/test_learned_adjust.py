@@ -122,3 +122,20 @@ def test_the_model_orders_the_reasons_only_of_the_accounts_it_is_asked_to_explai
     assert [some[i] for i in np.flatnonzero(~explained)] == [
         without_model[i] for i in np.flatnonzero(~explained)
     ]
+
+
+def test_without_the_model_a_season_is_named_only_when_last_years_months_stood_out():
+    months = np.arange(24)
+    steady = np.full(24, 1000.0)
+    strong_spring = steady * np.where(months % 12 < 3, 1.6, 1.0)  # Jan–Mar 60 % above
+    revenue = np.vstack([steady, strong_spring])
+    days = np.where(revenue > 0, 2.0, 0.0)
+    new = np.zeros(2, dtype=bool)
+
+    year = forecast_reasons(revenue, days, horizon=12, new_account=new)
+    quarter = forecast_reasons(revenue, days, horizon=3, new_account=new)
+
+    codes = [[r["code"] for r in reasons] for reasons in (*year, *quarter)]
+    assert all("season_weak" not in c for c in codes)
+    assert "season_strong" not in codes[0] + codes[1] + codes[2]
+    assert "season_strong" in codes[3]
