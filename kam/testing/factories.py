@@ -76,3 +76,22 @@ class StakeholderFactory(factory.django.DjangoModelFactory):
             from kam.search.index import index_refresh
 
             index_refresh("stakeholder", [stakeholder.pk])
+
+
+def sales_line(account, *, product: str, cents: int, day, quantity="1", invoice: str = ""):
+    """One stored invoice line (without its monthly fact); `invoice` defaults to a fresh number."""
+    from decimal import Decimal
+
+    from kam.sales.models import SalesLine
+
+    return SalesLine.objects.create(
+        account=account,
+        invoice_number=invoice or f"R-{SalesLine.objects.count() + 1}",
+        line_number=1,
+        invoice_date=day,
+        invoice_month=day.replace(day=1),
+        product_number=product,
+        quantity=Decimal(quantity) if quantity is not None else None,
+        net_revenue_cents=cents,
+        currency="EUR",
+    )

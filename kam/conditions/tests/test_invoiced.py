@@ -13,23 +13,15 @@ from kam.conditions.models import AgreedPrice, BonusTier, PriceDeviation
 from kam.conditions.pricing import bonus_progress, discount_cost
 from kam.conditions.tests import factories as f
 from kam.sales.models import MonthlyFact, SalesLine
-from kam.testing.factories import AccountFactory
+from kam.testing.factories import AccountFactory, sales_line
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 6, 15)
 
 
 def sale(account, number, product, quantity, cents, day=datetime.date(2026, 3, 10)):
-    return SalesLine.objects.create(
-        account=account,
-        invoice_number=f"R-{number}",
-        line_number=1,
-        invoice_date=day,
-        invoice_month=day.replace(day=1),
-        product_number=product,
-        quantity=Decimal(quantity),
-        net_revenue_cents=cents,
-        currency="EUR",
+    return sales_line(
+        account, product=product, cents=cents, day=day, quantity=quantity, invoice=f"R-{number}"
     )
 
 

@@ -2,7 +2,6 @@
 less or newly of, read from its lines when shown."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -11,8 +10,7 @@ from kam.analysis.tests.factories import make_run
 from kam.cockpit.tests.factories import make_result
 from kam.conditions.product_trends import area_trends
 from kam.conditions.tests import factories as f
-from kam.sales.models import SalesLine
-from kam.testing.factories import AccountFactory
+from kam.testing.factories import AccountFactory, sales_line
 
 pytestmark = pytest.mark.django_db
 LAST_MONTH = datetime.date(2025, 6, 1)
@@ -21,18 +19,7 @@ BEFORE = datetime.date(2024, 3, 10)  # in the 12 before
 
 
 def sale(account, product_number, euros, day):
-    number = SalesLine.objects.count() + 1
-    return SalesLine.objects.create(
-        account=account,
-        invoice_number=f"R-{number}",
-        line_number=1,
-        invoice_date=day,
-        invoice_month=day.replace(day=1),
-        product_number=product_number,
-        quantity=Decimal(1),
-        net_revenue_cents=euros * 100,
-        currency="EUR",
-    )
+    return sales_line(account, product=product_number, cents=euros * 100, day=day)
 
 
 @pytest.fixture
