@@ -85,11 +85,12 @@ class Scope:
         if period is None:
             return self.run.revenue_12m_cents
         key = f"kam:cockpit:company:{self.run_key}:{period.first_month}:{period.last_month}"
-        return cache.get_or_set(
+        revenue = cache.get_or_set(
             key,
             lambda: figures.company_revenue(period),
             timeout=settings.KAM_COCKPIT_CACHE_SECONDS,
         )
+        return int(revenue or 0)
 
     @property
     def run_key(self) -> str:
