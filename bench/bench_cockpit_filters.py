@@ -115,6 +115,21 @@ def vary_accounts() -> None:
         )
 
 
+def reuse_dataset(args) -> dict:
+    """The dataset an earlier run left in --data-dir, with the cockpit cache emptied so the
+    first round is cold again."""
+    from bench_analysis import setup_django
+
+    setup_django(os.environ["KAM_DATA_DIR"])
+    from django.core.cache import cache
+
+    from kam.sales.models import MonthlyFact
+
+    cache.clear()
+    facts = MonthlyFact.objects.count()
+    return {"facts": facts, "lines": args.lines, "generated": 0.0, "analysed": 0.0}
+
+
 def manager_ids() -> dict[str, int]:
     from kam.users.models import User
 
@@ -207,12 +222,22 @@ def main() -> None:
     parser.add_argument("--parallel", type=int, default=2, help="users requesting at once")
     parser.add_argument("--think", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--data-dir", default="", help="keep the dataset here (for --reuse)")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure the dataset of an earlier run in --data-dir (the cockpit cache emptied)",
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="kam-bench-filters-") as data_dir:
+    with tempfile.TemporaryDirectory(prefix="kam-bench-filters-") as temporary:
+        data_dir = args.data_dir or temporary
         os.environ["KAM_DATA_DIR"] = data_dir
         os.environ.setdefault("KAM_SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
-        dataset = build_dataset(args.accounts, args.lines, args.seed)
-        vary_accounts()
+        if args.reuse:
+            dataset = reuse_dataset(args)
+        else:
+            dataset = build_dataset(args.accounts, args.lines, args.seed)
+            vary_accounts()
         managers = manager_ids()
         from django.db import connections
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account, Stakeholder
 from kam.core.plugins import SearchHit
-from kam.search.index import SearchDocument, matches, ranked, visible_account_ids
+from kam.search.index import SearchDocument, matches, ranked, scope_of, visible_account_ids
 
 
 def account_documents(ids: list[int] | None) -> Iterator[SearchDocument]:
@@ -42,7 +42,7 @@ def stakeholders_matching(
     if account_id is not None:
         from kam.accounts.selectors import accounts_visible_to
 
-        scope = accounts_visible_to(user).filter(pk=account_id).values("id")
+        scope = scope_of(accounts_visible_to(user).filter(pk=account_id).values("id"))
     found = matches("stakeholder", query, account_ids=scope, limit=limit)
     people = Stakeholder.objects.filter(pk__in=list(found)).select_related("account")
     return ranked(people, found, lambda p: f"{p.last_name} {p.first_name}")

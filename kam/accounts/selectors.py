@@ -43,15 +43,28 @@ def _scope_sql(*, edit_only: bool) -> str:
     )
 
 
-def _scoped(user: User | AnonymousUser, *, edit_only: bool) -> QuerySet[Account]:
-    accounts = Account.objects.all()
+#: The scope of who sees nothing (deny by default), as SQL.
+_NO_IDS: tuple[str, list] = (f"SELECT id FROM {Account._meta.db_table} WHERE 1 = 0", [])  # noqa: S608
+
+
+def _scope_ids(user: User | AnonymousUser, *, edit_only: bool) -> tuple[str, list] | None:
+    """The ids of the scope as SQL and its parameters; None for who needs no scope."""
     sees_all = permissions.can_edit_all_accounts if edit_only else permissions.can_see_all_accounts
     if sees_all(user):
-        return accounts
+        return None
     if permissions.works_on_own_accounts(user):
-        scope = RawSQL(_scope_sql(edit_only=edit_only), (user.pk,))  # noqa: S611
-        return accounts.filter(id__in=scope)
-    return accounts.none()
+        return _scope_sql(edit_only=edit_only), [user.pk]
+    return _NO_IDS
+
+
+def _scoped(user: User | AnonymousUser, *, edit_only: bool) -> QuerySet[Account]:
+    accounts = Account.objects.all()
+    scope = _scope_ids(user, edit_only=edit_only)
+    if scope is None:
+        return accounts
+    if scope is _NO_IDS:
+        return accounts.none()
+    return accounts.filter(id__in=RawSQL(*scope))  # noqa: S611
 
 
 def accounts_visible_to(user: User | AnonymousUser) -> QuerySet[Account]:
@@ -62,6 +75,16 @@ def accounts_visible_to(user: User | AnonymousUser) -> QuerySet[Account]:
     below those in the group hierarchy.
     """
     return _scoped(user, edit_only=False)
+
+
+def account_ids_visible_to(user: User | AnonymousUser) -> tuple[str, list] | None:
+    """The ids of `accounts_visible_to(user)` as one SQL query and its parameters, for a statement
+    written in SQL (the search); None when the user sees every account (no scope needed).
+
+    The same scope as the queryset's, without the queryset's detour through the accounts table
+    (`SELECT id FROM account WHERE id IN (scope)`, which looks up each id again).
+    """
+    return _scope_ids(user, edit_only=False)
 
 
 def accounts_editable_by(user: User | AnonymousUser) -> QuerySet[Account]:

@@ -151,10 +151,19 @@ def state_last_contact(state: CoverageState) -> date | None:
 
 
 def overdue_accounts(
-    *, user: User, owner: str = "", status: str = "", today: date | None = None
+    *,
+    user: User,
+    owner: str = "",
+    status: str = "",
+    today: date | None = None,
+    within: QuerySet[Account] | None = None,
 ) -> list[AccountCoverage]:
+    """The user's visible accounts overdue for a visit or contact, longest overdue first;
+    `within` narrows them to some of `accounts_visible_to(user)` (the cockpit's filters), so
+    that only those are assessed."""
     rules = company_cadences()
-    accounts = accounts_under_rules(accounts_visible_to(user), rules).select_related("owner")
+    visible = accounts_visible_to(user) if within is None else within
+    accounts = accounts_under_rules(visible, rules).select_related("owner")
     if (owner_id := id_param(owner)) is not None:
         accounts = accounts.filter(owner_id=owner_id)
     if status:

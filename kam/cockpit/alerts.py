@@ -126,9 +126,5 @@ def action_alerts(scope: Scope) -> ActionAlerts:
         dependency=dependency_alerts(scope),
         breached_complaints=breached_complaints(scope),
         rising_complaints=rising_complaints(scope),
-        overdue_contacts=[
-            entry
-            for entry in overdue_accounts(user=scope.user)
-            if scope.filters.matches(entry.account)
-        ][:LIMIT],
+        overdue_contacts=overdue_accounts(user=scope.user, within=scope.accounts)[:LIMIT],
     )

@@ -176,22 +176,6 @@ class CockpitFilters:
             q &= Q(**{f"{prefix}status": self.status})
         return q
 
-    def matches(self, account) -> bool:
-        """The same condition for one account already loaded."""
-        if self.owner and account.owner_id != self.owner:
-            return False
-        if self.team and account.owner_id not in self.team_members:
-            return False
-        if self.region.startswith("DE-") and not (
-            account.country == "DE" and account.postal_code.startswith(self.region[3])
-        ):
-            return False
-        if self.region and not self.region.startswith("DE-") and account.country != self.region:
-            return False
-        if self.industry and account.industry != self.industry:
-            return False
-        return not (self.status and account.status != self.status)
-
     # --- in URLs and cache keys
 
     def params(self) -> dict[str, str]:

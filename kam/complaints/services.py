@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -27,6 +28,7 @@ from kam.complaints.models import (
 )
 from kam.core import numbering
 from kam.core.plugins import cost_drivers_changed
+from kam.notifications.services import mentions_notify
 from kam.search.index import index_refresh
 from kam.users.models import User
 
@@ -65,8 +67,29 @@ def _next_number(year: int) -> str:
 
 
 def _event(complaint: Complaint, *, kind: str, user: User | None, note: str = "", **extra) -> None:
-    ComplaintEvent.objects.create(
+    event = ComplaintEvent.objects.create(
         complaint=complaint, at=timezone.now(), user=user, kind=kind, note=note, **extra
+    )
+    _mentions_notify(complaint, author=user, text=note, key=f"complaint-event:{event.pk}")
+
+
+def _mentions_notify(complaint: Complaint, *, author: User | None, text: str, key: str) -> None:
+    """Who is @mentioned in the description or in a note of the complaint hears of it (if they
+    may see the complaint); text without an author (a job's) mentions nobody."""
+    if author is None or "@" not in text:
+        return
+    from kam.complaints.selectors import complaints_visible_to
+
+    def may_see(user: User) -> bool:
+        return complaints_visible_to(user).filter(pk=complaint.pk).exists()
+
+    mentions_notify(
+        author=author,
+        text=text,
+        about=f"{complaint.number}: {complaint.subject}",
+        url=reverse("complaints:detail", kwargs={"pk": complaint.pk}),
+        key=key,
+        may_see=may_see,
     )
 
 
@@ -100,13 +123,20 @@ def complaint_create(
     complaint.number = _next_number(timezone.localtime(now).year)
     complaint.save()
     _event(complaint, kind=EventKind.CREATED, user=user, to_status=complaint.status)
+    _mentions_notify(
+        complaint, author=user, text=complaint.description, key=f"complaint:{complaint.pk}"
+    )
     index_refresh("complaint", [complaint.pk])
     cost_drivers_changed(account_id=account.pk, days=[timezone.localdate(complaint.received_at)])
     return complaint
 
 
 @transaction.atomic
-def complaint_update(*, complaint: Complaint, data: dict[str, Any]) -> Complaint:
+def complaint_update(
+    *, complaint: Complaint, data: dict[str, Any], editor: User | None = None
+) -> Complaint:
+    """`editor` is who a mention in the description comes from (saving the description again
+    notifies only who is newly mentioned)."""
     allowed = (*COMPLAINT_FIELDS, *RESOLUTION_FIELDS)
     changed = [name for name in allowed if name in data and getattr(complaint, name) != data[name]]
     if not changed:
@@ -121,6 +151,9 @@ def complaint_update(*, complaint: Complaint, data: dict[str, Any]) -> Complaint
     complaint.save(update_fields=[*changed, "updated_at"])
     if "subject" in changed:
         index_refresh("complaint", [complaint.pk])
+    if "description" in changed:
+        key = f"complaint:{complaint.pk}"
+        _mentions_notify(complaint, author=editor, text=complaint.description, key=key)
     if "severity" in changed:
         day = timezone.localdate(complaint.received_at)
         cost_drivers_changed(account_id=complaint.account_id, days=[day])

@@ -131,7 +131,9 @@ def complaint_update(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         fresh = selectors.complaint_get_workable(user=request.user, pk=pk)
         try:
-            services.complaint_update(complaint=fresh, data=form.complaint_data())
+            services.complaint_update(
+                complaint=fresh, data=form.complaint_data(), editor=request.user
+            )
         except ValidationError as error:
             form.add_error(None, error.messages)
         else:

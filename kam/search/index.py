@@ -134,27 +134,36 @@ _TABLE = SearchTerm._meta.db_table
 _NAME_TIERS = {SearchTerm.FIRST_WORD: 2, SearchTerm.WORD: 3, SearchTerm.DETAIL: 4}
 
 
+#: The account ids a search is limited to, as SQL and its parameters (None: every account).
+Scope = tuple[str, list] | None
+
+#: Whether a term's account is in the scope. Wrapped in IS TRUE (the same truth in a WHERE) so
+#: that PostgreSQL checks each row against the scope's hash while it walks the index in order,
+#: and stops after LIMIT rows, instead of joining the scope (a hash join loses the index's
+#: order, so every row of the prefix was read and sorted: 77,000 for "sch" among 500,000
+#: stakeholders, 50-70 ms for a key account manager against 2 ms for leadership).
+_IN_SCOPE = " AND (account_id IN (SELECT id FROM visible)) IS TRUE"
+
+
 def _branch(weight: int, tier_sql: str, where: str) -> str:
     """One kind's and weight's best rows: a range on the covering index (kind, weight, term,
-    ...) that stops after LIMIT rows, however many names share the prefix."""
+    account_id, object_id), in its order, that stops after LIMIT rows however many names share
+    the prefix."""
     return (
         f"SELECT %s AS kind, object_id, {tier_sql} AS tier FROM ("  # noqa: S608
-        f"SELECT object_id, term FROM {_TABLE} WHERE kind = %s AND weight = {weight:d}"
-        f" AND term >= %s AND term < %s{where} ORDER BY term, object_id LIMIT %s) AS w{weight:d}"
+        f"SELECT object_id, term FROM {_TABLE} WHERE kind = %s"
+        f" AND weight = {weight:d} AND term >= %s AND term < %s{where}"
+        f" ORDER BY term, account_id, object_id LIMIT %s) AS w{weight:d}"
     )
 
 
-def _statement(
-    kinds: list[str], query: str, account_ids: QuerySet | None, limit: int
-) -> tuple[str, list]:
+def _statement(kinds: list[str], query: str, scope: Scope, limit: int) -> tuple[str, list]:
     words = search_words(query)
     number = compact(query)
     # The scope is computed once per statement (a CTE), not once per index range.
-    visible, scope, params = "", "", []
-    if account_ids is not None:
-        sql, compiled = account_ids.query.sql_with_params()
-        visible, params = f"WITH visible(id) AS ({sql}) ", list(compiled)
-        scope = " AND account_id IN (SELECT id FROM visible)"
+    visible, where, params = "", "", []
+    if scope is not None:
+        visible, where, params = f"WITH visible(id) AS ({scope[0]}) ", _IN_SCOPE, list(scope[1])
     main = max(words, key=len)
     fetch = limit * 2  # an object may match with two words of one weight
     branches = []
@@ -168,16 +177,16 @@ def _statement(
                 )
                 extra_params += [kind, word, prefix_end(word)]
         number_tier = "CASE WHEN term = %s THEN 0 ELSE 1 END"
-        branches.append(_branch(SearchTerm.NUMBER, number_tier, scope))
+        branches.append(_branch(SearchTerm.NUMBER, number_tier, where))
         params += [kind, number, kind, number, prefix_end(number), fetch]
         for weight, tier in _NAME_TIERS.items():
-            branches.append(_branch(weight, f"{tier:d}", scope + extra))
+            branches.append(_branch(weight, f"{tier:d}", where + extra))
             params += [kind, kind, main, prefix_end(main), *extra_params, fetch]
     return visible + " UNION ALL ".join(branches), params
 
 
 def matches_of_kinds(
-    kinds: list[str], query: str, *, account_ids: QuerySet | None, limit: int = 20
+    kinds: list[str], query: str, *, account_ids: Scope, limit: int = 20
 ) -> dict[str, dict[int, int]]:
     """`matches` for several kinds in one statement (the global search asks all at once)."""
     found: dict[str, dict[int, int]] = {kind: {} for kind in kinds}
@@ -202,11 +211,8 @@ _ahead: ContextVar[tuple[tuple, dict[str, dict[int, int]]] | None] = ContextVar(
 )
 
 
-def _scope_key(account_ids: QuerySet | None) -> tuple:
-    if account_ids is None:
-        return ()
-    sql, params = account_ids.query.sql_with_params()
-    return (sql, tuple(params))
+def _scope_key(account_ids: Scope) -> tuple:
+    return () if account_ids is None else (account_ids[0], tuple(account_ids[1]))
 
 
 @contextmanager
@@ -223,9 +229,7 @@ def search_batch(user, query: str, *, limit: int) -> Iterator[None]:
         _ahead.reset(token)
 
 
-def matches(
-    kind: str, query: str, *, account_ids: QuerySet | None, limit: int = 20
-) -> dict[int, int]:
+def matches(kind: str, query: str, *, account_ids: Scope, limit: int = 20) -> dict[int, int]:
     """{object id: tier} of the best `limit` objects of `kind` matching `query` (every word of
     it as a word prefix, or the whole query as a number), scoped to `account_ids` (None: all).
 
@@ -264,16 +268,18 @@ def matching_ids(kind: str, query: str) -> QuerySet:
     return ids.values("object_id")
 
 
-def visible_account_ids(user) -> QuerySet | None:
+def visible_account_ids(user) -> Scope:
     """The scope of a search: None (no filter needed) for who sees every account, else the ids
-    of `accounts_visible_to(user)`."""
-    from kam.accounts.selectors import accounts_visible_to
-    from kam.core import permissions
+    of `accounts_visible_to(user)` as SQL (`account_ids_visible_to`, the same scope)."""
+    from kam.accounts.selectors import account_ids_visible_to
 
-    if permissions.can_see_all_accounts(user):
-        return None
-    # Unordered: the scope is a set, and sorting thousands of accounts by name costs time.
-    return accounts_visible_to(user).order_by().values("id")
+    return account_ids_visible_to(user)
+
+
+def scope_of(account_ids: QuerySet) -> Scope:
+    """A queryset of account ids (`.values("id")` of `accounts_visible_to(...)`) as a scope."""
+    sql, params = account_ids.query.sql_with_params()
+    return sql, list(params)
 
 
 def ranked(

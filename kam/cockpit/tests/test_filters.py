@@ -243,15 +243,45 @@ def test_the_figures_are_labelled_with_the_chosen_period(
         assert "12 Monate" not in split
 
 
-def test_a_chosen_periods_sums_are_read_in_few_queries(client, alice, portfolio):
-    """The ABC split and the KPIs share one query of the period's sums; the portfolio matrix
-    (the run's 12 months) and tomorrow's top (ranks) read none."""
-    client.force_login(alice)
+def test_a_chosen_periods_sums_are_read_once_and_the_companys_once_per_run(
+    client, alice, carol, portfolio
+):
+    """The ABC split, the KPIs and the rising and falling accounts share one read of the
+    period's sums; the company's revenue in the period (the same for everyone) is read by the
+    first viewer of the run only; the portfolio matrix and tomorrow's top read none."""
 
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse("home"), {"period": "2024"})
+    def facts_read_by(user) -> list[str]:
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("home"), {"period": "2024"})
+        assert response.status_code == 200
+        return [q["sql"] for q in queries.captured_queries if "sales_monthlyfact" in q["sql"]]
 
-    assert response.status_code == 200
-    reading_facts = [q["sql"] for q in queries.captured_queries if "sales_monthlyfact" in q["sql"]]
-    # the shared totals, the movers (sums, then the top ones) and the company's revenue
-    assert len(reading_facts) <= 4, reading_facts
+    first = facts_read_by(alice)
+    second = facts_read_by(carol)
+
+    assert len(first) == 2, first  # the viewer's sums and the company's revenue
+    assert len(second) == 1, second  # the viewer's sums
+
+
+def test_the_alerts_assess_the_contact_cadence_of_the_filtered_accounts_only(
+    client, alice, portfolio, monkeypatch
+):
+    from kam.activities import coverage
+
+    assessed: list[set[int]] = []
+    coverage_for = coverage.coverage_for
+
+    def spy(accounts, **kwargs):
+        accounts = list(accounts)
+        assessed.append({a.pk for a in accounts})
+        return coverage_for(accounts, **kwargs)
+
+    monkeypatch.setattr(coverage, "coverage_for", spy)
+    Account.objects.filter(name="Alpha Maschinen").update(status=KeyAccountStatus.KEY_ACCOUNT)
+    Account.objects.filter(name="Beta Logistik").update(status=KeyAccountStatus.STRATEGIC)
+
+    page(client, alice, status=KeyAccountStatus.KEY_ACCOUNT)
+
+    alpha = Account.objects.get(name="Alpha Maschinen")
+    assert assessed == [{alpha.pk}]

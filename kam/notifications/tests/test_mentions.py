@@ -72,3 +72,50 @@ def test_the_mention_is_shown_escaped_in_the_inbox(client, alice, leader):
 def test_mentions_are_found_case_insensitively_without_trailing_punctuation(alice, leader):
     assert set(mentioned_users("Danke @ALICE. Und @leader!")) == {leader, alice}
     assert mentioned_users("mail@alice.de, @nobody, @") == []
+
+
+# --- complaints: the description and the notes written with a step, a pause or an answer
+
+
+def test_a_complaint_note_notifies_who_is_mentioned_and_may_see_it(alice, bob, carol, sam):
+    from kam.complaints import services as complaint_services
+    from kam.complaints.models import Status
+    from kam.complaints.tests.factories import make_complaint
+
+    account = AccountFactory(owner=alice, name="Alpha Maschinen")
+    complaint = make_complaint(account, alice, subject="Palette beschädigt")
+
+    complaint_services.complaint_transition(
+        complaint=complaint,
+        to_status=Status.ACKNOWLEDGED,
+        user=alice,
+        note="@sam bitte Gutschrift prüfen, @carol zur Info",
+    )
+    complaint_services.complaint_pause(complaint=complaint, user=sam, note="@alice Kunde fragt")
+
+    [to_service] = mentions_of(sam)
+    assert to_service.title.endswith(f"{complaint.number}: Palette beschädigt")
+    assert to_service.url == reverse("complaints:detail", kwargs={"pk": complaint.pk})
+    assert mentions_of(carol) == []  # cannot see Alpha Maschinen's complaints
+    assert len(mentions_of(alice)) == 1 and str(sam) in mentions_of(alice)[0].title
+
+
+def test_a_complaints_description_notifies_once_and_again_only_the_newly_mentioned(
+    alice, leader, sam
+):
+    from kam.complaints import services as complaint_services
+    from kam.complaints.tests.factories import make_complaint
+
+    complaint = make_complaint(
+        AccountFactory(owner=alice), alice, description="Bruch, @sam weiß Bescheid"
+    )
+
+    complaint_services.complaint_update(
+        complaint=complaint, data={"description": "Bruch, @sam und @leader"}, editor=alice
+    )
+    complaint_services.complaint_update(
+        complaint=complaint, data={"description": "Bruch, @sam und @leader!"}, editor=alice
+    )
+
+    assert len(mentions_of(sam)) == 1
+    assert len(mentions_of(leader)) == 1
