@@ -1,14 +1,16 @@
-"""Computing the statements in the database: sales facts (kam.sales.figures), cost drivers (the
-apps' `cost_drivers.py`, see kam.core.plugins) and the rates of each month go in; one row per
-account and month comes out. The full recomputation and the incremental update are this one
-query over more or fewer accounts and months.
+"""Computing the statements in the database: sales facts (kam.sales.figures), the recorded cost
+drivers kept as facts (kam.profitability.drivers), the drivers derived from sales and
+conditions (the apps' `cost_drivers.py`, see kam.core.plugins) and the rates of each month go
+in; one row per account and month comes out. The full recomputation and the incremental update
+are these few statements over more or fewer accounts and months.
 
-Millions of facts and drivers never travel to Python: the providers hand over querysets, the
-rates become two small temporary tables (each month's logistics rates, and the terms of every
-kind, detail and role per month, from `pricing.terms`), and one statement groups the drivers
-per account, month, kind, detail and role (the line the rounding applies to, as in
-`pricing.price`), prices them, adds the facts and sums per account and month into a temporary
-table of fresh statements (kam.profitability.storage writes what changed).
+Millions of facts never travel to Python. The rates become two small temporary tables (each
+month's logistics rates, and the terms of every kind, detail and role per month, from
+`pricing.terms`). The driver facts are priced line by line (the line the rounding applies to,
+as in `pricing.price`) and summed per account and month into a temporary table of costs, in
+the order of their key (no sort); the few derived drivers are added to it. The sales facts
+joined with those costs, and the costs of months without sales, are the fresh statements
+(kam.profitability.storage writes what changed).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from django.db import connection
 from django.db.models import Q
 
 from kam.core import plugins
-from kam.profitability.models import CostRates
+from kam.profitability.drivers import grouped_sql, union_sql
+from kam.profitability.models import CostDriverFact, CostRates
 from kam.profitability.pricing import MONEY, PIECE, PRICED_DETAILS, STAGES, TIME, RateCard, terms
 from kam.sales import figures
 
@@ -30,6 +33,7 @@ FRESH = "profitability_fresh"
 MONTHS = "profitability_months"
 TERMS = "profitability_terms"
 LISTED = "profitability_listed"
+COSTS = "profitability_costs"
 _AMOUNTS = ", ".join(
     f"{name} BIGINT NOT NULL"
     for name in ("revenue_cents", "db1_cents", "condition_cost_cents", "care_cost_cents")
@@ -46,6 +50,8 @@ TEMPORARY = {
     LISTED: "account_id BIGINT NOT NULL, month INTEGER NOT NULL, kind VARCHAR(40) NOT NULL,"
     " detail VARCHAR(40) NOT NULL, role VARCHAR(40) NOT NULL, quantity BIGINT NOT NULL,"
     " amount_cents BIGINT NOT NULL",
+    COSTS: "account_id BIGINT NOT NULL, month INTEGER NOT NULL, conditions BIGINT NOT NULL,"
+    " care BIGINT NOT NULL, service BIGINT NOT NULL, PRIMARY KEY (account_id, month)",
     FRESH: f"account_id BIGINT NOT NULL, month DATE NOT NULL, {_AMOUNTS}",
 }
 #: Above this many fresh statements the table is dropped after use (not kept in memory).
@@ -90,9 +96,10 @@ def _prepare_temporary(cursor) -> None:
 
 
 def release_temporary(cursor, rows: int) -> None:
-    """Drops the fresh statements of a full recomputation rather than keeping them."""
+    """Drops the fresh statements and costs of a full recomputation rather than keeping them."""
     if rows > KEEP_FRESH:
         cursor.execute(f"DROP TABLE IF EXISTS {FRESH}")
+        cursor.execute(f"DROP TABLE IF EXISTS {COSTS}")
 
 
 def _fill_rates(cursor, months: list[datetime.date]) -> None:
@@ -134,22 +141,6 @@ def _fill_listed(cursor, drivers: list[plugins.CostDriver]) -> None:
     )
 
 
-def _drivers_sql(window: dict) -> tuple[str, list]:
-    """Every provider's driver rows, one UNION ALL (the Python-computed ones from LISTED)."""
-    names = ", ".join(plugins.DRIVER_COLUMNS)
-    parts = [f"SELECT {names} FROM {LISTED}"]  # noqa: S608
-    params: list = []
-    for number, query in enumerate(plugins.cost_driver_queries(**window)):
-        sql, query_params = query.query.sql_with_params()
-        columns = ", ".join(
-            "COALESCE(cd_role, '') AS role" if name == "role" else f"cd_{name} AS {name}"
-            for name in plugins.DRIVER_COLUMNS
-        )
-        parts.append(f"SELECT {columns} FROM ({sql}) AS q{number}")  # noqa: S608
-        params += query_params
-    return " UNION ALL ".join(parts), params
-
-
 def _facts_sql(window: dict) -> tuple[str, list]:
     query = figures.monthly_totals_query(
         first=window["first_month"], last=window["last_month"], account_ids=window["account_ids"]
@@ -159,66 +150,97 @@ def _facts_sql(window: dict) -> tuple[str, list]:
 
 
 def _stage(number: int) -> str:
-    return f"SUM(CASE WHEN stage = {number} THEN cents ELSE 0 END)"
+    return f"SUM(CASE WHEN t.stage = {number} THEN {PRICE} ELSE 0 END)"
 
 
-def _statement_sql(window: dict) -> tuple[str, list]:
-    """Revenue, DB I, the three kinds of cost and DB II-IV per account and month."""
-    drivers, driver_params = _drivers_sql(window)
-    facts, fact_params = _facts_sql(window)
-    price = (
-        f"CASE t.mode WHEN {MONEY} THEN d.amount_cents WHEN {PIECE} THEN d.quantity * t.rate_cents"
-        f" WHEN {TIME} THEN (d.quantity * t.minutes * t.rate_cents + 30) / 60 ELSE 0 END"
+#: What one line of drivers `d` costs under its terms `t`.
+PRICE = (
+    f"CASE t.mode WHEN {MONEY} THEN d.amount_cents WHEN {PIECE} THEN d.quantity * t.rate_cents"
+    f" WHEN {TIME} THEN (d.quantity * t.minutes * t.rate_cents + 30) / 60 ELSE 0 END"
+)
+
+
+def _costs_sql(lines: str) -> str:
+    """Lines of drivers (account, month, kind, detail, role, quantity, amount) priced and summed
+    per account and month into conditions, care and service cost."""
+    return (
+        f"SELECT d.account_id, d.month, {_stage(0)} AS conditions, {_stage(1)} AS care,"  # noqa: S608
+        f" {_stage(2)} AS service FROM ({lines}) AS d LEFT JOIN {TERMS} t ON t.month = d.month"
+        " AND t.kind = d.kind AND t.detail = d.detail AND t.role = d.role"
+        " GROUP BY d.account_id, d.month"
     )
-    grouped = (
-        "SELECT account_id, month, kind, detail, role,"  # noqa: S608
-        # PostgreSQL sums BIGINTs as NUMERIC: the division below must stay an integer one.
-        " CAST(SUM(quantity) AS BIGINT) AS quantity,"
-        f" CAST(SUM(amount_cents) AS BIGINT) AS amount_cents FROM ({drivers}) AS driver_rows"
-        " GROUP BY account_id, month, kind, detail, role"
+
+
+def _fact_lines(window: dict) -> tuple[str, list]:
+    sql = (
+        "SELECT account_id, month_index AS month, kind, detail, role, quantity, amount_cents"  # noqa: S608
+        f" FROM {connection.ops.quote_name(CostDriverFact._meta.db_table)}"
+        " WHERE month_index >= %s AND month_index <= %s"
     )
-    costs = (
-        f"SELECT d.account_id, d.month, 0 AS revenue, 0 AS margin, {_stage(0)} AS conditions,"  # noqa: S608
-        f" {_stage(1)} AS care, {_stage(2)} AS service FROM (SELECT d.account_id, d.month,"
-        f" t.stage, {price} AS cents FROM ({grouped}) AS d LEFT JOIN {TERMS} t"
-        " ON t.month = d.month AND t.kind = d.kind AND t.detail = d.detail AND t.role = d.role)"
-        " AS d GROUP BY d.account_id, d.month"
+    params: list = [figures.month_index(window["first_month"])]
+    params.append(figures.month_index(window["last_month"]))
+    if window["account_ids"] is not None:
+        sql += f" AND account_id IN ({', '.join(['%s'] * len(window['account_ids']))})"
+        params += list(window["account_ids"])
+    return sql, params
+
+
+def _derived_lines(window: dict) -> tuple[str, list]:
+    """The derived drivers (and the listed ones, in LISTED) summed per line."""
+    rows, params = union_sql(plugins.derived_cost_driver_queries(**window))
+    listed = f"SELECT {', '.join(plugins.DRIVER_COLUMNS)} FROM {LISTED}"  # noqa: S608
+    return grouped_sql(f"{rows} UNION ALL {listed}" if rows else listed), params
+
+
+def _fill_costs(cursor, window: dict) -> None:
+    lines, params = _fact_lines(window)
+    cursor.execute(f"INSERT INTO {COSTS} {_costs_sql(lines)}", params)
+    lines, params = _derived_lines(window)
+    sums = ", ".join(f"{name} = {COSTS}.{name} + EXCLUDED.{name}" for name in STAGES)
+    cursor.execute(
+        # WHERE true: SQLite's parser would take ON CONFLICT for a join's ON otherwise.
+        f"INSERT INTO {COSTS} SELECT * FROM ({_costs_sql(lines)}) AS derived WHERE 1 = 1"  # noqa: S608
+        f" ON CONFLICT (account_id, month) DO UPDATE SET {sums}",
+        params,
     )
-    sales = (
-        "SELECT f.account_id, m.number AS month, f.revenue_cents AS revenue,"  # noqa: S608
-        " f.margin_cents AS margin, 0 AS conditions, 0 AS care,"
-        " f.invoice_count * m.invoice_cents + f.line_count * m.line_cents AS service"
-        f" FROM ({facts}) AS f JOIN {MONTHS} m ON m.first_day = f.month"
+
+
+def _fill_fresh(cursor, window: dict) -> int:
+    """The sales facts with their costs, then the costs of months without sales."""
+    facts, params = _facts_sql(window)
+    values = (
+        "revenue_cents, db1_cents, conditions, care, service,"
+        " db1_cents - conditions, db1_cents - conditions - care,"
+        " db1_cents - conditions - care - service"
     )
-    totals = (
-        "SELECT account_id, month, SUM(revenue) AS revenue_cents,"  # noqa: S608
-        " SUM(margin) AS db1_cents, SUM(conditions) AS condition_cost_cents,"
-        " SUM(care) AS care_cost_cents, SUM(service) AS service_cost_cents"
-        f" FROM ({sales} UNION ALL {costs}) AS l GROUP BY account_id, month"
+    cursor.execute(
+        f"INSERT INTO {FRESH} SELECT account_id, month, {values} FROM (SELECT f.account_id,"  # noqa: S608
+        " f.month, f.revenue_cents, f.margin_cents AS db1_cents,"
+        " COALESCE(c.conditions, 0) AS conditions, COALESCE(c.care, 0) AS care,"
+        " COALESCE(c.service, 0) + f.invoice_count * m.invoice_cents"
+        " + f.line_count * m.line_cents AS service"
+        f" FROM ({facts}) AS f JOIN {MONTHS} m ON m.first_day = f.month LEFT JOIN {COSTS} c"
+        " ON c.account_id = f.account_id AND c.month = m.number) AS sales",
+        params,
     )
-    statement = (
-        "SELECT account_id, m.first_day, revenue_cents, db1_cents, condition_cost_cents,"  # noqa: S608
-        " care_cost_cents, service_cost_cents, db1_cents - condition_cost_cents,"
-        " db1_cents - condition_cost_cents - care_cost_cents,"
-        " db1_cents - condition_cost_cents - care_cost_cents - service_cost_cents"
-        f" FROM ({totals}) AS totals JOIN {MONTHS} m ON m.number = totals.month"
+    rows = cursor.rowcount
+    cursor.execute(
+        f"INSERT INTO {FRESH} SELECT account_id, first_day, {values} FROM (SELECT c.account_id,"  # noqa: S608
+        " m.first_day, 0 AS revenue_cents, 0 AS db1_cents, c.conditions, c.care, c.service"
+        f" FROM {COSTS} c JOIN {MONTHS} m ON m.number = c.month WHERE NOT EXISTS (SELECT 1"
+        f" FROM {FRESH} f WHERE f.account_id = c.account_id AND f.month = m.first_day)) AS costs"
     )
-    return statement, fact_params + driver_params
+    return rows + cursor.rowcount
 
 
 def compute_fresh(
     cursor, *, first_month: datetime.date, last_month: datetime.date, account_ids
 ) -> int:
-    """Fills the temporary table FRESH with the statements of the months (and accounts): the
-    number of statements."""
+    """Fills the temporary table FRESH with the statements of the months (and accounts) from
+    the kept driver facts: the number of statements."""
     window = {"first_month": first_month, "last_month": last_month, "account_ids": account_ids}
-    if connection.vendor == "postgresql":
-        # Compiling the month CASEs of every row for the JIT costs more than it saves (measured:
-        # 11-13 s of server CPU with it, 9 s without, for 10,000 accounts x 36 months).
-        cursor.execute("SET LOCAL jit = off")
     _prepare_temporary(cursor)
     _fill_rates(cursor, month_range(first_month, last_month))
     _fill_listed(cursor, plugins.listed_cost_drivers(**window))
-    sql, params = _statement_sql(window)
-    cursor.execute(f"INSERT INTO {FRESH} {sql}", params)
-    return cursor.rowcount
+    _fill_costs(cursor, window)
+    return _fill_fresh(cursor, window)
