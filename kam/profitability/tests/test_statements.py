@@ -333,3 +333,20 @@ def test_statements_are_recomputed_from_the_kept_driver_facts(
     # And the repair rebuilds the facts from the records
     services.statements_refresh_all()
     assert (account.pk, datetime.date(2026, 7, 1)) not in stored()
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_rebuild_command_repairs_driver_facts_and_statements(alice):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    only_rates(FIRST_HALF, SECOND_HALF)
+    account = AccountFactory(owner=alice)
+    contact(account, alice, datetime.date(2026, 7, 3), "phone")  # its hook never ran
+    out = StringIO()
+
+    call_command("profitability-rebuild", stdout=out)
+
+    assert stored()[(account.pk, datetime.date(2026, 7, 1))][3] == 2_500
+    assert "1 statements, 1 written" in out.getvalue()
