@@ -297,7 +297,7 @@ def main() -> None:
             verdict = "met" if seconds <= TARGET_FULL_SECONDS else "MISSED"
             print(
                 f"full recomputation from the kept facts {label}: {seconds:.2f} s (cpu "
-                f"{cpu:.2f} s), {stored.rows:,} statements, {stored.inserted:,} written; "
+                f"{cpu:.2f} s), {stored.rows:,} statements, {stored.written:,} written; "
                 f"target <= {TARGET_FULL_SECONDS:.0f} s: {verdict}; {load()}",
                 flush=True,
             )

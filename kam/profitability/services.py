@@ -133,14 +133,13 @@ def statements_refresh(
     with connection.cursor() as cursor:
         if rebuild_drivers:
             drivers.facts_refresh(cursor, **window)
-        rows = compute_fresh(cursor, **window)
-        stored = store(
-            cursor, first=first_month, last=last_month, account_ids=account_ids, rows=rows
-        )
-        release_temporary(cursor, rows)
+        fresh = compute_fresh(cursor, **window)
+        stored = store(cursor, fresh, first=first_month, last=last_month, account_ids=account_ids)
+        release_temporary(cursor, stored.rows)
     if account_ids is None:
         state.finished_at = timezone.now()
-        state.first_month, state.last_month, state.statements = first_month, last_month, rows
+        state.first_month, state.last_month = first_month, last_month
+        state.statements = stored.rows
         state.save()
     return stored
 

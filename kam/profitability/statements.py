@@ -9,14 +9,15 @@ month's logistics rates, and the terms of every kind, detail and role per month,
 `pricing.terms`). The driver facts are priced line by line (the line the rounding applies to,
 as in `pricing.price`) and summed per account and month into a temporary table of costs, in
 the order of their key (no sort); the few derived drivers are added to it. The sales facts
-joined with those costs, and the costs of months without sales, are the fresh statements
-(kam.profitability.storage writes what changed).
+joined with those costs, and the costs of months without sales, are the fresh statements:
+queries that kam.profitability.storage writes from (only what changed).
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Q
@@ -29,19 +30,14 @@ from kam.sales import figures
 
 #: The months a full recomputation covers: three years up to the running month.
 STATEMENT_MONTHS = 36
-FRESH = "profitability_fresh"
 MONTHS = "profitability_months"
 TERMS = "profitability_terms"
 LISTED = "profitability_listed"
 COSTS = "profitability_costs"
-_AMOUNTS = ", ".join(
-    f"{name} BIGINT NOT NULL"
-    for name in ("revenue_cents", "db1_cents", "condition_cost_cents", "care_cost_cents")
-    + ("service_cost_cents", "db2_cents", "db3_cents", "db4_cents")
-)
+ONLY = "profitability_costs_only"
 #: The temporary tables of a refresh (kept by the connection, emptied before each use).
 TEMPORARY = {
-    MONTHS: "number INTEGER PRIMARY KEY, first_day DATE NOT NULL, invoice_cents BIGINT NOT NULL,"
+    MONTHS: "number INTEGER PRIMARY KEY, first_day DATE NOT NULL UNIQUE, invoice_cents BIGINT NOT NULL,"
     " line_cents BIGINT NOT NULL",
     TERMS: "month INTEGER NOT NULL, kind VARCHAR(40) NOT NULL, detail VARCHAR(40) NOT NULL,"
     " role VARCHAR(40) NOT NULL, stage INTEGER NOT NULL, mode INTEGER NOT NULL,"
@@ -52,10 +48,12 @@ TEMPORARY = {
     " amount_cents BIGINT NOT NULL",
     COSTS: "account_id BIGINT NOT NULL, month INTEGER NOT NULL, conditions BIGINT NOT NULL,"
     " care BIGINT NOT NULL, service BIGINT NOT NULL, PRIMARY KEY (account_id, month)",
-    FRESH: f"account_id BIGINT NOT NULL, month DATE NOT NULL, {_AMOUNTS}",
+    ONLY: "account_id BIGINT NOT NULL, month DATE NOT NULL, "
+    + ", ".join(f"{name} BIGINT NOT NULL" for name in ("revenue", "db1", "conditions", "care"))
+    + ", service BIGINT NOT NULL, db2 BIGINT NOT NULL, db3 BIGINT NOT NULL, db4 BIGINT NOT NULL",
 }
-#: Above this many fresh statements the table is dropped after use (not kept in memory).
-KEEP_FRESH = 10_000
+#: Above this many accounts' costs the table is dropped after use (not kept in memory).
+KEEP_COSTS = 10_000
 
 
 def month_range(first: datetime.date, last: datetime.date) -> list[datetime.date]:
@@ -92,14 +90,13 @@ def _prepare_temporary(cursor) -> None:
     for name, columns in TEMPORARY.items():
         cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} ({columns}){keep}")
         cursor.execute(f"DELETE FROM {name}")  # noqa: S608
-    cursor.execute(f"CREATE INDEX IF NOT EXISTS {FRESH}_key ON {FRESH} (account_id, month)")
 
 
 def release_temporary(cursor, rows: int) -> None:
-    """Drops the fresh statements and costs of a full recomputation rather than keeping them."""
-    if rows > KEEP_FRESH:
-        cursor.execute(f"DROP TABLE IF EXISTS {FRESH}")
+    """Drops the costs of a full recomputation rather than keeping them."""
+    if rows > KEEP_COSTS:
         cursor.execute(f"DROP TABLE IF EXISTS {COSTS}")
+        cursor.execute(f"DROP TABLE IF EXISTS {ONLY}")
 
 
 def _fill_rates(cursor, months: list[datetime.date]) -> None:
@@ -205,42 +202,84 @@ def _fill_costs(cursor, window: dict) -> None:
     )
 
 
-def _fill_fresh(cursor, window: dict) -> int:
-    """The sales facts with their costs, then the costs of months without sales."""
+_VALUES = (
+    "revenue_cents, db1_cents, conditions, care, service, db1_cents - conditions,"
+    " db1_cents - conditions - care, db1_cents - conditions - care - service"
+)
+
+
+def _sales_sql(window: dict) -> tuple[str, list]:
+    """The statements of the months with sales: the sales facts with their costs (in SQLite in
+    the order of the stored statements' key, so that their pages are written one after the
+    other)."""
     facts, params = _facts_sql(window)
-    values = (
-        "revenue_cents, db1_cents, conditions, care, service,"
-        " db1_cents - conditions, db1_cents - conditions - care,"
-        " db1_cents - conditions - care - service"
+    order = " ORDER BY f.account_id, f.month" if connection.vendor == "sqlite" else ""
+    sql = (
+        f"SELECT account_id, month, {_VALUES} FROM (SELECT f.account_id, f.month,"  # noqa: S608
+        " f.revenue_cents, f.margin_cents AS db1_cents, COALESCE(c.conditions, 0) AS conditions,"
+        " COALESCE(c.care, 0) AS care, COALESCE(c.service, 0) + f.invoice_count * m.invoice_cents"
+        f" + f.line_count * m.line_cents AS service FROM ({facts}) AS f JOIN {MONTHS} m"
+        f" ON m.first_day = f.month LEFT JOIN {COSTS} c ON c.account_id = f.account_id"
+        f" AND c.month = m.number{order}) AS sales"
     )
-    cursor.execute(
-        f"INSERT INTO {FRESH} SELECT account_id, month, {values} FROM (SELECT f.account_id,"  # noqa: S608
-        " f.month, f.revenue_cents, f.margin_cents AS db1_cents,"
-        " COALESCE(c.conditions, 0) AS conditions, COALESCE(c.care, 0) AS care,"
-        " COALESCE(c.service, 0) + f.invoice_count * m.invoice_cents"
-        " + f.line_count * m.line_cents AS service"
-        f" FROM ({facts}) AS f JOIN {MONTHS} m ON m.first_day = f.month LEFT JOIN {COSTS} c"
-        " ON c.account_id = f.account_id AND c.month = m.number) AS sales",
-        params,
-    )
-    rows = cursor.rowcount
-    cursor.execute(
-        f"INSERT INTO {FRESH} SELECT account_id, first_day, {values} FROM (SELECT c.account_id,"  # noqa: S608
+    return sql, params
+
+
+def _costs_only_sql(window: dict) -> tuple[str, list]:
+    """The statements of the months with costs but no sales, into the temporary table ONLY."""
+    facts, params = _facts_sql(window)
+    sql = (
+        f"INSERT INTO {ONLY} SELECT account_id, first_day, {_VALUES} FROM (SELECT c.account_id,"  # noqa: S608
         " m.first_day, 0 AS revenue_cents, 0 AS db1_cents, c.conditions, c.care, c.service"
         f" FROM {COSTS} c JOIN {MONTHS} m ON m.number = c.month WHERE NOT EXISTS (SELECT 1"
-        f" FROM {FRESH} f WHERE f.account_id = c.account_id AND f.month = m.first_day)) AS costs"
+        f" FROM ({facts}) AS f WHERE f.account_id = c.account_id AND f.month = m.first_day))"
+        " AS costs"
     )
-    return rows + cursor.rowcount
+    return sql, params
+
+
+def _count_sql(window: dict) -> tuple[str, list]:
+    facts, params = _facts_sql(window)
+    return f"SELECT COUNT(*) FROM ({facts}) AS f", params  # noqa: S608
+
+
+def _kept_sql(column: str, window: dict) -> tuple[str, list]:
+    """Whether an account and month (`column`.account_id, `column`.month) still has a
+    statement: sales or costs."""
+    facts, params = _facts_sql(window)
+    sql = (
+        f"(EXISTS (SELECT 1 FROM ({facts}) AS f WHERE f.account_id = {column}.account_id"  # noqa: S608
+        f" AND f.month = {column}.month) OR EXISTS (SELECT 1 FROM {COSTS} c"
+        f" WHERE c.account_id = {column}.account_id AND c.month ="
+        f" (SELECT m.number FROM {MONTHS} m WHERE m.first_day = {column}.month)))"
+    )
+    return sql, params
+
+
+@dataclass(frozen=True)
+class Fresh:
+    """The fresh statements of a window as queries (each SQL with its parameters)."""
+
+    sales: tuple[str, list]
+    sales_count: tuple[str, list]
+    costs_only: tuple[str, list]  # inserts them into ONLY
+    kept: Callable[[str], tuple[str, list]]
 
 
 def compute_fresh(
     cursor, *, first_month: datetime.date, last_month: datetime.date, account_ids
-) -> int:
-    """Fills the temporary table FRESH with the statements of the months (and accounts) from
-    the kept driver facts: the number of statements."""
+) -> Fresh:
+    """Prices the kept driver facts (and the derived drivers) of the months (and accounts) into
+    the temporary table COSTS: the fresh statements are then queries over it and the sales
+    facts (kam.profitability.storage writes them)."""
     window = {"first_month": first_month, "last_month": last_month, "account_ids": account_ids}
     _prepare_temporary(cursor)
     _fill_rates(cursor, month_range(first_month, last_month))
     _fill_listed(cursor, plugins.listed_cost_drivers(**window))
     _fill_costs(cursor, window)
-    return _fill_fresh(cursor, window)
+    return Fresh(
+        sales=_sales_sql(window),
+        sales_count=_count_sql(window),
+        costs_only=_costs_only_sql(window),
+        kept=lambda column: _kept_sql(column, window),
+    )

@@ -203,13 +203,13 @@ def test_a_recomputation_writes_only_what_changed(alice):
     first, second = AccountFactory(owner=alice), AccountFactory(owner=alice)
     fact(first, MARCH, revenue="1000.00", margin="300.00")
     fact(second, MARCH, revenue="500.00", margin="100.00")
-    assert services.statements_refresh_all().inserted == 2
+    assert services.statements_refresh_all().written == 2
     contact(second, alice, datetime.date(2026, 3, 9), "phone")
     stored_again = services.statements_refresh_all()
-    assert (stored_again.inserted, stored_again.deleted, stored_again.rows) == (1, 1, 2)
+    assert (stored_again.written, stored_again.deleted, stored_again.rows) == (1, 0, 2)
     assert stored()[(second.pk, MARCH)][3] == 2_000
     AccountStatement.objects.filter(account=first).delete()
-    assert services.statements_refresh_all().inserted == 1
+    assert services.statements_refresh_all().written == 1
 
 
 @time_machine.travel(TODAY, tick=False)

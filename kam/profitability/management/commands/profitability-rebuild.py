@@ -24,6 +24,6 @@ class Command(BaseCommand):
         with audit_source(Source.JOB):
             stored = statements_refresh_all(rebuild_drivers=not keep_drivers)
         self.stdout.write(
-            f"{stored.rows} statements, {stored.inserted} written, {stored.deleted} removed "
+            f"{stored.rows} statements, {stored.written} written, {stored.deleted} removed "
             f"in {time.perf_counter() - started:.1f} s"
         )
