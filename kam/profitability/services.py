@@ -21,7 +21,12 @@ from kam.profitability.models import (
     CostRates,
     StatementRefresh,
 )
-from kam.profitability.statements import STATEMENT_MONTHS, compute_fresh, release_temporary
+from kam.profitability.statements import (
+    STATEMENT_MONTHS,
+    compute_fresh,
+    mapped_reads,
+    release_temporary,
+)
 from kam.profitability.storage import Stored, store
 from kam.sales import figures
 
@@ -130,7 +135,7 @@ def statements_refresh(
     state, _created = StatementRefresh.objects.get_or_create(pk=1)
     StatementRefresh.objects.select_for_update().filter(pk=1).first()
     window = {"first_month": first_month, "last_month": last_month, "account_ids": account_ids}
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, mapped_reads(cursor):
         if rebuild_drivers:
             drivers.facts_refresh(cursor, **window)
         fresh = compute_fresh(cursor, **window)
