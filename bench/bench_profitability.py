@@ -21,7 +21,8 @@ Timed:
   month in key order, joined with the sales facts into a temporary table, then only changed
   rows are deleted and new ones inserted (no row passes through Python);
 - the incremental update: `activity_create` of one visit and the hook it triggers on commit
-  (`statements_refresh_account` of that account and month), median of 20;
+  (the driver facts and `statements_refresh_account` of that account and month), median of
+  20, after SQLite's write-ahead log of the recomputations was checkpointed;
 - CPU seconds are those of this process, with PostgreSQL also those of its server process;
 - the peer, measured in the same run: the same statements computed account by account (the
   incremental path run for each account in turn), timed on a subset and extrapolated to all
@@ -176,6 +177,16 @@ def load() -> str:
     return "load " + " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
+def checkpoint() -> None:
+    """SQLite: the recomputations' write-ahead log copied into the database, as it is long
+    before a user logs a visit (else the first commits pay for copying gigabytes)."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 def time_incremental(ids: np.ndarray, owners: np.ndarray, runs: int = 20) -> list[float]:
     """One visit logged through the service; the hook updates its account's month on commit."""
     from django.utils import timezone
@@ -308,6 +319,7 @@ def main() -> None:
             f"extrapolated to {len(ids):,}): {peer:.0f} s; the full recomputation into an empty "
             f"table is {peer / results[0]:.0f}x faster"
         )
+        checkpoint()
         timings = time_incremental(ids, owners)
         median = statistics.median(timings) * 1000
         verdict = "met" if median <= TARGET_INCREMENTAL_MS else "MISSED"

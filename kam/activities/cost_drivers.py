@@ -21,9 +21,7 @@ DONE = Activity.objects.filter(status=ActivityStatus.DONE, kind__in=COSTED_KINDS
 
 
 def _done(first_month: datetime.date, last_month: datetime.date, account_ids) -> QuerySet[Activity]:
-    activities = in_months(
-        DONE, day="starts_at", first_month=first_month, last_month=last_month
-    )
+    activities = in_months(DONE, day="starts_at", first_month=first_month, last_month=last_month)
     return activities if account_ids is None else activities.filter(account_id__in=account_ids)
 
 

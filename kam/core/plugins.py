@@ -354,9 +354,7 @@ def driver_rows(
     a row in a month, `account` the account id column. Each of `detail`, `role`, `quantity` and
     `amount_cents` is a field name or an expression; `role` defaults to none, `quantity` to 1,
     the amount to 0."""
-    rows = in_months(
-        queryset, day=day, first_month=first_month, last_month=last_month, account=account
-    )
+    rows = in_months(queryset, day=day, first_month=first_month, last_month=last_month)
     if account_ids is not None:
         rows = rows.filter(**{f"{account}__in": account_ids})
     month_of = local_month_index if _is_datetime(queryset, day) else date_month_index
@@ -378,14 +376,12 @@ def in_months(
     day: str,
     first_month: datetime.date,
     last_month: datetime.date,
-    account: str = "account_id",
 ) -> QuerySet:
     """The rows whose `day` (a date, or a datetime in local time) falls in the months."""
+    bounds: tuple[datetime.date, datetime.date] = (first_month, _next_month(last_month))
     if _is_datetime(queryset, day):
-        start, end = local_month_range(first_month, last_month)
-    else:
-        start, end = first_month, _next_month(last_month)
-    return queryset.filter(**{f"{day}__gte": start, f"{day}__lt": end})
+        bounds = local_month_range(first_month, last_month)
+    return queryset.filter(**{f"{day}__gte": bounds[0], f"{day}__lt": bounds[1]})
 
 
 def _is_datetime(queryset: QuerySet, path: str) -> bool:

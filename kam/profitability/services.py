@@ -134,11 +134,14 @@ def statements_refresh(
     months and accounts are first rebuilt from the apps' records."""
     state, _created = StatementRefresh.objects.get_or_create(pk=1)
     StatementRefresh.objects.select_for_update().filter(pk=1).first()
-    window = {"first_month": first_month, "last_month": last_month, "account_ids": account_ids}
     with connection.cursor() as cursor, mapped_reads(cursor):
         if rebuild_drivers:
-            drivers.facts_refresh(cursor, **window)
-        fresh = compute_fresh(cursor, **window)
+            drivers.facts_refresh(
+                cursor, first_month=first_month, last_month=last_month, account_ids=account_ids
+            )
+        fresh = compute_fresh(
+            cursor, first_month=first_month, last_month=last_month, account_ids=account_ids
+        )
         stored = store(cursor, fresh, first=first_month, last=last_month, account_ids=account_ids)
         release_temporary(cursor, stored.rows)
     if account_ids is None:

@@ -38,8 +38,8 @@ COSTS = "profitability_costs"
 ONLY = "profitability_costs_only"
 #: The temporary tables of a refresh (kept by the connection, emptied before each use).
 TEMPORARY = {
-    MONTHS: "number INTEGER PRIMARY KEY, first_day DATE NOT NULL UNIQUE, invoice_cents BIGINT NOT NULL,"
-    " line_cents BIGINT NOT NULL",
+    MONTHS: "number INTEGER PRIMARY KEY, first_day DATE NOT NULL UNIQUE,"
+    " invoice_cents BIGINT NOT NULL, line_cents BIGINT NOT NULL",
     TERMS: "month INTEGER NOT NULL, kind VARCHAR(40) NOT NULL, detail VARCHAR(40) NOT NULL,"
     " role VARCHAR(40) NOT NULL, stage INTEGER NOT NULL, mode INTEGER NOT NULL,"
     " minutes BIGINT NOT NULL, rate_cents BIGINT NOT NULL,"

@@ -5,27 +5,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_initial'),
-        ('profitability', '0002_defaults'),
+        ("accounts", "0002_initial"),
+        ("profitability", "0002_defaults"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CostDriverFact',
+            name="CostDriverFact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month_index', models.IntegerField(help_text='year x 12 + month - 1')),
-                ('kind', models.CharField(max_length=40)),
-                ('detail', models.CharField(max_length=40)),
-                ('role', models.CharField(max_length=40)),
-                ('quantity', models.BigIntegerField(default=0)),
-                ('amount_cents', models.BigIntegerField(default=0)),
-                ('account', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month_index", models.IntegerField(help_text="year x 12 + month - 1")),
+                ("kind", models.CharField(max_length=40)),
+                ("detail", models.CharField(max_length=40)),
+                ("role", models.CharField(max_length=40)),
+                ("quantity", models.BigIntegerField(default=0)),
+                ("amount_cents", models.BigIntegerField(default=0)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.account",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('account', 'month_index', 'kind', 'detail', 'role'), name='one_driver_fact_per_line')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("account", "month_index", "kind", "detail", "role"),
+                        name="one_driver_fact_per_line",
+                    )
+                ],
             },
         ),
     ]
