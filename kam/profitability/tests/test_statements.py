@@ -350,3 +350,22 @@ def test_the_rebuild_command_repairs_driver_facts_and_statements(alice):
 
     assert stored()[(account.pk, datetime.date(2026, 7, 1))][3] == 2_500
     assert "1 statements, 1 written" in out.getvalue()
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_deleting_an_account_deletes_its_statements_and_driver_facts(alice):
+    from kam.profitability.models import CostDriverFact
+
+    only_rates(FIRST_HALF, SECOND_HALF)
+    account = AccountFactory(owner=alice)  # contacts would protect it from deletion
+    fact(account, MARCH, revenue="100.00", margin="30.00")
+    CostDriverFact.objects.create(
+        account=account, month_index=2026 * 12 + 2, kind="offer", detail="", role="kam", quantity=1
+    )
+    services.statements_refresh_all(rebuild_drivers=False)
+    assert stored()[(account.pk, MARCH)][3] == 16_000  # an offer prepared: 120 min x 80 €
+
+    account.delete()
+
+    assert not AccountStatement.objects.filter(account_id=account.pk).exists()
+    assert not CostDriverFact.objects.filter(account_id=account.pk).exists()
