@@ -277,8 +277,8 @@ def main() -> None:
     )
     parser.add_argument(
         "--data-dir",
-        help="keep the SQLite dataset here and reuse it when the directory has one (the sizes "
-        "given must be those it was made with)",
+        help="keep the SQLite dataset here; a dataset found there (or in the PostgreSQL "
+        "database) is used again, whatever the sizes given",
     )
     args = parser.parse_args()
     if args.database_url:
@@ -287,12 +287,12 @@ def main() -> None:
         os.environ.pop("DATABASE_URL", None)
 
     with tempfile.TemporaryDirectory(prefix="kam-bench-profit-") as scratch:
-        data_dir = args.data_dir or scratch
-        reuse = bool(args.data_dir) and (Path(data_dir) / "kam.sqlite3").exists()
         from bench_analysis import setup_django
 
-        setup_django(data_dir)
-        ids, owners = load_dataset() if reuse else create_dataset(args)
+        setup_django(args.data_dir or scratch)
+        from kam.accounts.models import Account
+
+        ids, owners = load_dataset() if Account.objects.exists() else create_dataset(args)
         seconds, cpu, stored = time_full(rebuild_drivers=True)
         print(
             f"repair (driver facts rebuilt from the activities and complaints, then the "
