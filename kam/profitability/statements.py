@@ -135,8 +135,9 @@ def _fill_rates(cursor, months: list[datetime.date]) -> None:
 
     cards = rate_cards(months)
     day = connection.ops.adapt_datefield_value
-    cursor.executemany(
-        f"INSERT INTO {MONTHS} VALUES (%s, %s, %s, %s)",  # noqa: S608
+    _insert_rows(
+        cursor,
+        MONTHS,
         [
             (figures.month_index(m), day(m), c.invoice_cents if c else 0, c.line_cents if c else 0)
             for m, c in cards.items()
@@ -150,23 +151,30 @@ def _fill_rates(cursor, months: list[datetime.date]) -> None:
                 stage = STAGES.index(t.stage)
                 row = (figures.month_index(month), kind, detail, role, stage, t.mode)
                 rows.append((*row, t.minutes, t.rate_cents))
-    cursor.executemany(
-        f"INSERT INTO {TERMS} VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",  # noqa: S608
-        rows,
-    )
+    _insert_rows(cursor, TERMS, rows)
 
 
 def _fill_listed(cursor, drivers: list[plugins.CostDriver]) -> None:
-    if not drivers:
-        return
-    cursor.executemany(
-        f"INSERT INTO {LISTED} VALUES (%s, %s, %s, %s, %s, %s, %s)",  # noqa: S608
+    _insert_rows(
+        cursor,
+        LISTED,
         [
             (d.account_id, figures.month_index(d.month), d.kind, d.detail, d.role or "")
             + (d.quantity, d.amount_cents)
             for d in drivers
         ],
     )
+
+
+def _insert_rows(cursor, table: str, rows: list[tuple], batch: int = 500) -> None:
+    """Rows into a temporary table, many per statement (one round trip each in PostgreSQL)."""
+    for start in range(0, len(rows), batch):
+        chunk = rows[start : start + batch]
+        values = ", ".join(["(" + ", ".join(["%s"] * len(chunk[0])) + ")"] * len(chunk))
+        cursor.execute(
+            f"INSERT INTO {table} VALUES {values}",  # noqa: S608
+            [value for row in chunk for value in row],
+        )
 
 
 def _facts_sql(window: dict) -> tuple[str, list]:
