@@ -246,6 +246,15 @@ def create_dataset(args) -> tuple[np.ndarray, np.ndarray]:
     return ids, owners
 
 
+def analyze() -> None:
+    """Statistics of the generated tables, as the database keeps them in use (PostgreSQL's
+    autovacuum had not looked at them yet)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
 def empty_statements() -> None:
     from kam.profitability.models import AccountStatement
 
@@ -293,6 +302,7 @@ def main() -> None:
         from kam.accounts.models import Account
 
         ids, owners = load_dataset() if Account.objects.exists() else create_dataset(args)
+        analyze()
         seconds, cpu, stored = time_full(rebuild_drivers=True)
         print(
             f"repair (driver facts rebuilt from the activities and complaints, then the "

@@ -2,10 +2,11 @@
 
 A recomputation usually finds almost every account and month as it was (the nightly job, a
 rate change that touches a few months), so the fresh statements (the queries of
-kam.profitability.statements) are written by upsert: a new account and month is inserted, a
-stored one updated only where a figure differs. Stored rows of the months (and accounts) that
-have neither sales nor costs any more are deleted (looked for only when more rows are stored
-than there are fresh statements).
+kam.profitability.statements) are written so: a new account and month is inserted, a stored
+one updated only where a figure differs (SQLite: one upsert; PostgreSQL: an update of the rows
+that differ and an insert of the new ones, as its upsert would lock every row it meets).
+Stored rows of the months (and accounts) that have neither sales nor costs any more are
+deleted (looked for only when more rows are stored than there are fresh statements).
 """
 
 from __future__ import annotations
@@ -41,8 +42,42 @@ def _table() -> str:
     return connection.ops.quote_name(AccountStatement._meta.db_table)
 
 
-def _upsert(cursor, query: tuple[str, list]) -> int:
+def _write(cursor, query: tuple[str, list]) -> int:
     """Writes the statements of the query that are new or differ from the stored ones."""
+    if connection.vendor == "postgresql":
+        return _update_changed(cursor, query) + _insert_new(cursor, query)
+    return _upsert(cursor, query)
+
+
+def _update_changed(cursor, query: tuple[str, list]) -> int:
+    """PostgreSQL: an upsert locks (writes) every stored row it meets, even unchanged; this
+    joins and touches only the rows that differ."""
+    table, (sql, params) = _table(), query
+    names = ", ".join(("account_id", "month", *VALUES))
+    changes = ", ".join(f"{name} = f.{name}" for name in VALUES)
+    differs = " OR ".join(f"s.{name} <> f.{name}" for name in VALUES)
+    cursor.execute(
+        f"UPDATE {table} AS s SET {changes} FROM ({sql}) AS f ({names})"  # noqa: S608
+        f" WHERE s.account_id = f.account_id AND s.month = f.month AND ({differs})",
+        params,
+    )
+    return cursor.rowcount
+
+
+def _insert_new(cursor, query: tuple[str, list]) -> int:
+    table, (sql, params) = _table(), query
+    names = ", ".join(("account_id", "month", *VALUES))
+    cursor.execute(
+        f"INSERT INTO {table} ({names}) SELECT * FROM ({sql}) AS f ({names})"  # noqa: S608
+        f" WHERE NOT EXISTS (SELECT 1 FROM {table} s WHERE s.account_id = f.account_id"
+        " AND s.month = f.month)",
+        params,
+    )
+    return cursor.rowcount
+
+
+def _upsert(cursor, query: tuple[str, list]) -> int:
+    """SQLite: one pass, an unchanged row is not written."""
     table, (sql, params) = _table(), query
     changes = ", ".join(f"{name} = EXCLUDED.{name}" for name in VALUES)
     differs = " OR ".join(f"{table}.{name} <> EXCLUDED.{name}" for name in VALUES)
@@ -92,7 +127,7 @@ def store(
     window = _window_sql(first, last, account_ids)
     cursor.execute(*fresh.costs_only)
     costs_only = cursor.rowcount
-    written = _upsert(cursor, fresh.sales) + _upsert(cursor, (f"SELECT * FROM {ONLY}", []))  # noqa: S608
+    written = _write(cursor, fresh.sales) + _write(cursor, (f"SELECT * FROM {ONLY}", []))  # noqa: S608
     cursor.execute(*fresh.sales_count)
     rows = cursor.fetchone()[0] + costs_only
     # Every fresh statement is stored now: only if there are more, some have gone.
