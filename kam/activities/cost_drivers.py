@@ -13,43 +13,41 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kam.activities.models import Activity, ActivityKind, ActivityStatus
-from kam.core.plugins import CostItem, driver_rows, local_month_index, local_month_range
+from kam.core.plugins import CostItem, driver_rows, in_months
 
 PROVIDES = ("activity", "offer")
 COSTED_KINDS = [kind for kind in ActivityKind.values if kind != ActivityKind.NOTE]
+DONE = Activity.objects.filter(status=ActivityStatus.DONE, kind__in=COSTED_KINDS)
 
 
 def _done(first_month: datetime.date, last_month: datetime.date, account_ids) -> QuerySet[Activity]:
-    start, end = local_month_range(first_month, last_month)
-    activities = Activity.objects.filter(
-        status=ActivityStatus.DONE, kind__in=COSTED_KINDS, starts_at__gte=start, starts_at__lt=end
-    )
+    activities = in_months(DONE, day="starts_at", first_month=first_month, last_month=last_month)
     return activities if account_ids is None else activities.filter(account_id__in=account_ids)
 
 
 def cost_driver_queries(
     *, first_month: datetime.date, last_month: datetime.date, account_ids=None
 ) -> list[QuerySet]:
-    done = _done(first_month, last_month, account_ids)
-    month = local_month_index("starts_at", first_month, last_month)
+    window = {"first_month": first_month, "last_month": last_month, "account_ids": account_ids}
     owners = driver_rows(
-        done, account="account_id", month=month, kind="activity", detail="kind", role="owner__role"
+        DONE, day="starts_at", **window, kind="activity", detail="kind", role="owner__role"
     )
     offers = driver_rows(
-        done.filter(kind=ActivityKind.PRESENTATION),
-        account="account_id",
-        month=month,
+        DONE.filter(kind=ActivityKind.PRESENTATION),
+        day="starts_at",
+        **window,
         kind="offer",
         detail=Value(""),
         role="owner__role",
     )
-    others = Activity.participants.through.objects.filter(activity__in=done).exclude(
-        user_id=F("activity__owner_id")
-    )
+    others = Activity.participants.through.objects.filter(
+        activity__status=ActivityStatus.DONE, activity__kind__in=COSTED_KINDS
+    ).exclude(user_id=F("activity__owner_id"))
     participants = driver_rows(
         others,
+        day="activity__starts_at",
         account="activity__account_id",
-        month=local_month_index("activity__starts_at", first_month, last_month),
+        **window,
         kind="activity",
         detail="activity__kind",
         role="user__role",

@@ -10,26 +10,24 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kam.complaints.models import Complaint
-from kam.core.plugins import CostItem, driver_rows, local_month_index, local_month_range
+from kam.core.plugins import CostItem, driver_rows, in_months
 
 PROVIDES = ("complaint",)
 
 
 def _received(first_month: datetime.date, last_month: datetime.date, account_ids) -> QuerySet:
-    start, end = local_month_range(first_month, last_month)
-    complaints = Complaint.objects.filter(received_at__gte=start, received_at__lt=end)
+    complaints = in_months(
+        Complaint.objects.all(), day="received_at", first_month=first_month, last_month=last_month
+    )
     return complaints if account_ids is None else complaints.filter(account_id__in=account_ids)
 
 
 def cost_driver_queries(
     *, first_month: datetime.date, last_month: datetime.date, account_ids=None
 ) -> list[QuerySet]:
+    window = {"first_month": first_month, "last_month": last_month, "account_ids": account_ids}
     received = driver_rows(
-        _received(first_month, last_month, account_ids),
-        account="account_id",
-        month=local_month_index("received_at", first_month, last_month),
-        kind="complaint",
-        detail="severity",
+        Complaint.objects.all(), day="received_at", **window, kind="complaint", detail="severity"
     )
     return [received]
 

@@ -24,7 +24,7 @@ from django.urls import reverse
 from kam.accounts.selectors import account_group_ids
 from kam.conditions.models import Agreement, AgreementStatus, Product
 from kam.conditions.pricing import bonus_amount
-from kam.core.plugins import CostDriver, CostItem, date_month_index, driver_rows
+from kam.core.plugins import CostDriver, CostItem, driver_rows, in_months
 from kam.sales import figures
 from kam.sales.models import SalesLine
 
@@ -81,18 +81,13 @@ def accruals(
     return found
 
 
-def _discounted_lines(first_month: datetime.date, last_month: datetime.date, account_ids):
-    """Invoice lines of the months sold below the catalogue's list price, with the discount in
-    cents (list price x quantity, rounded to the cent per line, minus the net revenue)."""
+def _discounted_lines() -> QuerySet:
+    """Invoice lines sold below the catalogue's list price, with the discount in cents (list
+    price x quantity, rounded to the cent per line, minus the net revenue)."""
     list_price = Product.objects.filter(number=OuterRef("product_number")).values("list_price")
     lines = SalesLine.objects.filter(
-        invoice_month__gte=first_month,
-        invoice_month__lte=last_month,
-        quantity__isnull=False,
-        product_number__in=Product.objects.values("number"),
+        quantity__isnull=False, product_number__in=Product.objects.values("number")
     )
-    if account_ids is not None:
-        lines = lines.filter(account_id__in=account_ids)
     at_list_price = Cast(
         Round(Subquery(list_price[:1]) * F("quantity") * 100), output_field=BigIntegerField()
     )
@@ -101,14 +96,16 @@ def _discounted_lines(first_month: datetime.date, last_month: datetime.date, acc
     )
 
 
-def cost_driver_queries(
+def derived_cost_driver_queries(
     *, first_month: datetime.date, last_month: datetime.date, account_ids=None
 ) -> list[QuerySet]:
     """The discounts below the list price, one row per invoice line (the database sums them)."""
     discounts = driver_rows(
-        _discounted_lines(first_month, last_month, account_ids),
-        account="account_id",
-        month=date_month_index("invoice_month", first_month, last_month),
+        _discounted_lines(),
+        day="invoice_month",
+        first_month=first_month,
+        last_month=last_month,
+        account_ids=account_ids,
         kind="special_condition",
         detail=Value("discount"),
         amount_cents="discount_cents",
@@ -131,7 +128,10 @@ def cost_items(*, account_id: int, month: datetime.date) -> list[CostItem]:
 
 
 def _discount_items(account_id: int, month: datetime.date) -> list[CostItem]:
-    lines = _discounted_lines(month, month, [account_id]).order_by("invoice_date", "line_number")
+    lines = in_months(
+        _discounted_lines(), day="invoice_month", first_month=month, last_month=month
+    ).filter(account_id=account_id)
+    lines = lines.order_by("invoice_date", "line_number")
     return [
         CostItem(
             account_id=account_id,

@@ -38,15 +38,19 @@ such module) simply adds nothing. The contracts:
   recipient's inbox (the bell in the top bar), once per recipient and non-empty `key`, and mails
   it when the recipient asked for mail.
 - `cost_drivers.py`: what an account's care and service cost is made of, per account and month
-  (kam.profitability prices it with its cost rates; it imports none of the providers):
+  (kam.profitability prices it with its cost rates; it imports none of the providers), as rows
+  built with `driver_rows` that the database sums. Two sorts:
   `cost_driver_queries(*, first_month, last_month, account_ids=None) -> list[QuerySet]`, the
-  drivers as rows that the database sums (built with `driver_rows`; `account_ids` None means
-  every account), and/or `cost_drivers(*, ...) -> list[CostDriver]` for the few drivers
-  computed in Python (the bonus accrued); `cost_items(*, account_id, month) -> list[CostItem]`
-  (the single items behind them, for "which visits, which complaints"), and `PROVIDES`, the
-  driver kinds the app delivers (`COST_DRIVER_KINDS`). An app whose cost drivers change (an
-  activity logged, moved or deleted) calls `cost_drivers_changed(account_id=..., days=[...])`
-  in its service.
+  drivers an app records itself (contacts, complaints): the app calls
+  `cost_drivers_changed(account_id=..., days=[...])` in every service that changes them, and
+  kam.profitability keeps them as facts per account, month, kind, detail and role (refreshed
+  for that account and those months at once; rebuilt from these queries by the nightly repair).
+  `derived_cost_driver_queries(*, ...)` and `cost_drivers(*, ...) -> list[CostDriver]` (the few
+  computed in Python: the bonus accrued) are drivers derived from sales and conditions, which
+  change with every import: computed at each recomputation. A kind comes from one sort only.
+  `account_ids` None means every account. Also `cost_items(*, account_id, month) ->
+  list[CostItem]` (the single items behind them, for "which visits, which complaints"), and
+  `PROVIDES`, the driver kinds the app delivers (`COST_DRIVER_KINDS`).
 - `hooks.py`: optionally `on_cost_drivers_changed(*, account_id, months)`, called after the
   transaction that changed an account's cost drivers in these months (first days) commits.
 - `service_levels.py`: `contact_loads(*, accounts, first_day, last_day) -> dict[int, ContactLoad]`,
@@ -337,42 +341,85 @@ def _month_of_index(index: int) -> datetime.date:
 def driver_rows(
     queryset: QuerySet,
     *,
-    account,
-    month,
+    day: str,
+    first_month: datetime.date,
+    last_month: datetime.date,
+    account_ids=None,
+    account: str = "account_id",
     kind: str,
     detail,
     role=None,
     quantity=None,
     amount_cents=None,
 ) -> QuerySet:
-    """A provider's rows as cost-driver rows (DRIVER_COLUMNS, one row per item, not summed: the
-    database sums them per account, month, kind, detail and role). Each argument but `kind` is a
-    field name or an expression; `role` defaults to none, `quantity` to 1, the amount to 0."""
+    """A provider's rows of the months (and accounts) as cost-driver rows (DRIVER_COLUMNS, one
+    row per item, not summed: the database sums them per account, month, kind, detail and role).
+
+    `day` names the date or datetime column (a datetime counts in its local month) that places
+    a row in a month, `account` the account id column. Each of `detail`, `role`, `quantity` and
+    `amount_cents` is a field name or an expression; `role` defaults to none, `quantity` to 1,
+    the amount to 0."""
+    rows = in_months(queryset, day=day, first_month=first_month, last_month=last_month)
+    if account_ids is not None:
+        rows = rows.filter(**{f"{account}__in": account_ids})
+    month_of = local_month_index if _is_datetime(queryset, day) else date_month_index
     columns = {
         "cd_account_id": _expression(account),
-        "cd_month": month,
+        "cd_month": month_of(day, first_month, last_month),
         "cd_kind": Value(kind),
         "cd_detail": _expression(detail),
         "cd_role": Value("") if role is None else _expression(role),
         "cd_quantity": Value(1) if quantity is None else _expression(quantity),
         "cd_amount_cents": Value(0) if amount_cents is None else _expression(amount_cents),
     }
-    return queryset.order_by().annotate(**columns).values_list(*columns)
+    return rows.order_by().annotate(**columns).values_list(*columns)
+
+
+def in_months(
+    queryset: QuerySet,
+    *,
+    day: str,
+    first_month: datetime.date,
+    last_month: datetime.date,
+) -> QuerySet:
+    """The rows whose `day` (a date, or a datetime in local time) falls in the months."""
+    bounds: tuple[datetime.date, datetime.date] = (first_month, _next_month(last_month))
+    if _is_datetime(queryset, day):
+        bounds = local_month_range(first_month, last_month)
+    return queryset.filter(**{f"{day}__gte": bounds[0], f"{day}__lt": bounds[1]})
+
+
+def _is_datetime(queryset: QuerySet, path: str) -> bool:
+    """Whether the column a lookup path (e.g. "activity__starts_at") ends in holds datetimes."""
+    model, *names, last = [queryset.model, *path.split("__")]
+    for name in names:
+        model = model._meta.get_field(name).related_model
+    return model._meta.get_field(last).get_internal_type() == "DateTimeField"
 
 
 def _expression(value):
     return F(value) if isinstance(value, str) else value
 
 
+def _queries(function_name: str, window: dict) -> list[QuerySet]:
+    return [query for hook in app_hooks("cost_drivers", function_name) for query in hook(**window)]
+
+
 def cost_driver_queries(
     *, first_month: datetime.date, last_month: datetime.date, account_ids=None
 ) -> list[QuerySet]:
-    """Every provider's cost-driver rows of the months (and accounts), as querysets."""
-    return [
-        query
-        for hook in app_hooks("cost_drivers", "cost_driver_queries")
-        for query in hook(first_month=first_month, last_month=last_month, account_ids=account_ids)
-    ]
+    """Every provider's recorded cost-driver rows of the months (and accounts), as querysets:
+    what kam.profitability keeps as facts."""
+    window = {"first_month": first_month, "last_month": last_month, "account_ids": account_ids}
+    return _queries("cost_driver_queries", window)
+
+
+def derived_cost_driver_queries(
+    *, first_month: datetime.date, last_month: datetime.date, account_ids=None
+) -> list[QuerySet]:
+    """Every provider's cost-driver rows derived from sales and conditions, as querysets."""
+    window = {"first_month": first_month, "last_month": last_month, "account_ids": account_ids}
+    return _queries("derived_cost_driver_queries", window)
 
 
 def listed_cost_drivers(
@@ -394,7 +441,7 @@ def cost_drivers(
     kind, detail and role: the lines the statement prices (for a few accounts: the drill-down)."""
     window = {"first_month": first_month, "last_month": last_month, "account_ids": account_ids}
     totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
-    for query in cost_driver_queries(**window):
+    for query in cost_driver_queries(**window) + derived_cost_driver_queries(**window):
         for account_id, month, kind, detail, role, quantity, amount in query:
             total = totals[account_id, _month_of_index(month), kind, detail, role or ""]
             total[0] += quantity

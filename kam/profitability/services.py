@@ -15,12 +15,18 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kam.profitability import drivers
 from kam.profitability.models import (
     CareEntitlement,
     CostRates,
     StatementRefresh,
 )
-from kam.profitability.statements import STATEMENT_MONTHS, compute_fresh, release_temporary
+from kam.profitability.statements import (
+    STATEMENT_MONTHS,
+    compute_fresh,
+    mapped_reads,
+    release_temporary,
+)
 from kam.profitability.storage import Stored, store
 from kam.sales import figures
 
@@ -121,38 +127,52 @@ def statements_refresh(
     first_month: datetime.date,
     last_month: datetime.date,
     account_ids: list[int] | None = None,
+    rebuild_drivers: bool = False,
 ) -> Stored:
-    """Recomputes the statements of the months (of the given accounts, or of all) and stores
-    what changed."""
+    """Recomputes the statements of the months (of the given accounts, or of all) from the kept
+    driver facts and stores what changed; with `rebuild_drivers` the driver facts of those
+    months and accounts are first rebuilt from the apps' records."""
     state, _created = StatementRefresh.objects.get_or_create(pk=1)
     StatementRefresh.objects.select_for_update().filter(pk=1).first()
-    with connection.cursor() as cursor:
-        rows = compute_fresh(
+    with connection.cursor() as cursor, mapped_reads(cursor):
+        if rebuild_drivers:
+            drivers.facts_refresh(
+                cursor, first_month=first_month, last_month=last_month, account_ids=account_ids
+            )
+        fresh = compute_fresh(
             cursor, first_month=first_month, last_month=last_month, account_ids=account_ids
         )
-        stored = store(
-            cursor, first=first_month, last=last_month, account_ids=account_ids, rows=rows
-        )
-        release_temporary(cursor, rows)
+        stored = store(cursor, fresh, first=first_month, last=last_month, account_ids=account_ids)
+        release_temporary(cursor, stored.rows)
     if account_ids is None:
         state.finished_at = timezone.now()
-        state.first_month, state.last_month, state.statements = first_month, last_month, rows
+        state.first_month, state.last_month = first_month, last_month
+        state.statements = stored.rows
         state.save()
     return stored
 
 
-def statements_refresh_all() -> Stored:
-    """The full recomputation (nightly, after an import, after rates changed)."""
+def statements_refresh_all(*, rebuild_drivers: bool = True) -> Stored:
+    """The statements of the whole window: by default the repair (nightly, `kam
+    profitability-rebuild`) that first rebuilds the driver facts from the apps' records; after
+    an import or a change of rates the kept driver facts are enough (rebuild_drivers=False)."""
     first, last = statement_window()
-    return statements_refresh(first_month=first, last_month=last)
+    if rebuild_drivers:
+        with connection.cursor() as cursor:
+            drivers.facts_prune(cursor, before=first)
+    return statements_refresh(first_month=first, last_month=last, rebuild_drivers=rebuild_drivers)
 
 
 def statements_refresh_account(*, account_id: int, months: list[datetime.date]) -> Stored | None:
-    """The incremental update after an account's cost drivers changed in these months."""
+    """The incremental update after an account's cost drivers changed in these months: its
+    driver facts and statements of those months."""
     first, last = statement_window()
     months = [month for month in months if first <= month <= last]
     if not months:
         return None
     return statements_refresh(
-        first_month=min(months), last_month=max(months), account_ids=[account_id]
+        first_month=min(months),
+        last_month=max(months),
+        account_ids=[account_id],
+        rebuild_drivers=True,
     )

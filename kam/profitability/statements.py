@@ -1,44 +1,45 @@
-"""Computing the statements in the database: sales facts (kam.sales.figures), cost drivers (the
-apps' `cost_drivers.py`, see kam.core.plugins) and the rates of each month go in; one row per
-account and month comes out. The full recomputation and the incremental update are this one
-query over more or fewer accounts and months.
+"""Computing the statements in the database: sales facts (kam.sales.figures), the recorded cost
+drivers kept as facts (kam.profitability.drivers), the drivers derived from sales and
+conditions (the apps' `cost_drivers.py`, see kam.core.plugins) and the rates of each month go
+in; one row per account and month comes out. The full recomputation and the incremental update
+are these few statements over more or fewer accounts and months.
 
-Millions of facts and drivers never travel to Python: the providers hand over querysets, the
-rates become two small temporary tables (each month's logistics rates, and the terms of every
-kind, detail and role per month, from `pricing.terms`), and one statement groups the drivers
-per account, month, kind, detail and role (the line the rounding applies to, as in
-`pricing.price`), prices them, adds the facts and sums per account and month into a temporary
-table of fresh statements (kam.profitability.storage writes what changed).
+Millions of facts never travel to Python. The rates become two small temporary tables (each
+month's logistics rates, and the terms of every kind, detail and role per month, from
+`pricing.terms`). The driver facts are priced line by line (the line the rounding applies to,
+as in `pricing.price`) and summed per account and month into a temporary table of costs, in
+the order of their key (no sort); the few derived drivers are added to it. The sales facts
+joined with those costs, and the costs of months without sales, are the fresh statements:
+queries that kam.profitability.storage writes from (only what changed).
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Q
 
 from kam.core import plugins
-from kam.profitability.models import CostRates
+from kam.profitability.drivers import grouped_sql, union_sql
+from kam.profitability.models import CostDriverFact, CostRates
 from kam.profitability.pricing import MONEY, PIECE, PRICED_DETAILS, STAGES, TIME, RateCard, terms
 from kam.sales import figures
 
 #: The months a full recomputation covers: three years up to the running month.
 STATEMENT_MONTHS = 36
-FRESH = "profitability_fresh"
 MONTHS = "profitability_months"
 TERMS = "profitability_terms"
 LISTED = "profitability_listed"
-_AMOUNTS = ", ".join(
-    f"{name} BIGINT NOT NULL"
-    for name in ("revenue_cents", "db1_cents", "condition_cost_cents", "care_cost_cents")
-    + ("service_cost_cents", "db2_cents", "db3_cents", "db4_cents")
-)
+COSTS = "profitability_costs"
+ONLY = "profitability_costs_only"
 #: The temporary tables of a refresh (kept by the connection, emptied before each use).
 TEMPORARY = {
-    MONTHS: "number INTEGER PRIMARY KEY, first_day DATE NOT NULL, invoice_cents BIGINT NOT NULL,"
-    " line_cents BIGINT NOT NULL",
+    MONTHS: "number INTEGER PRIMARY KEY, first_day DATE NOT NULL UNIQUE,"
+    " invoice_cents BIGINT NOT NULL, line_cents BIGINT NOT NULL",
     TERMS: "month INTEGER NOT NULL, kind VARCHAR(40) NOT NULL, detail VARCHAR(40) NOT NULL,"
     " role VARCHAR(40) NOT NULL, stage INTEGER NOT NULL, mode INTEGER NOT NULL,"
     " minutes BIGINT NOT NULL, rate_cents BIGINT NOT NULL,"
@@ -46,10 +47,14 @@ TEMPORARY = {
     LISTED: "account_id BIGINT NOT NULL, month INTEGER NOT NULL, kind VARCHAR(40) NOT NULL,"
     " detail VARCHAR(40) NOT NULL, role VARCHAR(40) NOT NULL, quantity BIGINT NOT NULL,"
     " amount_cents BIGINT NOT NULL",
-    FRESH: f"account_id BIGINT NOT NULL, month DATE NOT NULL, {_AMOUNTS}",
+    COSTS: "account_id BIGINT NOT NULL, month INTEGER NOT NULL, conditions BIGINT NOT NULL,"
+    " care BIGINT NOT NULL, service BIGINT NOT NULL, PRIMARY KEY (account_id, month)",
+    ONLY: "account_id BIGINT NOT NULL, month DATE NOT NULL, "
+    + ", ".join(f"{name} BIGINT NOT NULL" for name in ("revenue", "db1", "conditions", "care"))
+    + ", service BIGINT NOT NULL, db2 BIGINT NOT NULL, db3 BIGINT NOT NULL, db4 BIGINT NOT NULL",
 }
-#: Above this many fresh statements the table is dropped after use (not kept in memory).
-KEEP_FRESH = 10_000
+#: Above this many accounts' costs the table is dropped after use (not kept in memory).
+KEEP_COSTS = 10_000
 
 
 def month_range(first: datetime.date, last: datetime.date) -> list[datetime.date]:
@@ -82,17 +87,50 @@ def _card_of(cards: list[RateCard], month: datetime.date) -> RateCard | None:
 def _prepare_temporary(cursor) -> None:
     """Creates the temporary tables this connection lacks (only it sees them; in PostgreSQL
     they are emptied at each commit) and empties them (a test's transaction never commits)."""
-    keep = " ON COMMIT DELETE ROWS" if connection.vendor == "postgresql" else ""
     for name, columns in TEMPORARY.items():
-        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} ({columns}){keep}")
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} ({columns}){_options(name)}")
         cursor.execute(f"DELETE FROM {name}")  # noqa: S608
-    cursor.execute(f"CREATE INDEX IF NOT EXISTS {FRESH}_key ON {FRESH} (account_id, month)")
+
+
+#: PostgreSQL's memory for the hash joins of a full recomputation (100,000 accounts: about
+#: 200 MB of sales facts).
+POSTGRES_JOIN_MEMORY = "512MB"
+#: SQLite reads the database through a memory map of this size while it recomputes (the
+#: statements, facts and costs of 100,000 accounts are far larger than its page cache: every
+#: page missed was a read system call, about a tenth of the CPU time).
+SQLITE_MAP_BYTES = 2**31
+
+
+@contextmanager
+def mapped_reads(cursor) -> Iterator[None]:
+    """In SQLite, reads through a memory map for the duration (then as before)."""
+    row = None
+    if connection.vendor == "sqlite":
+        cursor.execute("PRAGMA mmap_size")
+        row = cursor.fetchone()  # none for a database in memory
+    if row is None:
+        yield
+        return
+    before = row[0]
+    cursor.execute(f"PRAGMA mmap_size = {SQLITE_MAP_BYTES}")
+    try:
+        yield
+    finally:
+        cursor.execute(f"PRAGMA mmap_size = {int(before)}")
+
+
+def _options(name: str) -> str:
+    if connection.vendor == "postgresql":
+        return " ON COMMIT DELETE ROWS"
+    # Looked up by their key row by row: in SQLite one search finds the whole row.
+    return " WITHOUT ROWID" if name in (TERMS, COSTS) else ""
 
 
 def release_temporary(cursor, rows: int) -> None:
-    """Drops the fresh statements of a full recomputation rather than keeping them."""
-    if rows > KEEP_FRESH:
-        cursor.execute(f"DROP TABLE IF EXISTS {FRESH}")
+    """Drops the costs of a full recomputation rather than keeping them."""
+    if rows > KEEP_COSTS:
+        cursor.execute(f"DROP TABLE IF EXISTS {COSTS}")
+        cursor.execute(f"DROP TABLE IF EXISTS {ONLY}")
 
 
 def _fill_rates(cursor, months: list[datetime.date]) -> None:
@@ -100,8 +138,9 @@ def _fill_rates(cursor, months: list[datetime.date]) -> None:
 
     cards = rate_cards(months)
     day = connection.ops.adapt_datefield_value
-    cursor.executemany(
-        f"INSERT INTO {MONTHS} VALUES (%s, %s, %s, %s)",  # noqa: S608
+    _insert_rows(
+        cursor,
+        MONTHS,
         [
             (figures.month_index(m), day(m), c.invoice_cents if c else 0, c.line_cents if c else 0)
             for m, c in cards.items()
@@ -115,17 +154,13 @@ def _fill_rates(cursor, months: list[datetime.date]) -> None:
                 stage = STAGES.index(t.stage)
                 row = (figures.month_index(month), kind, detail, role, stage, t.mode)
                 rows.append((*row, t.minutes, t.rate_cents))
-    cursor.executemany(
-        f"INSERT INTO {TERMS} VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",  # noqa: S608
-        rows,
-    )
+    _insert_rows(cursor, TERMS, rows)
 
 
 def _fill_listed(cursor, drivers: list[plugins.CostDriver]) -> None:
-    if not drivers:
-        return
-    cursor.executemany(
-        f"INSERT INTO {LISTED} VALUES (%s, %s, %s, %s, %s, %s, %s)",  # noqa: S608
+    _insert_rows(
+        cursor,
+        LISTED,
         [
             (d.account_id, figures.month_index(d.month), d.kind, d.detail, d.role or "")
             + (d.quantity, d.amount_cents)
@@ -134,20 +169,15 @@ def _fill_listed(cursor, drivers: list[plugins.CostDriver]) -> None:
     )
 
 
-def _drivers_sql(window: dict) -> tuple[str, list]:
-    """Every provider's driver rows, one UNION ALL (the Python-computed ones from LISTED)."""
-    names = ", ".join(plugins.DRIVER_COLUMNS)
-    parts = [f"SELECT {names} FROM {LISTED}"]  # noqa: S608
-    params: list = []
-    for number, query in enumerate(plugins.cost_driver_queries(**window)):
-        sql, query_params = query.query.sql_with_params()
-        columns = ", ".join(
-            "COALESCE(cd_role, '') AS role" if name == "role" else f"cd_{name} AS {name}"
-            for name in plugins.DRIVER_COLUMNS
+def _insert_rows(cursor, table: str, rows: list[tuple], batch: int = 500) -> None:
+    """Rows into a temporary table, many per statement (one round trip each in PostgreSQL)."""
+    for start in range(0, len(rows), batch):
+        chunk = rows[start : start + batch]
+        values = ", ".join(["(" + ", ".join(["%s"] * len(chunk[0])) + ")"] * len(chunk))
+        cursor.execute(
+            f"INSERT INTO {table} VALUES {values}",  # noqa: S608
+            [value for row in chunk for value in row],
         )
-        parts.append(f"SELECT {columns} FROM ({sql}) AS q{number}")  # noqa: S608
-        params += query_params
-    return " UNION ALL ".join(parts), params
 
 
 def _facts_sql(window: dict) -> tuple[str, list]:
@@ -159,66 +189,142 @@ def _facts_sql(window: dict) -> tuple[str, list]:
 
 
 def _stage(number: int) -> str:
-    return f"SUM(CASE WHEN stage = {number} THEN cents ELSE 0 END)"
+    return f"SUM(CASE WHEN t.stage = {number} THEN {PRICE} ELSE 0 END)"
 
 
-def _statement_sql(window: dict) -> tuple[str, list]:
-    """Revenue, DB I, the three kinds of cost and DB II-IV per account and month."""
-    drivers, driver_params = _drivers_sql(window)
-    facts, fact_params = _facts_sql(window)
-    price = (
-        f"CASE t.mode WHEN {MONEY} THEN d.amount_cents WHEN {PIECE} THEN d.quantity * t.rate_cents"
-        f" WHEN {TIME} THEN (d.quantity * t.minutes * t.rate_cents + 30) / 60 ELSE 0 END"
+#: What one line of drivers `d` costs under its terms `t`.
+PRICE = (
+    f"CASE t.mode WHEN {MONEY} THEN d.amount_cents WHEN {PIECE} THEN d.quantity * t.rate_cents"
+    f" WHEN {TIME} THEN (d.quantity * t.minutes * t.rate_cents + 30) / 60 ELSE 0 END"
+)
+
+
+def _costs_sql(lines: str) -> str:
+    """Lines of drivers (account, month, kind, detail, role, quantity, amount) priced and summed
+    per account and month into conditions, care and service cost."""
+    return (
+        f"SELECT d.account_id, d.month, {_stage(0)} AS conditions, {_stage(1)} AS care,"  # noqa: S608
+        f" {_stage(2)} AS service FROM ({lines}) AS d LEFT JOIN {TERMS} t ON t.month = d.month"
+        " AND t.kind = d.kind AND t.detail = d.detail AND t.role = d.role"
+        " GROUP BY d.account_id, d.month"
     )
-    grouped = (
-        "SELECT account_id, month, kind, detail, role,"  # noqa: S608
-        # PostgreSQL sums BIGINTs as NUMERIC: the division below must stay an integer one.
-        " CAST(SUM(quantity) AS BIGINT) AS quantity,"
-        f" CAST(SUM(amount_cents) AS BIGINT) AS amount_cents FROM ({drivers}) AS driver_rows"
-        " GROUP BY account_id, month, kind, detail, role"
+
+
+def _fact_lines(window: dict) -> tuple[str, list]:
+    sql = (
+        "SELECT account_id, month_index AS month, kind, detail, role, quantity, amount_cents"  # noqa: S608
+        f" FROM {connection.ops.quote_name(CostDriverFact._meta.db_table)}"
+        " WHERE month_index >= %s AND month_index <= %s"
     )
-    costs = (
-        f"SELECT d.account_id, d.month, 0 AS revenue, 0 AS margin, {_stage(0)} AS conditions,"  # noqa: S608
-        f" {_stage(1)} AS care, {_stage(2)} AS service FROM (SELECT d.account_id, d.month,"
-        f" t.stage, {price} AS cents FROM ({grouped}) AS d LEFT JOIN {TERMS} t"
-        " ON t.month = d.month AND t.kind = d.kind AND t.detail = d.detail AND t.role = d.role)"
-        " AS d GROUP BY d.account_id, d.month"
+    params: list = [figures.month_index(window["first_month"])]
+    params.append(figures.month_index(window["last_month"]))
+    if window["account_ids"] is not None:
+        sql += f" AND account_id IN ({', '.join(['%s'] * len(window['account_ids']))})"
+        params += list(window["account_ids"])
+    return sql, params
+
+
+def _derived_lines(window: dict) -> tuple[str, list]:
+    """The derived drivers (and the listed ones, in LISTED) summed per line."""
+    rows, params = union_sql(plugins.derived_cost_driver_queries(**window))
+    listed = f"SELECT {', '.join(plugins.DRIVER_COLUMNS)} FROM {LISTED}"  # noqa: S608
+    return grouped_sql(f"{rows} UNION ALL {listed}" if rows else listed), params
+
+
+def _fill_costs(cursor, window: dict) -> None:
+    lines, params = _fact_lines(window)
+    cursor.execute(f"INSERT INTO {COSTS} {_costs_sql(lines)}", params)
+    lines, params = _derived_lines(window)
+    sums = ", ".join(f"{name} = {COSTS}.{name} + EXCLUDED.{name}" for name in STAGES)
+    cursor.execute(
+        # WHERE true: SQLite's parser would take ON CONFLICT for a join's ON otherwise.
+        f"INSERT INTO {COSTS} SELECT * FROM ({_costs_sql(lines)}) AS derived WHERE 1 = 1"  # noqa: S608
+        f" ON CONFLICT (account_id, month) DO UPDATE SET {sums}",
+        params,
     )
-    sales = (
-        "SELECT f.account_id, m.number AS month, f.revenue_cents AS revenue,"  # noqa: S608
-        " f.margin_cents AS margin, 0 AS conditions, 0 AS care,"
-        " f.invoice_count * m.invoice_cents + f.line_count * m.line_cents AS service"
-        f" FROM ({facts}) AS f JOIN {MONTHS} m ON m.first_day = f.month"
+
+
+_VALUES = (
+    "revenue_cents, db1_cents, conditions, care, service, db1_cents - conditions,"
+    " db1_cents - conditions - care, db1_cents - conditions - care - service"
+)
+
+
+def _sales_sql(window: dict) -> tuple[str, list]:
+    """The statements of the months with sales: the sales facts with their costs."""
+    facts, params = _facts_sql(window)
+    sql = (
+        f"SELECT account_id, month, {_VALUES} FROM (SELECT f.account_id, f.month,"  # noqa: S608
+        " f.revenue_cents, f.margin_cents AS db1_cents, COALESCE(c.conditions, 0) AS conditions,"
+        " COALESCE(c.care, 0) AS care, COALESCE(c.service, 0) + f.invoice_count * m.invoice_cents"
+        f" + f.line_count * m.line_cents AS service FROM ({facts}) AS f JOIN {MONTHS} m"
+        f" ON m.first_day = f.month LEFT JOIN {COSTS} c ON c.account_id = f.account_id"
+        " AND c.month = m.number) AS sales"
     )
-    totals = (
-        "SELECT account_id, month, SUM(revenue) AS revenue_cents,"  # noqa: S608
-        " SUM(margin) AS db1_cents, SUM(conditions) AS condition_cost_cents,"
-        " SUM(care) AS care_cost_cents, SUM(service) AS service_cost_cents"
-        f" FROM ({sales} UNION ALL {costs}) AS l GROUP BY account_id, month"
+    return sql, params
+
+
+def _costs_only_sql(window: dict) -> tuple[str, list]:
+    """The statements of the months with costs but no sales, into the temporary table ONLY."""
+    facts, params = _facts_sql(window)
+    sql = (
+        f"INSERT INTO {ONLY} SELECT account_id, first_day, {_VALUES} FROM (SELECT c.account_id,"  # noqa: S608
+        " m.first_day, 0 AS revenue_cents, 0 AS db1_cents, c.conditions, c.care, c.service"
+        f" FROM {COSTS} c JOIN {MONTHS} m ON m.number = c.month WHERE NOT EXISTS (SELECT 1"
+        f" FROM ({facts}) AS f WHERE f.account_id = c.account_id AND f.month = m.first_day))"
+        " AS costs"
     )
-    statement = (
-        "SELECT account_id, m.first_day, revenue_cents, db1_cents, condition_cost_cents,"  # noqa: S608
-        " care_cost_cents, service_cost_cents, db1_cents - condition_cost_cents,"
-        " db1_cents - condition_cost_cents - care_cost_cents,"
-        " db1_cents - condition_cost_cents - care_cost_cents - service_cost_cents"
-        f" FROM ({totals}) AS totals JOIN {MONTHS} m ON m.number = totals.month"
+    return sql, params
+
+
+def _count_sql(window: dict) -> tuple[str, list]:
+    facts, params = _facts_sql(window)
+    return f"SELECT COUNT(*) FROM ({facts}) AS f", params  # noqa: S608
+
+
+def _kept_sql(column: str, window: dict) -> tuple[str, list]:
+    """Whether an account and month (`column`.account_id, `column`.month) still has a
+    statement: sales or costs."""
+    facts, params = _facts_sql(window)
+    sql = (
+        f"(EXISTS (SELECT 1 FROM ({facts}) AS f WHERE f.account_id = {column}.account_id"  # noqa: S608
+        f" AND f.month = {column}.month) OR EXISTS (SELECT 1 FROM {COSTS} c"
+        f" WHERE c.account_id = {column}.account_id AND c.month ="
+        f" (SELECT m.number FROM {MONTHS} m WHERE m.first_day = {column}.month)))"
     )
-    return statement, fact_params + driver_params
+    return sql, params
+
+
+@dataclass(frozen=True)
+class Fresh:
+    """The fresh statements of a window as queries (each SQL with its parameters)."""
+
+    sales: tuple[str, list]
+    sales_count: tuple[str, list]
+    costs_only: tuple[str, list]  # inserts them into ONLY
+    kept: Callable[[str], tuple[str, list]]
 
 
 def compute_fresh(
     cursor, *, first_month: datetime.date, last_month: datetime.date, account_ids
-) -> int:
-    """Fills the temporary table FRESH with the statements of the months (and accounts): the
-    number of statements."""
+) -> Fresh:
+    """Prices the kept driver facts (and the derived drivers) of the months (and accounts) into
+    the temporary table COSTS: the fresh statements are then queries over it and the sales
+    facts (kam.profitability.storage writes them)."""
     window = {"first_month": first_month, "last_month": last_month, "account_ids": account_ids}
-    if connection.vendor == "postgresql":
-        # Compiling the month CASEs of every row for the JIT costs more than it saves (measured:
-        # 11-13 s of server CPU with it, 9 s without, for 10,000 accounts x 36 months).
-        cursor.execute("SET LOCAL jit = off")
     _prepare_temporary(cursor)
     _fill_rates(cursor, month_range(first_month, last_month))
     _fill_listed(cursor, plugins.listed_cost_drivers(**window))
-    sql, params = _statement_sql(window)
-    cursor.execute(f"INSERT INTO {FRESH} {sql}", params)
-    return cursor.rowcount
+    _fill_costs(cursor, window)
+    if connection.vendor == "postgresql" and account_ids is None:
+        # Temporary tables get no statistics by themselves: without, the planner takes the
+        # millions of costs for a few and joins them row by row. The joins of all accounts
+        # hash millions of facts and statements: in memory, not in batches on disk.
+        cursor.execute(f"ANALYZE {MONTHS}, {TERMS}, {COSTS}")
+        cursor.execute(f"SET LOCAL work_mem = '{POSTGRES_JOIN_MEMORY}'")
+    return Fresh(
+        sales=_sales_sql(window),
+        sales_count=_count_sql(window),
+        costs_only=_costs_only_sql(window),
+        kept=lambda column: _kept_sql(column, window),
+    )

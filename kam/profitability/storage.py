@@ -1,9 +1,12 @@
 """Storing computed statements: only the rows that changed are written.
 
 A recomputation usually finds almost every account and month as it was (the nightly job, a
-rate change that touches a few months), so the fresh statements (the temporary table that
-kam.profitability.statements fills) are compared with the stored ones in the database: stored
-rows without an equal fresh row are deleted, fresh rows without a stored row inserted.
+rate change that touches a few months), so the fresh statements (the queries of
+kam.profitability.statements) are written so: a new account and month is inserted, a stored
+one updated only where a figure differs (SQLite: one upsert; PostgreSQL: an update of the rows
+that differ and an insert of the new ones, as its upsert would lock every row it meets).
+Stored rows of the months (and accounts) that have neither sales nor costs any more are
+deleted (looked for only when more rows are stored than there are fresh statements).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from dataclasses import dataclass
 from django.db import connection
 
 from kam.profitability.models import AccountStatement
-from kam.profitability.statements import FRESH
+from kam.profitability.statements import ONLY, Fresh
 
 VALUES = (
     "revenue_cents",
@@ -30,52 +33,103 @@ VALUES = (
 
 @dataclass(frozen=True)
 class Stored:
-    inserted: int
+    written: int  # statements inserted or changed
     deleted: int
-    rows: int
+    rows: int  # statements of the months (and accounts) now stored
 
 
 def _table() -> str:
     return connection.ops.quote_name(AccountStatement._meta.db_table)
 
 
-def _delete_changed(
-    cursor, first: datetime.date, last: datetime.date, account_ids: list[int] | None
-) -> int:
-    """Deletes the stored rows of the months (and accounts) that no fresh row equals."""
-    table = _table()
-    same = " AND ".join(f"f.{name} = {table}.{name}" for name in ("account_id", "month", *VALUES))
-    sql = (
-        f"DELETE FROM {table} WHERE month >= %s AND month <= %s"  # noqa: S608
-        f" AND NOT EXISTS (SELECT 1 FROM {FRESH} f WHERE {same})"
+def _write(cursor, query: tuple[str, list]) -> int:
+    """Writes the statements of the query that are new or differ from the stored ones."""
+    if connection.vendor == "postgresql":
+        return _update_changed(cursor, query) + _insert_new(cursor, query)
+    return _upsert(cursor, query)
+
+
+def _update_changed(cursor, query: tuple[str, list]) -> int:
+    """PostgreSQL: an upsert locks (writes) every stored row it meets, even unchanged; this
+    joins and touches only the rows that differ."""
+    table, (sql, params) = _table(), query
+    names = ", ".join(("account_id", "month", *VALUES))
+    changes = ", ".join(f"{name} = f.{name}" for name in VALUES)
+    differs = " OR ".join(f"s.{name} <> f.{name}" for name in VALUES)
+    cursor.execute(
+        f"UPDATE {table} AS s SET {changes} FROM ({sql}) AS f ({names})"  # noqa: S608
+        f" WHERE s.account_id = f.account_id AND s.month = f.month AND ({differs})",
+        params,
     )
-    params: list = [first, last]
+    return cursor.rowcount
+
+
+def _insert_new(cursor, query: tuple[str, list]) -> int:
+    table, (sql, params) = _table(), query
+    names = ", ".join(("account_id", "month", *VALUES))
+    cursor.execute(
+        f"INSERT INTO {table} ({names}) SELECT * FROM ({sql}) AS f ({names})"  # noqa: S608
+        f" WHERE NOT EXISTS (SELECT 1 FROM {table} s WHERE s.account_id = f.account_id"
+        " AND s.month = f.month)",
+        params,
+    )
+    return cursor.rowcount
+
+
+def _upsert(cursor, query: tuple[str, list]) -> int:
+    """SQLite: one pass, an unchanged row is not written."""
+    table, (sql, params) = _table(), query
+    changes = ", ".join(f"{name} = EXCLUDED.{name}" for name in VALUES)
+    differs = " OR ".join(f"{table}.{name} <> EXCLUDED.{name}" for name in VALUES)
+    cursor.execute(
+        # WHERE 1 = 1: SQLite's parser would take ON CONFLICT for a join's ON otherwise.
+        f"INSERT INTO {table} (account_id, month, {', '.join(VALUES)})"  # noqa: S608
+        f" SELECT * FROM ({sql}) AS fresh WHERE 1 = 1 ON CONFLICT (account_id, month)"
+        f" DO UPDATE SET {changes} WHERE {differs}",
+        params,
+    )
+    return cursor.rowcount
+
+
+def _window_sql(first, last, account_ids) -> tuple[str, list]:
+    sql, params = "month >= %s AND month <= %s", [first, last]
     if account_ids is not None:
         sql += f" AND account_id IN ({', '.join(['%s'] * len(account_ids))})"
         params += list(account_ids)
-    cursor.execute(sql, params)
-    return cursor.rowcount
+    return sql, params
 
 
-def _insert_new(cursor) -> int:
-    """Inserts the fresh rows that have no stored row (any changed one was deleted)."""
-    columns = ", ".join(("account_id", "month", *VALUES))
+def _delete_gone(cursor, fresh: Fresh, window: tuple[str, list]) -> int:
+    """Deletes the stored rows of the months (and accounts) that no longer have a statement."""
+    table = _table()
+    kept, kept_params = fresh.kept(table)
     cursor.execute(
-        f"INSERT INTO {_table()} ({columns}) SELECT {columns} FROM {FRESH} f"  # noqa: S608
-        f" WHERE NOT EXISTS (SELECT 1 FROM {_table()} s"
-        " WHERE s.account_id = f.account_id AND s.month = f.month)"
+        f"DELETE FROM {table} WHERE {window[0]} AND NOT {kept}",  # noqa: S608
+        window[1] + kept_params,
     )
     return cursor.rowcount
+
+
+def _count(cursor, window: tuple[str, list]) -> int:
+    cursor.execute(f"SELECT COUNT(*) FROM {_table()} WHERE {window[0]}", window[1])  # noqa: S608
+    return cursor.fetchone()[0]
 
 
 def store(
     cursor,
+    fresh: Fresh,
     *,
     first: datetime.date,
     last: datetime.date,
     account_ids: list[int] | None,
-    rows: int,
 ) -> Stored:
     """Makes the stored rows of the months (and accounts) equal to the fresh statements."""
-    deleted = _delete_changed(cursor, first, last, account_ids)
-    return Stored(inserted=_insert_new(cursor), deleted=deleted, rows=rows)
+    window = _window_sql(first, last, account_ids)
+    cursor.execute(*fresh.costs_only)
+    costs_only = cursor.rowcount
+    written = _write(cursor, fresh.sales) + _write(cursor, (f"SELECT * FROM {ONLY}", []))  # noqa: S608
+    cursor.execute(*fresh.sales_count)
+    rows = cursor.fetchone()[0] + costs_only
+    # Every fresh statement is stored now: only if there are more, some have gone.
+    deleted = _delete_gone(cursor, fresh, window) if _count(cursor, window) > rows else 0
+    return Stored(written=written, deleted=deleted, rows=rows)

@@ -13,8 +13,12 @@ logger = logging.getLogger(__name__)
 
 
 @task()
-def refresh_statements(first_month: str | None = None, last_month: str | None = None) -> int:
-    """Recomputes the statements of the months (ISO dates), by default of the whole window."""
+def refresh_statements(
+    first_month: str | None = None, last_month: str | None = None, rebuild_drivers: bool = False
+) -> int:
+    """Recomputes the statements of the months (ISO dates), by default of the whole window, from
+    the kept driver facts; `rebuild_drivers` first rebuilds those from the apps' records (the
+    nightly repair)."""
     from kam.profitability import services
 
     with audit_source(Source.JOB):
@@ -22,8 +26,9 @@ def refresh_statements(first_month: str | None = None, last_month: str | None = 
             stored = services.statements_refresh(
                 first_month=date.fromisoformat(first_month),
                 last_month=date.fromisoformat(last_month),
+                rebuild_drivers=rebuild_drivers,
             )
         else:
-            stored = services.statements_refresh_all()
+            stored = services.statements_refresh_all(rebuild_drivers=rebuild_drivers)
     logger.info("Profitability statements refreshed: %s", stored)
     return stored.rows

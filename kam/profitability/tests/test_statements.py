@@ -176,7 +176,8 @@ def test_rates_that_follow_each_other_are_accepted_and_recompute_the_statements(
 ):
     only_rates({"valid_from": datetime.date(2026, 1, 1), "valid_until": datetime.date(2026, 6, 1)})
     account = AccountFactory(owner=alice)
-    contact(account, alice, datetime.date(2026, 7, 3), "phone")
+    with django_capture_on_commit_callbacks(execute=True):  # the call is kept as a driver fact
+        contact(account, alice, datetime.date(2026, 7, 3), "phone")
     with django_capture_on_commit_callbacks(execute=True):
         services.cost_rates_save(
             rates=CostRates(valid_from=datetime.date(2026, 7, 15), hourly_rate_kam=Decimal("60"))
@@ -202,13 +203,13 @@ def test_a_recomputation_writes_only_what_changed(alice):
     first, second = AccountFactory(owner=alice), AccountFactory(owner=alice)
     fact(first, MARCH, revenue="1000.00", margin="300.00")
     fact(second, MARCH, revenue="500.00", margin="100.00")
-    assert services.statements_refresh_all().inserted == 2
+    assert services.statements_refresh_all().written == 2
     contact(second, alice, datetime.date(2026, 3, 9), "phone")
     stored_again = services.statements_refresh_all()
-    assert (stored_again.inserted, stored_again.deleted, stored_again.rows) == (1, 1, 2)
+    assert (stored_again.written, stored_again.deleted, stored_again.rows) == (1, 0, 2)
     assert stored()[(second.pk, MARCH)][3] == 2_000
     AccountStatement.objects.filter(account=first).delete()
-    assert services.statements_refresh_all().inserted == 1
+    assert services.statements_refresh_all().written == 1
 
 
 @time_machine.travel(TODAY, tick=False)
@@ -274,3 +275,97 @@ def test_discounts_below_the_list_price_enter_db2(alice):
     assert march[2] == 2_500 + 197
     assert march[5] == 30_000 - 2_697  # DB II = DB I - the discounts
     assert stored()[(account.pk, datetime.date(2026, 4, 1))][2] == 250
+
+
+def _driver_facts() -> set:
+    from kam.profitability.models import CostDriverFact
+
+    return set(
+        CostDriverFact.objects.values_list(
+            "account_id", "month_index", "kind", "detail", "role", "quantity", "amount_cents"
+        )
+    )
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_logging_contacts_and_complaints_keeps_the_driver_facts_current(
+    alice, bob, django_capture_on_commit_callbacks
+):
+    # Given contacts and a complaint logged through the services (their hooks run on commit)
+    only_rates(FIRST_HALF, SECOND_HALF)
+    account = AccountFactory(owner=alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        contact(account, alice, datetime.date(2026, 3, 10), "visit", participants=[bob])
+        contact(account, alice, datetime.date(2026, 3, 11), "visit")
+        contact(account, bob, datetime.date(2026, 8, 9), "presentation")
+        complaint(account, datetime.date(2026, 4, 1), "high")
+    kept = _driver_facts()
+
+    # When the nightly repair rebuilds them from the records
+    services.statements_refresh_all()
+
+    # Then nothing was missing: two KAM visits and one field visit in March, and so on
+    assert kept == _driver_facts()
+    assert (account.pk, 2026 * 12 + 2, "activity", "visit", "kam", 2, 0) in kept
+    assert (account.pk, 2026 * 12 + 2, "activity", "visit", "field", 1, 0) in kept
+    assert (account.pk, 2026 * 12 + 7, "offer", "", "field", 1, 0) in kept
+    assert (account.pk, 2026 * 12 + 3, "complaint", "high", "", 1, 0) in kept
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_statements_are_recomputed_from_the_kept_driver_facts(
+    alice, django_capture_on_commit_callbacks
+):
+    # Given a call kept as a driver fact, whose activity then vanishes behind the services' back
+    from kam.activities.models import Activity
+
+    only_rates(FIRST_HALF, SECOND_HALF)
+    account = AccountFactory(owner=alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        contact(account, alice, datetime.date(2026, 7, 3), "phone")
+    Activity.objects.filter(account=account).delete()
+
+    # When the statements are recomputed (as after an import or new rates), the kept facts
+    # are priced without reading the activities
+    services.statements_refresh_all(rebuild_drivers=False)
+    assert stored()[(account.pk, datetime.date(2026, 7, 1))][3] == 2_500
+
+    # And the repair rebuilds the facts from the records
+    services.statements_refresh_all()
+    assert (account.pk, datetime.date(2026, 7, 1)) not in stored()
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_rebuild_command_repairs_driver_facts_and_statements(alice):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    only_rates(FIRST_HALF, SECOND_HALF)
+    account = AccountFactory(owner=alice)
+    contact(account, alice, datetime.date(2026, 7, 3), "phone")  # its hook never ran
+    out = StringIO()
+
+    call_command("profitability-rebuild", stdout=out)
+
+    assert stored()[(account.pk, datetime.date(2026, 7, 1))][3] == 2_500
+    assert "1 statements, 1 written" in out.getvalue()
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_deleting_an_account_deletes_its_statements_and_driver_facts(alice):
+    from kam.profitability.models import CostDriverFact
+
+    only_rates(FIRST_HALF, SECOND_HALF)
+    account = AccountFactory(owner=alice)  # contacts would protect it from deletion
+    fact(account, MARCH, revenue="100.00", margin="30.00")
+    CostDriverFact.objects.create(
+        account=account, month_index=2026 * 12 + 2, kind="offer", detail="", role="kam", quantity=1
+    )
+    services.statements_refresh_all(rebuild_drivers=False)
+    assert stored()[(account.pk, MARCH)][3] == 16_000  # an offer prepared: 120 min x 80 €
+
+    account.delete()
+
+    assert not AccountStatement.objects.filter(account_id=account.pk).exists()
+    assert not CostDriverFact.objects.filter(account_id=account.pk).exists()
