@@ -67,7 +67,7 @@ def area_trends(*, account_ids, last_month: datetime.date) -> dict[int, list[dic
     trends: dict[int, list[dict]] = {}
     for account_id, areas in area_revenue(account_ids=account_ids, last_month=last_month).items():
         total = sum(recent for recent, _ in areas.values())
-        reasons = []
+        reasons: list[dict] = []
         new = [
             (recent, area)
             for area, (recent, before) in areas.items()
