@@ -3,7 +3,7 @@
 import pytest
 
 from kam.analysis.services import analysis_compute
-from kam.analysis.tests.conftest import AS_OF
+from kam.analysis.tests.conftest import AS_OF, LAST
 
 
 @pytest.fixture
@@ -124,3 +124,33 @@ def test_complaints_of_the_last_twelve_months_lower_the_score(portfolio):
 
     row = by_number(after, portfolio, "second")
     assert after.score[row] < before.score[row]
+
+
+def test_a_weighted_profitability_moves_the_score_by_what_is_left_per_euro(portfolio):
+    from datetime import date
+
+    from kam.analysis.selectors import analysis_settings_get
+    from kam.profitability.models import AccountStatement
+
+    def statement(name, month, revenue, db4):
+        AccountStatement.objects.create(
+            account=portfolio[name], month=month, revenue_cents=revenue, db4_cents=db4
+        )
+
+    unweighted = analysis_compute(as_of=AS_OF)
+    settings = analysis_settings_get()
+    settings.weight_profitability = 30
+    settings.save()
+    before = analysis_compute(as_of=AS_OF)
+    statement("big", LAST, 5_000_000, -1_000_000)  # destroys 20 ct of every euro
+    statement("second", LAST, 2_000_000, 500_000)  # keeps 25 ct
+    statement("third", date(2024, 6, 1), 1_000_000, 900_000)  # outside the 12 months
+
+    after = analysis_compute(as_of=AS_OF)
+
+    big, second = by_number(after, portfolio, "big"), by_number(after, portfolio, "second")
+    assert after.score[big] < before.score[big]
+    assert after.score[second] > before.score[second]
+    settings.weight_profitability = 0
+    settings.save()
+    assert analysis_compute(as_of=AS_OF).score.tolist() == pytest.approx(unweighted.score.tolist())
