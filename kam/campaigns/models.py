@@ -234,6 +234,7 @@ class MailKind(models.TextChoices):
 
 class MailStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
+    CLAIMED = "claimed", _("Reserved by a worker")
     SENDING = "sending", _("Being sent")
     SENT = "sent", _("Sent")
     RETRY = "retry", _("Waiting for a retry")

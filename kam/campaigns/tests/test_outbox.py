@@ -4,6 +4,8 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from kam.campaigns import outbox
@@ -169,3 +171,56 @@ def test_a_claimed_mail_is_not_claimed_twice():
 
     assert first is not None and first.pk == mail.pk
     assert second is None
+
+
+def test_a_batch_costs_two_queries_per_mail_over_one_connection(sink):
+    enqueue(50)
+
+    with CaptureQueriesContext(connection) as queries:
+        report = outbox.deliver(rate_per_second=0)
+
+    statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]  # the test's transaction
+    assert len(statements) <= 2 * 50 + 6  # take and mark sent each; claim, load, release
+    assert report.sent == 50
+    assert sum(sink.handler.connections.values()) == 1
+
+
+def test_a_dead_workers_reserved_mails_are_sent_later_and_only_the_one_in_flight_is_uncertain(
+    sink,
+):
+    mails = enqueue(5)
+    batch = outbox.claim_batch(worker="dead", size=5)
+    assert outbox._take(batch[0], worker="dead")  # then SIGKILL: nothing else happens
+
+    assert outbox.recover_stale() == 0  # the lease has not run out
+    with time_machine.travel(timezone.now() + outbox.LEASE + timedelta(minutes=1)):
+        assert outbox.recover_stale() == 1
+        report = outbox.deliver(rate_per_second=0)
+
+    assert report.sent == 4
+    assert sink.deliveries == {mail.message_id: 1 for mail in mails[1:]}
+    assert statuses() == {MailStatus.SENT: 4, MailStatus.UNCERTAIN: 1}
+
+
+def test_a_worker_paused_past_the_lease_does_not_send_what_was_given_back(sink):
+    [mail] = enqueue(1)
+    [held] = outbox.claim_batch(worker="paused", size=1)
+    with time_machine.travel(timezone.now() + outbox.LEASE + timedelta(minutes=1)):
+        outbox.recover_stale()
+        outbox.deliver(worker="other", rate_per_second=0)
+
+    report = outbox.Report()
+    with outbox.get_connection() as connection:
+        outbox.send_one(held, connection=connection, worker="paused", report=report)
+
+    assert report.sent == 0
+    assert sink.deliveries == {mail.message_id: 1}
+
+
+def test_a_worker_stopping_early_gives_its_reserved_mails_back(sink):
+    enqueue(5)
+
+    report = outbox.deliver(rate_per_second=0, limit=2)
+
+    assert report.sent == 2
+    assert statuses() == {MailStatus.SENT: 2, MailStatus.QUEUED: 3}
