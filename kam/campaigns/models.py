@@ -388,3 +388,28 @@ class Invitation(models.Model):
     @property
     def seats(self) -> int:
         return 1 + self.companions
+
+
+class BouncedAddress(models.Model):
+    """The mail server refused a contact person's address for good (5xx to RCPT TO): the send
+    gate refuses that address until the person has another one."""
+
+    PERSONAL_DATA_FIELDS = ("email", "reply")
+
+    stakeholder = models.ForeignKey(
+        Stakeholder, on_delete=models.PROTECT, related_name="bounced_addresses"
+    )
+    email = models.CharField(_("E-mail address"), max_length=254)
+    reply = models.CharField(_("Answer of the mail server"), max_length=500, blank=True)
+    mail = models.ForeignKey(
+        OutboxMail, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Bouncing address")
+        verbose_name_plural = _("Bouncing addresses")
+        ordering = ["-recorded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.stakeholder_id}: {self.email}"

@@ -26,8 +26,8 @@ from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 
-from kam.campaigns.gate import Decision, gate, gate_many
-from kam.campaigns.models import MailKind, MailStatus, OutboxMail
+from kam.campaigns.gate import Decision, Refusal, gate, gate_many
+from kam.campaigns.models import BouncedAddress, MailKind, MailStatus, OutboxMail
 from kam.users.models import User
 
 logger = logging.getLogger(__name__)
@@ -164,14 +164,21 @@ def _set(mail: OutboxMail, **fields) -> None:
     )
 
 
-def _not_delivered(mail: OutboxMail, error: smtplib.SMTPResponseException | OSError, report):
-    """The server refused before accepting the mail, or was not reachable: safe to retry."""
+def _not_delivered(
+    mail: OutboxMail, error: smtplib.SMTPResponseException | OSError, report, *, bounce=False
+):
+    """The server refused before accepting the mail, or was not reachable: safe to retry. A
+    permanent refusal of the recipient (`bounce`) marks the address as bouncing."""
     code = getattr(error, "smtp_code", 0) or 0
-    permanent = 500 <= code < 600 or mail.attempts + 1 >= MAX_ATTEMPTS
+    refused_for_good = 500 <= code < 600
+    if refused_for_good and bounce:
+        _bounce_record(mail, error)
+    permanent = refused_for_good or mail.attempts + 1 >= MAX_ATTEMPTS
     delay = timedelta(minutes=min(2 ** (mail.attempts + 1), 360))
     _set(
         mail,
         status=MailStatus.FAILED if permanent else MailStatus.RETRY,
+        reason=BOUNCED if refused_for_good and bounce else "",
         attempts=mail.attempts + 1,
         next_attempt_at=timezone.now() + delay,
         last_error=str(error)[:1000],
@@ -182,10 +189,25 @@ def _not_delivered(mail: OutboxMail, error: smtplib.SMTPResponseException | OSEr
         report.retried += 1
 
 
+#: The outbox row's reason when the mail server refused the recipient's address for good.
+BOUNCED = Refusal.BOUNCING.value
+
+
+def _bounce_record(mail: OutboxMail, error) -> None:
+    if mail.stakeholder_id is None:
+        return
+    message = error.smtp_error
+    text = message.decode(errors="replace") if isinstance(message, bytes) else str(message)
+    reply = f"{error.smtp_code} {text}"[:500]
+    BouncedAddress.objects.create(
+        stakeholder_id=mail.stakeholder_id, email=mail.to_email, reply=reply, mail=mail
+    )
+
+
 def _refused_code(error: smtplib.SMTPRecipientsRefused) -> smtplib.SMTPResponseException:
-    codes = [code for code, _message in error.recipients.values()]
-    code = max(codes) if codes else 550
-    return smtplib.SMTPResponseException(code, str(error.recipients))
+    replies = sorted(error.recipients.values(), key=lambda reply: reply[0])
+    code, message = replies[-1] if replies else (550, b"recipient refused")
+    return smtplib.SMTPResponseException(code, message)
 
 
 def _mark_sent(mail: OutboxMail, *, worker: str) -> None:
@@ -263,7 +285,7 @@ def send_one(
         connection.kam_last_used = time.monotonic()
         message.send(fail_silently=False)
     except smtplib.SMTPRecipientsRefused as error:
-        _not_delivered(mail, _refused_code(error), report)
+        _not_delivered(mail, _refused_code(error), report, bounce=True)
         return
     except smtplib.SMTPResponseException as error:
         _not_delivered(mail, error, report)

@@ -224,3 +224,66 @@ def test_a_worker_stopping_early_gives_its_reserved_mails_back(sink):
 
     assert report.sent == 2
     assert statuses() == {MailStatus.SENT: 2, MailStatus.QUEUED: 3}
+
+
+def _mailing_mail_to_consenting_person(email: str = "eva@example.com") -> OutboxMail:
+    from kam.testing.factories import StakeholderFactory
+    from kam.campaigns.models import Purpose
+    from kam.campaigns.tests.factories import confirmed_consent
+
+    person = StakeholderFactory(email=email)
+    confirmed_consent(person, Purpose.NEWSLETTER)
+    OutboxMail.objects.all().delete()  # the double opt-in request
+    return outbox.mail_enqueue(
+        kind=MailKind.INVITATION,
+        to_email=email,
+        subject="Einladung",
+        body_text="Hallo",
+        stakeholder=person,
+        account=person.account,
+        purpose=Purpose.NEWSLETTER,
+    )
+
+
+def test_a_permanent_refusal_of_the_address_is_a_bounce_the_gate_then_refuses(sink):
+    from kam.campaigns.gate import Refusal, gate
+
+    mail = _mailing_mail_to_consenting_person()
+    sink.handler.refuse["eva@example.com"] = "550 5.1.1 no such user"
+
+    report = outbox.deliver(rate_per_second=0)
+
+    mail.refresh_from_db()
+    assert report.failed == 1
+    assert (mail.status, mail.reason) == (MailStatus.FAILED, Refusal.BOUNCING)
+    assert "no such user" in mail.last_error
+    [bounce] = mail.stakeholder.bounced_addresses.all()
+    assert (bounce.email, bounce.reply) == ("eva@example.com", "550 5.1.1 no such user")
+    decision = gate(stakeholder=mail.stakeholder, purpose=mail.purpose)
+    assert (decision.allowed, decision.reason) == (False, Refusal.BOUNCING)
+    assert str(decision.reason_label).startswith("The address bounced")
+
+
+def test_a_temporary_refusal_is_no_bounce(sink):
+    from kam.campaigns.gate import gate
+
+    mail = _mailing_mail_to_consenting_person()
+    sink.handler.refuse["eva@example.com"] = "452 4.2.2 mailbox full"
+
+    outbox.deliver(rate_per_second=0)
+
+    assert not mail.stakeholder.bounced_addresses.exists()
+    assert gate(stakeholder=mail.stakeholder, purpose=mail.purpose).allowed
+
+
+def test_a_new_address_is_not_bouncing(sink):
+    from kam.campaigns.gate import bouncing_ids
+
+    mail = _mailing_mail_to_consenting_person()
+    sink.handler.refuse["eva@example.com"] = "550 5.1.1 no such user"
+    outbox.deliver(rate_per_second=0)
+    person = mail.stakeholder
+
+    person.email = "eva.neu@example.com"
+
+    assert bouncing_ids([person]) == set()
