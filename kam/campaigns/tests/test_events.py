@@ -184,3 +184,59 @@ def test_names_in_the_event_pages_are_escaped(client, alice):
 
     assert b"<script>x()" not in page.content
     assert timezone.now() < party.starts_at
+
+
+def _attended(client, alice, n: int):
+    people = guests(alice, n)
+    party = event(alice, segment(alice), title="Sommerfest {2027}")
+    events.event_invite(event=party)
+    for invitation in Invitation.objects.all():
+        answer(client, invitation, True)
+    return people, party
+
+
+def test_the_follow_up_mailing_goes_to_the_attendees_through_the_gate(client, alice):
+    from kam.campaigns import mailings
+
+    (came, absent, withdrawn), party = _attended(client, alice, 3)
+    ids = Invitation.objects.filter(stakeholder__in=[came, withdrawn]).values_list("pk", flat=True)
+    events.attendance_record(event=party, attended_ids=set(ids))
+    token = tokens.unsubscribe_token(stakeholder_id=withdrawn.pk, purpose=Purpose.EVENTS)
+    client.post(reverse("campaigns:unsubscribe", kwargs={"token": token}))
+    client.force_login(alice)
+    OutboxMail.objects.all().delete()
+
+    page = client.post(reverse("campaigns:event_follow_up", kwargs={"pk": party.pk}))
+    follow_up = party.created_by.mailings.get()
+    mailings.mailing_queue(mailing=follow_up, occurrence="once")
+
+    assert page.url == reverse("campaigns:mailing_update", kwargs={"pk": follow_up.pk})
+    assert "Sommerfest (2027)" in follow_up.subject
+    rows = dict(OutboxMail.objects.values_list("stakeholder_id", "status"))
+    assert rows == {came.pk: MailStatus.QUEUED, withdrawn.pk: MailStatus.REFUSED}
+
+
+def test_the_event_page_offers_the_follow_up_only_after_attendance(client, alice):
+    (came, _other), party = _attended(client, alice, 2)
+    client.force_login(alice)
+    url = reverse("campaigns:event_detail", kwargs={"pk": party.pk})
+    before = client.get(url)
+    refused = client.post(reverse("campaigns:event_follow_up", kwargs={"pk": party.pk}))
+
+    events.attendance_record(
+        event=party, attended_ids={Invitation.objects.get(stakeholder=came).pk}
+    )
+
+    assert b'data-testid="follow-up"' not in before.content
+    assert b'data-testid="follow-up"' in client.get(url).content
+    assert refused.status_code == 302 and not party.created_by.mailings.exists()
+
+
+def test_an_attendee_segment_keeps_its_event_when_edited(alice):
+    from kam.campaigns.segments import segment_save
+
+    seg = segment_save(segment=None, name="Teilnehmer", filters={"attended_event": 7}, user=alice)
+
+    seg = segment_save(segment=seg, name="Teilnehmer", filters={"status": ["key_account"]}, user=alice)
+
+    assert seg.filters["attended_event"] == 7
