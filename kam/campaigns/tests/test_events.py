@@ -11,7 +11,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from kam.campaigns import events, outbox, tokens
-from kam.campaigns.models import Invitation, MailKind, MailStatus, OutboxMail, Purpose, RsvpStatus
+from kam.campaigns.models import Event, Invitation, MailKind, MailStatus, OutboxMail, Purpose, RsvpStatus
 from kam.campaigns.tests.factories import confirmed_consent, event, segment
 from kam.testing.factories import AccountFactory, StakeholderFactory
 
@@ -240,3 +240,24 @@ def test_an_attendee_segment_keeps_its_event_when_edited(alice):
     seg = segment_save(segment=seg, name="Teilnehmer", filters={"status": ["key_account"]}, user=alice)
 
     assert seg.filters["attended_event"] == 7
+
+
+def test_the_account_page_shows_the_contacts_event_attendance(client, alice):
+    from kam.campaigns.selectors import account_attendance
+
+    (came, absent, silent), party = _attended(client, alice, 3)
+    Invitation.objects.filter(stakeholder=silent).update(status=RsvpStatus.DECLINED)
+    events.attendance_record(
+        event=party, attended_ids={Invitation.objects.get(stakeholder=came).pk}
+    )
+    held = timezone.now() - timedelta(days=30)
+    Event.objects.filter(pk=party.pk).update(starts_at=held, ends_at=held + timedelta(hours=3))
+    client.force_login(alice)
+    url = reverse("accounts:detail", kwargs={"pk": came.account_id})
+
+    attendance = account_attendance(came.account)
+    page = client.get(url).content.decode()
+
+    assert (attendance.invited, attendance.accepted, attendance.attended) == (3, 2, 1)
+    assert attendance.people_attended == 1
+    assert "Veranstaltungen der letzten 12 Monate: 3 Einladungen, 2 zugesagt, 1 teilgenommen" in page
