@@ -10,8 +10,9 @@ Timed, with their targets (issue #18):
    rendering, one outbox row each) — target ≤ 10 s. Peer: the same rows written the naive way,
    the gate asked and one INSERT per recipient (timed on 1,000 and extrapolated).
 2. delivery by one worker (`outbox.deliver`: a batch claimed and gated again, then per mail
-   taken, PDF, SMTP over the one connection, marked sent, activity) — target ≥ 100 mails/s. Peer: the bare SMTP throughput of the same messages on one
-   connection, without claim, gate, PDF or record (what the outbox costs on top).
+   taken, PDF, SMTP over the one connection, marked sent, activity) — target ≥ 100 mails/s.
+   Peer: the bare SMTP throughput of the same messages on one connection, without claim, gate,
+   PDF or record (what the outbox costs on top).
 3. two `campaigns-deliver` worker processes on the rest of the mails, one of them killed with
    SIGKILL at random moments and restarted: every mail delivered at most once, every mail
    marked sent delivered exactly once, the rest marked uncertain.

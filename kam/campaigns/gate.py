@@ -116,7 +116,9 @@ def bouncing_ids(people: list[Stakeholder]) -> set[int]:
     bounced: set[tuple[int, str]] = set()
     for start in range(0, len(ids), 500):
         rows = BouncedAddress.objects.filter(stakeholder_id__in=ids[start : start + 500])
-        bounced |= {(pk, _normal(email)) for pk, email in rows.values_list("stakeholder_id", "email")}
+        bounced |= {
+            (pk, _normal(email)) for pk, email in rows.values_list("stakeholder_id", "email")
+        }
     return {person.pk for person in people if (person.pk, _normal(person.email)) in bounced}
 
 

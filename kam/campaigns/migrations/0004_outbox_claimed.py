@@ -4,15 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0003_attachments'),
+        ("campaigns", "0003_attachments"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='outboxmail',
-            name='status',
-            field=models.CharField(choices=[('queued', 'Queued'), ('claimed', 'Reserved by a worker'), ('sending', 'Being sent'), ('sent', 'Sent'), ('retry', 'Waiting for a retry'), ('failed', 'Failed'), ('uncertain', "Uncertain: check the mail server's log"), ('refused', 'Not sent: refused by the send gate'), ('cancelled', 'Cancelled')], db_index=True, default='queued', max_length=10, verbose_name='Status'),
+            model_name="outboxmail",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("queued", "Queued"),
+                    ("claimed", "Reserved by a worker"),
+                    ("sending", "Being sent"),
+                    ("sent", "Sent"),
+                    ("retry", "Waiting for a retry"),
+                    ("failed", "Failed"),
+                    ("uncertain", "Uncertain: check the mail server's log"),
+                    ("refused", "Not sent: refused by the send gate"),
+                    ("cancelled", "Cancelled"),
+                ],
+                db_index=True,
+                default="queued",
+                max_length=10,
+                verbose_name="Status",
+            ),
         ),
     ]

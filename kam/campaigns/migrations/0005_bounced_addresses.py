@@ -6,27 +6,57 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_initial'),
-        ('campaigns', '0004_outbox_claimed'),
+        ("accounts", "0002_initial"),
+        ("campaigns", "0004_outbox_claimed"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BouncedAddress',
+            name="BouncedAddress",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.CharField(max_length=254, verbose_name='E-mail address')),
-                ('reply', models.CharField(blank=True, max_length=500, verbose_name='Answer of the mail server')),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='recorded')),
-                ('mail', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='campaigns.outboxmail')),
-                ('stakeholder', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bounced_addresses', to='accounts.stakeholder')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.CharField(max_length=254, verbose_name="E-mail address")),
+                (
+                    "reply",
+                    models.CharField(
+                        blank=True, max_length=500, verbose_name="Answer of the mail server"
+                    ),
+                ),
+                (
+                    "recorded_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="recorded"
+                    ),
+                ),
+                (
+                    "mail",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="campaigns.outboxmail",
+                    ),
+                ),
+                (
+                    "stakeholder",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bounced_addresses",
+                        to="accounts.stakeholder",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Bouncing address',
-                'verbose_name_plural': 'Bouncing addresses',
-                'ordering': ['-recorded_at', '-id'],
+                "verbose_name": "Bouncing address",
+                "verbose_name_plural": "Bouncing addresses",
+                "ordering": ["-recorded_at", "-id"],
             },
         ),
     ]

@@ -11,7 +11,15 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from kam.campaigns import events, outbox, tokens
-from kam.campaigns.models import Event, Invitation, MailKind, MailStatus, OutboxMail, Purpose, RsvpStatus
+from kam.campaigns.models import (
+    Event,
+    Invitation,
+    MailKind,
+    MailStatus,
+    OutboxMail,
+    Purpose,
+    RsvpStatus,
+)
 from kam.campaigns.tests.factories import confirmed_consent, event, segment
 from kam.testing.factories import AccountFactory, StakeholderFactory
 
@@ -237,7 +245,9 @@ def test_an_attendee_segment_keeps_its_event_when_edited(alice):
 
     seg = segment_save(segment=None, name="Teilnehmer", filters={"attended_event": 7}, user=alice)
 
-    seg = segment_save(segment=seg, name="Teilnehmer", filters={"status": ["key_account"]}, user=alice)
+    seg = segment_save(
+        segment=seg, name="Teilnehmer", filters={"status": ["key_account"]}, user=alice
+    )
 
     assert seg.filters["attended_event"] == 7
 
@@ -260,4 +270,6 @@ def test_the_account_page_shows_the_contacts_event_attendance(client, alice):
 
     assert (attendance.invited, attendance.accepted, attendance.attended) == (3, 2, 1)
     assert attendance.people_attended == 1
-    assert "Veranstaltungen der letzten 12 Monate: 3 Einladungen, 2 zugesagt, 1 teilgenommen" in page
+    assert (
+        "Veranstaltungen der letzten 12 Monate: 3 Einladungen, 2 zugesagt, 1 teilgenommen" in page
+    )

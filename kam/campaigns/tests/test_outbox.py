@@ -179,7 +179,9 @@ def test_a_batch_costs_two_queries_per_mail_over_one_connection(sink):
     with CaptureQueriesContext(connection) as queries:
         report = outbox.deliver(rate_per_second=0)
 
-    statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]  # the test's transaction
+    statements = [
+        q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]
+    ]  # the test's transaction
     assert len(statements) <= 2 * 50 + 6  # take and mark sent each; claim, load, release
     assert report.sent == 50
     assert sum(sink.handler.connections.values()) == 1
@@ -227,9 +229,9 @@ def test_a_worker_stopping_early_gives_its_reserved_mails_back(sink):
 
 
 def _mailing_mail_to_consenting_person(email: str = "eva@example.com") -> OutboxMail:
-    from kam.testing.factories import StakeholderFactory
     from kam.campaigns.models import Purpose
     from kam.campaigns.tests.factories import confirmed_consent
+    from kam.testing.factories import StakeholderFactory
 
     person = StakeholderFactory(email=email)
     confirmed_consent(person, Purpose.NEWSLETTER)
