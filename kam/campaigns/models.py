@@ -181,6 +181,7 @@ class MailingStatus(models.TextChoices):
 class Attachment(models.TextChoices):
     NONE = "", _("none")
     MASTER_DATA = "master_data", _("Master data confirmation of the account (PDF)")
+    CONDITIONS = "conditions", _("Condition confirmation of the account (PDF)")
 
 
 class Mailing(models.Model):
