@@ -245,12 +245,16 @@ def _ensure_open(connection) -> None:
 
 def _gate_batch(batch: list[OutboxMail]) -> dict[int, Decision]:
     """The send gate's decision for each advertising mail of the batch, one query per purpose."""
-    gated = [m for m in batch if m.kind in GATED_KINDS and m.stakeholder is not None]
-    decisions = {}
-    for purpose in {mail.purpose for mail in gated}:
-        mails = [mail for mail in gated if mail.purpose == purpose]
-        found = gate_many(stakeholders=[mail.stakeholder for mail in mails], purpose=purpose)
-        decisions |= {mail.pk: found[mail.stakeholder_id] for mail in mails}
+    gated = [
+        (mail, mail.stakeholder)
+        for mail in batch
+        if mail.kind in GATED_KINDS and mail.stakeholder is not None
+    ]
+    decisions: dict[int, Decision] = {}
+    for purpose in {mail.purpose for mail, _person in gated}:
+        mails = [(mail, person) for mail, person in gated if mail.purpose == purpose]
+        found = gate_many(stakeholders=[person for _mail, person in mails], purpose=purpose)
+        decisions |= {mail.pk: found[person.pk] for mail, person in mails}
     return decisions
 
 

@@ -207,7 +207,7 @@ def active_agreements(account, *, on=None):
 
 
 def condition_confirmation_pdf(stakeholder: Stakeholder) -> bytes:
-    """The account's conditions in force today, for the customer to confirm (Konditionsbestätigung)."""
+    """The account's conditions in force today, for the customer to confirm."""
     account = stakeholder.account
     pdf = _Document(unicode=False)  # the built-in font: no font file to embed in every mail
     pdf.line(_("Condition confirmation"), bold=True, size=14)
