@@ -122,10 +122,13 @@ def bouncing_ids(people: list[Stakeholder]) -> set[int]:
     return {person.pk for person in people if (person.pk, _normal(person.email)) in bounced}
 
 
-def gate_many(*, stakeholders: Iterable[Stakeholder], purpose: str) -> dict[int, Decision]:
+def gate_many(
+    *, stakeholders: Iterable[Stakeholder], purpose: str, bouncing: set[int] | None = None
+) -> dict[int, Decision]:
+    """`bouncing`: the people's bouncing_ids when the caller asks for several purposes."""
     people = list(stakeholders)
     records = current_records([person.pk for person in people], purpose=purpose)
-    bouncing = bouncing_ids(people)
+    bouncing = bouncing_ids(people) if bouncing is None else bouncing
     return {
         person.pk: decide(person, records.get(person.pk), purpose, bouncing=person.pk in bouncing)
         for person in people

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext as _
 
-from kam.campaigns.gate import gate_many
+from kam.campaigns.gate import bouncing_ids, gate_many
 from kam.campaigns.models import MailStatus, OutboxMail, Purpose
 from kam.campaigns.selectors import account_attendance
 from kam.core.permissions import can_see_consent
@@ -25,7 +25,10 @@ def _consent_panels(request, account) -> list[Panel]:
     if not can_see_consent(request.user):
         return []
     people = list(account.stakeholders.all())
-    by_purpose = [gate_many(stakeholders=people, purpose=purpose) for purpose in Purpose]
+    bouncing = bouncing_ids(people)
+    by_purpose = [
+        gate_many(stakeholders=people, purpose=purpose, bouncing=bouncing) for purpose in Purpose
+    ]
     rows = [(person, [decisions[person.pk] for decisions in by_purpose]) for person in people]
     mails = OutboxMail.objects.filter(account=account, status=MailStatus.SENT, kind="mailing")
     context = {

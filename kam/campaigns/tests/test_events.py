@@ -273,3 +273,12 @@ def test_the_account_page_shows_the_contacts_event_attendance(client, alice):
     assert (
         "Veranstaltungen der letzten 12 Monate: 3 Einladungen, 2 zugesagt, 1 teilgenommen" in page
     )
+
+
+def test_the_events_tab_costs_one_query(client, alice, django_assert_num_queries):
+    from kam.campaigns.panels import _events_panel
+
+    (came, _other), _party = _attended(client, alice, 2)
+
+    with django_assert_num_queries(1):
+        _events_panel(came.account)
