@@ -263,7 +263,7 @@ def test_a_permanent_refusal_of_the_address_is_a_bounce_the_gate_then_refuses(si
     assert (bounce.email, bounce.reply) == ("eva@example.com", "550 5.1.1 no such user")
     decision = gate(stakeholder=mail.stakeholder, purpose=mail.purpose)
     assert (decision.allowed, decision.reason) == (False, Refusal.BOUNCING)
-    assert str(decision.reason_label).startswith("The address bounced")
+    assert str(decision.reason_label).startswith("Adresse unzustellbar")
 
 
 def test_a_temporary_refusal_is_no_bounce(sink):
