@@ -21,7 +21,15 @@ from scipy.stats import rankdata
 from kam_analytics._arrays import FloatArray
 from kam_analytics.errors import AnalyticsInputError
 
-DATA_CRITERIA = ("revenue", "margin", "growth", "forecast", "probability_alive", "complaints")
+DATA_CRITERIA = (
+    "revenue",
+    "margin",
+    "growth",
+    "forecast",
+    "probability_alive",
+    "complaints",
+    "event_attendance",
+)
 #: Data criteria where less is better: their percentile rank is turned round.
 LOWER_IS_BETTER = frozenset({"complaints"})
 RATED_CRITERIA = (

@@ -71,6 +71,8 @@ class AnalysisSettings(models.Model):
     weight_forecast = _weight_field(_("Weight: forecast"), 10)
     weight_probability_alive = _weight_field(_("Weight: probability of being active"), 5)
     weight_complaints = _weight_field(_("Weight: few complaints"), 5)
+    #: Contact persons' attendance at events (kam.campaigns): 0 until leadership weighs it.
+    weight_event_attendance = _weight_field(_("Weight: event attendance"), 0)
     weight_potential = _weight_field(_("Weight: potential"), 15)
     weight_share_of_wallet = _weight_field(_("Weight: share of wallet"), 0)
     weight_reference_value = _weight_field(_("Weight: reference value"), 5)
@@ -88,6 +90,7 @@ class AnalysisSettings(models.Model):
         "forecast",
         "probability_alive",
         "complaints",
+        "event_attendance",
         "potential",
         "share_of_wallet",
         "reference_value",

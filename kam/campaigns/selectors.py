@@ -1,9 +1,9 @@
 """Reads of the campaigns domain, always through accounts_visible_to(user)."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -86,3 +86,17 @@ def account_attendance(account: Account, *, now=None) -> Attendance:
         people_attended=len({row.stakeholder_id for row in came}),
         invitations=rows[:20],
     )
+
+
+def attendance_by_account(*, since: date, until: date) -> dict[int, int]:
+    """Attendances of each account's contact persons at events held after `since` up to
+    `until` (one per person and event)."""
+    rows = (
+        Invitation.objects.filter(
+            attended=True, event__starts_at__date__gt=since, event__starts_at__date__lte=until
+        )
+        .values("stakeholder__account_id")
+        .annotate(attended=Count("id"))
+        .values_list("stakeholder__account_id", "attended")
+    )
+    return dict(rows)
