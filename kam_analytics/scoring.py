@@ -29,6 +29,7 @@ DATA_CRITERIA = (
     "probability_alive",
     "complaints",
     "profitability",
+    "event_attendance",
 )
 #: Data criteria where less is better: their percentile rank is turned round.
 LOWER_IS_BETTER = frozenset({"complaints"})

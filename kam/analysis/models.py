@@ -73,6 +73,8 @@ class AnalysisSettings(models.Model):
     weight_complaints = _weight_field(_("Weight: few complaints"), 5)
     #: DB IV per euro of revenue (kam.profitability): 0 until leadership weighs it.
     weight_profitability = _weight_field(_("Weight: profitability (DB IV margin)"), 0)
+    #: Contact persons' attendance at events (kam.campaigns): 0 until leadership weighs it.
+    weight_event_attendance = _weight_field(_("Weight: event attendance"), 0)
     weight_potential = _weight_field(_("Weight: potential"), 15)
     weight_share_of_wallet = _weight_field(_("Weight: share of wallet"), 0)
     weight_reference_value = _weight_field(_("Weight: reference value"), 5)
@@ -91,6 +93,7 @@ class AnalysisSettings(models.Model):
         "probability_alive",
         "complaints",
         "profitability",
+        "event_attendance",
         "potential",
         "share_of_wallet",
         "reference_value",

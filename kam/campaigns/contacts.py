@@ -23,6 +23,10 @@ def record_mail_sent(mail: OutboxMail) -> Activity | None:
         outcome=mail.message_id,
         owner_id=owner_id,
     )
-    if mail.stakeholder_id:
-        activity.stakeholders.add(mail.stakeholder_id)
+    if (
+        mail.stakeholder_id
+    ):  # a new activity has no participants yet: no need to ask (as add() does)
+        Activity.stakeholders.through.objects.create(
+            activity_id=activity.pk, stakeholder_id=mail.stakeholder_id
+        )
     return activity

@@ -74,6 +74,18 @@ def event_invite(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def event_follow_up(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A draft mailing to the attendees, opened for writing."""
+    event = get_object_or_404(_events(request), pk=pk)
+    if not event.invitations.filter(attended=True).exists():
+        messages.error(request, _("Nobody has been recorded as attending yet."))
+        return redirect("campaigns:event_detail", pk=pk)
+    mailing = events.event_follow_up(event=event, user=request.user)
+    return redirect("campaigns:mailing_update", pk=mailing.pk)
+
+
+@login_required
 def event_checkin(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The printable check-in list; after the event, attendance is recorded on it."""
     event = get_object_or_404(_events(request), pk=pk)

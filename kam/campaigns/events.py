@@ -16,8 +16,9 @@ from icalendar import Event as CalendarEvent
 from kam.campaigns import outbox, tokens
 from kam.campaigns.gate import gate_many
 from kam.campaigns.mailings import unsubscribe_url
-from kam.campaigns.models import Event, Invitation, MailKind, Purpose, RsvpStatus
+from kam.campaigns.models import Event, Invitation, Mailing, MailKind, Purpose, RsvpStatus
 from kam.campaigns.segments import segment_stakeholders
+from kam.users.models import User
 
 MAX_COMPANIONS = 5
 REMIND_BEFORE = timedelta(days=2)
@@ -205,9 +206,40 @@ def attendance_record(*, event: Event, attended_ids: set[int]) -> int:
     return accepted.filter(attended=True).count()
 
 
+@transaction.atomic
+def event_follow_up(*, event: Event, user: User) -> Mailing:
+    """A draft mailing to those who attended (a segment of the event's attendees), to be
+    written, previewed, tested and confirmed like any other: it goes through the send gate."""
+    from kam.campaigns.mailings import mailing_save
+    from kam.campaigns.segments import segment_save
+
+    # Braces would be read as placeholders of the mail's text.
+    title = {"title": event.title.replace("{", "(").replace("}", ")")}
+    segment = segment_save(
+        segment=None,
+        name=_("Attendees: %(title)s") % title,
+        filters={"attended_event": event.pk},
+        user=user,
+    )
+    mailing = Mailing(
+        title=_("Follow-up: %(title)s") % title,
+        purpose=Purpose.EVENTS,
+        segment=segment,
+        subject=_("Thank you for coming to %(title)s") % title,
+        body=_("Dear {name},\n\nthank you for coming to %(title)s.\n\nKind regards\n{betreuer}")
+        % title,
+    )
+    return mailing_save(mailing=mailing, user=user)
+
+
 def event_figures(event: Event) -> dict[str, int]:
     counts = {status: 0 for status in RsvpStatus.values}
     for status in event.invitations.values_list("status", flat=True):
         counts[status] += 1
     seats = _seats_taken(event, besides=Invitation(pk=0))
-    return counts | {"seats_taken": seats, "seats_free": max(event.capacity - seats, 0)}
+    attended = event.invitations.filter(attended=True).count()
+    return counts | {
+        "seats_taken": seats,
+        "seats_free": max(event.capacity - seats, 0),
+        "attended": attended,
+    }

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kam.accounts.models import Stakeholder
 from kam.campaigns.models import (
+    BouncedAddress,
     CaptureMethod,
     Channel,
     ConsentRecord,
@@ -32,6 +33,7 @@ class Refusal(models.TextChoices):
     UWG_CONDITIONS = "uwg_conditions", _("§ 7 (3) UWG conditions not met")
     BASIS_NOT_FOR_PURPOSE = "basis_purpose", _("The legal basis does not cover this purpose")
     ADDRESS_CHANGED = "address_changed", _("Consent was given for another address")
+    BOUNCING = "bouncing", _("The address bounced (refused for good by the mail server)")
 
 
 #: What the existing-customer exception covers: advertising of our own similar goods.
@@ -69,10 +71,15 @@ def _basis_refusal(record: ConsentRecord, purpose: str) -> Refusal | None:
     return Refusal.NO_CONSENT
 
 
-def decide(stakeholder: Stakeholder, record: ConsentRecord | None, purpose: str) -> Decision:
-    """The rule: `record` is the newest e-mail consent record of the stakeholder for `purpose`."""
+def decide(
+    stakeholder: Stakeholder, record: ConsentRecord | None, purpose: str, *, bouncing: bool = False
+) -> Decision:
+    """The rule: `record` is the newest e-mail consent record of the stakeholder for `purpose`;
+    `bouncing` says the mail server refused the stakeholder's address for good."""
     if not stakeholder.email.strip():
         return _refuse(Refusal.NO_EMAIL, record)
+    if bouncing:
+        return _refuse(Refusal.BOUNCING, record)
     if record is None:
         return _refuse(Refusal.NO_CONSENT)
     if record.status == ConsentStatus.WITHDRAWN:
@@ -99,10 +106,33 @@ def current_records(
     return newest
 
 
-def gate_many(*, stakeholders: Iterable[Stakeholder], purpose: str) -> dict[int, Decision]:
+def _normal(email: str) -> str:
+    return email.strip().lower()
+
+
+def bouncing_ids(people: list[Stakeholder]) -> set[int]:
+    """The stakeholders whose current address the mail server refused for good."""
+    ids = [person.pk for person in people]
+    bounced: set[tuple[int, str]] = set()
+    for start in range(0, len(ids), 500):
+        rows = BouncedAddress.objects.filter(stakeholder_id__in=ids[start : start + 500])
+        bounced |= {
+            (pk, _normal(email)) for pk, email in rows.values_list("stakeholder_id", "email")
+        }
+    return {person.pk for person in people if (person.pk, _normal(person.email)) in bounced}
+
+
+def gate_many(
+    *, stakeholders: Iterable[Stakeholder], purpose: str, bouncing: set[int] | None = None
+) -> dict[int, Decision]:
+    """`bouncing`: the people's bouncing_ids when the caller asks for several purposes."""
     people = list(stakeholders)
     records = current_records([person.pk for person in people], purpose=purpose)
-    return {person.pk: decide(person, records.get(person.pk), purpose) for person in people}
+    bouncing = bouncing_ids(people) if bouncing is None else bouncing
+    return {
+        person.pk: decide(person, records.get(person.pk), purpose, bouncing=person.pk in bouncing)
+        for person in people
+    }
 
 
 def gate(*, stakeholder: Stakeholder, purpose: str) -> Decision:

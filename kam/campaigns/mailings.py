@@ -180,7 +180,8 @@ def mailing_cancel(*, mailing: Mailing) -> int:
     Mailing.objects.filter(pk=mailing.pk).exclude(status=MailingStatus.CANCELLED).update(
         status=MailingStatus.CANCELLED
     )
-    return OutboxMail.objects.filter(mailing=mailing, status__in=outbox.SENDABLE).update(
+    cancellable = (*outbox.SENDABLE, MailStatus.CLAIMED)  # a claimed row is taken only if still so
+    return OutboxMail.objects.filter(mailing=mailing, status__in=cancellable).update(
         status=MailStatus.CANCELLED
     )
 

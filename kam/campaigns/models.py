@@ -181,6 +181,7 @@ class MailingStatus(models.TextChoices):
 class Attachment(models.TextChoices):
     NONE = "", _("none")
     MASTER_DATA = "master_data", _("Master data confirmation of the account (PDF)")
+    CONDITIONS = "conditions", _("Condition confirmation of the account (PDF)")
 
 
 class Mailing(models.Model):
@@ -234,6 +235,7 @@ class MailKind(models.TextChoices):
 
 class MailStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
+    CLAIMED = "claimed", _("Reserved by a worker")
     SENDING = "sending", _("Being sent")
     SENT = "sent", _("Sent")
     RETRY = "retry", _("Waiting for a retry")
@@ -387,3 +389,28 @@ class Invitation(models.Model):
     @property
     def seats(self) -> int:
         return 1 + self.companions
+
+
+class BouncedAddress(models.Model):
+    """The mail server refused a contact person's address for good (5xx to RCPT TO): the send
+    gate refuses that address until the person has another one."""
+
+    PERSONAL_DATA_FIELDS = ("email", "reply")
+
+    stakeholder = models.ForeignKey(
+        Stakeholder, on_delete=models.PROTECT, related_name="bounced_addresses"
+    )
+    email = models.CharField(_("E-mail address"), max_length=254)
+    reply = models.CharField(_("Answer of the mail server"), max_length=500, blank=True)
+    mail = models.ForeignKey(
+        OutboxMail, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Bouncing address")
+        verbose_name_plural = _("Bouncing addresses")
+        ordering = ["-recorded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.stakeholder_id}: {self.email}"

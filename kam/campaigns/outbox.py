@@ -1,13 +1,16 @@
 """The outbox: every mail of kam's campaigns, delivered at most once.
 
-A mail is a row. A worker claims it with a conditional update (queued/retry → sending, committed
-before the mail server is called), sends it with its unique Message-ID, then marks it sent. A
-worker that dies between the claim and the mark leaves the row in `sending`; `recover_stale`
-turns such rows into `uncertain` for a person to decide (the Message-ID lets the mail server's
-log prove whether it went out). Nothing resends them automatically, so no crash can send a mail
-twice. Answers of the mail server are classified: an error reply before the mail was accepted
-(4xx: retried with backoff; 5xx: failed) proves it was not delivered; anything else during the
-transfer (a dropped connection, a timeout) could have delivered it and is `uncertain` too.
+A mail is a row. A worker reserves a batch of rows with one conditional update (queued/retry →
+claimed) and then, for each mail in turn, takes it (claimed → sending, committed before the mail
+server is called), sends it with its unique Message-ID over the batch's one SMTP connection, and
+marks it sent. Only `sending` rows can have reached the mail server: a worker that dies leaves
+at most one of them, which `recover_stale` turns into `uncertain` for a person to decide (the
+Message-ID lets the mail server's log prove whether it went out); its `claimed` rows were never
+handed over and are queued again. Nothing resends a `sending` row automatically, so no crash can
+send a mail twice. Answers of the mail server are classified: an error reply before the mail was
+accepted (4xx: retried with backoff; 5xx: failed, and a refused recipient's address recorded as
+bouncing) proves it was not delivered; anything else during the transfer (a dropped connection, a
+timeout) could have delivered it and is `uncertain` too.
 """
 
 import logging
@@ -23,7 +26,8 @@ from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 
-from kam.campaigns.models import MailKind, MailStatus, OutboxMail
+from kam.campaigns.gate import Decision, Refusal, gate, gate_many
+from kam.campaigns.models import BouncedAddress, MailKind, MailStatus, OutboxMail
 from kam.users.models import User
 
 logger = logging.getLogger(__name__)
@@ -69,13 +73,8 @@ def _row_fields(values: dict) -> dict:
     return fields
 
 
-def _claim(mail_id: int, *, worker: str, now) -> bool:
-    return (
-        OutboxMail.objects.filter(pk=mail_id, status__in=SENDABLE).update(
-            status=MailStatus.SENDING, claimed_at=now, claimed_by=worker
-        )
-        == 1
-    )
+#: Rows a worker reserves at once: one query each for the claim, the rows and the send gate.
+BATCH_SIZE = 50
 
 
 def _candidates(now, limit: int) -> list[int]:
@@ -87,26 +86,42 @@ def _candidates(now, limit: int) -> list[int]:
     return list(rows.values_list("id", flat=True)[:limit])
 
 
-def claim_next(*, worker: str) -> OutboxMail | None:
-    """Claims one sendable mail for `worker`, or None. The claim is committed when this returns.
-    On PostgreSQL the candidate is locked with SKIP LOCKED, so two workers pick different rows;
-    elsewhere the conditional update alone decides (SQLite serialises writers)."""
+def claim_batch(*, worker: str, size: int = BATCH_SIZE) -> list[OutboxMail]:
+    """Reserves up to `size` sendable mails for `worker` (committed when this returns), in the
+    order they are to be sent. On PostgreSQL the candidates are locked with SKIP LOCKED, so two
+    workers pick different rows; on SQLite the transaction takes the write lock first."""
     now = timezone.now()
-    if db_connection.features.has_select_for_update_skip_locked:
-        with transaction.atomic():
-            for mail_id in _candidates(now, 1):
-                if _claim(mail_id, worker=worker, now=now):
-                    return _claimed(mail_id)
-        return None
-    for mail_id in _candidates(now, 20):
-        if _claim(mail_id, worker=worker, now=now):
-            return _claimed(mail_id)
-    return None
-
-
-def _claimed(mail_id: int) -> OutboxMail:
+    with transaction.atomic():
+        ids = _candidates(now, size)
+        OutboxMail.objects.filter(pk__in=ids, status__in=SENDABLE).update(
+            status=MailStatus.CLAIMED, claimed_at=now, claimed_by=worker
+        )
     related = OutboxMail.objects.select_related("stakeholder", "stakeholder__account__owner")
-    return related.get(pk=mail_id)
+    claimed = related.filter(pk__in=ids, status=MailStatus.CLAIMED, claimed_by=worker)
+    return list(claimed.order_by("id"))
+
+
+def claim_next(*, worker: str) -> OutboxMail | None:
+    """Reserves one sendable mail for `worker`, or None."""
+    batch = claim_batch(worker=worker, size=1)
+    return batch[0] if batch else None
+
+
+def _take(mail: OutboxMail, *, worker: str) -> bool:
+    """claimed → sending, committed before the mail server is called. False when the row was
+    given back meanwhile (the worker paused longer than the lease, or the mailing was cancelled)."""
+    return bool(
+        OutboxMail.objects.filter(pk=mail.pk, status=MailStatus.CLAIMED, claimed_by=worker).update(
+            status=MailStatus.SENDING, claimed_at=timezone.now()
+        )
+    )
+
+
+def _release(*, worker: str) -> int:
+    """The worker's reserved rows it did not take go back to the queue (never handed over)."""
+    return OutboxMail.objects.filter(status=MailStatus.CLAIMED, claimed_by=worker).update(
+        status=MailStatus.QUEUED, claimed_by=""
+    )
 
 
 def build_message(mail: OutboxMail, connection=None) -> EmailMultiAlternatives:
@@ -143,17 +158,27 @@ class Report:
 
 
 def _set(mail: OutboxMail, **fields) -> None:
-    OutboxMail.objects.filter(pk=mail.pk, status=MailStatus.SENDING).update(**fields)
+    held = (MailStatus.CLAIMED, MailStatus.SENDING)
+    OutboxMail.objects.filter(pk=mail.pk, status__in=held, claimed_by=mail.claimed_by).update(
+        **fields
+    )
 
 
-def _not_delivered(mail: OutboxMail, error: smtplib.SMTPResponseException | OSError, report):
-    """The server refused before accepting the mail, or was not reachable: safe to retry."""
+def _not_delivered(
+    mail: OutboxMail, error: smtplib.SMTPResponseException | OSError, report, *, bounce=False
+):
+    """The server refused before accepting the mail, or was not reachable: safe to retry. A
+    permanent refusal of the recipient (`bounce`) marks the address as bouncing."""
     code = getattr(error, "smtp_code", 0) or 0
-    permanent = 500 <= code < 600 or mail.attempts + 1 >= MAX_ATTEMPTS
+    refused_for_good = 500 <= code < 600
+    if refused_for_good and bounce:
+        _bounce_record(mail, error)
+    permanent = refused_for_good or mail.attempts + 1 >= MAX_ATTEMPTS
     delay = timedelta(minutes=min(2 ** (mail.attempts + 1), 360))
     _set(
         mail,
         status=MailStatus.FAILED if permanent else MailStatus.RETRY,
+        reason=BOUNCED if refused_for_good and bounce else "",
         attempts=mail.attempts + 1,
         next_attempt_at=timezone.now() + delay,
         last_error=str(error)[:1000],
@@ -164,10 +189,25 @@ def _not_delivered(mail: OutboxMail, error: smtplib.SMTPResponseException | OSEr
         report.retried += 1
 
 
+#: The outbox row's reason when the mail server refused the recipient's address for good.
+BOUNCED = Refusal.BOUNCING.value
+
+
+def _bounce_record(mail: OutboxMail, error) -> None:
+    if mail.stakeholder_id is None:
+        return
+    message = error.smtp_error
+    text = message.decode(errors="replace") if isinstance(message, bytes) else str(message)
+    reply = f"{error.smtp_code} {text}"[:500]
+    BouncedAddress.objects.create(
+        stakeholder_id=mail.stakeholder_id, email=mail.to_email, reply=reply, mail=mail
+    )
+
+
 def _refused_code(error: smtplib.SMTPRecipientsRefused) -> smtplib.SMTPResponseException:
-    codes = [code for code, _message in error.recipients.values()]
-    code = max(codes) if codes else 550
-    return smtplib.SMTPResponseException(code, str(error.recipients))
+    replies = sorted(error.recipients.values(), key=lambda reply: reply[0])
+    code, message = replies[-1] if replies else (550, b"recipient refused")
+    return smtplib.SMTPResponseException(code, message)
 
 
 def _mark_sent(mail: OutboxMail, *, worker: str) -> None:
@@ -203,19 +243,42 @@ def _ensure_open(connection) -> None:
     connection.open()
 
 
-def send_one(mail: OutboxMail, *, connection, worker: str, report: Report) -> None:
-    from kam.campaigns.gate import gate
+def _gate_batch(batch: list[OutboxMail]) -> dict[int, Decision]:
+    """The send gate's decision for each advertising mail of the batch, one query per purpose."""
+    gated = [
+        (mail, mail.stakeholder)
+        for mail in batch
+        if mail.kind in GATED_KINDS and mail.stakeholder is not None
+    ]
+    decisions: dict[int, Decision] = {}
+    for purpose in {mail.purpose for mail, _person in gated}:
+        mails = [(mail, person) for mail, person in gated if mail.purpose == purpose]
+        found = gate_many(stakeholders=[person for _mail, person in mails], purpose=purpose)
+        decisions |= {mail.pk: found[person.pk] for mail, person in mails}
+    return decisions
 
-    if mail.kind in GATED_KINDS:
-        if mail.stakeholder is None:
-            _set(mail, status=MailStatus.REFUSED, reason="no_consent")
-            report.refused += 1
-            return
+
+def _refusal(mail: OutboxMail, decision: Decision | None) -> str:
+    """Why the send gate refuses this mail now ("" if it may go or is not advertising)."""
+    if mail.kind not in GATED_KINDS:
+        return ""
+    if mail.stakeholder is None:
+        return "no_consent"
+    if decision is None:
         decision = gate(stakeholder=mail.stakeholder, purpose=mail.purpose)
-        if not decision.allowed:
-            _set(mail, status=MailStatus.REFUSED, reason=decision.reason)
-            report.refused += 1
-            return
+    return "" if decision.allowed else decision.reason
+
+
+def send_one(
+    mail: OutboxMail, *, connection, worker: str, report: Report, decision: Decision | None = None
+) -> None:
+    """Sends one claimed mail: the gate again, then claimed → sending, SMTP, sent."""
+    if reason := _refusal(mail, decision):
+        _set(mail, status=MailStatus.REFUSED, reason=reason)
+        report.refused += 1
+        return
+    if not _take(mail, worker=worker):
+        return
     try:
         _ensure_open(connection)
     except (smtplib.SMTPException, OSError) as error:
@@ -226,7 +289,7 @@ def send_one(mail: OutboxMail, *, connection, worker: str, report: Report) -> No
         connection.kam_last_used = time.monotonic()
         message.send(fail_silently=False)
     except smtplib.SMTPRecipientsRefused as error:
-        _not_delivered(mail, _refused_code(error), report)
+        _not_delivered(mail, _refused_code(error), report, bounce=True)
         return
     except smtplib.SMTPResponseException as error:
         _not_delivered(mail, error, report)
@@ -241,28 +304,44 @@ def send_one(mail: OutboxMail, *, connection, worker: str, report: Report) -> No
 
 
 def deliver(*, worker: str = "", limit: int = 1000, rate_per_second: float | None = None) -> Report:
-    """Sends up to `limit` mails, one claim at a time, at most `rate_per_second` (0: no limit)."""
+    """Sends up to `limit` mails in batches over one SMTP connection, at most `rate_per_second`
+    (0: no limit). Reserved rows not taken when it stops go back to the queue."""
     worker = worker or f"worker-{uuid.uuid4().hex[:12]}"
     rate = settings.KAM_MAIL_RATE_PER_SECOND if rate_per_second is None else rate_per_second
     interval = 1 / rate if rate else 0.0
     report = Report()
     connection = get_connection(fail_silently=False)
+    handled = 0
     try:
-        for _n in range(limit):
-            started = time.monotonic()
-            mail = claim_next(worker=worker)
-            if mail is None:
+        while handled < limit:
+            batch = claim_batch(worker=worker, size=min(BATCH_SIZE, limit - handled))
+            if not batch:
                 break
-            send_one(mail, connection=connection, worker=worker, report=report)
-            if (pause := interval - (time.monotonic() - started)) > 0:
-                time.sleep(pause)
+            decisions = _gate_batch(batch)
+            for mail in batch:
+                started = time.monotonic()
+                send_one(
+                    mail,
+                    connection=connection,
+                    worker=worker,
+                    report=report,
+                    decision=decisions.get(mail.pk),
+                )
+                if (pause := interval - (time.monotonic() - started)) > 0:
+                    time.sleep(pause)
+            handled += len(batch)
     finally:
+        _release(worker=worker)
         connection.close()
     return report
 
 
 def recover_stale(*, lease: timedelta = LEASE) -> int:
-    """Rows a dead worker left in `sending`: never resent, marked `uncertain` for a person."""
+    """Rows a dead worker left: `claimed` ones were never handed to the mail server and are
+    queued again; a `sending` one is never resent but marked `uncertain` for a person."""
+    OutboxMail.objects.filter(
+        status=MailStatus.CLAIMED, claimed_at__lt=timezone.now() - lease
+    ).update(status=MailStatus.QUEUED, claimed_by="")
     return OutboxMail.objects.filter(
         status=MailStatus.SENDING, claimed_at__lt=timezone.now() - lease
     ).update(status=MailStatus.UNCERTAIN, last_error="worker stopped while sending")

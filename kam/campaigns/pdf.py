@@ -1,4 +1,5 @@
-"""Printable PDFs with fpdf2: the consent proof of one contact person.
+"""Printable PDFs with fpdf2: the consent proof of one contact person, the Art. 15 export, and
+the per-recipient attachments of mailings (master data and condition confirmation).
 
 Text goes into the PDF as plain text (never markup), so a name cannot change the document. A
 Unicode font (DejaVu) is used where the system has it; otherwise the built-in Helvetica, whose
@@ -8,12 +9,15 @@ Latin-1 covers German, with other characters replaced.
 from collections.abc import Iterable
 from pathlib import Path
 
+from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
 from kam.accounts.models import Stakeholder
 from kam.campaigns.models import ConsentRecord
+from kam.conditions.models import Agreement, AgreementStatus, LineKind
+from kam.conditions.pdf import german_amount, german_quantity
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
@@ -132,9 +136,108 @@ def master_data_pdf(stakeholder: Stakeholder) -> bytes:
     return bytes(pdf.output())
 
 
+def _percent(value) -> str:
+    return f"{german_quantity(value)} %"
+
+
+def _agreement_terms(agreement) -> list[str]:
+    terms = []
+    if agreement.payment_days:
+        terms.append(_("Payment within %(days)s days") % {"days": agreement.payment_days})
+    if agreement.cash_discount_percent and agreement.cash_discount_days:
+        terms.append(
+            _("%(percent)s cash discount within %(days)s days")
+            % {
+                "percent": _percent(agreement.cash_discount_percent),
+                "days": agreement.cash_discount_days,
+            }
+        )
+    if agreement.free_delivery:
+        terms.append(_("free delivery"))
+    return terms
+
+
+def _line_value(kind: str, net_price, percent) -> str:
+    if kind == LineKind.NET_PRICE and net_price is not None:
+        return _("net price %(amount)s") % {"amount": german_amount(net_price)}
+    if percent is not None:
+        label = _("discount") if kind == LineKind.DISCOUNT else _("surcharge")
+        return f"{label} {_percent(percent)}"
+    return ""
+
+
+def _line_text(line) -> str:
+    if line.product_id:
+        target = f"{line.product.number} {line.product.name}"
+    elif line.product_group_id:
+        target = line.product_group.name
+    else:
+        target = _("all products")
+    text = f"{target}: {_line_value(line.kind, line.net_price, line.percent)}"
+    for tier in line.tiers.all():
+        value = _line_value(line.kind, tier.net_price, tier.percent)
+        quantity = german_quantity(tier.from_quantity)
+        text += "; " + _("from %(quantity)s: %(value)s") % {"quantity": quantity, "value": value}
+    return text
+
+
+def _agreement_lines(agreement) -> list[str]:
+    until = agreement.valid_to.strftime("%d.%m.%Y") if agreement.valid_to else _("open-ended")
+    lines = [f"{agreement.title} ({agreement.valid_from:%d.%m.%Y} - {until})"]
+    if terms := _agreement_terms(agreement):
+        lines.append(", ".join(terms))
+    lines += [_line_text(line) for line in agreement.lines.all()]
+    lines += [
+        _("Annual bonus from %(revenue)s: %(percent)s")
+        % {"revenue": german_amount(tier.from_revenue), "percent": _percent(tier.percent)}
+        for tier in agreement.bonus_tiers.all()
+    ]
+    return lines
+
+
+def active_agreements(account, *, on=None):
+    """The account's own agreements in force on `on` (today), with their lines and tiers."""
+    on = on or timezone.localdate()
+    return (
+        Agreement.objects.filter(account=account, status=AgreementStatus.ACTIVE, valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .prefetch_related("lines__product", "lines__product_group", "lines__tiers", "bonus_tiers")
+        .order_by("valid_from", "pk")
+    )
+
+
+def condition_confirmation_pdf(stakeholder: Stakeholder) -> bytes:
+    """The account's conditions in force today, for the customer to confirm."""
+    account = stakeholder.account
+    pdf = _Document(unicode=False)  # the built-in font: no font file to embed in every mail
+    pdf.line(_("Condition confirmation"), bold=True, size=14)
+    pdf.short_line(f"{account.name} ({account.customer_number})", size=9)
+    pdf.short_line(_("For %(name)s") % {"name": stakeholder}, size=9)
+    pdf.short_line(_("As of %(date)s") % {"date": f"{timezone.localdate():%d.%m.%Y}"}, size=9)
+    pdf.ln(3)
+    agreements = list(active_agreements(account))
+    if not agreements:
+        pdf.line(_("No special conditions are in force for your account."))
+    for agreement in agreements:
+        first, *rest = _agreement_lines(agreement)
+        pdf.line(first, bold=True)
+        for text in rest:
+            pdf.line(text, size=9)
+        pdf.ln(2)
+    pdf.short_line(_("Please tell us if anything differs from what you agreed."), size=9)
+    return bytes(pdf.output())
+
+
+ATTACHMENTS = {
+    "master_data": ("stammdaten", master_data_pdf),
+    "conditions": ("konditionen", condition_confirmation_pdf),
+}
+
+
 def attachment_for(kind: str, stakeholder: Stakeholder) -> tuple[str, bytes, str]:
     """(file name, content, MIME type) of a per-recipient attachment."""
-    if kind == "master_data":
-        name = f"stammdaten-{stakeholder.account.customer_number}.pdf"
-        return name, master_data_pdf(stakeholder), "application/pdf"
-    raise ValueError(f"unknown attachment {kind!r}")
+    if kind not in ATTACHMENTS:
+        raise ValueError(f"unknown attachment {kind!r}")
+    stem, make = ATTACHMENTS[kind]
+    name = f"{stem}-{stakeholder.account.customer_number}.pdf"
+    return name, make(stakeholder), "application/pdf"

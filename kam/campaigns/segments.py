@@ -34,6 +34,9 @@ LIST_FILTERS = {
 }
 
 
+#: Filters the segment form does not show: kept when the segment is edited.
+KEPT_FILTERS = ("accounts", "attended_event")
+
 #: Accounts a segment may hold by hand (added from the account list), beyond its filters.
 ACCOUNTS_MAX = 5_000
 
@@ -53,9 +56,10 @@ def clean_filters(raw: dict) -> dict:
             values = [value for value in values if value in allowed]
         if values:
             filters[name] = sorted(set(values))
-    group = raw.get("group")
-    if isinstance(group, int) and group > 0:
-        filters["group"] = group
+    for name in ("group", "attended_event"):
+        value = raw.get(name)
+        if isinstance(value, int) and value > 0:
+            filters[name] = value
     return filters
 
 
@@ -99,6 +103,10 @@ def segment_stakeholders(*, segment: Segment, user: User) -> QuerySet[Stakeholde
         people = people.filter(buying_role__in=filters["buying_role"])
     if filters.get("attitude"):
         people = people.filter(attitude__in=filters["attitude"])
+    if filters.get("attended_event"):
+        people = people.filter(
+            invitations__event_id=filters["attended_event"], invitations__attended=True
+        )
     return people.select_related("account", "account__owner").order_by(
         "account__name", "last_name", "first_name", "id"
     )
@@ -140,9 +148,11 @@ def may_change(segment: Segment, user: User) -> bool:
 
 
 def segment_save(*, segment: Segment | None, name: str, filters: dict, user: User) -> Segment:
-    """The form's filters; accounts added by hand stay (the form does not show them)."""
-    if segment is not None and "accounts" not in filters:
-        filters = {**filters, "accounts": segment.filters.get("accounts") or []}
+    """The form's filters; accounts added by hand and an event's attendees stay (the form does
+    not show them)."""
+    if segment is not None:
+        kept = {key: segment.filters[key] for key in KEPT_FILTERS if key in segment.filters}
+        filters = kept | filters
     segment = segment or Segment(created_by=user)
     segment.name = name.strip()[:150]
     segment.filters = clean_filters(filters)

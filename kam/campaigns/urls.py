@@ -23,6 +23,7 @@ urlpatterns = [
     path("events/<int:pk>/", event_views.event_detail, name="event_detail"),
     path("events/<int:pk>/edit/", event_views.event_edit, name="event_update"),
     path("events/<int:pk>/invite/", event_views.event_invite, name="event_invite"),
+    path("events/<int:pk>/follow-up/", event_views.event_follow_up, name="event_follow_up"),
     path("events/<int:pk>/checkin/", event_views.event_checkin, name="event_checkin"),
     path("rsvp/<str:token>/", event_views.rsvp, name="rsvp"),
     path("privacy/retention/", gdpr_views.retention_list, name="retention"),

@@ -164,6 +164,8 @@ ROWS = [
     Row("campaigns:event_checkin", "foreign", "get", "200 200 404 403 403 302", event_pk),
     Row("campaigns:event_invite", "own", "post", "302 302 302 403 403 302", event_pk),
     Row("campaigns:event_invite", "foreign", "post", "302 302 404 403 403 302", event_pk),
+    Row("campaigns:event_follow_up", "own", "post", "302 302 302 403 403 302", event_pk),
+    Row("campaigns:event_follow_up", "foreign", "post", "302 302 404 403 403 302", event_pk),
     Row("campaigns:rsvp", "own", "get", PUBLIC, rsvp_kwargs),
     Row("campaigns:retention", "none", "get", DATA_SUBJECT),
     Row("campaigns:privacy", "own", "get", DATA_SUBJECT, person_pk),

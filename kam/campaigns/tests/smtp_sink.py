@@ -21,6 +21,13 @@ class Handler:
         self.refuse: dict[str, str] = {}
         #: drop the connection after accepting the data (the reply is lost on the way)
         self.drop_after_data = False
+        #: SMTP sessions opened, by client port (to see that a worker reuses its connection)
+        self.connections: Counter[int] = Counter()
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
+        self.connections[session.peer[1]] += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address in self.refuse:

@@ -11,7 +11,15 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from kam.campaigns import events, outbox, tokens
-from kam.campaigns.models import Invitation, MailKind, MailStatus, OutboxMail, Purpose, RsvpStatus
+from kam.campaigns.models import (
+    Event,
+    Invitation,
+    MailKind,
+    MailStatus,
+    OutboxMail,
+    Purpose,
+    RsvpStatus,
+)
 from kam.campaigns.tests.factories import confirmed_consent, event, segment
 from kam.testing.factories import AccountFactory, StakeholderFactory
 
@@ -184,3 +192,93 @@ def test_names_in_the_event_pages_are_escaped(client, alice):
 
     assert b"<script>x()" not in page.content
     assert timezone.now() < party.starts_at
+
+
+def _attended(client, alice, n: int):
+    people = guests(alice, n)
+    party = event(alice, segment(alice), title="Sommerfest {2027}")
+    events.event_invite(event=party)
+    for invitation in Invitation.objects.all():
+        answer(client, invitation, True)
+    return people, party
+
+
+def test_the_follow_up_mailing_goes_to_the_attendees_through_the_gate(client, alice):
+    from kam.campaigns import mailings
+
+    (came, absent, withdrawn), party = _attended(client, alice, 3)
+    ids = Invitation.objects.filter(stakeholder__in=[came, withdrawn]).values_list("pk", flat=True)
+    events.attendance_record(event=party, attended_ids=set(ids))
+    token = tokens.unsubscribe_token(stakeholder_id=withdrawn.pk, purpose=Purpose.EVENTS)
+    client.post(reverse("campaigns:unsubscribe", kwargs={"token": token}))
+    client.force_login(alice)
+    OutboxMail.objects.all().delete()
+
+    page = client.post(reverse("campaigns:event_follow_up", kwargs={"pk": party.pk}))
+    follow_up = party.created_by.mailings.get()
+    mailings.mailing_queue(mailing=follow_up, occurrence="once")
+
+    assert page.url == reverse("campaigns:mailing_update", kwargs={"pk": follow_up.pk})
+    assert "Sommerfest (2027)" in follow_up.subject
+    rows = dict(OutboxMail.objects.values_list("stakeholder_id", "status"))
+    assert rows == {came.pk: MailStatus.QUEUED, withdrawn.pk: MailStatus.REFUSED}
+
+
+def test_the_event_page_offers_the_follow_up_only_after_attendance(client, alice):
+    (came, _other), party = _attended(client, alice, 2)
+    client.force_login(alice)
+    url = reverse("campaigns:event_detail", kwargs={"pk": party.pk})
+    before = client.get(url)
+    refused = client.post(reverse("campaigns:event_follow_up", kwargs={"pk": party.pk}))
+
+    events.attendance_record(
+        event=party, attended_ids={Invitation.objects.get(stakeholder=came).pk}
+    )
+
+    assert b'data-testid="follow-up"' not in before.content
+    assert b'data-testid="follow-up"' in client.get(url).content
+    assert refused.status_code == 302 and not party.created_by.mailings.exists()
+
+
+def test_an_attendee_segment_keeps_its_event_when_edited(alice):
+    from kam.campaigns.segments import segment_save
+
+    seg = segment_save(segment=None, name="Teilnehmer", filters={"attended_event": 7}, user=alice)
+
+    seg = segment_save(
+        segment=seg, name="Teilnehmer", filters={"status": ["key_account"]}, user=alice
+    )
+
+    assert seg.filters["attended_event"] == 7
+
+
+def test_the_account_page_shows_the_contacts_event_attendance(client, alice):
+    from kam.campaigns.selectors import account_attendance
+
+    (came, absent, silent), party = _attended(client, alice, 3)
+    Invitation.objects.filter(stakeholder=silent).update(status=RsvpStatus.DECLINED)
+    events.attendance_record(
+        event=party, attended_ids={Invitation.objects.get(stakeholder=came).pk}
+    )
+    held = timezone.now() - timedelta(days=30)
+    Event.objects.filter(pk=party.pk).update(starts_at=held, ends_at=held + timedelta(hours=3))
+    client.force_login(alice)
+    url = reverse("accounts:detail", kwargs={"pk": came.account_id})
+
+    attendance = account_attendance(came.account)
+    page = client.get(url).content.decode()
+
+    assert (attendance.invited, attendance.accepted, attendance.attended) == (3, 2, 1)
+    assert attendance.people_attended == 1
+    assert (
+        "Veranstaltungen der letzten 12 Monate: 3 Einladungen, 2 zugesagt, 1 teilgenommen" in page
+    )
+
+
+def test_the_events_tab_costs_one_query(client, alice, django_assert_num_queries):
+    from kam.campaigns.panels import _events_panel
+
+    (came, _other), _party = _attended(client, alice, 2)
+
+    with django_assert_num_queries(1):
+        _events_panel(came.account)

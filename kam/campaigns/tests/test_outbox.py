@@ -4,6 +4,8 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from kam.campaigns import outbox
@@ -169,3 +171,121 @@ def test_a_claimed_mail_is_not_claimed_twice():
 
     assert first is not None and first.pk == mail.pk
     assert second is None
+
+
+def test_a_batch_costs_two_queries_per_mail_over_one_connection(sink):
+    enqueue(50)
+
+    with CaptureQueriesContext(connection) as queries:
+        report = outbox.deliver(rate_per_second=0)
+
+    statements = [
+        q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]
+    ]  # the test's transaction
+    assert len(statements) <= 2 * 50 + 6  # take and mark sent each; claim, load, release
+    assert report.sent == 50
+    assert sum(sink.handler.connections.values()) == 1
+
+
+def test_a_dead_workers_reserved_mails_are_sent_later_and_only_the_one_in_flight_is_uncertain(
+    sink,
+):
+    mails = enqueue(5)
+    batch = outbox.claim_batch(worker="dead", size=5)
+    assert outbox._take(batch[0], worker="dead")  # then SIGKILL: nothing else happens
+
+    assert outbox.recover_stale() == 0  # the lease has not run out
+    with time_machine.travel(timezone.now() + outbox.LEASE + timedelta(minutes=1)):
+        assert outbox.recover_stale() == 1
+        report = outbox.deliver(rate_per_second=0)
+
+    assert report.sent == 4
+    assert sink.deliveries == {mail.message_id: 1 for mail in mails[1:]}
+    assert statuses() == {MailStatus.SENT: 4, MailStatus.UNCERTAIN: 1}
+
+
+def test_a_worker_paused_past_the_lease_does_not_send_what_was_given_back(sink):
+    [mail] = enqueue(1)
+    [held] = outbox.claim_batch(worker="paused", size=1)
+    with time_machine.travel(timezone.now() + outbox.LEASE + timedelta(minutes=1)):
+        outbox.recover_stale()
+        outbox.deliver(worker="other", rate_per_second=0)
+
+    report = outbox.Report()
+    with outbox.get_connection() as connection:
+        outbox.send_one(held, connection=connection, worker="paused", report=report)
+
+    assert report.sent == 0
+    assert sink.deliveries == {mail.message_id: 1}
+
+
+def test_a_worker_stopping_early_gives_its_reserved_mails_back(sink):
+    enqueue(5)
+
+    report = outbox.deliver(rate_per_second=0, limit=2)
+
+    assert report.sent == 2
+    assert statuses() == {MailStatus.SENT: 2, MailStatus.QUEUED: 3}
+
+
+def _mailing_mail_to_consenting_person(email: str = "eva@example.com") -> OutboxMail:
+    from kam.campaigns.models import Purpose
+    from kam.campaigns.tests.factories import confirmed_consent
+    from kam.testing.factories import StakeholderFactory
+
+    person = StakeholderFactory(email=email)
+    confirmed_consent(person, Purpose.NEWSLETTER)
+    OutboxMail.objects.all().delete()  # the double opt-in request
+    return outbox.mail_enqueue(
+        kind=MailKind.INVITATION,
+        to_email=email,
+        subject="Einladung",
+        body_text="Hallo",
+        stakeholder=person,
+        account=person.account,
+        purpose=Purpose.NEWSLETTER,
+    )
+
+
+def test_a_permanent_refusal_of_the_address_is_a_bounce_the_gate_then_refuses(sink):
+    from kam.campaigns.gate import Refusal, gate
+
+    mail = _mailing_mail_to_consenting_person()
+    sink.handler.refuse["eva@example.com"] = "550 5.1.1 no such user"
+
+    report = outbox.deliver(rate_per_second=0)
+
+    mail.refresh_from_db()
+    assert report.failed == 1
+    assert (mail.status, mail.reason) == (MailStatus.FAILED, Refusal.BOUNCING)
+    assert "no such user" in mail.last_error
+    [bounce] = mail.stakeholder.bounced_addresses.all()
+    assert (bounce.email, bounce.reply) == ("eva@example.com", "550 5.1.1 no such user")
+    decision = gate(stakeholder=mail.stakeholder, purpose=mail.purpose)
+    assert (decision.allowed, decision.reason) == (False, Refusal.BOUNCING)
+    assert str(decision.reason_label).startswith("Adresse unzustellbar")
+
+
+def test_a_temporary_refusal_is_no_bounce(sink):
+    from kam.campaigns.gate import gate
+
+    mail = _mailing_mail_to_consenting_person()
+    sink.handler.refuse["eva@example.com"] = "452 4.2.2 mailbox full"
+
+    outbox.deliver(rate_per_second=0)
+
+    assert not mail.stakeholder.bounced_addresses.exists()
+    assert gate(stakeholder=mail.stakeholder, purpose=mail.purpose).allowed
+
+
+def test_a_new_address_is_not_bouncing(sink):
+    from kam.campaigns.gate import bouncing_ids
+
+    mail = _mailing_mail_to_consenting_person()
+    sink.handler.refuse["eva@example.com"] = "550 5.1.1 no such user"
+    outbox.deliver(rate_per_second=0)
+    person = mail.stakeholder
+
+    person.email = "eva.neu@example.com"
+
+    assert bouncing_ids([person]) == set()

@@ -51,7 +51,8 @@ ISOLATED = """
 import datetime, sys
 from kam.settings.test import *  # noqa
 INSTALLED_APPS = [a for a in INSTALLED_APPS
-                  if a not in ("kam.complaints", "kam.activities", "kam.cockpit", "kam.demo")]
+                  if a not in ("kam.complaints", "kam.activities", "kam.cockpit", "kam.demo",
+                               "kam.campaigns")]
 import django
 from django.conf import settings
 settings.configure(**{k: v for k, v in list(globals().items()) if k.isupper()})
