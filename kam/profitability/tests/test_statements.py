@@ -237,18 +237,10 @@ def test_the_annual_bonus_accrues_into_db2_month_by_month(alice):
 
 
 def _sale(account, number, product, quantity, cents, day):
-    from kam.sales.models import SalesLine
+    from kam.testing.factories import sales_line
 
-    return SalesLine.objects.create(
-        account=account,
-        invoice_number=f"R-{number}",
-        line_number=1,
-        invoice_date=day,
-        invoice_month=day.replace(day=1),
-        product_number=product,
-        quantity=Decimal(quantity) if quantity is not None else None,
-        net_revenue_cents=cents,
-        currency="EUR",
+    return sales_line(
+        account, product=product, cents=cents, day=day, quantity=quantity, invoice=f"R-{number}"
     )
 
 
