@@ -21,6 +21,8 @@ def test_kam_searches_opens_an_account_sees_the_org_chart_and_not_other_accounts
 
     browser_login(page, "alice")
     page.click("text=Kunden")
+    # htmx binds the search box when the page has loaded: typing earlier sends no request.
+    page.wait_for_load_state("load")
     page.fill("#id_q", "Bergmann")
     page.wait_for_function("() => !document.body.innerText.includes('Hansa Logistik')")
     page.click("text=Bergmann Maschinenbau")
