@@ -23,6 +23,7 @@ from kam.core.audit import AuditedModel
 from kam.core.money import cents_to_decimal
 from kam.core.texts import in_active_language
 from kam.sales import figures
+from kam_analytics.scoring import DATA_CRITERIA, RATED_CRITERIA
 
 PERCENT = [MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))]
 WEIGHT = [MinValueValidator(0), MaxValueValidator(100)]
@@ -85,22 +86,7 @@ class AnalysisSettings(models.Model):
     history = HistoricalRecords(bases=[AuditedModel])
 
     #: The score criteria, in the order of kam_analytics.scoring (data first, then ratings).
-    CRITERIA = (
-        "revenue",
-        "margin",
-        "growth",
-        "forecast",
-        "probability_alive",
-        "complaints",
-        "profitability",
-        "event_attendance",
-        "potential",
-        "share_of_wallet",
-        "reference_value",
-        "image_value",
-        "strategic_fit",
-        "relationship_quality",
-    )
+    CRITERIA = DATA_CRITERIA + RATED_CRITERIA
 
     class Meta:
         verbose_name = _("Analysis settings")
