@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from kam.accounts.models import KeyAccountStatus, Stakeholder
+from kam.accounts.models import BuyingRole, KeyAccountStatus, Stakeholder
 from kam.campaigns import consent, contacts
 from kam.campaigns.gate import gate_many
 from kam.campaigns.mailings import _row
@@ -100,6 +100,23 @@ def _consents(rng: random.Random, people: list[Stakeholder], now: datetime) -> N
         when = now - timedelta(days=rng.randint(400, 900))
         for purpose in (Purpose.EVENTS, Purpose.PRICE_LISTS):
             records += _consent(person, purpose, rng, when, wordings)
+    # Whatever the dice said: the first decision maker withdrew the price lists last summer,
+    # so the sent price-list mailing always shows a refusal with its reason.
+    first = next((p for p in people if p.buying_role == BuyingRole.DECISION_MAKER), None)
+    if first is not None:
+        records.append(
+            ConsentRecord(
+                stakeholder=first,
+                channel=Channel.EMAIL,
+                purpose=Purpose.PRICE_LISTS,
+                email=first.email,
+                recorded_at=now - timedelta(days=160),
+                wording=wordings[Purpose.PRICE_LISTS],
+                legal_basis=LegalBasis.CONSENT,
+                status=ConsentStatus.WITHDRAWN,
+                method=CaptureMethod.UNSUBSCRIBE,
+            )
+        )
     ConsentRecord.objects.bulk_create(records)
 
 
