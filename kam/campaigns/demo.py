@@ -38,56 +38,57 @@ WORDINGS = {
 KEY_STATUSES = [KeyAccountStatus.KEY_ACCOUNT, KeyAccountStatus.STRATEGIC]
 
 
+#: What a demo consent record of each kind sets beyond the person, purpose, time and wording.
+PENDING: dict[str, object] = {
+    "legal_basis": LegalBasis.CONSENT,
+    "status": ConsentStatus.PENDING,
+    "method": CaptureMethod.FORM,
+}
+WITHDRAWN: dict[str, object] = {
+    "legal_basis": LegalBasis.CONSENT,
+    "status": ConsentStatus.WITHDRAWN,
+    "method": CaptureMethod.UNSUBSCRIBE,
+}
+EXISTING_CUSTOMER: dict[str, object] = {
+    "legal_basis": LegalBasis.EXISTING_CUSTOMER,
+    "status": ConsentStatus.GRANTED,
+    "method": CaptureMethod.MANAGER,
+    "address_from_sale": True,
+    "similar_goods": True,
+    "informed_of_objection": True,
+}
+
+
+def _record(person: Stakeholder, purpose: str, when: datetime, wordings, **kind) -> ConsentRecord:
+    return ConsentRecord(
+        stakeholder=person,
+        channel=Channel.EMAIL,
+        purpose=purpose,
+        email=person.email,
+        recorded_at=when,
+        wording=wordings[purpose],
+        **kind,
+    )
+
+
 def _consent(person: Stakeholder, purpose: str, rng: random.Random, when: datetime, wordings):
     """Mostly a confirmed double opt-in; now and then pending, withdrawn or § 7 (3) UWG."""
     roll = rng.random()
-    common = {
-        "stakeholder": person,
-        "channel": Channel.EMAIL,
-        "purpose": purpose,
-        "email": person.email,
-        "recorded_at": when,
-        "wording": wordings[purpose],
-    }
+    kind: dict[str, object]
     if roll < 0.75:
-        return [
-            ConsentRecord(
-                **common,
-                legal_basis=LegalBasis.CONSENT,
-                status=ConsentStatus.GRANTED,
-                method=CaptureMethod.DOI,
-                ip_address=f"198.51.100.{rng.randint(1, 254)}",
-            )
-        ]
-    if roll < 0.85:
-        return [
-            ConsentRecord(
-                **common,
-                legal_basis=LegalBasis.CONSENT,
-                status=ConsentStatus.PENDING,
-                method=CaptureMethod.FORM,
-            )
-        ]
-    if roll < 0.93:
-        return [
-            ConsentRecord(
-                **common,
-                legal_basis=LegalBasis.CONSENT,
-                status=ConsentStatus.WITHDRAWN,
-                method=CaptureMethod.UNSUBSCRIBE,
-            )
-        ]
-    return [
-        ConsentRecord(
-            **common,
-            legal_basis=LegalBasis.EXISTING_CUSTOMER,
-            status=ConsentStatus.GRANTED,
-            method=CaptureMethod.MANAGER,
-            address_from_sale=True,
-            similar_goods=True,
-            informed_of_objection=True,
-        )
-    ]
+        kind = {
+            "legal_basis": LegalBasis.CONSENT,
+            "status": ConsentStatus.GRANTED,
+            "method": CaptureMethod.DOI,
+            "ip_address": f"198.51.100.{rng.randint(1, 254)}",
+        }
+    elif roll < 0.85:
+        kind = PENDING
+    elif roll < 0.93:
+        kind = WITHDRAWN
+    else:
+        kind = EXISTING_CUSTOMER
+    return [_record(person, purpose, when, wordings, **kind)]
 
 
 def _consents(rng: random.Random, people: list[Stakeholder], now: datetime) -> None:
@@ -104,19 +105,8 @@ def _consents(rng: random.Random, people: list[Stakeholder], now: datetime) -> N
     # so the sent price-list mailing always shows a refusal with its reason.
     first = next((p for p in people if p.buying_role == BuyingRole.DECISION_MAKER), None)
     if first is not None:
-        records.append(
-            ConsentRecord(
-                stakeholder=first,
-                channel=Channel.EMAIL,
-                purpose=Purpose.PRICE_LISTS,
-                email=first.email,
-                recorded_at=now - timedelta(days=160),
-                wording=wordings[Purpose.PRICE_LISTS],
-                legal_basis=LegalBasis.CONSENT,
-                status=ConsentStatus.WITHDRAWN,
-                method=CaptureMethod.UNSUBSCRIBE,
-            )
-        )
+        withdrawn_at = now - timedelta(days=160)
+        records.append(_record(first, Purpose.PRICE_LISTS, withdrawn_at, wordings, **WITHDRAWN))
     ConsentRecord.objects.bulk_create(records)
 
 
