@@ -138,9 +138,8 @@ def fit_learned(
     if not origins:
         return None
     rows, targets, weights = [], [], []
-    for age, (origin, known) in enumerate(
-        zip(origins, training_rows(revenue, origins), strict=True)
-    ):
+    sampled = training_rows(revenue, origins)
+    for age, (origin, known) in enumerate(zip(origins, sampled, strict=True)):
         features = account_features(revenue[known], purchase_days[known], origin, horizon)
         scale = revenue_scale(features, horizon)
         actual = np.maximum(revenue[known, origin : origin + horizon].sum(axis=1), 0.0)
@@ -153,7 +152,22 @@ def fit_learned(
     data = lightgbm.Dataset(x, y, weight=w / w.mean(), feature_name=list(FEATURE_NAMES))
     booster = lightgbm.train(BOOSTING_PARAMS, data, num_boost_round=BOOSTING_ROUNDS)
     fitted = LearnedForecaster(booster=booster, horizon=horizon)
-    predicted = fitted.predict(revenue, purchase_days, origins[0]).sum()
-    actual = revenue[:, origins[0] : origins[0] + horizon].sum()
-    level = float(np.clip(actual / predicted, 0.5, 2.0)) if predicted > 0 else 1.0
+    level = _recent_level(fitted, revenue, purchase_days, origins[0], sampled[0])
     return LearnedForecaster(booster=booster, horizon=horizon, recent_level=level)
+
+
+def _recent_level(
+    fitted: LearnedForecaster,
+    revenue: FloatArray,
+    purchase_days: FloatArray,
+    origin: int,
+    sample: np.ndarray,
+) -> float:
+    """Σ actual / Σ forecast at the latest origin; the forecast's sum is taken from the
+    origin's training sample (all its known accounts on portfolios below MAX_TRAINING_ROWS),
+    scaled up to every account known there, instead of forecasting the whole portfolio again."""
+    known = int(has_history(revenue, origin).sum())
+    predicted = fitted.predict(revenue[sample], purchase_days[sample], origin).sum()
+    predicted *= known / max(len(sample), 1)
+    actual = revenue[:, origin : origin + fitted.horizon].sum()
+    return float(np.clip(actual / predicted, 0.5, 2.0)) if predicted > 0 else 1.0
