@@ -33,6 +33,9 @@ DATA_CRITERIA = (
 )
 #: Data criteria where less is better: their percentile rank is turned round.
 LOWER_IS_BETTER = frozenset({"complaints"})
+#: Data criteria that count events: an account without any had none (0). Every other
+#: criterion is unknown (NaN) for an account without a value, and its weight goes to the rest.
+COUNTED = frozenset({"complaints", "event_attendance"})
 RATED_CRITERIA = (
     "potential",
     "share_of_wallet",

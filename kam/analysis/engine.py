@@ -49,7 +49,7 @@ from kam_analytics.forecast import (
     naive_forecast,
     ranks,
 )
-from kam_analytics.scoring import overlay_ratings
+from kam_analytics.scoring import COUNTED, overlay_ratings
 
 logger = logging.getLogger(__name__)
 LORENZ_POINTS = 101
@@ -361,9 +361,13 @@ def _growth(outcome: AnalysisOutcome) -> np.ndarray:
 
 def _app_criteria(outcome: AnalysisOutcome) -> dict[str, np.ndarray]:
     """The data criteria other apps provide per account (kam.core.plugins.analysis_criteria,
-    e.g. complaints in the last 12 months), as arrays in the outcome's account order."""
+    e.g. complaints in the last 12 months), as arrays in the outcome's account order; an account
+    without a value had none of what is counted, and is unknown in any other criterion."""
     return {
-        name: np.array([values.get(int(i), 0) for i in outcome.account_ids], dtype=np.float64)
+        name: np.array(
+            [values.get(int(i), 0.0 if name in COUNTED else np.nan) for i in outcome.account_ids],
+            dtype=np.float64,
+        )
         for name, values in analysis_criteria(as_of=outcome.as_of).items()
     }
 

@@ -198,7 +198,9 @@ def analysis_ratings(*, as_of: datetime.date) -> dict[str, dict[int, float]]:
 
 
 def analysis_criteria(*, as_of: datetime.date) -> dict[str, dict[int, float]]:
-    """Every app's data criteria for the key-account score, by criterion and account id."""
+    """Every app's data criteria for the key-account score, by criterion and account id. An
+    account left out had none of a counted criterion (kam_analytics.scoring.COUNTED) and is
+    unknown in any other (its weight goes to its other criteria)."""
     criteria: dict[str, dict[int, float]] = {}
     for hook in app_hooks("analysis_inputs", "account_criteria"):
         criteria.update(hook(as_of=as_of))

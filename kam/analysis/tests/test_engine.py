@@ -154,3 +154,7 @@ def test_a_weighted_profitability_moves_the_score_by_what_is_left_per_euro(portf
     settings.weight_profitability = 0
     settings.save()
     assert analysis_compute(as_of=AS_OF).score.tolist() == pytest.approx(unweighted.score.tolist())
+    # "third" has no statement in the 12 months: its profitability is unknown, not a DB IV of
+    # 0 %, so the weight is spread over its other criteria and its score stays as unweighted
+    third = by_number(after, portfolio, "third")
+    assert after.score[third] == pytest.approx(unweighted.score[third])
