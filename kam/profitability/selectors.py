@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet, Sum
 
 from kam.accounts.models import Account
 from kam.accounts.selectors import account_group_ids, accounts_visible_to
+from kam.core import permissions
 from kam.core.money import cents_to_decimal
 from kam.core.plugins import contact_loads, cost_driver_kinds_provided
 from kam.profitability.models import AccountStatement, CareEntitlement, StatementRefresh
@@ -170,6 +171,26 @@ class AccountStatementView:
     group_total: Figures | None
     group_size: int
     conditions_recorded: str = field(default_factory=conditions_coverage)
+
+
+def figures_by_owner(
+    *, user, first: datetime.date, last: datetime.date, account_q: Q | None = None
+) -> dict[int | None, Figures]:
+    """The statements' sums in the months `first` to `last` per owner of the accounts the
+    user sees (narrowed by `account_q`, a condition on the statement's `account__`), in one
+    query: the KPI table per key account manager. Accounts without an owner sum under None."""
+    statements = AccountStatement.objects.filter(month__gte=first, month__lte=last)
+    if account_q is not None:
+        statements = statements.filter(account_q)
+    # As for the cockpit's results: a subquery of every account costs more than the sums.
+    if not permissions.can_see_all_accounts(user):
+        statements = statements.filter(account__in=accounts_visible_to(user))
+    rows = (
+        statements.values("account__owner")
+        .annotate(**{name: Sum(name) for name in AMOUNTS})
+        .order_by()
+    )
+    return {row["account__owner"]: Figures.of(dict(row)) for row in rows}
 
 
 def month_rows(account_ids: list[int], window: figures.Window) -> list[MonthRow]:
