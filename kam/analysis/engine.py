@@ -106,6 +106,9 @@ class AnalysisOutcome:
     group_of: np.ndarray  # group top id per account
     abc_xyz: dict
     prediction: Prediction | None = None  # the forecast chosen by backtest (forecast uses it)
+    #: The data criteria other apps provide (e.g. "profitability", the DB IV margin), NaN where
+    #: an account has no value (the score counts those 0): what proposals cite.
+    app_criteria: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def account_ids(self) -> np.ndarray:
@@ -361,9 +364,10 @@ def _growth(outcome: AnalysisOutcome) -> np.ndarray:
 
 def _app_criteria(outcome: AnalysisOutcome) -> dict[str, np.ndarray]:
     """The data criteria other apps provide per account (kam.core.plugins.analysis_criteria,
-    e.g. complaints in the last 12 months), as arrays in the outcome's account order."""
+    e.g. complaints in the last 12 months), as arrays in the outcome's account order, NaN
+    where an app has no value for an account."""
     return {
-        name: np.array([values.get(int(i), 0) for i in outcome.account_ids], dtype=np.float64)
+        name: np.array([values.get(int(i), np.nan) for i in outcome.account_ids], dtype=np.float64)
         for name, values in analysis_criteria(as_of=outcome.as_of).items()
     }
 
@@ -376,7 +380,10 @@ def _score(outcome: AnalysisOutcome) -> None:
         "growth": _growth(outcome),
         "forecast": outcome.forecast.expected_revenue,
         "probability_alive": outcome.forecast.p_alive,
-    } | _app_criteria(outcome)
+    }
+    outcome.app_criteria = _app_criteria(outcome)
+    # The plug-in contract: an account without a value counts 0.
+    data |= {name: np.nan_to_num(values, nan=0.0) for name, values in outcome.app_criteria.items()}
     ratings = _people_and_data_ratings(outcome)
     scores = key_account_scores(data, ratings, outcome.settings["weights"])
     portfolio = portfolio_matrix(scores.criteria)
