@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet, Sum
 
 from kam.accounts.models import Account
 from kam.accounts.selectors import account_group_ids, accounts_visible_to
+from kam.analysis.selectors import latest_results_for
 from kam.core import permissions
 from kam.core.money import cents_to_decimal
 from kam.core.plugins import contact_loads, cost_driver_kinds_provided
@@ -42,7 +43,8 @@ AMOUNTS = (
     "db3_cents",
     "db4_cents",
 )
-#: Key account statuses whose care far below their entitlement makes them under-served.
+#: Key account statuses whose care far below their entitlement makes them under-served (as
+#: do the latest analysis's A accounts by revenue and the accounts its forecast sees rising).
 UNDER_SERVED_STATUSES = ("key_account", "strategic")
 
 
@@ -247,6 +249,8 @@ class AccountProfit:
     contact_target: float | None = None  # contacts the cadence asks for in the window
     over_cadence: bool = False
     under_cadence: bool = False
+    a_account: bool = False  # class A by revenue in the latest analysis
+    rising: bool = False  # the latest forecast sees it rising into the top group
 
     @property
     def entitlement(self) -> Decimal | None:
@@ -292,24 +296,39 @@ def profit_ranking(*, accounts: QuerySet[Account], window: figures.Window) -> li
     by_account = {row["account_id"]: Figures.of(dict(row)) for row in sums}
     found = Account.objects.filter(pk__in=by_account).select_related("owner").in_bulk()
     shares = entitlement_shares()
+    analysed = a_accounts_and_risers(accounts)
     ranking = []
     for account_id, account_figures in by_account.items():
-        ranking.append(_judged(found[account_id], account_figures, shares))
+        row = AccountProfit(account=found[account_id], figures=account_figures)
+        row.a_account, row.rising = analysed.get(account_id, (False, False))
+        ranking.append(_judged(row, shares))
     return _ranked(ranking)
 
 
-def _judged(account: Account, values: Figures, shares: dict[str, Fraction]) -> AccountProfit:
-    entitled = care_entitlement_cents(values.db1_cents, shares.get(account.status, Fraction(0)))
-    has_care = values.care_cost_cents > 0
-    return AccountProfit(
-        account=account,
-        figures=values,
-        entitlement_cents=entitled,
-        over_served=has_care
-        and is_over_served(care_cost_cents=values.care_cost_cents, entitlement_cents=entitled),
-        under_served=account.status in UNDER_SERVED_STATUSES
-        and is_under_served(care_cost_cents=values.care_cost_cents, entitlement_cents=entitled),
+def a_accounts_and_risers(accounts: QuerySet[Account]) -> dict[int, tuple[bool, bool]]:
+    """Of `accounts`, those the latest analysis classed A by revenue or whose forecast rises
+    into the top group: (A account, rising) per account id."""
+    rows = (
+        latest_results_for(accounts)
+        .filter(Q(abc_revenue="A") | Q(forecast_riser=True))
+        .values_list("account_id", "abc_revenue", "forecast_riser")
     )
+    return {account_id: (abc == "A", rising) for account_id, abc, rising in rows}
+
+
+def _judged(row: AccountProfit, shares: dict[str, Fraction]) -> AccountProfit:
+    values, status = row.figures, row.account.status
+    row.entitlement_cents = entitled = care_entitlement_cents(
+        values.db1_cents, shares.get(status, Fraction(0))
+    )
+    row.over_served = values.care_cost_cents > 0 and is_over_served(
+        care_cost_cents=values.care_cost_cents, entitlement_cents=entitled
+    )
+    deserves_care = status in UNDER_SERVED_STATUSES or row.a_account or row.rising
+    row.under_served = deserves_care and is_under_served(
+        care_cost_cents=values.care_cost_cents, entitlement_cents=entitled
+    )
+    return row
 
 
 def _ranked(ranking: list[AccountProfit]) -> list[AccountProfit]:
