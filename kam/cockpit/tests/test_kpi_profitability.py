@@ -85,6 +85,15 @@ def test_a_manager_sees_the_sums_of_the_accounts_they_see_only(alice, carol, sta
     assert rows[alice.pk].profit.db4_cents == 3_850_00
 
 
+def test_every_account_and_a_filtered_selection_sum_alike(leader, alice, carol, statements):
+    # Leadership unfiltered: the sums per account first (raw SQL); filtered: the ORM's query.
+    every = rows_by_owner(leader)
+    filtered = rows_by_owner(leader, {"owner": str(alice.pk)})
+
+    assert filtered[alice.pk].profit == every[alice.pk].profit
+    assert carol.pk not in filtered
+
+
 def test_a_chosen_period_sums_that_periods_statements(leader, alice, statements):
     rows = rows_by_owner(leader, {"period": "2025-Q2"})
 
