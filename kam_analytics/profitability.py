@@ -191,3 +191,17 @@ def cadence_served(
         over = ruled & (done > asked * (1 + tolerance)) & low
         under = ruled & (done < asked * (1 - tolerance)) & high
     return CadenceServed(over=over, under=under)
+
+
+def mean_by_class(values: ArrayLike, classes: ArrayLike) -> dict[str, float]:
+    """The mean of the known values (NaN left out) per class, e.g. the DB IV margin of the
+    A accounts that a status proposal compares an account's with; each account counts once.
+    A class without a known value has no mean."""
+    value = np.asarray(values, dtype=np.float64)
+    label = np.asarray(classes).astype(str)
+    if value.shape != label.shape:
+        raise AnalyticsInputError("values and classes must have the same length")
+    known = ~np.isnan(value)
+    return {
+        str(name): float(value[known & (label == name)].mean()) for name in np.unique(label[known])
+    }

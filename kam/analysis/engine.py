@@ -106,6 +106,10 @@ class AnalysisOutcome:
     group_of: np.ndarray  # group top id per account
     abc_xyz: dict
     prediction: Prediction | None = None  # the forecast chosen by backtest (forecast uses it)
+    #: The data criteria other apps provide (e.g. "profitability", the DB IV margin): 0 where an
+    #: account had none of a counted criterion, NaN where it has no value of another; the score
+    #: and the proposals read them.
+    app_criteria: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def account_ids(self) -> np.ndarray:
@@ -380,7 +384,9 @@ def _score(outcome: AnalysisOutcome) -> None:
         "growth": _growth(outcome),
         "forecast": outcome.forecast.expected_revenue,
         "probability_alive": outcome.forecast.p_alive,
-    } | _app_criteria(outcome)
+    }
+    outcome.app_criteria = _app_criteria(outcome)
+    data |= outcome.app_criteria
     ratings = _people_and_data_ratings(outcome)
     scores = key_account_scores(data, ratings, outcome.settings["weights"])
     portfolio = portfolio_matrix(scores.criteria)

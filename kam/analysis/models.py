@@ -21,7 +21,7 @@ from simple_history.models import HistoricalRecords
 from kam.accounts.models import Account, KeyAccountStatus
 from kam.core.audit import AuditedModel
 from kam.core.money import cents_to_decimal
-from kam.core.texts import in_active_language
+from kam.core.texts import lines_in_active_language
 from kam.sales import figures
 from kam_analytics.scoring import DATA_CRITERIA, RATED_CRITERIA
 
@@ -389,6 +389,16 @@ PROPOSAL_REASON = gettext_noop(
     "Score %(score).0f of 100, ABC class %(abc)s by revenue, rank %(rank)d today and "
     "%(tomorrow)d tomorrow."
 )
+#: The DB IV margin a proposal cites when the profitability criterion weighs in the score,
+#: against the mean margin of the accounts of the same ABC class (one line below the reason).
+PROFITABILITY_BELOW = gettext_noop(
+    "DB IV margin %(margin).1f %% (below the average of the %(abc)s accounts, %(average).1f %%)."
+)
+PROFITABILITY_NOT_BELOW = gettext_noop(
+    "DB IV margin %(margin).1f %% (not below the average of the %(abc)s accounts, "
+    "%(average).1f %%)."
+)
+PROPOSAL_REASONS = (PROPOSAL_REASON, PROFITABILITY_BELOW, PROFITABILITY_NOT_BELOW)
 
 
 class StatusProposal(models.Model):
@@ -440,7 +450,7 @@ class StatusProposal(models.Model):
     @property
     def reason_text(self) -> str:
         """The reason in the active language, whichever language the run wrote it in."""
-        return in_active_language(self.reason, PROPOSAL_REASON)
+        return lines_in_active_language(self.reason, PROPOSAL_REASONS)
 
     @property
     def is_upgrade(self) -> bool:

@@ -20,6 +20,8 @@ from kam.accounts.models import Account
 from kam.accounts.services import account_update
 from kam.analysis.engine import AnalysisOutcome, compute_analysis
 from kam.analysis.models import (
+    PROFITABILITY_BELOW,
+    PROFITABILITY_NOT_BELOW,
     PROPOSAL_REASON,
     AccountRating,
     AccountResult,
@@ -32,8 +34,10 @@ from kam.analysis.models import (
 )
 from kam.analysis.prediction import Prediction
 from kam.analysis.selectors import analysis_settings_get
+from kam.core.texts import render
 from kam.notifications.services import notify
 from kam.users.models import User
+from kam_analytics.profitability import mean_by_class
 
 logger = logging.getLogger(__name__)
 INSERT_BATCH = 5_000
@@ -233,15 +237,47 @@ def alerts_as_json(outcome: AnalysisOutcome) -> list[dict]:
     return result
 
 
-def _proposal_reason(outcome: AnalysisOutcome, row: int) -> str:
-    """Stored in the language of the run; `StatusProposal.reason_text` shows it in the
-    reader's."""
-    return _(PROPOSAL_REASON) % {
-        "score": outcome.score[row],
-        "abc": outcome.abc_revenue[row],
-        "rank": outcome.rank_today[row],
-        "tomorrow": outcome.forecast.rank[row],
-    }
+def _proposal_reason(
+    outcome: AnalysisOutcome, row: int, class_margins: dict[str, float] | None
+) -> str:
+    """Stored in the language of the run, one sentence a line; `StatusProposal.reason_text`
+    shows it in the reader's."""
+    lines = [
+        render(
+            PROPOSAL_REASON,
+            {
+                "score": outcome.score[row],
+                "abc": outcome.abc_revenue[row],
+                "rank": outcome.rank_today[row],
+                "tomorrow": outcome.forecast.rank[row],
+            },
+        )
+    ]
+    if class_margins is not None:
+        lines += _profitability_reason(outcome, row, class_margins)
+    return "\n".join(lines)
+
+
+def _class_margins(outcome: AnalysisOutcome) -> dict[str, float] | None:
+    """The mean DB IV margin per ABC class, when the profitability criterion weighs in the
+    score (None otherwise: a proposal then does not cite it)."""
+    margins = outcome.app_criteria.get("profitability")
+    if margins is None or not outcome.settings["weights"].get("profitability"):
+        return None
+    return mean_by_class(margins, outcome.abc_revenue)
+
+
+def _profitability_reason(
+    outcome: AnalysisOutcome, row: int, class_margins: dict[str, float]
+) -> list[str]:
+    """The account's DB IV margin against its class's mean, if it has statements."""
+    margin = float(outcome.app_criteria["profitability"][row])
+    abc = str(outcome.abc_revenue[row])
+    if np.isnan(margin) or abc not in class_margins:
+        return []
+    average = class_margins[abc]
+    message = PROFITABILITY_BELOW if margin < average else PROFITABILITY_NOT_BELOW
+    return [render(message, {"margin": 100 * margin, "abc": abc, "average": 100 * average})]
 
 
 def proposals_sync(*, run: AnalysisRun, outcome: AnalysisOutcome) -> None:
@@ -268,6 +304,7 @@ def proposals_sync(*, run: AnalysisRun, outcome: AnalysisOutcome) -> None:
         ).values_list("account_id", "to_status")
     )
     now = timezone.now()
+    class_margins = _class_margins(outcome)
     _insert(
         StatusProposal,
         ("account_id", "run_id", "from_status", "to_status", "reason", "state", "created_at"),
@@ -277,7 +314,7 @@ def proposals_sync(*, run: AnalysisRun, outcome: AnalysisOutcome) -> None:
                 run.pk,
                 str(outcome.current_status[row]),
                 to_status,
-                _proposal_reason(outcome, int(row)),
+                _proposal_reason(outcome, int(row), class_margins),
                 ProposalState.OPEN.value,
                 now,
             )

@@ -76,10 +76,18 @@ def result_columns(scope: Scope) -> list[Column]:
     return _shown(scope, columns, margins)
 
 
+def _profit(figure):
+    """A figure of the manager's statements (kam.cockpit.kpis: only computed with margins)."""
+    return lambda k: figure(k.profit) if k.profit is not None else None
+
+
 def kpi_columns(scope: Scope) -> list[Column]:
     margins = [
         Column(_eur(scope.filters.margin_label), _euros(lambda k: k.margin_cents), EUR),
         Column(_("Margin (%)"), lambda k: k.margin_rate, PERCENT),
+        Column(_("DB III (EUR)"), _profit(lambda p: p.db3), EUR),
+        Column(_("DB IV (EUR)"), _profit(lambda p: p.db4), EUR),
+        Column(_("Care cost per EUR revenue (%)"), _profit(lambda p: p.care_per_revenue), PERCENT),
     ]
     columns = [
         Column(_("Key account manager"), lambda k: str(k.owner or _("without owner"))),

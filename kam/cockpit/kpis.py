@@ -12,7 +12,8 @@ from kam.activities.coverage import coverage_by_owner
 from kam.cockpit.selectors import Scope, summed_by, totals_by_owner_and_class
 from kam.complaints.models import OPEN_STATUSES
 from kam.complaints.selectors import complaints_visible_to, overdue_q
-from kam.sales.figures import RevenueFigures, growth, share
+from kam.profitability.selectors import Figures, figures_by_owner
+from kam.sales.figures import RevenueFigures, growth, share, window_as_of
 from kam.users.models import User
 
 
@@ -30,6 +31,8 @@ class OwnerKpis(RevenueFigures):
     complaints_open: int = 0
     complaints_breached: int = 0
     complaints_12m: int = 0
+    #: The statements' sums (DB I-IV, care cost) of the period: only with margins, on details.
+    profit: Figures | None = None
 
     @property
     def owner_id(self) -> int | None:
@@ -56,8 +59,17 @@ KPI_SORTS = {
     "-forecast": lambda row: -(row.forecast_change if row.forecast_change is not None else -1e9),
     "-coverage": lambda row: -(row.coverage if row.coverage is not None else -1),
     "-complaints": lambda row: -row.complaints_open,
+    "-db3": lambda row: _profit_key(row, lambda p: p.db3_cents),
+    "-db4": lambda row: _profit_key(row, lambda p: p.db4_cents),
+    "-care_per_revenue": lambda row: _profit_key(row, lambda p: p.care_per_revenue),
 }
-MARGIN_KPI_SORTS = {"-margin"}
+MARGIN_KPI_SORTS = {"-margin", "-db3", "-db4", "-care_per_revenue"}
+
+
+def _profit_key(row: OwnerKpis, figure) -> tuple[bool, float]:
+    """Largest first, rows without a figure last."""
+    value = figure(row.profit) if row.profit is not None else None
+    return (value is None, -(value or 0))
 
 
 def kpi_sort(value: str, *, show_margins: bool) -> str:
@@ -94,6 +106,8 @@ def kpis_by_owner(
     if details:
         _add_coverage(scope, kpis)
         _add_complaints(scope, kpis)
+        if scope.show_margins:
+            _add_profitability(scope, kpis)
     return sorted(kpis, key=KPI_SORTS[kpi_sort(sort, show_margins=scope.show_margins)])
 
 
@@ -125,3 +139,19 @@ def _add_complaints(scope: Scope, kpis: list[OwnerKpis]) -> None:
         kpi.complaints_open = row.get("open", 0)
         kpi.complaints_breached = row.get("breached", 0)
         kpi.complaints_12m = row.get("recent", 0)
+
+
+def _add_profitability(scope: Scope, kpis: list[OwnerKpis]) -> None:
+    """DB III, DB IV and care cost per owner from the stored statements of the period shown
+    (the chosen one, or the run's 12 months), for the same visible and filtered accounts."""
+    if scope.run is None:
+        return
+    period = scope.filters.chosen_period or window_as_of(scope.run.as_of)
+    by_owner = figures_by_owner(
+        user=scope.user,
+        first=period.first_month,
+        last=period.last_month,
+        account_q=scope.filters.account_q("account__"),
+    )
+    for kpi in kpis:
+        kpi.profit = by_owner.get(kpi.owner_id, Figures())

@@ -6,6 +6,10 @@ them in the user's language without losing what older rows say, the stored text 
 against the message in every language kam speaks: when it matches one of them, its values are
 taken out and the message is written again in the active language; a text that matches none
 (edited by hand, or from a message that changed since) is shown as it was stored.
+
+A text of several sentences from different messages is stored one sentence a line
+(`lines_in_active_language`). Decimals are written with the language's separator (3,1 in German,
+3.1 in English: `render`) and read back with it.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.formats import get_format
 from django.utils.translation import gettext
 
 #: `%(name)s`, `%(name)d`, `%(name).0f` in a message.
@@ -26,7 +31,7 @@ _CONVERT = {"s": str, "d": int, "i": int, "f": float}
 def _pattern(text: str) -> tuple[re.Pattern[str], dict[str, type]]:
     parts, types, position = [], {}, 0
     for found in PLACEHOLDER.finditer(text):
-        parts.append(re.escape(text[position : found.start()]))
+        parts.append(_literal(text[position : found.start()]))
         name = found["name"]
         if name in types:
             parts.append(f"(?P={name})")
@@ -34,8 +39,13 @@ def _pattern(text: str) -> tuple[re.Pattern[str], dict[str, type]]:
             parts.append(f"(?P<{name}>.+?)")
             types[name] = _CONVERT[found["spec"][-1]]
         position = found.end()
-    parts.append(re.escape(text[position:]))
+    parts.append(_literal(text[position:]))
     return re.compile("".join(parts), re.DOTALL), types
+
+
+def _literal(text: str) -> str:
+    """The text between placeholders as a pattern; `%%` is written as one `%`."""
+    return re.escape(text.replace("%%", "%"))
 
 
 def _values(stored: str, message: str) -> dict | None:
@@ -43,17 +53,53 @@ def _values(stored: str, message: str) -> dict | None:
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
             pattern, types = _pattern(gettext(message))
+            separator = get_format("DECIMAL_SEPARATOR")
         found = pattern.fullmatch(stored)
         if found is None:
             continue
         try:
-            return {name: types[name](value) for name, value in found.groupdict().items()}
+            return {
+                name: _number(types[name], value, separator)
+                for name, value in found.groupdict().items()
+            }
         except ValueError:
             continue
     return None
 
 
+def _number(kind: type, value: str, separator: str):
+    if kind is float:
+        return float(value.replace(separator, "."))
+    return kind(value)
+
+
+def render(message: str, values: dict) -> str:
+    """`gettext(message) % values`, decimals (`%(x).1f`) with the active language's separator."""
+    separator = get_format("DECIMAL_SEPARATOR")
+
+    def placeholder(found: re.Match[str]) -> str:
+        text = f"%{found['spec']}" % values[found["name"]]
+        return text.replace(".", separator) if found["spec"].endswith("f") else text
+
+    pieces = gettext(message).split("%%")
+    return "%".join(PLACEHOLDER.sub(placeholder, piece) for piece in pieces)
+
+
 def in_active_language(stored: str, message: str) -> str:
-    """`stored`, a text once written as `gettext(message) % values`, in the active language."""
+    """`stored`, a text once written as `render(message, values)`, in the active language."""
     values = _values(stored, message)
-    return stored if values is None else gettext(message) % values
+    return stored if values is None else render(message, values)
+
+
+def lines_in_active_language(stored: str, messages: tuple[str, ...]) -> str:
+    """`stored`, one sentence a line each written from one of `messages`, in the active
+    language; a line none of them wrote is kept as it is."""
+    return "\n".join(_line(line, messages) for line in stored.split("\n"))
+
+
+def _line(line: str, messages: tuple[str, ...]) -> str:
+    for message in messages:
+        values = _values(line, message)
+        if values is not None:
+            return render(message, values)
+    return line

@@ -7,7 +7,7 @@ from datetime import date
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Path, Router, Schema
+from ninja import Field, Path, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
@@ -54,6 +54,8 @@ class AccountProfitOut(StatementOut):
     care_entitlement: Money
     over_served: bool
     under_served: bool
+    a_account: bool = Field(description="Class A by revenue in the latest analysis.")
+    rising: bool = Field(description="The latest forecast sees it rising into the top group.")
 
 
 def _amounts(values: selectors.Figures) -> dict:
@@ -106,6 +108,8 @@ def list_account_profitability(request):
             "care_entitlement": money(row.entitlement_cents),
             "over_served": row.over_served,
             "under_served": row.under_served,
+            "a_account": row.a_account,
+            "rising": row.rising,
             **_amounts(row.figures),
         }
         for row in ranking

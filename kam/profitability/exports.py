@@ -47,6 +47,8 @@ def _columns() -> list[Column]:
         Column(_("Cumulative DB IV (EUR)"), lambda r: r.cumulative, EUR),
         Column(_("Over-served"), lambda r: yes_no(r.over_served)),
         Column(_("Under-served"), lambda r: yes_no(r.under_served)),
+        Column(_("A account (analysis)"), lambda r: yes_no(r.a_account)),
+        Column(_("Rising (forecast)"), lambda r: yes_no(r.rising)),
     ]
 
 

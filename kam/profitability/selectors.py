@@ -14,10 +14,13 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from django.db import connection
 from django.db.models import Q, QuerySet, Sum
 
 from kam.accounts.models import Account
 from kam.accounts.selectors import account_group_ids, accounts_visible_to
+from kam.analysis.selectors import latest_results_for
+from kam.core import permissions
 from kam.core.money import cents_to_decimal
 from kam.core.plugins import contact_loads, cost_driver_kinds_provided
 from kam.profitability.models import AccountStatement, CareEntitlement, StatementRefresh
@@ -41,7 +44,8 @@ AMOUNTS = (
     "db3_cents",
     "db4_cents",
 )
-#: Key account statuses whose care far below their entitlement makes them under-served.
+#: Key account statuses whose care far below their entitlement makes them under-served (as
+#: do the latest analysis's A accounts by revenue and the accounts its forecast sees rising).
 UNDER_SERVED_STATUSES = ("key_account", "strategic")
 
 
@@ -172,6 +176,47 @@ class AccountStatementView:
     conditions_recorded: str = field(default_factory=conditions_coverage)
 
 
+def figures_by_owner(
+    *, user, first: datetime.date, last: datetime.date, account_q: Q | None = None
+) -> dict[int | None, Figures]:
+    """The statements' sums in the months `first` to `last` per owner of the accounts the
+    user sees (narrowed by `account_q`, a condition on the statement's `account__`), in one
+    query: the KPI table per key account manager. Accounts without an owner sum under None."""
+    sees_all = permissions.can_see_all_accounts(user)
+    if sees_all and not account_q:
+        return _every_owners_figures(first, last)
+    statements = AccountStatement.objects.filter(month__gte=first, month__lte=last)
+    if account_q:
+        statements = statements.filter(account_q)
+    if not sees_all:
+        statements = statements.filter(account__in=accounts_visible_to(user))
+    rows = (
+        statements.values("account__owner")
+        .annotate(**{name: Sum(name) for name in AMOUNTS})
+        .order_by()
+    )
+    return {row["account__owner"]: Figures.of(dict(row)) for row in rows}
+
+
+def _every_owners_figures(first: datetime.date, last: datetime.date) -> dict[int | None, Figures]:
+    """`figures_by_owner` of every account: summed per account first, then per owner, so the
+    database reads the months' statements once in month order instead of looking up each
+    account's months (100,000 accounts x 12 months on SQLite: 1.2 instead of 2.3 CPU s)."""
+    inner = ", ".join(f"SUM({name}) AS {name}" for name in AMOUNTS)
+    outer = ", ".join(f"SUM(x.{name})" for name in AMOUNTS)
+    # Only fixed column and table names go into the text; the months are parameters.
+    sql = (
+        f"SELECT a.owner_id, {outer} FROM (SELECT account_id, {inner} "  # noqa: S608
+        f"FROM {AccountStatement._meta.db_table} WHERE month >= %s AND month <= %s "
+        f"GROUP BY account_id) x INNER JOIN {Account._meta.db_table} a ON a.id = x.account_id "
+        "GROUP BY a.owner_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [first, last])
+        rows = cursor.fetchall()
+    return {owner: Figures.of(dict(zip(AMOUNTS, sums, strict=True))) for owner, *sums in rows}
+
+
 def month_rows(account_ids: list[int], window: figures.Window) -> list[MonthRow]:
     by_month: dict[datetime.date, Figures] = {month: Figures() for month in window.month_list}
     statements = statements_of(account_ids, first=window.first_month, last=window.last_month)
@@ -226,6 +271,8 @@ class AccountProfit:
     contact_target: float | None = None  # contacts the cadence asks for in the window
     over_cadence: bool = False
     under_cadence: bool = False
+    a_account: bool = False  # class A by revenue in the latest analysis
+    rising: bool = False  # the latest forecast sees it rising into the top group
 
     @property
     def entitlement(self) -> Decimal | None:
@@ -271,24 +318,39 @@ def profit_ranking(*, accounts: QuerySet[Account], window: figures.Window) -> li
     by_account = {row["account_id"]: Figures.of(dict(row)) for row in sums}
     found = Account.objects.filter(pk__in=by_account).select_related("owner").in_bulk()
     shares = entitlement_shares()
+    analysed = a_accounts_and_risers(accounts)
     ranking = []
     for account_id, account_figures in by_account.items():
-        ranking.append(_judged(found[account_id], account_figures, shares))
+        row = AccountProfit(account=found[account_id], figures=account_figures)
+        row.a_account, row.rising = analysed.get(account_id, (False, False))
+        ranking.append(_judged(row, shares))
     return _ranked(ranking)
 
 
-def _judged(account: Account, values: Figures, shares: dict[str, Fraction]) -> AccountProfit:
-    entitled = care_entitlement_cents(values.db1_cents, shares.get(account.status, Fraction(0)))
-    has_care = values.care_cost_cents > 0
-    return AccountProfit(
-        account=account,
-        figures=values,
-        entitlement_cents=entitled,
-        over_served=has_care
-        and is_over_served(care_cost_cents=values.care_cost_cents, entitlement_cents=entitled),
-        under_served=account.status in UNDER_SERVED_STATUSES
-        and is_under_served(care_cost_cents=values.care_cost_cents, entitlement_cents=entitled),
+def a_accounts_and_risers(accounts: QuerySet[Account]) -> dict[int, tuple[bool, bool]]:
+    """Of `accounts`, those the latest analysis classed A by revenue or whose forecast rises
+    into the top group: (A account, rising) per account id."""
+    rows = (
+        latest_results_for(accounts)
+        .filter(Q(abc_revenue="A") | Q(forecast_riser=True))
+        .values_list("account_id", "abc_revenue", "forecast_riser")
     )
+    return {account_id: (abc == "A", rising) for account_id, abc, rising in rows}
+
+
+def _judged(row: AccountProfit, shares: dict[str, Fraction]) -> AccountProfit:
+    values, status = row.figures, row.account.status
+    row.entitlement_cents = entitled = care_entitlement_cents(
+        values.db1_cents, shares.get(status, Fraction(0))
+    )
+    row.over_served = values.care_cost_cents > 0 and is_over_served(
+        care_cost_cents=values.care_cost_cents, entitlement_cents=entitled
+    )
+    deserves_care = status in UNDER_SERVED_STATUSES or row.a_account or row.rising
+    row.under_served = deserves_care and is_under_served(
+        care_cost_cents=values.care_cost_cents, entitlement_cents=entitled
+    )
+    return row
 
 
 def _ranked(ranking: list[AccountProfit]) -> list[AccountProfit]:

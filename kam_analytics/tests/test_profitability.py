@@ -16,6 +16,7 @@ from kam_analytics.profitability import (
     contribution_margins,
     is_over_served,
     is_under_served,
+    mean_by_class,
     roll_up,
     time_cost_cents,
     time_costs_cents,
@@ -177,3 +178,14 @@ def test_the_tolerance_widens_the_band_around_the_cadence():
     served = cadence_served([100, 50, -10], [11, 13, 13], [12.0, 12.0, 12.0], tolerance=0.2)
     assert served.over.tolist() == [False, False, False]
     assert served.under.tolist() == [False, False, False]
+
+
+def test_mean_by_class_leaves_out_unknown_values_and_empty_classes():
+    means = mean_by_class([0.10, 0.30, np.nan, 0.05, np.nan], ["A", "A", "A", "B", "C"])
+
+    assert means == {"A": pytest.approx(0.20), "B": pytest.approx(0.05)}
+
+
+def test_mean_by_class_needs_one_class_per_value():
+    with pytest.raises(AnalyticsInputError):
+        mean_by_class([0.1, 0.2], ["A"])

@@ -13,11 +13,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kam.accounts.models import KeyAccountStatus
-from kam.analysis.models import PROPOSAL_REASON
+from kam.analysis.models import PROFITABILITY_BELOW, PROPOSAL_REASON, PROPOSAL_REASONS
 from kam.analysis.tests.factories import make_proposal
 from kam.complaints import escalation
 from kam.complaints.models import Severity
 from kam.complaints.tests.factories import make_complaint
+from kam.core.texts import lines_in_active_language, render
 from kam.sales.reading.messages import ROW_REASONS, ROW_REASONS_EN, row_reason_in
 from kam.testing.factories import AccountFactory, UserFactory
 from kam.users.models import Role
@@ -65,6 +66,35 @@ def test_the_proposal_list_speaks_english_to_an_english_user(client, leader):
     page = client.get(reverse("analysis:proposals")).content.decode()
 
     assert "ABC class A by revenue" in page and "nach Umsatz" not in page
+
+
+@given(
+    margin=st.floats(min_value=-999, max_value=999, allow_nan=False),
+    average=st.floats(min_value=-999, max_value=999, allow_nan=False),
+    abc=st.sampled_from("ABC"),
+)
+def test_a_cited_margin_reads_back_with_the_readers_decimal_separator(margin, average, abc):
+    values = {"margin": margin, "abc": abc, "average": average}
+    with translation.override("de"):
+        stored = "\n".join([_reason("de"), render(PROFITABILITY_BELOW, values)])
+    with translation.override("en"):
+        english = lines_in_active_language(stored, PROPOSAL_REASONS)
+        expected = render(PROFITABILITY_BELOW, values)
+    with translation.override("de"):
+        german = lines_in_active_language(english, PROPOSAL_REASONS)
+
+    assert english == "\n".join([_reason("en"), expected])
+    assert german == stored
+    assert f"{margin:.1f} %" in english and f"{margin:.1f} %".replace(".", ",") in stored
+
+
+def test_a_line_no_message_wrote_is_kept_among_translated_ones():
+    stored = "\n".join([_reason("de"), "Von Hand ergänzt: 3,1 % (unklar)."])
+
+    with translation.override("en"):
+        english = lines_in_active_language(stored, PROPOSAL_REASONS)
+
+    assert english == "\n".join([_reason("en"), "Von Hand ergänzt: 3,1 % (unklar)."])
 
 
 WORDS = st.text(alphabet=st.characters(categories=["L", "N"]), min_size=1, max_size=12)
