@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kam.accounts.models import Account, KeyAccountStatus
 from kam.complaints.models import (
+    HANDLING_HOURS_RANGE,
+    MAX_HANDLING_HOURS,
     Complaint,
     ComplaintCategory,
     RootCause,
@@ -38,6 +40,28 @@ class MoneyField(forms.DecimalField):
         if isinstance(value, Decimal):
             return number_format(value, 2, force_grouping=True)
         return value
+
+
+def _handling_hours() -> MoneyField:
+    """Hours booked on the complaint (2,5 or 2.5); the limits worded in the business's terms."""
+    out_of_range = HANDLING_HOURS_RANGE
+    return MoneyField(
+        label=_("Handling effort (hours)"),
+        required=False,
+        min_value=0,
+        max_value=MAX_HANDLING_HOURS,
+        max_digits=6,
+        decimal_places=2,
+        help_text=Complaint._meta.get_field("handling_hours").help_text,
+        error_messages={
+            "invalid": _("Enter the handling effort as a number of hours, e.g. 2,5."),
+            "min_value": out_of_range,
+            "max_value": out_of_range,
+            "max_digits": out_of_range,
+            "max_whole_digits": out_of_range,
+            "max_decimal_places": _("Book the handling effort to at most two decimal places."),
+        },
+    )
 
 
 def _owners() -> forms.ModelChoiceField:
@@ -102,6 +126,7 @@ class ResolutionForm(StyledForm, forms.ModelForm):
     goodwill_amount = MoneyField(
         label=_("Goodwill amount (EUR)"), min_value=0, max_digits=12, decimal_places=2, initial=0
     )
+    handling_hours = _handling_hours()
 
     class Meta:
         model = Complaint
@@ -128,6 +153,7 @@ class ComplaintEditForm(ComplaintForm):
     goodwill_amount = MoneyField(
         label=_("Goodwill amount (EUR)"), min_value=0, max_digits=12, decimal_places=2, initial=0
     )
+    handling_hours = _handling_hours()
 
     class Meta(ComplaintForm.Meta):
         fields = [*COMPLAINT_FIELDS, *RESOLUTION_FIELDS]

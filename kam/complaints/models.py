@@ -76,6 +76,11 @@ OPEN_STATUSES = (
 )
 
 
+#: The most hours one complaint's handling may book.
+MAX_HANDLING_HOURS = Decimal("1000")
+HANDLING_HOURS_RANGE = _("Enter the handling effort in hours between 0 and 1,000.")
+
+
 class Complaint(models.Model):
     """A complaint (Reklamation) of a customer."""
 
@@ -163,6 +168,23 @@ class Complaint(models.Model):
         related_name="complaints",
     )
     root_cause_note = models.TextField(_("Root cause analysis"), blank=True)
+    # The effort booked on handling the complaint: where booked, DB IV prices these hours at
+    # the customer-service rate instead of the handling cost by severity (kam.profitability).
+    handling_hours = models.DecimalField(
+        _("Handling effort (hours)"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(Decimal("0"), message=HANDLING_HOURS_RANGE),
+            MaxValueValidator(MAX_HANDLING_HOURS, message=HANDLING_HOURS_RANGE),
+        ],
+        help_text=_(
+            "Hours spent handling the complaint, e.g. 2.5. Empty: not booked (the handling "
+            "cost by severity applies)."
+        ),
+    )
     # The optional satisfaction question after closing.
     satisfaction_sent_at = models.DateTimeField(null=True, blank=True)
     satisfied = models.BooleanField(_("Customer satisfied"), null=True, blank=True)

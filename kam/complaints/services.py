@@ -51,7 +51,10 @@ RESOLUTION_FIELDS = (
     "credit_note_reference",
     "root_cause",
     "root_cause_note",
+    "handling_hours",
 )
+#: The fields the profitability statements price a complaint by (kam.complaints.cost_drivers).
+COST_FIELDS = ("severity", "handling_hours")
 
 #: What a transition may change besides the resolution and the timestamps.
 STATUS_FIELDS = ("status", "paused_since", "acknowledge_due", "resolve_due", "updated_at")
@@ -154,10 +157,14 @@ def complaint_update(
     if "description" in changed:
         key = f"complaint:{complaint.pk}"
         _mentions_notify(complaint, author=editor, text=complaint.description, key=key)
-    if "severity" in changed:
-        day = timezone.localdate(complaint.received_at)
-        cost_drivers_changed(account_id=complaint.account_id, days=[day])
+    if set(COST_FIELDS) & set(changed):
+        _cost_changed(complaint)
     return complaint
+
+
+def _cost_changed(complaint: Complaint) -> None:
+    day = timezone.localdate(complaint.received_at)
+    cost_drivers_changed(account_id=complaint.account_id, days=[day])
 
 
 def _require_resolution(complaint: Complaint) -> None:
@@ -224,6 +231,7 @@ def complaint_transition(
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if not workflow.is_allowed(complaint.status, to_status):
         _refuse(complaint, to_status)
+    hours_before = complaint.handling_hours
     for name, value in (resolution or {}).items():
         if name in RESOLUTION_FIELDS:
             setattr(complaint, name, value)
@@ -244,6 +252,8 @@ def complaint_transition(
         from_status=from_status,
         to_status=to_status,
     )
+    if complaint.handling_hours != hours_before:
+        _cost_changed(complaint)
     if to_status == Status.CLOSED and survey_base_url:
         _send_survey_after_commit(complaint, survey_base_url)
     return complaint

@@ -77,6 +77,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from types import ModuleType
 from typing import NamedTuple
 
@@ -293,7 +294,9 @@ def contact_loads(
 #: - "activity": a contact that is done; detail = the activity kind ("visit", "phone", "video",
 #:   "meeting", "presentation", "email"); role = the role of whose time it took; count.
 #: - "offer": an offer prepared; role = who prepared it; quantity.
-#: - "complaint": a complaint received; detail = its severity ("low" ... "critical"); quantity.
+#: - "complaint": a complaint received; detail = its severity ("low" ... "critical"); quantity;
+#:   or, with hours booked on it, detail = "hours", role = whose time, quantity = the hours
+#:   booked in hundredths of an hour.
 #: - "special_condition": money given away; detail = "bonus" (accrued) or "discount" (below the
 #:   list price); amount_cents.
 COST_DRIVER_KINDS = ("activity", "offer", "complaint", "special_condition")
@@ -325,6 +328,7 @@ class CostItem:
     amount_cents: int = 0
     url: str = ""
     people: str = ""  # whose time, as shown
+    hours: Decimal | None = None  # the effort booked on it, where the item books hours
 
 
 #: The columns of a cost-driver row (`driver_rows`), in order; `month` is a month index

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
@@ -43,10 +44,16 @@ class CostLine:
     minutes: int
     rate_cents: int
     cents: int
+    booked_hours: bool = False  # the quantity is hours booked, in hundredths
 
     @property
     def rate(self):
         return cents_to_decimal(self.rate_cents)
+
+    @property
+    def hours(self) -> Decimal | None:
+        """The hours booked ("2,5 h × rate" instead of a count), or None."""
+        return Decimal(self.quantity) / 100 if self.booked_hours else None
 
     @property
     def amount(self):
@@ -93,6 +100,7 @@ def _line(priced: PricedDriver) -> CostLine:
         minutes=priced.minutes,
         rate_cents=priced.rate_cents,
         cents=priced.cents,
+        booked_hours=priced.booked_hours,
     )
 
 

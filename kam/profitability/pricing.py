@@ -37,6 +37,10 @@ ROLE_RATE_FIELDS = {
     "service": "hourly_rate_service",
 }
 SPECIALIST_RATE_FIELD = "hourly_rate_specialist"
+#: The detail of complaints with the hours booked on them (kam.complaints.cost_drivers): priced
+#: at customer service's hourly rate instead of the handling cost by severity.
+COMPLAINT_HOURS = "hours"
+COMPLAINT_HOURS_ROLE = "service"
 SEVERITY_FIELDS = {
     "low": "complaint_low",
     "medium": "complaint_medium",
@@ -51,6 +55,7 @@ PRICED_DETAILS = (
     [("activity", detail) for detail in ACTIVITY_MINUTES_FIELDS]
     + [("offer", "")]
     + [("complaint", severity) for severity in SEVERITY_FIELDS]
+    + [("complaint", COMPLAINT_HOURS)]
     + [("special_condition", "bonus"), ("special_condition", "discount")]
 )
 
@@ -103,9 +108,9 @@ class RateCard:
         return minutes + (self.visit_travel_minutes if driver.detail == "visit" else 0)
 
 
-#: How a driver's cost follows from its terms: time at an hourly rate, a price per piece, or
-#: the driver's own amount of money.
-TIME, PIECE, MONEY = 0, 1, 2
+#: How a driver's cost follows from its terms: time at an hourly rate, a price per piece, the
+#: driver's own amount of money, or hours booked (quantity in hundredths) at an hourly rate.
+TIME, PIECE, MONEY, HOURS = 0, 1, 2, 3
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,9 @@ def terms(driver: CostDriver, card: RateCard | None) -> Terms:
     """The terms of a driver's kind, detail and role (its account and quantity do not matter)."""
     if driver.kind == "special_condition":
         return Terms(CONDITIONS, MONEY)
+    if driver.kind == "complaint" and driver.detail == COMPLAINT_HOURS:
+        rate = card.hourly_rate(COMPLAINT_HOURS_ROLE) if card else 0
+        return Terms(SERVICE, HOURS, rate_cents=rate)
     if driver.kind == "complaint":
         each = card.complaint_cents.get(driver.detail, 0) if card else 0
         return Terms(SERVICE, PIECE, rate_cents=each)
@@ -139,6 +147,7 @@ class PricedDriver:
     cents: int
     minutes: int = 0  # per item; 0 for drivers priced per piece or given as money
     rate_cents: int = 0  # hourly rate, or the price per piece
+    booked_hours: bool = False  # the quantity is hours booked, in hundredths
 
 
 def price(driver: CostDriver, card: RateCard | None) -> PricedDriver:
@@ -149,9 +158,17 @@ def price(driver: CostDriver, card: RateCard | None) -> PricedDriver:
         cents = driver.amount_cents
     elif t.mode == PIECE:
         cents = driver.quantity * t.rate_cents
+    elif t.mode == HOURS:
+        cents = booked_hours_cents(driver.quantity, t.rate_cents)
     else:
         cents = time_cost_cents(t.minutes, t.rate_cents, driver.quantity)
-    return PricedDriver(driver, t.stage, cents, t.minutes, t.rate_cents)
+    return PricedDriver(driver, t.stage, cents, t.minutes, t.rate_cents, t.mode == HOURS)
+
+
+def booked_hours_cents(hundredths: int, hourly_rate_cents: int) -> int:
+    """Hours booked (in hundredths of an hour) at an hourly rate, rounded half up to the cent
+    (as the statements' SQL: PRICE in kam.profitability.statements)."""
+    return (hundredths * hourly_rate_cents + 50) // 100
 
 
 def logistics_cents(card: RateCard | None, *, invoices: int, lines: int) -> int:
@@ -176,6 +193,7 @@ def driver_label(driver: CostDriver) -> str:
         "medium": _("Complaint, medium"),
         "high": _("Complaint, high"),
         "critical": _("Complaint, critical"),
+        COMPLAINT_HOURS: _("Complaints, hours booked"),
         "bonus": _("Bonus accrued"),
         "discount": _("Discount below list price"),
     }

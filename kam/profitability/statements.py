@@ -26,7 +26,16 @@ from django.db.models import Q
 from kam.core import plugins
 from kam.profitability.drivers import grouped_sql, union_sql
 from kam.profitability.models import CostDriverFact, CostRates
-from kam.profitability.pricing import MONEY, PIECE, PRICED_DETAILS, STAGES, TIME, RateCard, terms
+from kam.profitability.pricing import (
+    HOURS,
+    MONEY,
+    PIECE,
+    PRICED_DETAILS,
+    STAGES,
+    TIME,
+    RateCard,
+    terms,
+)
 from kam.sales import figures
 
 #: The months a full recomputation covers: three years up to the running month.
@@ -195,7 +204,8 @@ def _stage(number: int) -> str:
 #: What one line of drivers `d` costs under its terms `t`.
 PRICE = (
     f"CASE t.mode WHEN {MONEY} THEN d.amount_cents WHEN {PIECE} THEN d.quantity * t.rate_cents"
-    f" WHEN {TIME} THEN (d.quantity * t.minutes * t.rate_cents + 30) / 60 ELSE 0 END"
+    f" WHEN {TIME} THEN (d.quantity * t.minutes * t.rate_cents + 30) / 60"
+    f" WHEN {HOURS} THEN (d.quantity * t.rate_cents + 50) / 100 ELSE 0 END"
 )
 
 
