@@ -52,6 +52,8 @@ def api_complaint(objects: dict) -> dict:
 
 
 ACK = {"to": "acknowledged"}
+#: Hours alone: the form is refused (200) where the user may edit, nothing is written.
+HOURS = {"handling_hours": "2,5"}
 SETTINGS = allowed("can_manage_complaint_settings", "200", "403")
 DELETERS = allowed("can_delete_complaints", "200", "403")
 # root, leader, alice (owns "own"), bob (edit seat on "own"), sam (customer service), anonymous
@@ -87,6 +89,9 @@ ROWS = [
     Row("complaints:detail", "foreign", "get", "200 200 404 404 200 302", complaint_pk),
     Row("complaints:update", "own", "get", "200 200 200 200 200 302", complaint_pk),
     Row("complaints:update", "foreign", "get", "200 200 404 404 200 302", complaint_pk),
+    # Booking handling hours (a cost driver of DB IV) is the edit form's POST: the same gate.
+    Row("complaints:update", "own", "post", "200 200 200 200 200 302", complaint_pk, HOURS),
+    Row("complaints:update", "foreign", "post", "200 200 404 404 200 302", complaint_pk, HOURS),
     Row("complaints:delete", "own", "get", DELETERS, complaint_pk),
     Row("complaints:delete", "foreign", "get", "200 200 404 404 403 302", complaint_pk),
     Row("complaints:transition", "own", "post", "302 302 302 302 302 302", complaint_pk, ACK),
