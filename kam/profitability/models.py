@@ -169,10 +169,10 @@ class AccountStatement(models.Model):
 
 class CostDriverFact(models.Model):
     """The recorded cost drivers of an account in a month (contacts by kind and role, offers,
-    complaints by severity), summed per kind, detail and role: what the statements price, so a
-    recomputation reads these few rows instead of every activity and complaint. Kept current by
-    kam.profitability.drivers when an app reports a change (`cost_drivers_changed`), rebuilt
-    from the apps' queries by the nightly repair."""
+    complaints by severity or by the hours booked on them), summed per kind, detail and role:
+    what the statements price, so a recomputation reads these few rows instead of every
+    activity and complaint. Kept current by kam.profitability.drivers when an app reports a
+    change (`cost_drivers_changed`), rebuilt from the apps' queries by the nightly repair."""
 
     # As for the statements: no foreign-key check in the database for each row.
     account = models.ForeignKey(

@@ -126,3 +126,12 @@ def _day(complaint: Complaint):
     from django.utils import timezone
 
     return timezone.localdate(complaint.received_at)
+
+
+def test_the_detail_page_shows_the_hours_booked(client, alice, complaint):
+    services.complaint_update(complaint=complaint, data={"handling_hours": Decimal("2.5")})
+    client.force_login(alice)
+
+    page = client.get(reverse("complaints:detail", args=[complaint.pk])).content.decode()
+
+    assert 'data-field="handling_hours">2,50</dd>' in page
