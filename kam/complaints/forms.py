@@ -1,7 +1,9 @@
+import re
 from decimal import Decimal
 from typing import cast
 
 from django import forms
+from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +25,23 @@ from kam.core.permissions import users_who_can_own_complaints
 from kam.search.widgets import Picker
 
 
+def plain_number(text: str) -> str:
+    """A typed number with a decimal point and no grouping: 1.234,50, 1,234.50 and 1234.50
+    are all 1234.50. With both separators the last one is the decimal one. With one kind only,
+    it groups thousands where it stands before groups of three digits and is the reader's
+    grouping separator, or stands there more than once (de: 1.000 and 1.234.567; en: 1,000);
+    else it is the decimal separator (de: 1,5 and a browser's 2.5; en: 2,5 as well)."""
+    if "," in text and "." in text:
+        grouping = "." if text.rfind(",") > text.rfind(".") else ","
+        return text.replace(grouping, "").replace(",", ".")
+    separator = "," if "," in text else "."
+    readers = "." if (translation.get_language() or "de").startswith("de") else ","
+    grouped = re.fullmatch(rf"[-+]?\d{{1,3}}(?:{re.escape(separator)}\d{{3}})+", text)
+    if grouped and (text.count(separator) > 1 or separator == readers):
+        return text.replace(separator, "")
+    return text.replace(",", ".")
+
+
 class MoneyField(forms.DecimalField):
     """Euro amounts as Germans and browsers type them: 1.234,50 or 1234.50 (and a € sign)."""
 
@@ -30,11 +49,7 @@ class MoneyField(forms.DecimalField):
 
     def to_python(self, value):
         text = str(value or "").replace("€", "").replace(" ", "").strip()
-        if "," in text and "." in text:
-            # The separator that comes last is the decimal one: 1.234,50 or 1,234.50.
-            grouping = "." if text.rfind(",") > text.rfind(".") else ","
-            text = text.replace(grouping, "")
-        return super().to_python(text.replace(",", "."))
+        return super().to_python(plain_number(text))
 
     def prepare_value(self, value):
         if isinstance(value, Decimal):
