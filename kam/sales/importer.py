@@ -40,6 +40,7 @@ from kam.sales.pipeline import (
     SortedChunk,
     prefetched,
 )
+from kam.sales.reader_process import read_in_process
 from kam.sales.reading import FileRefused, SalesFile, open_sales_file
 from kam.sales.reading.dates import latest_plausible_date
 from kam.sales.staging import VALUE_COLUMNS
@@ -299,17 +300,26 @@ class _ImportRun:
         staging.start_file()
         self.file_first_id = staging.last_line_id()
         gate = ReaderGate()
-        # The reader thread stages the chunks itself, in a spool (kam.sales.spool), between
-        # the importing connection's transactions: inside an outer one, SQLite cannot attach
-        # the spool's file, and on PostgreSQL the outer transaction would keep the spool's
-        # tables locked until its end.
+        # The reader stages the chunks itself, in a spool (kam.sales.spool), between the
+        # importing connection's transactions: inside an outer one, SQLite cannot attach the
+        # spool's file, and on PostgreSQL the outer transaction would keep the spool's tables
+        # locked until its end. With a spool the reader is a process of its own
+        # (kam.sales.reader_process); without, a thread that the gate parks.
         spool = None
         if not connection.in_atomic_block:
             spool = spools.for_this_database(_database_folder(), all_rows_new=self.table_was_empty)
+        if spool is None:
+            chunks = prefetched(sorter.chunks(sales_file, CHUNK_SIZE, gate), gate=gate)
+        else:
+            chunks = read_in_process(
+                lambda stop_sign: sorter.chunks(sales_file, CHUNK_SIZE, stop_sign, spool)
+            )
         done = 0
         try:
-            chunks = sorter.chunks(sales_file, CHUNK_SIZE, gate, spool)
-            for chunk in prefetched(chunks, gate=gate):
+            for chunk in chunks:
+                if spool is not None:
+                    # What the reader process learnt about customers, for the next file.
+                    self.known_customers.add(set(chunk.new_customers))
                 chunk_rows = chunk.rows
                 self._import_chunk(chunk, gate, spool)
                 # The collector is off during the file (see import_file): what a chunk left
@@ -320,6 +330,7 @@ class _ImportRun:
                 if self.progress:
                     self.progress(name, done, 0)
         finally:
+            chunks.close()  # the reader stops writing into the spool before it is removed
             if spool is not None:
                 spool.close()
 
@@ -328,7 +339,7 @@ class _ImportRun:
     ) -> None:
         taken = None
         if spool is not None and chunk.spooled is not None:
-            taken = spool.take(chunk.spooled)
+            taken = spool.take(chunk.spooled, chunk.spooled_rows)
         # One transaction a chunk: its new accounts, lines, facts and the import's counters.
         with transaction.atomic():
             staging.lock_imports()  # other imports' chunks wait (SQLite: its write lock)
