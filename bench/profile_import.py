@@ -18,6 +18,7 @@ import argparse
 import contextlib
 import functools
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -187,6 +188,14 @@ def main() -> None:
             f"changed, {report.duplicates_in_file:,} duplicates, {len(report.rejected):,} "
             f"rejected; {wall:.1f} s wall, {cpu:.1f} CPU s (process), "
             f"{report.rows / cpu:,.0f} rows per CPU second; load {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        print(
+            f"  peak RSS: importing process {own.ru_maxrss / 1024:.0f} MB, reader process (the"
+            f" largest child) {children.ru_maxrss / 1024:.0f} MB; "
+            f"CPU of the children so far {children.ru_utime + children.ru_stime:.1f} s",
             flush=True,
         )
         if STAGES:

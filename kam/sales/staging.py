@@ -233,6 +233,8 @@ def insert_missing(table: str, columns: Sequence[str], rows: Sequence[Sequence],
     decides, and whoever comes second skips them instead of failing.
     """
     names = ", ".join(columns)
+    if _on_postgres() and connection.in_atomic_block:
+        return _copy_missing(table, names, rows, key)
     row_marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
     inserted = 0
     with connection.cursor() as cursor:
@@ -244,6 +246,28 @@ def insert_missing(table: str, columns: Sequence[str], rows: Sequence[Sequence],
                 [value for row in batch for value in row],
             )
             inserted += max(cursor.rowcount, 0)
+    return inserted
+
+
+def _copy_missing(table: str, names: str, rows: Sequence[Sequence], key: str) -> int:
+    """PostgreSQL: insert_missing through COPY into a table of the transaction (20,000 new
+    accounts: one statement instead of forty of 500 rows, whose 300,000 parameters psycopg
+    adapts one by one)."""
+    new_rows = "kam_sales_new_rows"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {new_rows} ON COMMIT DROP AS "  # noqa: S608
+            f"SELECT {names} FROM {table} WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY {new_rows} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM {new_rows} "  # noqa: S608
+            f"ORDER BY {key} ON CONFLICT ({key}) DO NOTHING"
+        )
+        inserted = max(cursor.rowcount, 0)
+        cursor.execute(f"DROP TABLE {new_rows}")
     return inserted
 
 
