@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import json
+import multiprocessing
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -308,16 +309,18 @@ class _ImportRun:
         spool = None
         if not connection.in_atomic_block:
             spool = spools.for_this_database(_database_folder(), all_rows_new=self.table_was_empty)
-        if spool is None:
-            chunks = prefetched(sorter.chunks(sales_file, CHUNK_SIZE, gate), gate=gate)
-        else:
+        # A daemonic process (a multiprocessing pool's worker) may not have children.
+        forked = spool is not None and not multiprocessing.current_process().daemon
+        if forked:
             chunks = read_in_process(
                 lambda stop_sign: sorter.chunks(sales_file, CHUNK_SIZE, stop_sign, spool)
             )
+        else:
+            chunks = prefetched(sorter.chunks(sales_file, CHUNK_SIZE, gate, spool), gate=gate)
         done = 0
         try:
             for chunk in chunks:
-                if spool is not None:
+                if forked:
                     # What the reader process learnt about customers, for the next file.
                     self.known_customers.add(set(chunk.new_customers))
                 chunk_rows = chunk.rows

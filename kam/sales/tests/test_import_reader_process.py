@@ -70,3 +70,22 @@ def test_an_error_in_the_reader_process_surfaces_in_the_importing_one():
 
 def _readers() -> list:
     return [p for p in multiprocessing.active_children() if p.name == "kam-import-reader"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_daemonic_process_reads_in_a_thread_as_it_may_have_no_children(tmp_path, monkeypatch):
+    import kam.sales.importer
+
+    def forbidden(read):
+        raise AssertionError("a daemonic process forked")
+
+    monkeypatch.setattr(kam.sales.importer, "read_in_process", forbidden)
+    monkeypatch.setitem(multiprocessing.current_process()._config, "daemon", True)
+    spools = record_spools(monkeypatch)
+    path = tmp_path / "export.csv"
+    path.write_text(HEADER + "1;R1;01.02.2025;1\n2;R2;02.02.2025;2\n", encoding="utf-8")
+
+    report, _ = import_sales(paths=[path])
+
+    assert (report.imported, SalesLine.objects.count()) == (2, 2)
+    assert spools and not any(spool_left(spool) for spool in spools)
