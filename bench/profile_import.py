@@ -73,7 +73,7 @@ def _timed_generator(label: str, function):
 
 
 def instrument() -> None:
-    from kam.sales import facts, importer, pipeline, spool, staging
+    from kam.sales import facts, importer, pipeline, reader_process, spool, staging
     from kam.sales.reading import block, csv_source
 
     patches = [
@@ -97,6 +97,8 @@ def instrument() -> None:
         (facts, "refresh_touched", "import: recompute touched facts", False),
         (importer, "_store_rejections", "import: store rejections", False),
         (importer._ImportRun, "_import_chunk", "import: whole chunk (incl. commit)", False),
+        (reader_process, "_receive", "import: waiting for the reader process", False),
+        (reader_process, "_send", "reader: hand a chunk over (waits for the importer)", False),
     ]
     for owner, name, label, generator in patches:
         original = getattr(owner, name)
