@@ -287,7 +287,8 @@ class _ImportRun:
         gc_was_on = gc.isenabled()
         gc.disable()
         try:
-            self._import_chunks(sales_file, name)
+            with staging.temporary_files_on_disk():
+                self._import_chunks(sales_file, name)
         finally:
             if gc_was_on:
                 gc.enable()

@@ -9,7 +9,8 @@ transaction, set by set, and releases the GIL meanwhile, so the reader thread re
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -143,6 +144,35 @@ def prepare() -> None:
         for table, columns in tables.items():
             cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} ({columns})")
             cursor.execute(f"{empty} {table}")
+
+
+@contextmanager
+def temporary_files_on_disk() -> Iterator[None]:
+    """SQLite, outside a transaction: the connection's temporary files go to disk while the
+    block runs (``temp_store`` FILE instead of kam's MEMORY), with 64 MB of cache for the
+    temporary tables.
+
+    A chunk's INSERT of 200,000 lines into a large table dirties more index pages than the
+    page cache holds; SQLite writes some of them out and keeps the originals of those it
+    changes again in the statement's journal, a temporary file. In memory that journal grew
+    with the table: the importing process of a 10,000,000-line import took ~250 MB more
+    during each chunk than a 1,000,000-line one (40 MB at a million lines). Changing
+    ``temp_store`` drops the connection's temporary tables, which the import makes again.
+    """
+    if _on_postgres() or connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA temp_store")
+        (was,) = cursor.fetchone()
+        cursor.execute("PRAGMA temp_store = FILE")
+        cursor.execute("PRAGMA temp.cache_size = -64000")
+    try:
+        yield
+    finally:
+        if not connection.in_atomic_block:
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA temp_store = {int(was)}")
 
 
 def start_file() -> None:
