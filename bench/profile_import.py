@@ -3,9 +3,10 @@
 Run as `python bench/profile_import.py FILE [FILE ...] [--postgres URL] [--memory]` from the
 repository root. It imports the files in this process into a fresh database (SQLite in a
 temporary folder, or the PostgreSQL database of ``--postgres``, dropped and made again) and
-prints, per stage, the CPU seconds of the thread that ran it (the reader thread's stages and
-the importing thread's) and their wall seconds. On PostgreSQL the server's own CPU is not in
-the CPU column; the wall column holds it.
+prints, per stage, the CPU seconds of the thread that ran it (the reader's stages, in the
+reader process of a spooled import, and the importing thread's) and their wall seconds. On
+PostgreSQL the server's own CPU is not in the CPU column; the wall column holds it. The process
+CPU seconds printed are the importing process's; the reader process's are its stages'.
 
 ``--memory``: the process's resident memory at each chunk boundary, and, with
 ``--tracemalloc``, the Python allocations that grew most from the second chunk to the last.
@@ -17,6 +18,7 @@ import argparse
 import contextlib
 import functools
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -29,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 STAGES: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])  # cpu, wall, calls
+MAIN_PID = os.getpid()
 _ACTIVE = threading.local()
 
 
@@ -70,7 +73,7 @@ def _timed_generator(label: str, function):
 
 
 def instrument() -> None:
-    from kam.sales import facts, importer, pipeline, spool, staging
+    from kam.sales import facts, importer, pipeline, reader_process, spool, staging
     from kam.sales.reading import block, csv_source
 
     patches = [
@@ -94,11 +97,33 @@ def instrument() -> None:
         (facts, "refresh_touched", "import: recompute touched facts", False),
         (importer, "_store_rejections", "import: store rejections", False),
         (importer._ImportRun, "_import_chunk", "import: whole chunk (incl. commit)", False),
+        (reader_process, "_receive", "import: waiting for the reader process", False),
+        (reader_process, "_send", "reader: hand a chunk over (waits for the importer)", False),
     ]
     for owner, name, label, generator in patches:
         original = getattr(owner, name)
         wrap = _timed_generator if generator else _timed
         setattr(owner, name, wrap(label, original))
+    _bring_reader_stages(pipeline, importer)
+
+
+def _bring_reader_stages(pipeline, importer) -> None:
+    """The reader process's stages ride along with each chunk it hands over (cumulative)."""
+    finish, take = pipeline.RowSorter._finish, importer._ImportRun._import_chunk
+
+    def finish_with_stages(self, chunk, spool):
+        chunk = finish(self, chunk, spool)
+        chunk.reader_stages = {k: list(v) for k, v in STAGES.items() if k.startswith("reader")}
+        chunk.reader_pid = os.getpid()
+        return chunk
+
+    def take_with_stages(self, chunk, *args):
+        if getattr(chunk, "reader_pid", MAIN_PID) != MAIN_PID:  # from a reader process
+            STAGES.update(getattr(chunk, "reader_stages", {}))
+        return take(self, chunk, *args)
+
+    pipeline.RowSorter._finish = finish_with_stages
+    importer._ImportRun._import_chunk = take_with_stages
 
 
 def watch_memory(tracing: bool) -> list:
@@ -165,6 +190,14 @@ def main() -> None:
             f"changed, {report.duplicates_in_file:,} duplicates, {len(report.rejected):,} "
             f"rejected; {wall:.1f} s wall, {cpu:.1f} CPU s (process), "
             f"{report.rows / cpu:,.0f} rows per CPU second; load {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        print(
+            f"  peak RSS: importing process {own.ru_maxrss / 1024:.0f} MB, reader process (the"
+            f" largest child) {children.ru_maxrss / 1024:.0f} MB; "
+            f"CPU of the children so far {children.ru_utime + children.ru_stime:.1f} s",
             flush=True,
         )
         if STAGES:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import json
+import multiprocessing
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -40,6 +41,7 @@ from kam.sales.pipeline import (
     SortedChunk,
     prefetched,
 )
+from kam.sales.reader_process import read_in_process
 from kam.sales.reading import FileRefused, SalesFile, open_sales_file
 from kam.sales.reading.dates import latest_plausible_date
 from kam.sales.staging import VALUE_COLUMNS
@@ -285,7 +287,8 @@ class _ImportRun:
         gc_was_on = gc.isenabled()
         gc.disable()
         try:
-            self._import_chunks(sales_file, name)
+            with staging.temporary_files_on_disk():
+                self._import_chunks(sales_file, name)
         finally:
             if gc_was_on:
                 gc.enable()
@@ -299,17 +302,28 @@ class _ImportRun:
         staging.start_file()
         self.file_first_id = staging.last_line_id()
         gate = ReaderGate()
-        # The reader thread stages the chunks itself, in a spool (kam.sales.spool), between
-        # the importing connection's transactions: inside an outer one, SQLite cannot attach
-        # the spool's file, and on PostgreSQL the outer transaction would keep the spool's
-        # tables locked until its end.
+        # The reader stages the chunks itself, in a spool (kam.sales.spool), between the
+        # importing connection's transactions: inside an outer one, SQLite cannot attach the
+        # spool's file, and on PostgreSQL the outer transaction would keep the spool's tables
+        # locked until its end. With a spool the reader is a process of its own
+        # (kam.sales.reader_process); without, a thread that the gate parks.
         spool = None
         if not connection.in_atomic_block:
             spool = spools.for_this_database(_database_folder(), all_rows_new=self.table_was_empty)
+        # A daemonic process (a multiprocessing pool's worker) may not have children.
+        forked = spool is not None and not multiprocessing.current_process().daemon
+        if forked:
+            chunks = read_in_process(
+                lambda stop_sign: sorter.chunks(sales_file, CHUNK_SIZE, stop_sign, spool)
+            )
+        else:
+            chunks = prefetched(sorter.chunks(sales_file, CHUNK_SIZE, gate, spool), gate=gate)
         done = 0
         try:
-            chunks = sorter.chunks(sales_file, CHUNK_SIZE, gate, spool)
-            for chunk in prefetched(chunks, gate=gate):
+            for chunk in chunks:
+                if forked:
+                    # What the reader process learnt about customers, for the next file.
+                    self.known_customers.add(set(chunk.new_customers))
                 chunk_rows = chunk.rows
                 self._import_chunk(chunk, gate, spool)
                 # The collector is off during the file (see import_file): what a chunk left
@@ -320,6 +334,7 @@ class _ImportRun:
                 if self.progress:
                     self.progress(name, done, 0)
         finally:
+            chunks.close()  # the reader stops writing into the spool before it is removed
             if spool is not None:
                 spool.close()
 
@@ -328,7 +343,7 @@ class _ImportRun:
     ) -> None:
         taken = None
         if spool is not None and chunk.spooled is not None:
-            taken = spool.take(chunk.spooled)
+            taken = spool.take(chunk.spooled, chunk.spooled_rows)
         # One transaction a chunk: its new accounts, lines, facts and the import's counters.
         with transaction.atomic():
             staging.lock_imports()  # other imports' chunks wait (SQLite: its write lock)

@@ -11,13 +11,14 @@ second here. The ``ReaderGate`` parks the reader while the importing thread hand
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from operator import itemgetter
 from queue import Full, Queue
 from threading import Condition, Event, Thread
+from typing import Protocol
 
 import numpy as np
 
@@ -37,6 +38,12 @@ DUPLICATE_WITH_OTHER_VALUES = (
 _KEY = itemgetter(0, 1)  # of a staged row: invoice number, line number
 _CUSTOMER = itemgetter(2)
 _DATE = STAGED_FIELDS.index("invoice_date")
+
+
+class Checkpoint(Protocol):
+    """What the reader looks at between two steps (ReaderGate, reader_process.StopSign)."""
+
+    def checkpoint(self) -> None: ...
 
 
 class ReaderGate:
@@ -76,7 +83,7 @@ class ReaderGate:
                 self._condition.notify_all()
 
 
-def prefetched(chunks: Iterator, depth: int = 1, gate: ReaderGate | None = None) -> Iterator:
+def prefetched(chunks: Iterator, depth: int = 1, gate: ReaderGate | None = None) -> Generator:
     """Produces the chunks in a thread, ``depth`` ahead of the importing thread.
 
     Errors in the reader surface here, in order; when the importing side stops early (an
@@ -145,8 +152,10 @@ class SortedChunk:
     rejected: list[dict] = field(default_factory=list)
     duplicates: int = 0
     new_customers: dict[str, str] = field(default_factory=dict)  # number → name
-    # Set when the staged rows go to a spool instead, block by block (and are dropped here).
+    # Set when the staged rows go to a spool instead, block by block (and are dropped here):
+    # the chunk's number in the spool and how many rows it has there.
     spooled: int | None = None
+    spooled_rows: int = 0
 
     def rows_to_stage(self) -> Iterator[tuple]:
         """The staged rows with their physical lines and repeat marks (ROW_NAMES order)."""
@@ -256,7 +265,7 @@ class RowSorter:
         self,
         sales_file: SalesFile,
         size: int,
-        gate: ReaderGate | None = None,
+        gate: Checkpoint | None = None,
         spool: Spool | None = None,
     ) -> Iterator[SortedChunk]:
         """Chunks of about ``size`` rows (the first a quarter of it: the database starts working
@@ -312,7 +321,7 @@ class RowSorter:
             self.key_filter.add(np.concatenate(self._chunk_hashes))
         chunk.rejected.sort(key=itemgetter("line"))
         if spool is not None:
-            spool.finish(self.chunks_spooled)
+            chunk.spooled_rows = spool.finish(self.chunks_spooled)
         return chunk
 
     def sort_into(self, chunk: SortedChunk, block: StagedBlock) -> None:

@@ -1,7 +1,8 @@
-"""Where the reader thread stages chunks, so that the importing thread needs no time for it.
+"""Where the reader stages chunks, so that the importing side needs no time for it.
 
 Storing 100,000 rows one by one takes a quarter of a second, most of it in Python; in the reader
-thread that work runs beside the database's, on the other core.
+(a process of its own, kam.sales.reader_process) that work runs beside the database's, on the
+other core.
 
 - SQLite (``ChunkSpool``): a file of its own, in a temporary folder beside the database, which
   the importing connection attaches to copy a chunk in one statement.
@@ -10,17 +11,20 @@ thread that work runs beside the database's, on the other core.
   each chunk up by customer and month; the importing connection merges straight from them.
 
 Both hold the chunks not yet merged and are removed when the import ends; what a killed import
-leaves behind, the next one removes. The importing thread takes a chunk before its transaction
-and releases it after: only then may the reader drop it.
+leaves behind, the next one removes. The importing side takes a chunk before its transaction
+and releases it after: only then may the reader drop it. A spool is made in the importing
+process; the reader's side of it works in the reader process after the fork, and what both
+sides need to know (the chunks released) lives in shared memory.
 """
 
 from __future__ import annotations
 
+import itertools
+import multiprocessing
 import os
 import shutil
 import sqlite3
 import tempfile
-import threading
 import time
 from collections.abc import Sequence
 from contextlib import ExitStack
@@ -37,6 +41,12 @@ PREFIX = "kam-import-"
 #: belongs to an import that was killed (an import removes its own).
 STALE_AFTER_SECONDS = 24 * 3600
 TABLE_PREFIX = "kam_spool_"
+_SPOOLS = itertools.count(1)  # of this process: several spools may share a connection
+
+
+def _released_counter():
+    """The highest chunk number released, shared with the reader process (forked later)."""
+    return multiprocessing.get_context("fork").Value("q", 0)
 
 
 class Taken(NamedTuple):
@@ -58,9 +68,9 @@ class ChunkSpool:
         self._folder = tempfile.TemporaryDirectory(prefix=f"{PREFIX}{os.getpid()}-", dir=folder)
         self.path = Path(self._folder.name) / "chunks.sqlite3"
         self._connection: sqlite3.Connection | None = None
-        self._released = 0  # chunks up to this number are no longer needed
-        self._lock = threading.Lock()
+        self._released = _released_counter()  # chunks up to this number are no longer needed
         self._written: list[int] = []
+        self._rows = 0  # of the chunk being written
 
     def write(self, number: int, rows: Sequence[tuple]) -> None:
         """Reader thread: stores chunk ``number`` (rows in ROW_NAMES order) at once."""
@@ -69,10 +79,10 @@ class ChunkSpool:
         self.finish(number)
 
     def begin(self, number: int) -> None:
-        """Reader thread: starts chunk ``number``; drops the chunks already released."""
+        """Reader: starts chunk ``number``; drops the chunks already released."""
         spool = self._connect()
-        with self._lock:
-            released = self._released
+        released = self._released.value
+        self._rows = 0
         for old in [n for n in self._written if n <= released]:
             spool.execute(f"DROP TABLE rows_{old}")
             self._written.remove(old)
@@ -80,24 +90,26 @@ class ChunkSpool:
         self._written.append(number)
 
     def append(self, number: int, rows: Sequence[tuple]) -> None:
-        """Reader thread: adds rows (ROW_NAMES order) to chunk ``number``."""
+        """Reader: adds rows (ROW_NAMES order) to chunk ``number``."""
         marks = ", ".join("?" * len(ROW_NAMES))
         self._connect().executemany(f"INSERT INTO rows_{number} VALUES ({marks})", rows)  # noqa: S608
+        self._rows += len(rows)
 
-    def finish(self, number: int) -> None:
-        """Reader thread: chunk ``number`` is complete (committed: the importer may take it)."""
+    def finish(self, number: int) -> int:
+        """Reader: chunk ``number`` is complete (committed: the importer may take it); returns
+        how many rows it has."""
         self._connect().commit()
+        return self._rows
 
-    def take(self, number: int) -> Taken:
-        """Importing thread, before the chunk's transaction: copies chunk ``number`` into the
-        connection's staging table."""
+    def take(self, number: int, rows: int | None = None) -> Taken:
+        """Importing side, before the chunk's transaction: copies chunk ``number`` into the
+        connection's staging table (``rows``: how many it has, counted there anyway)."""
         rows = staging.load_spooled(str(self.path), number)
         return Taken(staging.STAGING, rows, None)
 
     def release(self, number: int) -> None:
-        """Importing thread: chunk ``number`` and those before it are no longer needed."""
-        with self._lock:
-            self._released = number
+        """Importing side: chunk ``number`` and those before it are no longer needed."""
+        self._released.value = number
 
     def _connect(self) -> sqlite3.Connection:
         if self._connection is None:
@@ -155,33 +167,41 @@ _COPIED_AS = [
 
 
 class TableSpool:
-    """PostgreSQL: unlogged chunk tables, filled by the reader thread through its own connection.
+    """PostgreSQL: unlogged chunk tables, filled by the reader through its own connection
+    (opened where the reader runs: a connection does not cross a fork).
 
-    Table names carry the spool connection's server process id; a table whose process is gone
-    belongs to a killed import and is dropped by the next spool. ``sum_up``: whether to sum
-    each chunk up by customer and month (worth it when every row will be a new line, as in a
-    first import; other imports sum up the lines they inserted).
+    Table names carry the server process id of the importing connection, which outlives the
+    spool; a table whose process is gone belongs to a killed import and is dropped by the next
+    spool. ``sum_up``: whether to sum each chunk up by customer and month (worth it when every
+    row will be a new line, as in a first import; other imports sum up the lines they inserted).
     """
 
     def __init__(self, *, sum_up: bool) -> None:
         self._sum_up = sum_up
-        # Built here, in the importing thread: the SQL depends on the database.
+        # Built here, on the importing side: the SQL depends on the database.
         self._columns = staging.staging_columns()
         self._month_totals = facts.month_totals("{chunk}")
-        self._connection = connection.get_new_connection(connection.get_connection_params())
-        self._connection.autocommit = True
-        with self._connection.cursor() as cursor:
-            cursor.execute("SET work_mem = '64MB'")  # sums sort a chunk in memory
+        self._connection_params = connection.get_connection_params()
+        self._new_connection = connection.get_new_connection
+        self._connection = None  # the reader's
+        with connection.cursor() as cursor:
             _drop_orphans(cursor)
             cursor.execute("SELECT pg_backend_pid()")
             (pid,) = cursor.fetchone()
-        self._prefix = f"{TABLE_PREFIX}{pid}_"
+        self._prefix = f"{TABLE_PREFIX}{pid}_{next(_SPOOLS)}_"
         self._rows: dict[int, int] = {}
         self._written: list[int] = []
-        self._released = 0
-        self._lock = threading.Lock()
+        self._released = _released_counter()
         self._copying: ExitStack | None = None  # the COPY of the chunk being written
         self._copied = 0
+
+    def _connect(self):
+        if self._connection is None:
+            self._connection = self._new_connection(self._connection_params)
+            self._connection.autocommit = True
+            with self._connection.cursor() as cursor:
+                cursor.execute("SET work_mem = '64MB'")  # sums sort a chunk in memory
+        return self._connection
 
     def table(self, number: int) -> str:
         return f"{self._prefix}{int(number)}"
@@ -193,11 +213,10 @@ class TableSpool:
         self.finish(number)
 
     def begin(self, number: int) -> None:
-        """Reader thread: drops the chunks released, starts chunk ``number``'s COPY."""
-        with self._lock:
-            released = self._released
+        """Reader: drops the chunks released, starts chunk ``number``'s COPY."""
+        released = self._released.value
         table, names = self.table(number), ", ".join(ROW_NAMES)
-        cursor = self._connection.cursor()
+        cursor = self._connect().cursor()
         for old in [n for n in self._written if n <= released]:
             self._drop(cursor, old)
         cursor.execute(f"CREATE UNLOGGED TABLE {table} ({self._columns})")
@@ -209,17 +228,18 @@ class TableSpool:
         self._copied = 0
 
     def append(self, number: int, rows: Sequence[tuple]) -> None:
-        """Reader thread: adds rows (ROW_NAMES order) to chunk ``number``."""
+        """Reader: adds rows (ROW_NAMES order) to chunk ``number``."""
         write_row = self._copy.write_row
         for row in rows:
             write_row(row)
         self._copied += len(rows)
 
-    def finish(self, number: int) -> None:
-        """Reader thread: ends chunk ``number``'s COPY and sums it up or gathers statistics."""
+    def finish(self, number: int) -> int:
+        """Reader: ends chunk ``number``'s COPY and sums it up or gathers statistics; returns
+        how many rows it has."""
         table = self.table(number)
         self._end_copy()
-        with self._connection.cursor() as cursor:
+        with self._connect().cursor() as cursor:
             if self._sum_up:
                 totals = self._month_totals.replace("{chunk}", table)
                 cursor.execute(f"CREATE UNLOGGED TABLE {table}_months AS {totals}")
@@ -227,21 +247,21 @@ class TableSpool:
                 # Statistics for the plans that match rows with stored lines (a fresh table has
                 # none; in a first import nothing is matched).
                 cursor.execute(f"ANALYZE {table}")
-        with self._lock:
-            self._rows[number] = self._copied
+        self._rows[number] = self._copied
+        return self._copied
 
-    def take(self, number: int) -> Taken:
-        """Importing thread, before the chunk's transaction: the chunk is merged in place."""
+    def take(self, number: int, rows: int | None = None) -> Taken:
+        """Importing side, before the chunk's transaction: the chunk (of ``rows`` rows; in the
+        same process as the reader, None: as counted) is merged in place."""
         staging.prepare()
-        with self._lock:
+        if rows is None:
             rows = self._rows[number]
         totals = f"{self.table(number)}_months" if self._sum_up else None
         return Taken(self.table(number), rows, totals)
 
     def release(self, number: int) -> None:
-        """Importing thread, after the chunk's transaction (its locks are gone)."""
-        with self._lock:
-            self._released = number
+        """Importing side, after the chunk's transaction (its locks are gone)."""
+        self._released.value = number
 
     def _drop(self, cursor, number: int) -> None:
         table = self.table(number)
@@ -254,25 +274,31 @@ class TableSpool:
             copying.close()
 
     def close(self) -> None:
+        """Importing side, after the reader is gone: drops every table of the spool (those of
+        a reader process too, which this process does not know by number)."""
         try:
             self._end_copy()  # of a chunk the import stopped in
         except Exception:  # noqa: BLE001,S110 (its table is dropped anyway)
             pass
-        try:
-            with self._connection.cursor() as cursor:
-                for number in list(self._written):
-                    self._drop(cursor, number)
-        finally:
+        if self._connection is not None:
             self._connection.close()
+        with connection.cursor() as cursor:
+            for name in _tables_like(cursor, self._prefix):
+                cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
+        self._written = []
+
+
+def _tables_like(cursor, prefix: str) -> list[str]:
+    cursor.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE %s",
+        [prefix.replace("_", r"\_") + "%"],
+    )
+    return [name for (name,) in cursor.fetchall()]
 
 
 def _drop_orphans(cursor) -> None:
     """Drops the spool tables of imports whose connection is gone (killed imports)."""
-    cursor.execute(
-        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE %s",
-        [TABLE_PREFIX.replace("_", r"\_") + "%"],
-    )
-    tables = [name for (name,) in cursor.fetchall()]
+    tables = _tables_like(cursor, TABLE_PREFIX)
     cursor.execute("SELECT pid FROM pg_stat_activity")
     alive = {str(pid) for (pid,) in cursor.fetchall()}
     for name in tables:

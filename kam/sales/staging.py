@@ -9,7 +9,8 @@ transaction, set by set, and releases the GIL meanwhile, so the reader thread re
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -145,6 +146,35 @@ def prepare() -> None:
             cursor.execute(f"{empty} {table}")
 
 
+@contextmanager
+def temporary_files_on_disk() -> Iterator[None]:
+    """SQLite, outside a transaction: the connection's temporary files go to disk while the
+    block runs (``temp_store`` FILE instead of kam's MEMORY), with 64 MB of cache for the
+    temporary tables.
+
+    A chunk's INSERT of 200,000 lines into a large table dirties more index pages than the
+    page cache holds; SQLite writes some of them out and keeps the originals of those it
+    changes again in the statement's journal, a temporary file. In memory that journal grew
+    with the table: the importing process of a 10,000,000-line import took ~250 MB more
+    during each chunk than a 1,000,000-line one (40 MB at a million lines). Changing
+    ``temp_store`` drops the connection's temporary tables, which the import makes again.
+    """
+    if _on_postgres() or connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA temp_store")
+        (was,) = cursor.fetchone()
+        cursor.execute("PRAGMA temp_store = FILE")
+        cursor.execute("PRAGMA temp.cache_size = -64000")
+    try:
+        yield
+    finally:
+        if not connection.in_atomic_block:
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA temp_store = {int(was)}")
+
+
 def start_file() -> None:
     """Forgets the lines the previous file matched (the connection's FILE_LINES table)."""
     empty = "TRUNCATE" if _on_postgres() else "DELETE FROM"
@@ -233,6 +263,8 @@ def insert_missing(table: str, columns: Sequence[str], rows: Sequence[Sequence],
     decides, and whoever comes second skips them instead of failing.
     """
     names = ", ".join(columns)
+    if _on_postgres() and connection.in_atomic_block:
+        return _copy_missing(table, names, rows, key)
     row_marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
     inserted = 0
     with connection.cursor() as cursor:
@@ -244,6 +276,28 @@ def insert_missing(table: str, columns: Sequence[str], rows: Sequence[Sequence],
                 [value for row in batch for value in row],
             )
             inserted += max(cursor.rowcount, 0)
+    return inserted
+
+
+def _copy_missing(table: str, names: str, rows: Sequence[Sequence], key: str) -> int:
+    """PostgreSQL: insert_missing through COPY into a table of the transaction (20,000 new
+    accounts: one statement instead of forty of 500 rows, whose 300,000 parameters psycopg
+    adapts one by one)."""
+    new_rows = "kam_sales_new_rows"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {new_rows} ON COMMIT DROP AS "  # noqa: S608
+            f"SELECT {names} FROM {table} WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY {new_rows} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM {new_rows} "  # noqa: S608
+            f"ORDER BY {key} ON CONFLICT ({key}) DO NOTHING"
+        )
+        inserted = max(cursor.rowcount, 0)
+        cursor.execute(f"DROP TABLE {new_rows}")
     return inserted
 
 

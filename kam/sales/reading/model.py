@@ -88,6 +88,15 @@ class FileRefused(Exception):
         self.params = params
         super().__init__(file_reason(code, **params))
 
+    def __reduce__(self) -> tuple:
+        # Made again from its code and parameters (its args hold the sentence): the import's
+        # reader process hands it to the importing one (kam.sales.reader_process).
+        return _file_refused, (self.code, self.params)
+
+
+def _file_refused(code: str, params: dict) -> FileRefused:
+    return FileRefused(code, **params)
+
 
 def field_label(name: str) -> str:
     """The German label of a canonical field, e.g. ``Rechnungsdatum``."""

@@ -1,0 +1,91 @@
+"""The reader of a spooled import runs in a process of its own (kam.sales.reader_process)."""
+
+import multiprocessing
+import pickle
+
+import pytest
+
+from kam.sales import reader_process
+from kam.sales.importer import ImportRefused, import_sales
+from kam.sales.models import SalesLine
+from kam.sales.reading import FileRefused
+from kam.sales.tests.spools import record_spools, spool_left
+
+HEADER = "Kundennummer;Rechnungsnummer;Rechnungsdatum;Nettoumsatz\n"
+
+
+def test_a_refusal_crosses_to_the_importing_process_with_its_code_and_words():
+    refused = FileRefused("csv_broken", line=3, detail="unexpected end of data")
+
+    again = pickle.loads(pickle.dumps(refused))  # noqa: S301 (made here)
+
+    assert (type(again), again.code, again.params) == (FileRefused, "csv_broken", refused.params)
+    assert str(again) == str(refused)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_file_broken_far_down_is_refused_by_the_reader_process(tmp_path, monkeypatch):
+    spools = record_spools(monkeypatch)
+    good = "".join(f"1;R{i};01.02.2025;{i}\n" for i in range(3_000))
+    # An opening quote that swallows more than a field may hold (the csv module's limit).
+    swallowed = "".join(f"1;R{i};01.02.2025;{i}\n" for i in range(10_000))
+    path = tmp_path / "broken.csv"
+    path.write_text(f'{HEADER}{good}1;"R;01.02.2025;1\n{swallowed}', encoding="utf-8")
+    monkeypatch.setattr("kam.sales.importer.CHUNK_SIZE", 1_000)
+
+    with pytest.raises(ImportRefused, match="Zeile 3002"):
+        import_sales(paths=[path])
+
+    assert spools and not any(spool_left(spool) for spool in spools)
+    assert SalesLine.objects.count() <= 3_000  # whole chunks before the broken record, no more
+    assert not _readers()
+
+
+def test_the_reader_process_ends_when_the_import_stops_early():
+    def endless():
+        while True:
+            yield [1]
+
+    chunks = reader_process.read_in_process(lambda stop_sign: endless())
+    next(chunks)
+    assert _readers()
+
+    chunks.close()  # what an error or a kill in the importing loop does to the generator
+
+    assert not _readers()
+
+
+def test_an_error_in_the_reader_process_surfaces_in_the_importing_one():
+    def failing():
+        yield [1]
+        raise ValueError("kaputt")
+
+    chunks = reader_process.read_in_process(lambda stop_sign: failing())
+
+    assert next(chunks) == [1]
+    with pytest.raises(ValueError, match="kaputt"):
+        next(chunks)
+    assert not _readers()
+
+
+def _readers() -> list:
+    return [p for p in multiprocessing.active_children() if p.name == "kam-import-reader"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_daemonic_process_reads_in_a_thread_as_it_may_have_no_children(tmp_path, monkeypatch):
+    import kam.sales.importer
+
+    def forbidden(read):
+        raise AssertionError("a daemonic process forked")
+
+    monkeypatch.setattr(kam.sales.importer, "read_in_process", forbidden)
+    monkeypatch.setitem(multiprocessing.current_process()._config, "daemon", True)
+    spools = record_spools(monkeypatch)
+    path = tmp_path / "export.csv"
+    path.write_text(HEADER + "1;R1;01.02.2025;1\n2;R2;02.02.2025;2\n", encoding="utf-8")
+
+    report, _ = import_sales(paths=[path])
+
+    assert (report.imported, SalesLine.objects.count()) == (2, 2)
+    assert spools and not any(spool_left(spool) for spool in spools)
