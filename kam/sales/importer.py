@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import json
 import multiprocessing
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -310,8 +311,7 @@ class _ImportRun:
         spool = None
         if not connection.in_atomic_block:
             spool = spools.for_this_database(_database_folder(), all_rows_new=self.table_was_empty)
-        # A daemonic process (a multiprocessing pool's worker) may not have children.
-        forked = spool is not None and not multiprocessing.current_process().daemon
+        forked = spool is not None and _may_fork()
         if forked:
             chunks = read_in_process(
                 lambda stop_sign: sorter.chunks(sales_file, CHUNK_SIZE, stop_sign, spool)
@@ -463,6 +463,14 @@ class _ImportRun:
         facts.refresh_touched(lines_may_have_moved=bool(merged.changed))
         _store_rejections(self.sales_import, rejected)
         self._save_counters()
+
+
+def _may_fork() -> bool:
+    """Whether the reader may be a forked process. A daemonic process (a multiprocessing
+    pool's worker) may not have children, and a process with other threads (a threaded web
+    server running an import in a request, the immediate task backend) would fork their locks
+    held: a lock held by another thread at the fork stays locked in the child for ever."""
+    return not multiprocessing.current_process().daemon and threading.active_count() == 1
 
 
 def _database_folder() -> Path | None:

@@ -89,3 +89,29 @@ def test_a_daemonic_process_reads_in_a_thread_as_it_may_have_no_children(tmp_pat
 
     assert (report.imported, SalesLine.objects.count()) == (2, 2)
     assert spools and not any(spool_left(spool) for spool in spools)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_process_with_other_threads_reads_in_a_thread_as_a_fork_would_copy_their_locks(
+    tmp_path, monkeypatch
+):
+    import threading
+
+    import kam.sales.importer
+
+    def forbidden(read):
+        raise AssertionError("a process with other threads forked")
+
+    monkeypatch.setattr(kam.sales.importer, "read_in_process", forbidden)
+    path = tmp_path / "export.csv"
+    path.write_text(HEADER + "1;R1;01.02.2025;1\n2;R2;02.02.2025;2\n", encoding="utf-8")
+    done = threading.Event()
+    other = threading.Thread(target=done.wait, name="a web server's thread")
+    other.start()
+    try:
+        report, _ = import_sales(paths=[path])
+    finally:
+        done.set()
+        other.join()
+
+    assert (report.imported, SalesLine.objects.count()) == (2, 2)
