@@ -33,6 +33,7 @@ from kam.analysis.models import (
 from kam.analysis.prediction import Prediction
 from kam.analysis.selectors import analysis_settings_get
 from kam.notifications.services import notify
+from kam.sales.figures import calendar_periods
 from kam.users.models import User
 
 logger = logging.getLogger(__name__)
@@ -74,7 +75,8 @@ def analysis_run(
 @transaction.atomic
 def run_store(*, run: AnalysisRun, outcome: AnalysisOutcome) -> AnalysisRun:
     """Store the outcome's figures on the run, its results in bulk, and sync the proposals."""
-    _insert_results(run, outcome)
+    sums, run.period_totals = _period_sums(outcome)
+    _insert_results(run, outcome, sums)
     proposals_sync(run=run, outcome=outcome)
     run.account_count = len(outcome.account_ids)
     run.revenue_12m_cents = int(outcome.revenue_12m.sum())
@@ -133,6 +135,7 @@ RESULT_COLUMNS = (
     "forecast_new_account",
     "forecast_riser",
     "forecast_reasons",
+    "period_sums",
 )
 
 
@@ -186,8 +189,32 @@ def _prediction_columns(prediction: Prediction | None, n: int) -> list[list]:
     ]
 
 
-def _insert_results(run: AnalysisRun, outcome: AnalysisOutcome) -> None:
-    _insert(AccountResult, RESULT_COLUMNS, list(zip(*_result_columns(run, outcome), strict=True)))
+def _insert_results(run: AnalysisRun, outcome: AnalysisOutcome, period_sums: list) -> None:
+    columns = [*_result_columns(run, outcome), period_sums]
+    _insert(AccountResult, RESULT_COLUMNS, list(zip(*columns, strict=True)))
+
+
+def _period_sums(outcome: AnalysisOutcome) -> tuple[list[str | None], dict[str, int]]:
+    """Each account's revenue, margin and revenue a year before in the calendar periods a
+    cockpit filter offers, as the JSON of `AccountResult.period_sums`, and every account's
+    revenue in each (`AnalysisRun.period_totals`): read from the facts matrix the run holds
+    anyway, so that a filtered cockpit reads sums instead of adding up monthly facts. A period
+    reaching back before the matrix (with older facts there) is left to the facts."""
+    facts, keys, columns, totals = outcome.facts, [], [], {}
+    for _value, period in calendar_periods(outcome.as_of):
+        before = period.before()
+        now = facts.sums(period.first_month, period.last_month)
+        prior = facts.sums(before.first_month, before.last_month)
+        if now is None or prior is None:
+            continue
+        keys.append(period.key)
+        columns += [*now, prior[0]]
+        totals[period.key] = int(now[0].sum())
+    if not keys:
+        return [None] * facts.n_accounts, totals
+    # Written as text, one format per account: json.dumps of 100,000 dicts takes 3x as long.
+    row = "{" + ",".join(f'"{key}":[%d,%d,%d]' for key in keys) + "}"
+    return [row % tuple(values) for values in np.stack(columns, axis=1).tolist()], totals
 
 
 def _insert(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
