@@ -1,9 +1,13 @@
 """Reads of accounts. Every read of account data starts at `accounts_visible_to(user)`."""
 
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
@@ -53,8 +57,46 @@ def _scope_ids(user: User | AnonymousUser, *, edit_only: bool) -> tuple[str, lis
     if sees_all(user):
         return None
     if permissions.works_on_own_accounts(user):
+        read_once: dict | None = getattr(user, _READ_ONCE, None)
+        if read_once is not None:
+            if edit_only not in read_once:
+                read_once[edit_only] = _ids_sql(_read_ids(user, edit_only=edit_only))
+            return read_once[edit_only]
         return _scope_sql(edit_only=edit_only), [user.pk]
     return _NO_IDS
+
+
+#: The attribute of a user inside `scope_read_once`: the scope's ids as SQL, per edit_only.
+_READ_ONCE = "_kam_scope_read_once"
+
+
+def _read_ids(user: User | AnonymousUser, *, edit_only: bool) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(_scope_sql(edit_only=edit_only), [user.pk])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _ids_sql(ids: list[int]) -> tuple[str, list]:
+    """A list of ids as one query with one parameter, however many (no limit of parameters)."""
+    if connection.vendor == "postgresql":
+        return "SELECT unnest(%s::bigint[])", [ids]
+    return "SELECT value FROM json_each(%s)", [json.dumps(ids)]
+
+
+@contextmanager
+def scope_read_once(user: User | AnonymousUser) -> Iterator[None]:
+    """Inside, the user's scope (`accounts_visible_to`, `account_ids_visible_to`,
+    `accounts_editable_by`) is read from the database once and then passed on as its ids.
+
+    For a read-only page that asks it many times (the cockpit: fifteen times, each a recursive
+    query of a few milliseconds); not around code that changes accounts, owners or teams, whose
+    changes the ids read before would not show.
+    """
+    setattr(user, _READ_ONCE, {})
+    try:
+        yield
+    finally:
+        delattr(user, _READ_ONCE)
 
 
 def _scoped(user: User | AnonymousUser, *, edit_only: bool) -> QuerySet[Account]:

@@ -191,3 +191,18 @@ def test_an_import_that_changes_the_facts_retires_the_stored_sums_until_the_next
     fresh = figures_seen(leader, "period=2024")
     assert fresh["stored"] and fresh["rows"] == after["rows"]
     assert fresh["company"] == after["company"]
+
+
+def test_a_managers_filtered_cockpit_reads_the_scope_once(client, analysed, alice):
+    """Sections, alerts and choices ask for alice's accounts some fifteen times: the recursive
+    query of her scope runs once (and that of the accounts she may edit once, for the buttons
+    of the status proposals)."""
+    client.force_login(alice)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("home"), {"period": "2024", "industry": "Chemie"})
+
+    assert response.status_code == 200
+    scopes = [q["sql"] for q in queries.captured_queries if "RECURSIVE" in q["sql"]]
+    assert len([sql for sql in scopes if "access" not in sql]) == 1
+    assert len(scopes) <= 2
+    assert not hasattr(alice, "_kam_scope_read_once")
