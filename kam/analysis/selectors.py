@@ -38,10 +38,17 @@ def analysis_settings_get() -> AnalysisSettings:
 
 def latest_run() -> AnalysisRun | None:
     """The finished run with the newest as-of date (the newest of those if there are several)."""
-    return (
-        AnalysisRun.objects.filter(status=RunStatus.DONE)
-        .order_by("-as_of", "-finished_at", "-pk")
-        .first()
+    return _finished_runs().first()
+
+
+def latest_run_id() -> int | None:
+    """The id of `latest_run()`, without reading the run's figures (large JSON)."""
+    return _finished_runs().values_list("pk", flat=True).first()
+
+
+def _finished_runs() -> QuerySet[AnalysisRun]:
+    return AnalysisRun.objects.filter(status=RunStatus.DONE).order_by(
+        "-as_of", "-finished_at", "-pk"
     )
 
 
