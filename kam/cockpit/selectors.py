@@ -187,10 +187,11 @@ def stored_results(scope: Scope) -> QuerySet[AccountResult]:
     run_results = AccountResult.objects.filter(run=scope.run).defer("period_sums")
     # Filtering 100,000 results by a subquery that returns every account costs more than the
     # rest of the query: viewers who see everything skip it.
-    if not permissions.can_see_all_accounts(scope.user):
+    # Narrowed by the ids of the selected accounts, not by a join: the database then looks up
+    # their results by (account, run) instead of walking the whole run's (100,000 rows, 80 ms
+    # per list for a manager's 2,000 accounts on SQLite).
+    if not permissions.can_see_all_accounts(scope.user) or scope.filters.narrows_accounts:
         run_results = run_results.filter(account__in=scope.accounts)
-    elif scope.filters.narrows_accounts:
-        run_results = run_results.filter(scope.filters.account_q("account__"))
     return run_results
 
 
