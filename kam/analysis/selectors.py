@@ -57,7 +57,8 @@ def latest_results_for(accounts: QuerySet[Account]) -> QuerySet[AccountResult]:
     run = latest_run()
     if run is None:
         return AccountResult.objects.none()
-    return AccountResult.objects.filter(run=run, account__in=accounts).select_related("account")
+    results = AccountResult.objects.filter(run=run, account__in=accounts).defer("period_sums")
+    return results.select_related("account")
 
 
 def account_latest_result(account: Account) -> AccountResult | None:

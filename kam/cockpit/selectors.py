@@ -464,7 +464,11 @@ def _period_movers(scope: Scope, *, limit: int) -> Movers:
     rising.sort(key=lambda pk: (-rows[pk].change, pk))
     falling.sort(key=lambda pk: (rows[pk].change, pk))
     rising, falling = rising[:limit], falling[:limit]
-    loaded = AccountResult.objects.select_related("account").in_bulk([*rising, *falling])
+    loaded = (
+        AccountResult.objects.defer("period_sums")
+        .select_related("account")
+        .in_bulk([*rising, *falling])
+    )
     for pk, result in loaded.items():
         result.change = rows[pk].change  # type: ignore[attr-defined]
         result.period_revenue_cents = rows[pk].revenue_cents  # type: ignore[attr-defined]
