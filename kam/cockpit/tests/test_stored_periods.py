@@ -27,6 +27,8 @@ AS_OF = date(2025, 8, 31)  # 2025 runs to August: its year and Q3 are clipped
 #: Every kind of period: the run's window, stored years and quarters (whole and clipped), and
 #: a year the run did not store (older than the filter offers).
 PERIODS = ["", "2025", "2024", "2023", "2025-Q3", "2025-Q2", "2024-Q1", "2022"]
+#: A result's figures in the chosen period, as the cockpit annotates them.
+SUMS = ("account_id", "period_revenue_cents", "period_margin_cents", "period_revenue_prev_cents")
 
 
 @pytest.fixture(autouse=True)
@@ -62,11 +64,7 @@ def figures_seen(user, query: str) -> dict:
     """What the cockpit shows for the filters: each result's sums, the ABC split, the KPI rows
     and the company's revenue (the share's divisor)."""
     scope = selectors.scope_for(user, QueryDict(query))
-    rows = sorted(
-        selectors.results(scope).values_list(
-            "account_id", "period_revenue_cents", "period_margin_cents", "period_revenue_prev_cents"
-        )
-    )
+    rows = sorted(selectors.results(scope).values_list(*SUMS))
     split = [(c.label, c.revenue_cents, c.revenue_prev_cents, c.margin_cents) for c in
              selectors.abc_split(scope)]  # fmt: skip
     owners = [(k.owner_id, k.revenue_cents, k.revenue_prev_cents, k.margin_cents)
@@ -94,12 +92,7 @@ def test_the_run_stores_each_offered_periods_sums_as_the_facts_add_them_up(analy
         expected = list(
             AccountResult.objects.filter(run=run)
             .annotate(**figures.period_sums(period))
-            .values_list(
-                "account_id",
-                "period_revenue_cents",
-                "period_margin_cents",
-                "period_revenue_prev_cents",
-            )  # fmt: skip
+            .values_list(*SUMS)
         )
         stored = AccountResult.objects.filter(run=run).values_list("account_id", "period_sums")
         assert {pk: tuple(sums[period.key]) for pk, sums in stored} == {
@@ -166,7 +159,7 @@ def facts_of_2024() -> dict[int, int]:
     return dict(
         AccountResult.objects.filter(run=AnalysisRun.objects.latest("pk"))
         .annotate(**figures.period_sums(period))
-        .values_list("account_id", "period_revenue_cents")
+        .values_list(*SUMS[:2])
     )
 
 
