@@ -49,27 +49,28 @@ def accounts_under_rules(
     ruled = [key for key, cadence in rules.items() if not cadence.is_empty]
     under = Q(status__in=ruled) | Q(cadence_override__isnull=False)
     ruled_abc = [ABC_CLASSES[key] for key in ruled if key in ABC_CLASSES]
-    if ruled_abc and (run := _latest_run()) is not None:
+    if ruled_abc and (run := _latest_run_id()) is not None:
         under |= Q(analysis_results__run=run, analysis_results__abc_revenue__in=ruled_abc)
     return accounts.filter(under).distinct()
 
 
-def _latest_run():
+def _latest_run_id() -> int | None:
     if not apps.is_installed("kam.analysis"):
         return None
-    from kam.analysis.selectors import latest_run
+    from kam.analysis.selectors import latest_run_id
 
-    return latest_run()
+    return latest_run_id()
 
 
 def abc_classes(account_ids: list[int]) -> dict[int, str]:
     """Each account's ABC class of revenue in the latest analysis run (none without a run)."""
-    run = _latest_run()
+    run = _latest_run_id()
     if run is None:
         return {}
-    return dict(
-        run.results.filter(account_id__in=account_ids).values_list("account_id", "abc_revenue")
-    )
+    from kam.analysis.models import AccountResult
+
+    results = AccountResult.objects.filter(run_id=run, account_id__in=account_ids)
+    return dict(results.values_list("account_id", "abc_revenue"))
 
 
 def effective_cadences(accounts: list[Account], rules: dict[str, Cadence]) -> dict[int, Cadence]:

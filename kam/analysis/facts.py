@@ -38,6 +38,8 @@ class FactMatrix:
     purchase_days: IntMatrix
     first_position: np.ndarray  # first purchase in months since first_month (0 if before)
     last_purchase: np.ndarray  # datetime64[D], over all history up to last_month
+    #: Whether any account has facts before `first_month` (older history is cut off).
+    older_facts: bool = True
 
     @property
     def n_accounts(self) -> int:
@@ -50,6 +52,19 @@ class FactMatrix:
     @property
     def last_month(self) -> date:
         return month_from_index(month_index(self.first_month) + self.n_months - 1)
+
+    def sums(self, first_month: date, last_month: date) -> tuple[np.ndarray, np.ndarray] | None:
+        """Each account's revenue and margin from `first_month` to `last_month`; None when the
+        months are not all known here (after the matrix, or before it with older facts)."""
+        start = month_index(first_month) - month_index(self.first_month)
+        stop = month_index(last_month) - month_index(self.first_month) + 1
+        if stop > self.n_months or (start < 0 and self.older_facts):
+            return None
+        start, stop = max(start, 0), max(stop, 0)
+        return (
+            self.revenue_cents[:, start:stop].sum(axis=1),
+            self.margin_cents[:, start:stop].sum(axis=1),
+        )
 
     def purchase_positions(self) -> tuple[np.ndarray, np.ndarray]:
         """First and last purchase in months since the window start (day-precise, ≥ 0)."""
@@ -224,6 +239,7 @@ def load_facts(last_month: date) -> FactMatrix:
         purchase_days=matrices[2],
         first_position=first,
         last_purchase=last,
+        older_facts=len(older_ids) > 0,
     )
 
 

@@ -182,6 +182,10 @@ class AnalysisRun(models.Model):
     #: The forecast's model choice: every candidate's backtest figures per horizon, the winner,
     #: the band's calibration, last year's forecast of the top accounts (analysis/prediction.py).
     forecast_choice = models.JSONField(_("forecast model choice"), default=dict, blank=True)
+    #: Every account's revenue in each calendar period the results store sums of
+    #: (`AccountResult.period_sums`), by `Period.key`; emptied when an import changes the facts
+    #: after the run, so that nobody reads stale sums (the cockpit then reads the facts).
+    period_totals = models.JSONField(_("revenue per calendar period"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("Analysis run")
@@ -274,6 +278,11 @@ class AccountResult(models.Model):
     status_proposal = models.CharField(
         _("proposed status"), max_length=20, choices=KeyAccountStatus.choices, blank=True
     )
+    #: The account's sums in the calendar years and quarters a cockpit filter offers
+    #: (`kam.sales.figures.calendar_periods` at the run's as-of date), stored ahead by the run:
+    #: `{Period.key: [revenue, margin, revenue the same months a year before]}` in cents.
+    #: Valid while the run's `period_totals` has the key (see there).
+    period_sums = models.JSONField(_("sums per calendar period"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("Account result")

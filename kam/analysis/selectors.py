@@ -38,10 +38,17 @@ def analysis_settings_get() -> AnalysisSettings:
 
 def latest_run() -> AnalysisRun | None:
     """The finished run with the newest as-of date (the newest of those if there are several)."""
-    return (
-        AnalysisRun.objects.filter(status=RunStatus.DONE)
-        .order_by("-as_of", "-finished_at", "-pk")
-        .first()
+    return _finished_runs().first()
+
+
+def latest_run_id() -> int | None:
+    """The id of `latest_run()`, without reading the run's figures (large JSON)."""
+    return _finished_runs().values_list("pk", flat=True).first()
+
+
+def _finished_runs() -> QuerySet[AnalysisRun]:
+    return AnalysisRun.objects.filter(status=RunStatus.DONE).order_by(
+        "-as_of", "-finished_at", "-pk"
     )
 
 
@@ -50,7 +57,8 @@ def latest_results_for(accounts: QuerySet[Account]) -> QuerySet[AccountResult]:
     run = latest_run()
     if run is None:
         return AccountResult.objects.none()
-    return AccountResult.objects.filter(run=run, account__in=accounts).select_related("account")
+    results = AccountResult.objects.filter(run=run, account__in=accounts).defer("period_sums")
+    return results.select_related("account")
 
 
 def account_latest_result(account: Account) -> AccountResult | None:

@@ -36,6 +36,7 @@ from kam.analysis.prediction import Prediction
 from kam.analysis.selectors import analysis_settings_get
 from kam.core.texts import render
 from kam.notifications.services import notify
+from kam.sales.figures import calendar_periods
 from kam.users.models import User
 from kam_analytics.profitability import mean_by_class
 
@@ -78,7 +79,8 @@ def analysis_run(
 @transaction.atomic
 def run_store(*, run: AnalysisRun, outcome: AnalysisOutcome) -> AnalysisRun:
     """Store the outcome's figures on the run, its results in bulk, and sync the proposals."""
-    _insert_results(run, outcome)
+    sums, run.period_totals = _period_sums(outcome)
+    _insert_results(run, outcome, sums)
     proposals_sync(run=run, outcome=outcome)
     run.account_count = len(outcome.account_ids)
     run.revenue_12m_cents = int(outcome.revenue_12m.sum())
@@ -91,7 +93,19 @@ def run_store(*, run: AnalysisRun, outcome: AnalysisOutcome) -> AnalysisRun:
     run.forecast_choice = outcome.prediction.choice if outcome.prediction else {}
     run.status, run.finished_at = RunStatus.DONE, timezone.now()
     run.save()
+    _analyze_results()
     return run
+
+
+def _analyze_results() -> None:
+    """Fresh statistics for the tables a run fills: without them PostgreSQL plans the first
+    pages after a run (the cockpit's scoped reads of results and open proposals) for the rows
+    it counted before, e.g. a nested loop over 7,700 proposals instead of a hash join (1.5 s
+    instead of milliseconds); autovacuum may come minutes later, or be off."""
+    if connection.vendor == "postgresql":
+        tables = (AccountResult._meta.db_table, StatusProposal._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {', '.join(tables)}")
 
 
 def _nullable(values: np.ndarray, digits: int | None = None) -> list:
@@ -137,6 +151,7 @@ RESULT_COLUMNS = (
     "forecast_new_account",
     "forecast_riser",
     "forecast_reasons",
+    "period_sums",
 )
 
 
@@ -190,8 +205,32 @@ def _prediction_columns(prediction: Prediction | None, n: int) -> list[list]:
     ]
 
 
-def _insert_results(run: AnalysisRun, outcome: AnalysisOutcome) -> None:
-    _insert(AccountResult, RESULT_COLUMNS, list(zip(*_result_columns(run, outcome), strict=True)))
+def _insert_results(run: AnalysisRun, outcome: AnalysisOutcome, period_sums: list) -> None:
+    columns = [*_result_columns(run, outcome), period_sums]
+    _insert(AccountResult, RESULT_COLUMNS, list(zip(*columns, strict=True)))
+
+
+def _period_sums(outcome: AnalysisOutcome) -> tuple[list[str | None], dict[str, int]]:
+    """Each account's revenue, margin and revenue a year before in the calendar periods a
+    cockpit filter offers, as the JSON of `AccountResult.period_sums`, and every account's
+    revenue in each (`AnalysisRun.period_totals`): read from the facts matrix the run holds
+    anyway, so that a filtered cockpit reads sums instead of adding up monthly facts. A period
+    reaching back before the matrix (with older facts there) is left to the facts."""
+    facts, keys, columns, totals = outcome.facts, [], [], {}
+    for _value, period in calendar_periods(outcome.as_of):
+        before = period.before()
+        now = facts.sums(period.first_month, period.last_month)
+        prior = facts.sums(before.first_month, before.last_month)
+        if now is None or prior is None:
+            continue
+        keys.append(period.key)
+        columns += [*now, prior[0]]
+        totals[period.key] = int(now[0].sum())
+    if not keys:
+        return [None] * facts.n_accounts, totals
+    # Written as text, one format per account: json.dumps of 100,000 dicts takes 3x as long.
+    row = "{" + ",".join(f'"{key}":[%d,%d,%d]' for key in keys) + "}"
+    return [row % tuple(values) for values in np.stack(columns, axis=1).tolist()], totals
 
 
 def _insert(model, columns: tuple[str, ...], rows: list[tuple]) -> None:

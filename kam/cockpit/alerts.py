@@ -114,8 +114,13 @@ def breached_complaints(scope: Scope) -> list[BreachedComplaint]:
 
 
 def action_alerts(scope: Scope) -> ActionAlerts:
-    proposals = proposals_visible_to(scope.user, state="open").filter(
-        scope.filters.account_q("account__")
+    # The alert names the account only: the run (with its large JSON figures, sorted along
+    # with every open proposal) and the deciding user are not read.
+    proposals = (
+        proposals_visible_to(scope.user, state="open")
+        .filter(scope.filters.account_q("account__"))
+        .select_related(None)
+        .select_related("account")
     )
     shown = list(proposals[:LIMIT])
     return ActionAlerts(

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from kam.accounts.models import KeyAccountStatus
 from kam.core.http import id_param
-from kam.sales.figures import Period, add_months, clipped_period, month_end
+from kam.sales.figures import Period, add_months, calendar_period, calendar_periods, month_end
 from kam.users.models import User
 
 DEFAULT_PERIOD = "12m"
@@ -47,33 +47,25 @@ def parse_period(value: str, *, as_of: date | None) -> Period | None:
     if as_of is None:
         return None
     if match := _YEAR.match(value):
-        year = int(match[1])
-        first, last = date(year, 1, 1), date(year, 12, 1)
+        year, quarter = int(match[1]), None
     elif match := _QUARTER.match(value):
         year, quarter = int(match[1]), int(match[2])
-        first, last = date(year, 3 * quarter - 2, 1), date(year, 3 * quarter, 1)
     else:
         return None
     if year < FIRST_YEAR:
         return None
-    return clipped_period(first, last, as_of=as_of)
+    return calendar_period(year, quarter, as_of=as_of)
 
 
 def period_choices(as_of: date | None) -> list[tuple[str, str]]:
     """The default, the last three calendar years and the last eight quarters with a complete
-    month at `as_of`."""
+    month at `as_of` (`kam.sales.figures.calendar_periods`: a run stores their sums ahead)."""
     choices = [(DEFAULT_PERIOD, _("Last 12 complete months"))]
     if as_of is None:
         return choices
-    for year in range(as_of.year, as_of.year - 3, -1):
-        if parse_period(str(year), as_of=as_of):
-            choices.append((str(year), str(year)))
-    year, quarter = as_of.year, (as_of.month - 1) // 3 + 1
-    for _step in range(8):
-        value = f"{year}-Q{quarter}"
-        if parse_period(value, as_of=as_of):
-            choices.append((value, f"Q{quarter} {year}"))
-        year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+    for value, _period in calendar_periods(as_of):
+        year, _q, quarter = value.partition("-Q")
+        choices.append((value, f"Q{quarter} {year}" if quarter else value))
     return choices
 
 

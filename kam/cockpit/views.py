@@ -11,7 +11,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from kam.accounts.models import KeyAccountStatus, Stakeholder
-from kam.accounts.selectors import account_get
+from kam.accounts.selectors import account_get, scope_read_once
 from kam.analysis.selectors import account_latest_result, loss_scenario, with_area_reasons
 from kam.cockpit import account as account_figures
 from kam.cockpit import charts, exports, kpis, selectors
@@ -30,6 +30,13 @@ TOP = 10
 @login_required
 def cockpit(request: AuthenticatedRequest) -> HttpResponse:
     """The start page: what the viewer's role needs first (see the templates per role)."""
+    # The page asks for the viewer's accounts some fifteen times (sections, alerts, panels):
+    # their ids are read once.
+    with scope_read_once(request.user):
+        return _cockpit(request)
+
+
+def _cockpit(request: AuthenticatedRequest) -> HttpResponse:
     scope = scope_for(request.user, request.GET)
     if scope.is_service:
         return _service_cockpit(request)
@@ -53,6 +60,7 @@ def cockpit(request: AuthenticatedRequest) -> HttpResponse:
         context["dependency"] = SimpleLazyObject(lambda: selectors.dependency_alerts(scope))
     else:
         context["alerts"] = action_alerts(scope)
+    # Rendered here, inside the reading of the scope once (the sections are lazy).
     return render(request, "cockpit/cockpit.html", context)
 
 

@@ -17,6 +17,9 @@ such module) simply adds nothing. The contracts:
   running one of the module's tasks (kam.core.workers).
 - `hooks.py`: optionally `on_sales_import_finished(sales_import)`, called after the transaction of
   a finished (not dry-run, not refused) sales import commits; analysis queues a run here.
+  Optionally `on_facts_changed()`, called inside the transaction of every import chunk that
+  wrote monthly facts (before it commits): analysis marks the period sums its runs stored
+  ahead as out of date there, so that no page reads them until the next run.
 - `analysis_inputs.py`: `account_criteria(*, as_of) -> dict[str, dict[int, float]]`, data
   criteria for the key-account score per account id (accounts without a value count 0), e.g.
   complaints received in the 12 months up to `as_of`. Optionally

@@ -324,6 +324,11 @@ class Period:
         """E.g. "01/2025–12/2025"."""
         return f"{self.first_month:%m/%Y}–{self.last_month:%m/%Y}"
 
+    @property
+    def key(self) -> str:
+        """E.g. "2025-01/2025-12": what a run's stored sums of the period are filed under."""
+        return f"{self.first_month:%Y-%m}/{self.last_month:%Y-%m}"
+
 
 def window_period(window: Window) -> Period:
     return Period(window.first_month, window.last_month)
@@ -334,6 +339,35 @@ def clipped_period(first_month: date, last_month: date, *, as_of: date) -> Perio
     counts up to its last complete month); None when not one of them is."""
     last = min(last_month, last_complete_month(as_of))
     return Period(first_month, last) if last >= first_month else None
+
+
+#: The calendar years and quarters a period may be chosen from (cockpit filters), counted back
+#: from the as-of date: an analysis run stores its accounts' sums in each of them ahead.
+CALENDAR_YEARS = 3
+CALENDAR_QUARTERS = 8
+
+
+def calendar_period(year: int, quarter: int | None = None, *, as_of: date) -> Period | None:
+    """The complete months of a calendar year (or one of its quarters) on `as_of`."""
+    if quarter is None:
+        return clipped_period(date(year, 1, 1), date(year, 12, 1), as_of=as_of)
+    first = date(year, 3 * quarter - 2, 1)
+    return clipped_period(first, add_months(first, 2), as_of=as_of)
+
+
+def calendar_periods(as_of: date) -> list[tuple[str, Period]]:
+    """The last CALENDAR_YEARS years ("2025") and CALENDAR_QUARTERS quarters ("2025-Q3") with a
+    complete month on `as_of`, newest first, years before quarters."""
+    periods = []
+    for year in range(as_of.year, as_of.year - CALENDAR_YEARS, -1):
+        if period := calendar_period(year, as_of=as_of):
+            periods.append((str(year), period))
+    year, quarter = as_of.year, (as_of.month - 1) // 3 + 1
+    for _step in range(CALENDAR_QUARTERS):
+        if period := calendar_period(year, quarter, as_of=as_of):
+            periods.append((f"{year}-Q{quarter}", period))
+        year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+    return periods
 
 
 def _facts_of_account(account_ref: str, first: date, last: date):

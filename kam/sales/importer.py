@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from kam.accounts.models import Account
 from kam.core.audit import Source, audit_source
+from kam.core.plugins import hooks_call
 from kam.core.services import bulk_event_record
 from kam.sales import facts, staging
 from kam.sales import spool as spools
@@ -461,6 +462,7 @@ class _ImportRun:
                 )
         facts.add_new_lines(merged.last_id_before, month_totals)
         facts.refresh_touched(lines_may_have_moved=bool(merged.changed))
+        hooks_call("hooks", "on_facts_changed")  # in the chunk's transaction, with the facts
         _store_rejections(self.sales_import, rejected)
         self._save_counters()
 

@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
@@ -12,6 +13,7 @@ from kam.accounts.selectors import (
     account_ids_visible_to,
     accounts_editable_by,
     accounts_visible_to,
+    scope_read_once,
 )
 from kam.testing.factories import AccountFactory, TeamMembershipFactory, UserFactory
 from kam.users.models import Role, User
@@ -173,6 +175,15 @@ class VisibilityMatchesOracle(TestCase):
                 )
             raw = {index[pk] for pk in raw_visible_ids(user)}
             assert raw == oracle(users, accounts, team, who, edit_only=False), who
+            with scope_read_once(user):  # the ids read once say the same
+                for edit_only, selector in (
+                    (False, accounts_visible_to),
+                    (True, accounts_editable_by),
+                ):
+                    got = {index[pk] for pk in selector(user).values_list("id", flat=True)}
+                    assert got == oracle(users, accounts, team, who, edit_only=edit_only)
+                raw = {index[pk] for pk in raw_visible_ids(user)}
+                assert raw == oracle(users, accounts, team, who, edit_only=False), who
 
 
 @pytest.mark.django_db
@@ -183,3 +194,22 @@ def test_the_scope_is_one_query_however_deep_the_chain(alice, django_assert_num_
 
     with django_assert_num_queries(1):
         assert len(list(accounts_visible_to(alice))) == 6
+
+
+@pytest.mark.django_db
+def test_a_scope_read_once_is_one_query_for_any_number_of_uses_and_ids(alice, bob):
+    """Inside scope_read_once the recursive query runs once; its ids go on as one parameter,
+    so a scope of more accounts than a statement may have parameters works."""
+    Account.objects.bulk_create(
+        Account(customer_number=f"M{i}", name=f"M{i}", owner=bob) for i in range(1500)
+    )
+    with scope_read_once(alice):
+        with CaptureQueriesContext(connection) as queries:
+            for _ in range(3):
+                assert accounts_visible_to(alice).count() == 1500
+        assert len(queries.captured_queries) == 4
+        assert sum("RECURSIVE" in q["sql"] for q in queries.captured_queries) == 1
+    assert not hasattr(alice, "_kam_scope_read_once")
+    with CaptureQueriesContext(connection) as queries:
+        assert accounts_visible_to(alice).count() == 1500
+    assert "RECURSIVE" in queries.captured_queries[0]["sql"]
