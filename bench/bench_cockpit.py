@@ -129,7 +129,9 @@ def start_server(port: int) -> subprocess.Popen:
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
-            status, _ = request(port, "GET", "/health/", {})
+            # /login/ answers once the server is up: /health/ would say 503 without a worker's
+            # heartbeat, and this benchmark runs the server without one (--no-worker).
+            status, _ = request(port, "GET", "/login/", {})
             if status == 200:
                 return server
         except OSError:
