@@ -146,9 +146,21 @@ class Scope:
         """
         if self.run is None:
             return "none"
+        return f"{self._viewer_key}.{self.filters.cache_key}"
+
+    @property
+    def accounts_cache_key(self) -> str:
+        """The same without the period: for sections that show the run's stored figures
+        whatever the period, so that another period of the same accounts renders them
+        from the cache."""
+        if self.run is None:
+            return "none"
+        return f"{self._viewer_key}.{self.filters.accounts_cache_key}"
+
+    @property
+    def _viewer_key(self) -> str:
         viewer = "all" if permissions.can_see_all_accounts(self.user) else f"user{self.user.pk}"
-        filters = self.filters.cache_key
-        return f"{self.run_key}.{viewer}.{int(self.show_margins)}.{filters}"
+        return f"{self.run_key}.{viewer}.{int(self.show_margins)}"
 
 
 def scope_for(user: User, query=None) -> Scope:
