@@ -158,21 +158,39 @@ def overdue_accounts(
     status: str = "",
     today: date | None = None,
     within: QuerySet[Account] | None = None,
+    limit: int | None = None,
 ) -> list[AccountCoverage]:
-    """The user's visible accounts overdue for a visit or contact, longest overdue first;
-    `within` narrows them to some of `accounts_visible_to(user)` (the cockpit's filters), so
-    that only those are assessed."""
+    """The user's visible accounts overdue for a visit or contact, longest overdue first (the
+    first `limit` of them); `within` narrows them to some of `accounts_visible_to(user)` (the
+    cockpit's filters), so that only those are assessed.
+
+    The accounts are assessed from the few columns that decide (a manager's 2,000 accounts read
+    whole with their owners cost the cockpit 20 ms per request); the overdue ones shown are
+    then read whole, with their owners, in one query."""
     rules = company_cadences()
     visible = accounts_visible_to(user) if within is None else within
-    accounts = accounts_under_rules(visible, rules).select_related("owner")
+    accounts = accounts_under_rules(visible, rules)
     if (owner_id := id_param(owner)) is not None:
         accounts = accounts.filter(owner_id=owner_id)
     if status:
         accounts = accounts.filter(status=status)
-    entries = coverage_for(accounts, today=today, rules=rules)
+    assessed = accounts.only(*_ASSESSED)
+    entries = coverage_for(assessed, today=today, rules=rules)
     overdue = [entry for entry in entries if entry.state.overdue]
     overdue.sort(key=lambda entry: (entry.overdue_since, entry.account.name))
-    return overdue
+    return _read_whole(overdue[:limit])
+
+
+#: What assessing an account's coverage and sorting the overdue ones read of it.
+_ASSESSED = ("id", "name", "status", "created_at")
+
+
+def _read_whole(entries: list[AccountCoverage]) -> list[AccountCoverage]:
+    """The entries with their accounts read whole, owner included."""
+    whole = Account.objects.select_related("owner").in_bulk([e.account.pk for e in entries])
+    for entry in entries:
+        entry.account = whole.get(entry.account.pk, entry.account)
+    return entries
 
 
 @dataclass

@@ -131,5 +131,5 @@ def action_alerts(scope: Scope) -> ActionAlerts:
         dependency=dependency_alerts(scope),
         breached_complaints=breached_complaints(scope),
         rising_complaints=rising_complaints(scope),
-        overdue_contacts=overdue_accounts(user=scope.user, within=scope.accounts)[:LIMIT],
+        overdue_contacts=overdue_accounts(user=scope.user, within=scope.accounts, limit=LIMIT),
     )

@@ -41,6 +41,11 @@ FIRST_YEAR = 2000
 FIELDS = ("period", "owner", "team", "region", "industry", "status")
 
 
+def _hashed(params: dict[str, str]) -> str:
+    text = urlencode(sorted(params.items()))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def parse_period(value: str, *, as_of: date | None) -> Period | None:
     """The complete months of a year or quarter as of `as_of`; None when `value` names no
     period with a complete month (or there is no run to count from)."""
@@ -189,11 +194,25 @@ class CockpitFilters:
         return "?" + urlencode(params) if params else ""
 
     @property
+    def accounts_query(self) -> str:
+        """The query without the period: for links to what shows the run's stored figures
+        whatever the period (the portfolio matrix)."""
+        params = {name: value for name, value in self.params().items() if name != "period"}
+        return "?" + urlencode(params) if params else ""
+
+    @property
     def cache_key(self) -> str:
         if self.is_default:
             return "all"
-        text = urlencode(sorted(self.params().items()))
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        return _hashed(self.params())
+
+    @property
+    def accounts_cache_key(self) -> str:
+        """What selects the accounts, without the period: the key of what shows the run's
+        stored figures whatever the period (tomorrow's top, the portfolio matrix)."""
+        if not self.narrows_accounts:
+            return "all"
+        return _hashed({name: value for name, value in self.params().items() if name != "period"})
 
     # --- what the period's figures are called (tiles, table headings, charts, exports)
 

@@ -47,6 +47,7 @@ def _cockpit(request: AuthenticatedRequest) -> HttpResponse:
         "filters": scope.filters,
         "choices": SimpleLazyObject(lambda: filter_choices(scope)),
         "sections_key": scope.cache_key,
+        "accounts_key": scope.accounts_cache_key,
         "cache_seconds": settings.KAM_COCKPIT_CACHE_SECONDS,
         "classes": SimpleLazyObject(lambda: selectors.abc_split(scope)),
         "tomorrow": SimpleLazyObject(lambda: selectors.tomorrow_top(scope, limit=TOP)),

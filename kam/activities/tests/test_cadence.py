@@ -191,3 +191,24 @@ def test_an_a_customer_follows_the_stricter_of_its_status_and_abc_rules(alice):
     assert list(ruled) == [a_customer]
     assert entry.state.visit.every_days == 91
     assert entry.state.contact.every_days == 91
+
+
+@pytest.mark.django_db
+def test_the_first_overdue_accounts_come_whole_in_the_same_order(alice, django_assert_num_queries):
+    """The cockpit asks for the first few: assessed from a few columns, those shown read whole
+    (their owner without another query)."""
+    with time_machine.travel(at(date(2026, 1, 1)), tick=False):
+        accounts = [
+            AccountFactory(owner=alice, status=KeyAccountStatus.STRATEGIC, name=f"Kunde {i}")
+            for i in range(5)
+        ]
+    with time_machine.travel(at(date(2026, 6, 1)), tick=False):
+        every = overdue_accounts(user=alice)
+        first = overdue_accounts(user=alice, limit=3)
+
+    assert [entry.account for entry in every] == accounts
+    assert [entry.account for entry in first] == accounts[:3]
+    assert [entry.overdue_since for entry in first] == [e.overdue_since for e in every[:3]]
+    with django_assert_num_queries(0):
+        assert [entry.account.owner for entry in first] == [alice] * 3
+        assert [entry.account.city for entry in first] == [a.city for a in accounts[:3]]

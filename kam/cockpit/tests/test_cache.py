@@ -4,6 +4,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from kam.cockpit import selectors
+from kam.cockpit.filters import period_choices
 from kam.testing.factories import UserFactory
 from kam.users.models import Role
 
@@ -46,3 +48,30 @@ def test_a_new_run_is_rendered_afresh(client, leader, portfolio):
     _, page = cockpit_queries(client, leader)
 
     assert "Umbenannt nach dem Lauf" in page
+
+
+def test_another_period_of_the_same_accounts_reuses_tomorrow_and_the_portfolio(
+    client, alice, portfolio, monkeypatch
+):
+    """Tomorrow's top and the portfolio matrix show the run's stored figures whatever the
+    period: rendered once for the same accounts, afresh for other accounts."""
+    calls = []
+    for name in ("tomorrow_top", "portfolio_bubbles"):
+        original = getattr(selectors, name)
+
+        def counted(scope, _original=original, _name=name, **kwargs):
+            calls.append(_name)
+            return _original(scope, **kwargs)
+
+        monkeypatch.setattr(selectors, name, counted)
+    periods = [value for value, _label in period_choices(portfolio["run"].as_of)][:3]
+    client.force_login(alice)
+
+    pages = [client.get(reverse("home"), {"period": period}).content.decode() for period in periods]
+    assert calls == ["tomorrow_top", "portfolio_bubbles"]
+    client.get(reverse("home"), {"period": periods[1], "status": "key_account"})
+
+    assert calls == ["tomorrow_top", "portfolio_bubbles"] * 2
+    assert all("Alpha Maschinen" in page for page in pages)
+    chart = reverse("cockpit:chart_portfolio")
+    assert all(f'data-chart-url="{chart}"' in page for page in pages)  # no period in its query

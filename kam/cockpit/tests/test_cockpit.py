@@ -242,3 +242,19 @@ def test_a_breached_complaint_shows_the_deadline_it_missed(client, alice, portfo
     assert f"Eingangsbestätigung war fällig am {shown(now - timedelta(hours=5))}" in answer
     assert shown(now + timedelta(days=9)) not in alerts
     assert f"Lösung war fällig am {shown(now - timedelta(days=2))}" in solution
+
+
+def test_the_portfolio_table_rounds_formats_and_escapes_each_account(client, leader, portfolio):
+    result = portfolio["results"][0]
+    result.attractiveness, result.position = 62.5, 48.49
+    result.save()
+    result.account.name = "<b>Carol</b> & Söhne"
+    result.account.save()
+
+    html = cockpit_html(client, leader)
+
+    table = html[html.index('id="portfolio"') :]
+    url = reverse("accounts:detail", args=[result.account_id])
+    assert f'<a href="{url}">&lt;b&gt;Carol&lt;/b&gt; &amp; Söhne</a>' in table
+    assert '<td class="num">63</td>' in table and '<td class="num">48</td>' in table
+    assert "400.000 €" in table and "Star" in table
