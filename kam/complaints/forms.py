@@ -1,8 +1,8 @@
-import re
 from decimal import Decimal
 from typing import cast
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
@@ -22,24 +22,8 @@ from kam.complaints.services import COMPLAINT_FIELDS, RESOLUTION_FIELDS
 from kam.complaints.validators import MAX_ATTACHMENT_BYTES, validate_attachment
 from kam.core.forms import StyledForm
 from kam.core.permissions import users_who_can_own_complaints
+from kam.sales.reading.numbers import NumberError, detect_number_style, parse_decimal
 from kam.search.widgets import Picker
-
-
-def plain_number(text: str) -> str:
-    """A typed number with a decimal point and no grouping: 1.234,50, 1,234.50 and 1234.50
-    are all 1234.50. With both separators the last one is the decimal one. With one kind only,
-    it groups thousands where it stands before groups of three digits and is the reader's
-    grouping separator, or stands there more than once (de: 1.000 and 1.234.567; en: 1,000);
-    else it is the decimal separator (de: 1,5 and a browser's 2.5; en: 2,5 as well)."""
-    if "," in text and "." in text:
-        grouping = "." if text.rfind(",") > text.rfind(".") else ","
-        return text.replace(grouping, "").replace(",", ".")
-    separator = "," if "," in text else "."
-    readers = "." if (translation.get_language() or "de").startswith("de") else ","
-    grouped = re.fullmatch(rf"[-+]?\d{{1,3}}(?:{re.escape(separator)}\d{{3}})+", text)
-    if grouped and (text.count(separator) > 1 or separator == readers):
-        return text.replace(separator, "")
-    return text.replace(",", ".")
 
 
 class MoneyField(forms.DecimalField):
@@ -48,8 +32,19 @@ class MoneyField(forms.DecimalField):
     widget = forms.TextInput(attrs={"inputmode": "decimal"})
 
     def to_python(self, value):
+        """With both separators the last one is the decimal one; with one kind only, it groups
+        thousands where it stands before groups of three digits and is the reader's grouping
+        separator, or repeats (de: 1.000 and 1.234.567; en: 1,000), else it is the decimal
+        separator (de: 1,5 and a browser's 2.5): the import's reading of a number, with the
+        reader's language deciding what a file's other values would."""
         text = str(value or "").replace("€", "").replace(" ", "").strip()
-        return super().to_python(plain_number(text))
+        if text in self.empty_values:
+            return None
+        reader = "de" if (translation.get_language() or "de").startswith("de") else "en"
+        try:
+            return parse_decimal(text, detect_number_style([text], default=reader))
+        except NumberError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 
     def prepare_value(self, value):
         if isinstance(value, Decimal):

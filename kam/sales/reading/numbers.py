@@ -136,12 +136,15 @@ def _single_mark_vote(
     return None if decimals == 3 else decimal_style
 
 
-def detect_number_style(values: Iterable[str]) -> NumberStyle:
-    """The style most sample values prove; German when nothing decides (``1,234`` is ambiguous)."""
+def detect_number_style(values: Iterable[str], default: NumberStyle = "de") -> NumberStyle:
+    """The style most sample values prove; `default` (German) when nothing decides (``1,234``
+    is ambiguous)."""
     votes = {"de": 0, "en": 0}
     for value in values:
         digits_and_marks = "".join(c for c in value if c.isdigit() or c in ",.")
         style = _vote(digits_and_marks)
         if style is not None:
             votes[style] += 1
+    if votes["en"] == votes["de"]:
+        return default
     return "en" if votes["en"] > votes["de"] else "de"
