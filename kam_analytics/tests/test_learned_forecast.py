@@ -182,19 +182,43 @@ def test_boosting_trains_on_one_thread_however_many_rows(monkeypatch):
     assert used == [1]
 
 
-def test_training_rows_beyond_the_bound_are_the_same_share_of_every_origin(monkeypatch):
+def test_training_rows_beyond_the_bound_keep_big_accounts_and_weight_up_small_ones(monkeypatch):
     from kam_analytics.learned import model
 
     revenue, _ = portfolio(n=1000, months=36, seed=2)
     origins = training_origins(36, 12)
-    everything = model.training_rows(revenue, origins)
+    everything, unit = model.training_rows(revenue, origins, 12)
+    assert all(np.all(weights == 1.0) for weights in unit)
     monkeypatch.setattr(model, "MAX_TRAINING_ROWS", 3000)
-    sampled = model.training_rows(revenue, origins)
+    sampled, inverse = model.training_rows(revenue, origins, 12)
 
-    assert 2900 <= sum(len(rows) for rows in sampled) <= 3000
-    for few, all_rows in zip(sampled, everything, strict=True):
+    assert 2700 <= sum(len(rows) for rows in sampled) <= 3300
+    known = sum(len(rows) for rows in everything)
+    # Inverse inclusion weights: the sample stands for every known row (in expectation).
+    assert abs(sum(w.sum() for w in inverse) - known) / known < 0.1
+    scales = model.origin_scales(revenue, origins, 12)
+    for few, all_rows, weights, scale in zip(sampled, everything, inverse, scales, strict=True):
         assert set(few) <= set(all_rows)
-        assert len(few) == int(len(all_rows) * 3000 / sum(len(r) for r in everything))
-    monkeypatch.setattr(model, "MAX_TRAINING_ROWS", 10**9)
-    again = model.training_rows(revenue, origins)
-    assert all(np.array_equal(a, b) for a, b in zip(again, everything, strict=True))
+        assert np.all(weights >= 1.0)
+        biggest = all_rows[np.argsort(-scale[all_rows])[:20]]
+        assert set(biggest) <= set(few)  # the accounts that decide the fit are all kept
+        assert weights[np.isin(few, biggest)].max() == 1.0
+
+
+def test_origin_scales_are_the_revenue_scale_of_the_features():
+    from kam_analytics.learned import model
+
+    revenue, days = portfolio(n=300, months=30, seed=4)
+    for origin, scale in zip(
+        (5, 18, 30), model.origin_scales(revenue, [5, 18, 30], 3), strict=True
+    ):
+        features = account_features(revenue, days, origin, 3)
+        assert np.allclose(scale, model.revenue_scale(features, 3))
+
+
+def test_inclusion_threshold_keeps_the_asked_rows_on_average():
+    from kam_analytics.learned.model import inclusion_threshold
+
+    scales = np.concatenate([np.ones(500), np.geomspace(1, 1e5, 2000)])
+    threshold = inclusion_threshold(scales, 400)
+    assert np.minimum(scales / threshold, 1.0).sum() == pytest.approx(400)
