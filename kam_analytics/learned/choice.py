@@ -18,7 +18,9 @@ same backtest (adjust.py). Without any backtest (a history too short to cut) it 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -113,6 +115,31 @@ class ForecastChoice:
     chosen: CandidateScore | None = None  # the backtest figures of the forecast as used
     real_risers: float = 0.0  # accounts that really rose into the top 10 %, per cut
     cuts: list[BacktestCut] = field(default_factory=list)
+
+
+class SharedCuts:
+    """What the backtests of several horizons of one history can share: the purchase models'
+    12-month forecast at a cut depends on the months before the cut only, not on the horizon
+    (12 months and the quarter are cut at the same months). Safe across threads: a cut asked
+    for by two at once is computed once, the second waits for it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._results: dict[tuple[int, int], Future] = {}
+
+    def classic_12m(self, key: tuple[int, int], compute: Callable[[], FloatArray]) -> FloatArray:
+        with self._lock:
+            future = self._results.get(key)
+            mine = future is None
+            if future is None:
+                future = self._results[key] = Future()
+        if mine:
+            try:
+                future.set_result(compute())
+            except BaseException as error:
+                future.set_exception(error)
+                raise
+        return future.result()
 
 
 def naive(revenue: FloatArray, days: FloatArray, horizon: int) -> FloatArray:
@@ -247,8 +274,13 @@ def backtest_sample(n_accounts: int) -> np.ndarray:
     return np.sort(rng.choice(n_accounts, MAX_BACKTEST_ACCOUNTS, replace=False))
 
 
-def run_backtest(revenue: FloatArray, days: FloatArray, horizon: int) -> list[BacktestCut]:
-    """Every candidate's forecast at every cut of the plan, with what happened afterwards."""
+def run_backtest(
+    revenue: FloatArray, days: FloatArray, horizon: int, shared: SharedCuts | None = None
+) -> list[BacktestCut]:
+    """Every candidate's forecast at every cut of the plan, with what happened afterwards.
+
+    `shared`: the purchase models' forecasts at the cuts, shared with other horizons' backtests
+    of the same history."""
     sample = backtest_sample(revenue.shape[0])
     revenue, days = revenue[sample], days[sample]
     cuts = []
@@ -258,7 +290,13 @@ def run_backtest(revenue: FloatArray, days: FloatArray, horizon: int) -> list[Ba
         if known.sum() < 10 or actual.sum() <= 0:
             continue
         past, past_days = revenue[known, :cut], days[known, :cut]
-        forecasts, model = candidate_forecasts(past, past_days, cut_horizon)
+        classic_12m = None
+        if shared is not None:
+            classic_12m = shared.classic_12m(
+                (cut, len(past)),
+                lambda: classic(past, past_days, 12),  # noqa: B023 (called now)
+            )
+        forecasts, model = candidate_forecasts(past, past_days, cut_horizon, classic_12m)
         last_12m = window_sum(past, cut - 12, cut)
         levels = level_estimates(forecasts, model, past, cut_horizon)
         cuts.append(BacktestCut(cut_horizon, sample[known], actual, last_12m, forecasts, levels))
@@ -409,14 +447,16 @@ def choose_forecast(
     *,
     horizon: int,
     classic_12m: FloatArray | None = None,
+    shared: SharedCuts | None = None,
 ) -> ForecastChoice:
     """Backtest the candidates, then forecast the next `horizon` months with the winners.
 
-    `classic_12m`: the purchase models' 12-month forecast from the whole history, if known.
+    `classic_12m`: the purchase models' 12-month forecast from the whole history, if known;
+    `shared`: what the backtests of other horizons of the same history computed already.
     """
     revenue = np.asarray(revenue, dtype=np.float64)
     days = np.asarray(days, dtype=np.float64)
-    cuts = run_backtest(revenue, days, horizon)
+    cuts = run_backtest(revenue, days, horizon, shared)
     scores = score_cuts(cuts)
     full_horizon = any(cut.horizon == horizon for cut in cuts)
     ranking, level = pick_ranking(scores), pick_level(scores, full_horizon=full_horizon)

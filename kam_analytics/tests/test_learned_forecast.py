@@ -222,3 +222,26 @@ def test_inclusion_threshold_keeps_the_asked_rows_on_average():
     scales = np.concatenate([np.ones(500), np.geomspace(1, 1e5, 2000)])
     threshold = inclusion_threshold(scales, 400)
     assert np.minimum(scales / threshold, 1.0).sum() == pytest.approx(400)
+
+
+def test_two_horizons_sharing_the_cuts_fit_the_purchase_models_once_per_cut(monkeypatch):
+    revenue, days = portfolio(n=400, months=36, seed=6)
+    alone = {h: choose_forecast(revenue, days, horizon=h) for h in (12, 3)}
+    fitted = []
+    original = choice.classic
+
+    def counting(past, past_days, horizon):
+        fitted.append(past.shape[1])
+        return original(past, past_days, horizon)
+
+    monkeypatch.setattr(choice, "classic", counting)
+    shared = choice.SharedCuts()
+    together = {h: choose_forecast(revenue, days, horizon=h, shared=shared) for h in (12, 3)}
+
+    assert len(together[12].cuts) == 2 and len(together[3].cuts) == 3
+    # Each cut's purchase models once (the two finals fit their own, on the whole history).
+    backtests = [months for months in fitted if months < 36]
+    assert sorted(backtests) == sorted(set(backtests)) == [12, 18, 24]
+    for h in (12, 3):
+        assert together[h].ranking == alone[h].ranking and together[h].level == alone[h].level
+        assert np.allclose(together[h].forecast, alone[h].forecast)

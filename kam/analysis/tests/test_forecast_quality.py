@@ -192,3 +192,29 @@ def test_the_model_explains_the_top_of_the_forecast_and_every_riser(monkeypatch)
         True,
         True,
     ]
+
+
+def test_every_account_gets_its_own_reasons_though_two_threads_word_them(monkeypatch):
+    from kam.analysis import prediction
+    from kam.analysis.engine import history_in_euros
+    from kam.analysis.facts import FactMatrix
+    from kam_analytics.synthetic import simulate_b2b_accounts
+
+    def reasons_naming_the_row(revenue, days, *, rows, **_):
+        return [[{"code": f"row {row}"}] for row in rows]
+
+    monkeypatch.setattr(prediction, "forecast_reasons", reasons_naming_the_row)
+    simulated = simulate_b2b_accounts(301, 36, seed=4)  # an odd count: halves of unequal size
+    revenue = np.round(simulated.monthly_revenue * 100).astype(np.int64)
+    facts = FactMatrix(
+        account_ids=np.arange(1, 302, dtype=np.int64),
+        first_month=date(2023, 1, 1),
+        revenue_cents=revenue,
+        margin_cents=revenue // 4,
+        purchase_days=simulated.monthly_purchase_days.astype(np.int64),
+        first_position=np.zeros(301),
+        last_purchase=np.full(301, np.datetime64("2025-12-15")),
+    )
+    result = prediction.predict_accounts(facts, history_in_euros(facts))
+
+    assert result.reasons == [[{"code": f"row {row}"}] for row in range(301)]
