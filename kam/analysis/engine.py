@@ -9,6 +9,7 @@ accounts' current status, and calls kam_analytics for everything else; it writes
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -121,15 +122,34 @@ def compute_analysis(*, as_of: date, settings: dict) -> AnalysisOutcome:
     facts = load_facts(last_complete_month(as_of))
     if facts.n_accounts == 0:
         raise NoFactsError
+    # The learned forecast's backtests (most of a big run) start in other threads while this
+    # one fits the purchase models and computes the rest: their 12-month forecast is a candidate
+    # the learned forecast needs only at its end. Nothing in those threads reads the database.
+    classic_12m: Future = Future()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        learned = pool.submit(_predict, facts, classic_12m.result, portfolios(facts.account_ids))
+        try:
+            forecast = forecast_accounts(facts, band=False)
+        except BaseException:
+            classic_12m.set_result(None)
+            raise
+        classic_12m.set_result(_classic_12m(forecast))
+        outcome = _outcome(facts, as_of, settings, forecast)
+        outcome.prediction = _apply(learned.result(), forecast)
+    if outcome.prediction is None:
+        outcome.forecast = forecast_accounts(facts)
+    outcome.abc_xyz = abc_xyz_matrix(outcome.abc_revenue, outcome.xyz).as_dict()
+    _score(outcome)
+    return outcome
+
+
+def _outcome(facts: FactMatrix, as_of: date, settings: dict, forecast: Forecast) -> AnalysisOutcome:
+    """Everything of the run but the learned forecast and the scores."""
     revenue, margin = facts.revenue_cents, facts.margin_cents
     revenue_12m = revenue[:, -HORIZON_MONTHS:].sum(axis=1)
     margin_12m = margin[:, -HORIZON_MONTHS:].sum(axis=1)
-    forecast = forecast_accounts(facts, band=False)
-    prediction = _predict(facts, forecast)
-    if prediction is None:
-        forecast = forecast_accounts(facts)
     group_of = group_roots(facts.account_ids)
-    outcome = AnalysisOutcome(
+    return AnalysisOutcome(
         as_of=as_of,
         settings=settings,
         facts=facts,
@@ -166,11 +186,8 @@ def compute_analysis(*, as_of: date, settings: dict) -> AnalysisOutcome:
         alerts=_alerts(facts.account_ids, revenue_12m, margin_12m, group_of, settings),
         group_of=group_of,
         abc_xyz={},
-        prediction=prediction,
+        prediction=None,
     )
-    outcome.abc_xyz = abc_xyz_matrix(outcome.abc_revenue, outcome.xyz).as_dict()
-    _score(outcome)
-    return outcome
 
 
 def _rfm(facts: FactMatrix, as_of: date, revenue_12m: np.ndarray):
@@ -275,24 +292,28 @@ def forecast_accounts(facts: FactMatrix, *, band: bool = True) -> Forecast:
     )
 
 
-def _predict(facts: FactMatrix, forecast: Forecast) -> Prediction | None:
-    """The forecast chosen by backtest replaces the revenue, margin, band and rank of `forecast`.
+def _classic_12m(forecast: Forecast) -> np.ndarray | None:
+    """The purchase models' 12-month forecast in euros; None where they did not apply."""
+    return forecast.expected_revenue / 100 if np.isfinite(forecast.p_alive).any() else None
 
-    The purchase models' P(alive), purchase days and CLV stay. Should the learned forecast fail
-    (a degenerate history), the run keeps the purchase models' forecast and says so in the log.
-    """
+
+def _predict(facts: FactMatrix, classic_12m, portfolios: dict) -> Prediction | None:
+    """The forecast chosen by backtest (`classic_12m`: a callable giving the purchase models'
+    12-month forecast when it is needed). Should it fail (a degenerate history), the run keeps
+    the purchase models' forecast and says so in the log."""
     try:
-        classic_12m = (
-            forecast.expected_revenue / 100 if np.isfinite(forecast.p_alive).any() else None
-        )
-        prediction = predict_accounts(
-            facts,
-            history_in_euros(facts),
-            classic_12m=classic_12m,
-            portfolios=portfolios(facts.account_ids),
+        return predict_accounts(
+            facts, history_in_euros(facts), classic_12m=classic_12m, portfolios=portfolios
         )
     except Exception as error:  # noqa: BLE001 (any failure of the learned forecast keeps the run)
         logger.warning("The learned forecast does not apply, keeping the model view: %s", error)
+        return None
+
+
+def _apply(prediction: Prediction | None, forecast: Forecast) -> Prediction | None:
+    """The chosen forecast replaces the revenue, margin, band and rank of `forecast`; the
+    purchase models' P(alive), purchase days and CLV stay."""
+    if prediction is None:
         return None
     forecast.expected_revenue = prediction.expected_12m
     forecast.expected_margin = prediction.expected_margin_12m

@@ -446,12 +446,13 @@ def choose_forecast(
     days: FloatArray,
     *,
     horizon: int,
-    classic_12m: FloatArray | None = None,
+    classic_12m: FloatArray | Callable[[], FloatArray | None] | None = None,
     shared: SharedCuts | None = None,
 ) -> ForecastChoice:
     """Backtest the candidates, then forecast the next `horizon` months with the winners.
 
-    `classic_12m`: the purchase models' 12-month forecast from the whole history, if known;
+    `classic_12m`: the purchase models' 12-month forecast from the whole history, if known (or
+    a callable giving it, asked only after the backtest, so that it can be computed meanwhile);
     `shared`: what the backtests of other horizons of the same history computed already.
     """
     revenue = np.asarray(revenue, dtype=np.float64)
@@ -464,6 +465,8 @@ def choose_forecast(
     if ranking == NAIVE and level == NAIVE:
         forecast = naive(revenue, days, horizon)
     else:
+        if callable(classic_12m):
+            classic_12m = classic_12m()
         forecasts, model = candidate_forecasts(revenue, days, horizon, classic_12m)
         levels = level_estimates(forecasts, model, revenue, horizon)
         ranking = ranking if ranking in forecasts else NAIVE
