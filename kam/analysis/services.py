@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 
 from kam.accounts.models import Account
 from kam.accounts.services import account_update
-from kam.analysis.engine import AnalysisOutcome, compute_analysis
+from kam.analysis.engine import AnalysisOutcome, compute_analysis, period_sums
 from kam.analysis.models import (
     PROFITABILITY_BELOW,
     PROFITABILITY_NOT_BELOW,
@@ -36,7 +36,6 @@ from kam.analysis.prediction import Prediction
 from kam.analysis.selectors import analysis_settings_get
 from kam.core.texts import render
 from kam.notifications.services import notify
-from kam.sales.figures import calendar_periods
 from kam.users.models import User
 from kam_analytics.profitability import mean_by_class
 
@@ -211,26 +210,10 @@ def _insert_results(run: AnalysisRun, outcome: AnalysisOutcome, period_sums: lis
 
 
 def _period_sums(outcome: AnalysisOutcome) -> tuple[list[str | None], dict[str, int]]:
-    """Each account's revenue, margin and revenue a year before in the calendar periods a
-    cockpit filter offers, as the JSON of `AccountResult.period_sums`, and every account's
-    revenue in each (`AnalysisRun.period_totals`): read from the facts matrix the run holds
-    anyway, so that a filtered cockpit reads sums instead of adding up monthly facts. A period
-    reaching back before the matrix (with older facts there) is left to the facts."""
-    facts, keys, columns, totals = outcome.facts, [], [], {}
-    for _value, period in calendar_periods(outcome.as_of):
-        before = period.before()
-        now = facts.sums(period.first_month, period.last_month)
-        prior = facts.sums(before.first_month, before.last_month)
-        if now is None or prior is None:
-            continue
-        keys.append(period.key)
-        columns += [*now, prior[0]]
-        totals[period.key] = int(now[0].sum())
-    if not keys:
-        return [None] * facts.n_accounts, totals
-    # Written as text, one format per account: json.dumps of 100,000 dicts takes 3x as long.
-    row = "{" + ",".join(f'"{key}":[%d,%d,%d]' for key in keys) + "}"
-    return [row % tuple(values) for values in np.stack(columns, axis=1).tolist()], totals
+    """See `engine.period_sums`: computed by the run while its forecast is chosen, else here."""
+    if outcome.period_sums is not None:
+        return outcome.period_sums
+    return period_sums(outcome.facts, outcome.as_of)
 
 
 def _insert(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
