@@ -66,6 +66,9 @@ SHORT_HISTORY_LEVEL = "boosting_bgnbd_mean_level"
 LEARNED_STACK = "stack_boosting"
 #: A level estimate only: the boosting total scaled by the drift at its latest training origin.
 RECENT_LEVEL = "boosting_recent_level"
+#: The candidates that need the model trained at the latest origin: without them among the
+#: winners, the forecast from the end of the history does not train it.
+NEEDS_LATEST = frozenset({LATEST, STACK, LEARNED_STACK, SHORT_HISTORY_LEVEL})
 #: How far back the backtest cuts, in months, before falling back to shorter distances.
 BACKTEST_DISTANCES = (12, 18, 24)
 #: Accounts the backtest looks at, at most (a fixed random sample beyond): bounds the run.
@@ -176,10 +179,13 @@ def candidate_forecasts(
     days: FloatArray,
     horizon: int,
     classic_12m: FloatArray | None = None,
+    *,
+    latest: bool = True,
 ) -> tuple[dict[str, FloatArray], LearnedForecaster | None]:
     """Every candidate's forecast from the end of the history, and the fitted model if any.
 
-    `classic_12m`: the purchase models' 12-month forecast if the caller has it already.
+    `classic_12m`: the purchase models' 12-month forecast if the caller has it already;
+    `latest=False` leaves out the model trained at the latest origin and the candidates using it.
     Every candidate but naive has its new accounts shrunk toward comparable accounts.
     """
     forecasts = {
@@ -193,7 +199,7 @@ def candidate_forecasts(
         boosted = model.predict(revenue, days, revenue.shape[1])
         forecasts[LEARNED] = boosted
         forecasts[BLEND] = np.sqrt(boosted * forecasts[CLASSIC])
-    quick = fit_latest_origin(revenue, days, horizon=horizon)
+    quick = fit_latest_origin(revenue, days, horizon=horizon) if latest else None
     if quick is not None:
         forecasts[LATEST] = quick.predict(revenue, days, revenue.shape[1])
     forecasts[LONG_NAIVE] = long_naive(revenue, days, horizon)
@@ -467,7 +473,10 @@ def choose_forecast(
     else:
         if callable(classic_12m):
             classic_12m = classic_12m()
-        forecasts, model = candidate_forecasts(revenue, days, horizon, classic_12m)
+        needs_latest = ranking in NEEDS_LATEST or level in NEEDS_LATEST
+        forecasts, model = candidate_forecasts(
+            revenue, days, horizon, classic_12m, latest=needs_latest
+        )
         levels = level_estimates(forecasts, model, revenue, horizon)
         ranking = ranking if ranking in forecasts else NAIVE
         level = level if level in levels else NAIVE

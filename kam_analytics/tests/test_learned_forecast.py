@@ -245,3 +245,27 @@ def test_two_horizons_sharing_the_cuts_fit_the_purchase_models_once_per_cut(monk
     for h in (12, 3):
         assert together[h].ranking == alone[h].ranking and together[h].level == alone[h].level
         assert np.allclose(together[h].forecast, alone[h].forecast)
+
+
+@pytest.mark.parametrize(
+    ("ranking", "trained_at_the_end"), [("boosting_bgnbd", False), ("stack", True)]
+)
+def test_the_latest_origin_model_is_trained_at_the_end_only_when_a_winner_uses_it(
+    monkeypatch, ranking, trained_at_the_end
+):
+    revenue, days = portfolio(n=300, months=30, seed=8)
+    months_seen = []
+    original = choice.fit_latest_origin
+
+    def counting(history, history_days, *, horizon):
+        months_seen.append(history.shape[1])
+        return original(history, history_days, horizon=horizon)
+
+    monkeypatch.setattr(choice, "fit_latest_origin", counting)
+    monkeypatch.setattr(choice, "pick_ranking", lambda scores: ranking)
+    monkeypatch.setattr(choice, "pick_level", lambda scores, full_horizon: choice.NAIVE)
+    result = choose_forecast(revenue, days, horizon=3)
+
+    assert result.ranking == ranking
+    assert (30 in months_seen) == trained_at_the_end  # the backtest's cuts train it either way
+    assert any(months < 30 for months in months_seen)
