@@ -60,7 +60,8 @@ TEMPORARY = {
     " care BIGINT NOT NULL, service BIGINT NOT NULL, PRIMARY KEY (account_id, month)",
     ONLY: "account_id BIGINT NOT NULL, month DATE NOT NULL, "
     + ", ".join(f"{name} BIGINT NOT NULL" for name in ("revenue", "db1", "conditions", "care"))
-    + ", service BIGINT NOT NULL, db2 BIGINT NOT NULL, db3 BIGINT NOT NULL, db4 BIGINT NOT NULL",
+    + ", service BIGINT NOT NULL, erp BIGINT NOT NULL, db2 BIGINT NOT NULL, db3 BIGINT NOT NULL,"
+    " db4 BIGINT NOT NULL",
 }
 #: Above this many accounts' costs the table is dropped after use (not kept in memory).
 KEEP_COSTS = 10_000
@@ -255,9 +256,11 @@ def _fill_costs(cursor, window: dict) -> None:
 
 
 _VALUES = (
-    "revenue_cents, db1_cents, conditions, care, service, db1_cents - conditions,"
+    "revenue_cents, db1_cents, conditions, care, service, erp, db1_cents - conditions,"
     " db1_cents - conditions - care, db1_cents - conditions - care - service"
 )
+#: The ERP's cost figures of a month's lines (sales facts `f`): part of the service cost.
+ERP_COSTS = " + ".join(f"f.{column}" for column in figures.ERP_COST_COLUMNS)
 
 
 def _sales_sql(window: dict) -> tuple[str, list]:
@@ -267,7 +270,8 @@ def _sales_sql(window: dict) -> tuple[str, list]:
         f"SELECT account_id, month, {_VALUES} FROM (SELECT f.account_id, f.month,"  # noqa: S608
         " f.revenue_cents, f.margin_cents AS db1_cents, COALESCE(c.conditions, 0) AS conditions,"
         " COALESCE(c.care, 0) AS care, COALESCE(c.service, 0) + f.invoice_count * m.invoice_cents"
-        f" + f.line_count * m.line_cents AS service FROM ({facts}) AS f JOIN {MONTHS} m"
+        f" + f.line_count * m.line_cents + {ERP_COSTS} AS service, {ERP_COSTS} AS erp"
+        f" FROM ({facts}) AS f JOIN {MONTHS} m"
         f" ON m.first_day = f.month LEFT JOIN {COSTS} c ON c.account_id = f.account_id"
         " AND c.month = m.number) AS sales"
     )
@@ -279,7 +283,8 @@ def _costs_only_sql(window: dict) -> tuple[str, list]:
     facts, params = _facts_sql(window)
     sql = (
         f"INSERT INTO {ONLY} SELECT account_id, first_day, {_VALUES} FROM (SELECT c.account_id,"  # noqa: S608
-        " m.first_day, 0 AS revenue_cents, 0 AS db1_cents, c.conditions, c.care, c.service"
+        " m.first_day, 0 AS revenue_cents, 0 AS db1_cents, c.conditions, c.care, c.service,"
+        " 0 AS erp"
         f" FROM {COSTS} c JOIN {MONTHS} m ON m.number = c.month WHERE NOT EXISTS (SELECT 1"
         f" FROM ({facts}) AS f WHERE f.account_id = c.account_id AND f.month = m.first_day))"
         " AS costs"

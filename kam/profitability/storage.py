@@ -25,6 +25,7 @@ VALUES = (
     "condition_cost_cents",
     "care_cost_cents",
     "service_cost_cents",
+    "erp_cost_cents",
     "db2_cents",
     "db3_cents",
     "db4_cents",

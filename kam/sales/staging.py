@@ -38,6 +38,9 @@ VALUE_COLUMNS = (
     "cost_cents",
     "currency",
     "sales_rep",
+    "freight_cents",
+    "packaging_cents",
+    "handling_cents",
 )
 
 
@@ -79,6 +82,9 @@ def _stored_values(currency_mark: str) -> dict[str, str]:
         "cost_cents": "s.cost_cents",
         "currency": f"substr(COALESCE(s.currency, {currency_mark}), 1, 3)",
         "sales_rep": "substr(s.sales_rep, 1, 100)",
+        "freight_cents": "s.freight_cents",
+        "packaging_cents": "s.packaging_cents",
+        "handling_cents": "s.handling_cents",
     }
 
 
@@ -135,7 +141,8 @@ def prepare() -> None:
         NEW_MONTHS: (
             "account_id bigint, month date, revenue_cents bigint, margin_cents bigint, "
             "line_count integer, invoice_count integer, purchase_days integer, "
-            "first_purchase date, last_purchase date, has_fact boolean"
+            "first_purchase date, last_purchase date, freight_cents bigint, "
+            "packaging_cents bigint, handling_cents bigint, has_fact boolean"
         ),
         TOUCHED: "account_id bigint, month date, PRIMARY KEY (account_id, month)",
     }

@@ -15,6 +15,9 @@ STAGED_COLUMNS = (
     ("cost_cents", "bigint"),
     ("currency", "text"),
     ("sales_rep", "text"),
+    ("freight_cents", "bigint"),
+    ("packaging_cents", "bigint"),
+    ("handling_cents", "bigint"),
 )
 STAGED_NAMES = tuple(name for name, _ in STAGED_COLUMNS)
 

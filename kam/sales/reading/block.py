@@ -22,7 +22,7 @@ from .columns import (
     visible_controls,
 )
 from .messages import row_reason
-from .model import STAGED_FIELDS, RejectedRow, SalesRow, StagedBlock
+from .model import ERP_COST_FIELDS, STAGED_FIELDS, RejectedRow, SalesRow, StagedBlock
 from .numbers import NumberStyle
 
 # The order in which a row's problems are looked for; a rejected row reports the first one.
@@ -35,6 +35,9 @@ _CHECK_ORDER = (
     "quantity",
     "contribution_margin",
     "cost",
+    "freight",
+    "packaging",
+    "handling",
     "currency",
     "customer_name",
     "product_number",
@@ -43,6 +46,15 @@ _CHECK_ORDER = (
 )
 
 Output = SalesRow | RejectedRow
+# Fields a file may leave out that stay empty then (a column absent costs one ``repeat``).
+_OPTIONAL_FIELDS = (
+    "customer_name",
+    "quantity",
+    "contribution_margin",
+    "cost",
+    "currency",
+    *ERP_COST_FIELDS,
+)
 
 
 def line_breaks(record: Iterable[str]) -> int:
@@ -207,6 +219,9 @@ class BlockConverter:
                 values["cost"],
                 values["currency"],
                 values["sales_rep"],
+                values["freight"],
+                values["packaging"],
+                values["handling"],
             )
         )
         return self._replace_rejected(rows, lines, records, errors)
@@ -214,6 +229,9 @@ class BlockConverter:
     def _converters(self) -> list[tuple[str, Any]]:
         def text(column: Sequence[str]) -> tuple[list[str], Errors]:
             return strip_text(column, required=False)
+
+        def amount(column: Sequence[str]) -> tuple[list[int | None], Errors]:
+            return self._amounts.convert(column, required=False)
 
         def name(column: Sequence[str]) -> tuple[list[str | None], Errors]:
             return text_or_none(column), control_errors(column)
@@ -227,6 +245,7 @@ class BlockConverter:
             ("quantity", lambda column: self._quantities.convert(column, required=False)),
             ("contribution_margin", lambda column: self._amounts.convert(column, required=False)),
             ("cost", lambda column: self._amounts.convert(column, required=False)),
+            *((field, amount) for field in ERP_COST_FIELDS),
             ("currency", lambda column: self._currencies.convert(column, required=False)),
             ("customer_name", name),
             ("product_number", text),
@@ -244,7 +263,7 @@ class BlockConverter:
         for field in ("product_number", "product_name", "sales_rep"):
             if values[field] is None:
                 values[field] = repeat("")
-        for field in ("customer_name", "quantity", "contribution_margin", "cost", "currency"):
+        for field in _OPTIONAL_FIELDS:
             if values[field] is None:
                 values[field] = repeat(None)
 

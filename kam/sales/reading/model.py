@@ -8,6 +8,9 @@ from decimal import Decimal
 
 from .messages import FIELD_LABELS, file_reason
 
+#: Optional cost figures some ERP exports have per line (in cents on the sales line as
+#: ``<field>_cents``); kam.profitability counts them into the service cost (DB IV).
+ERP_COST_FIELDS: tuple[str, ...] = ("freight", "packaging", "handling")
 CANONICAL_FIELDS: tuple[str, ...] = (
     "customer_number",
     "customer_name",
@@ -22,6 +25,7 @@ CANONICAL_FIELDS: tuple[str, ...] = (
     "cost",
     "currency",
     "sales_rep",
+    *ERP_COST_FIELDS,
 )
 REQUIRED_FIELDS: tuple[str, ...] = (
     "customer_number",
@@ -49,6 +53,10 @@ class SalesRow:
     cost_cents: int | None
     currency: str | None
     sales_rep: str
+    # The ERP's optional cost figures of the line (freight, packaging, special handling).
+    freight_cents: int | None = None
+    packaging_cents: int | None = None
+    handling_cents: int | None = None
 
 
 #: The order of the values of a staged row (``SalesFile.iter_staged``): the natural key, the
@@ -66,6 +74,7 @@ STAGED_FIELDS: tuple[str, ...] = (
     "cost",
     "currency",
     "sales_rep",
+    *ERP_COST_FIELDS,
 )
 
 
