@@ -3,8 +3,8 @@
 A recomputation usually finds almost every account and month as it was (the nightly job, a
 rate change that touches a few months), so the fresh statements (the queries of
 kam.profitability.statements) are written so: a new account and month is inserted, a stored
-one updated only where a figure differs (SQLite: one upsert; PostgreSQL: an update of the rows
-that differ and an insert of the new ones, as its upsert would lock every row it meets).
+one updated only where a figure differs (SQLite: one upsert; PostgreSQL: one MERGE, as its
+upsert would lock every row it meets).
 Stored rows of the months (and accounts) that have neither sales nor costs any more are
 deleted (looked for only when more rows are stored than there are fresh statements).
 """
@@ -46,32 +46,26 @@ def _table() -> str:
 def _write(cursor, query: tuple[str, list]) -> int:
     """Writes the statements of the query that are new or differ from the stored ones."""
     if connection.vendor == "postgresql":
-        return _update_changed(cursor, query) + _insert_new(cursor, query)
+        return _merge(cursor, query)
     return _upsert(cursor, query)
 
 
-def _update_changed(cursor, query: tuple[str, list]) -> int:
-    """PostgreSQL: an upsert locks (writes) every stored row it meets, even unchanged; this
-    joins and touches only the rows that differ."""
+def _merge(cursor, query: tuple[str, list]) -> int:
+    """PostgreSQL: one join of the fresh statements with the stored ones that updates the rows
+    that differ and inserts the new ones. (Its upsert would lock, that is write, every stored
+    row it meets, even unchanged; an update and an insert would compute the fresh statements
+    twice.)"""
     table, (sql, params) = _table(), query
-    names = ", ".join(("account_id", "month", *VALUES))
+    columns = ("account_id", "month", *VALUES)
+    names = ", ".join(columns)
     changes = ", ".join(f"{name} = f.{name}" for name in VALUES)
     differs = " OR ".join(f"s.{name} <> f.{name}" for name in VALUES)
     cursor.execute(
-        f"UPDATE {table} AS s SET {changes} FROM ({sql}) AS f ({names})"  # noqa: S608
-        f" WHERE s.account_id = f.account_id AND s.month = f.month AND ({differs})",
-        params,
-    )
-    return cursor.rowcount
-
-
-def _insert_new(cursor, query: tuple[str, list]) -> int:
-    table, (sql, params) = _table(), query
-    names = ", ".join(("account_id", "month", *VALUES))
-    cursor.execute(
-        f"INSERT INTO {table} ({names}) SELECT * FROM ({sql}) AS f ({names})"  # noqa: S608
-        f" WHERE NOT EXISTS (SELECT 1 FROM {table} s WHERE s.account_id = f.account_id"
-        " AND s.month = f.month)",
+        f"MERGE INTO {table} AS s USING (SELECT * FROM ({sql}) AS x ({names})) AS f"  # noqa: S608
+        " ON s.account_id = f.account_id AND s.month = f.month"
+        f" WHEN MATCHED AND ({differs}) THEN UPDATE SET {changes}"
+        f" WHEN NOT MATCHED THEN INSERT ({names})"
+        f" VALUES ({', '.join(f'f.{name}' for name in columns)})",
         params,
     )
     return cursor.rowcount
