@@ -128,7 +128,7 @@ def _build(rng, account, users, category, cause, received, now, calendar) -> Com
 
 
 #: The hours a handled complaint of each severity plausibly took (from, to).
-HANDLING_HOURS = {
+HANDLING_HOURS: dict[str, tuple[float, float]] = {
     Severity.LOW: (0.5, 2),
     Severity.MEDIUM: (1, 4),
     Severity.HIGH: (2, 8),
