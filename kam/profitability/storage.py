@@ -71,6 +71,17 @@ def _merge(cursor, query: tuple[str, list]) -> int:
     return cursor.rowcount
 
 
+def _insert_all(cursor, query: tuple[str, list]) -> int:
+    """Into months (and accounts) without stored statements: all are new."""
+    table, (sql, params) = _table(), query
+    cursor.execute(
+        f"INSERT INTO {table} (account_id, month, {', '.join(VALUES)})"  # noqa: S608
+        f" SELECT * FROM ({sql}) AS fresh",
+        params,
+    )
+    return cursor.rowcount
+
+
 def _upsert(cursor, query: tuple[str, list]) -> int:
     """SQLite: one pass, an unchanged row is not written."""
     table, (sql, params) = _table(), query
@@ -105,6 +116,12 @@ def _delete_gone(cursor, fresh: Fresh, window: tuple[str, list]) -> int:
     return cursor.rowcount
 
 
+def _any_stored(cursor, window: tuple[str, list]) -> bool:
+    sql = f"SELECT EXISTS (SELECT 1 FROM {_table()} WHERE {window[0]})"  # noqa: S608
+    cursor.execute(sql, window[1])
+    return bool(cursor.fetchone()[0])
+
+
 def _count(cursor, window: tuple[str, list]) -> int:
     cursor.execute(f"SELECT COUNT(*) FROM {_table()} WHERE {window[0]}", window[1])  # noqa: S608
     return cursor.fetchone()[0]
@@ -120,15 +137,19 @@ def store(
 ) -> Stored:
     """Makes the stored rows of the months (and accounts) equal to the fresh statements."""
     window = _window_sql(first, last, account_ids)
+    stored_before = _any_stored(cursor, window)
+    # Nothing stored yet (a first computation, new months): no stored row to compare with.
+    write = _write if stored_before else _insert_all
     cursor.execute(*fresh.costs_only)
     costs_only = cursor.rowcount
     # All accounts: PostgreSQL's statistics of the statements, just rewritten, may take each
     # account and month for several rows and look them up one by one (24 s instead of 10 for
     # 100,000 accounts): the stored and the fresh statements are joined by hashing.
     with planner_without(cursor, *(("nestloop",) if account_ids is None else ())):
-        written = _write(cursor, fresh.sales) + _write(cursor, (f"SELECT * FROM {ONLY}", []))  # noqa: S608
+        written = write(cursor, fresh.sales) + write(cursor, (f"SELECT * FROM {ONLY}", []))  # noqa: S608
     cursor.execute(*fresh.sales_count)
     rows = cursor.fetchone()[0] + costs_only
     # Every fresh statement is stored now: only if there are more, some have gone.
-    deleted = _delete_gone(cursor, fresh, window) if _count(cursor, window) > rows else 0
+    gone = stored_before and _count(cursor, window) > rows
+    deleted = _delete_gone(cursor, fresh, window) if gone else 0
     return Stored(written=written, deleted=deleted, rows=rows)
