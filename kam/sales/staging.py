@@ -17,7 +17,7 @@ from django.db import connection
 
 from kam.accounts.models import Account
 from kam.sales.models import SalesLine
-from kam.sales.staging_columns import ROW_COLUMNS, ROW_NAMES, STAGED_NAMES
+from kam.sales.staging_columns import ROW_COLUMNS, ROW_NAMES, STAGED_NAMES, row_names
 
 STAGING = "kam_sales_staging"
 TOUCHED = "kam_sales_touched"
@@ -200,7 +200,8 @@ def load(rows: Sequence[tuple], *, will_match: bool) -> int:
     The caller keeps other Python threads off the GIL meanwhile (see kam.sales.pipeline).
     """
     prepare()
-    bulk_insert(STAGING, ROW_NAMES, rows)
+    if rows:
+        bulk_insert(STAGING, row_names(len(rows[0])), rows)
     if will_match and _on_postgres():
         with connection.cursor() as cursor:
             # Temporary tables get no statistics of their own; without them the planner

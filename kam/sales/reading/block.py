@@ -22,7 +22,14 @@ from .columns import (
     visible_controls,
 )
 from .messages import row_reason
-from .model import ERP_COST_FIELDS, STAGED_FIELDS, RejectedRow, SalesRow, StagedBlock
+from .model import (
+    ERP_COST_FIELDS,
+    NARROW_STAGED_FIELDS,
+    STAGED_FIELDS,
+    RejectedRow,
+    SalesRow,
+    StagedBlock,
+)
 from .numbers import NumberStyle
 
 # The order in which a row's problems are looked for; a rejected row reports the first one.
@@ -87,6 +94,8 @@ class BlockConverter:
         self._currencies = CurrencyColumn()
         self._positions = PositionColumn()
         self._invoice_lines = InvoiceLineCounter()
+        erp_costs = any(field in mapping for field in ERP_COST_FIELDS)
+        self._staged_fields = STAGED_FIELDS if erp_costs else NARROW_STAGED_FIELDS
 
     def convert(self, lines: list[int], records: list[list[str]]) -> list[Output]:
         """Rows in file order for records starting at the given physical lines."""
@@ -130,7 +139,8 @@ class BlockConverter:
         return None if index is None else columns[index]
 
     def convert_staged(self, lines: list[int], records: list[list[str]]) -> StagedBlock:
-        """The valid records as staged tuples (STAGED_FIELDS order), the others rejected.
+        """The valid records as staged tuples (STAGED_FIELDS order, without the ERP's costs for a
+        file without their columns), the others rejected.
 
         The same checks as ``convert``, without an object per row: the importer's fast path.
         """
@@ -153,7 +163,7 @@ class BlockConverter:
             values["quantity"] = [None if q is None else str(q) for q in quantities]
         values["invoice_date"] = map(date.isoformat, values["invoice_date"])
         # Fields the file leaves out are endless repeats: strict=False stops at the columns' end.
-        staged = list(zip(*(values[field] for field in STAGED_FIELDS), strict=False))
+        staged = list(zip(*(values[field] for field in self._staged_fields), strict=False))
         names = values["customer_name"]
         return StagedBlock(
             lines=lines,

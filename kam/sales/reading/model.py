@@ -76,6 +76,8 @@ STAGED_FIELDS: tuple[str, ...] = (
     "sales_rep",
     *ERP_COST_FIELDS,
 )
+#: A file without any of the ERP's cost columns stages its rows without them.
+NARROW_STAGED_FIELDS = tuple(field for field in STAGED_FIELDS if field not in ERP_COST_FIELDS)
 
 
 @dataclass(slots=True)
@@ -117,6 +119,8 @@ class StagedBlock:
     """A block of records as the importer's fast path takes them (``SalesFile.iter_staged``)."""
 
     lines: list[int]  # the physical line of each staged row
-    staged: list[tuple]  # the valid rows, as tuples in STAGED_FIELDS order
+    # The valid rows, as tuples in STAGED_FIELDS order (NARROW_STAGED_FIELDS for a file
+    # without the ERP's cost columns).
+    staged: list[tuple]
     names: list[str | None]  # the customer name of each staged row
     rejected: list[RejectedRow]
