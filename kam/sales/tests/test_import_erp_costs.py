@@ -10,6 +10,7 @@ from kam.sales.importer import import_sales
 from kam.sales.models import MonthlyFact, SalesLine, SalesLineChange
 from kam.sales.reading import detect_mapping
 from kam.sales.tests.facts import facts_from_lines, stored_facts
+from kam.sales.tests.spools import record_spools
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +133,37 @@ def test_a_key_repeated_with_another_freight_is_a_conflict_not_a_duplicate(tmp_p
     assert report.duplicates_in_file == 0
     assert [r["line"] for r in report.rejected] == [5]
     assert SalesLine.objects.get(invoice_number="R-1", line_number=1).freight_cents == 2500
+
+
+@pytest.mark.django_db(transaction=True)
+def test_spooled_files_with_and_without_the_columns_keep_their_costs(tmp_path, monkeypatch):
+    """As an import runs in production (outside a transaction the chunks go through a spool):
+    a file with the columns and one without, in one import."""
+    spools = record_spools(monkeypatch)
+    plain = tmp_path / "plain.csv"
+    plain.write_text(
+        "Kundennummer;Rechnungsnummer;Rechnungsdatum;Nettoumsatz\n10002;R-9;05.03.2026;10,00\n",
+        encoding="cp1252",
+    )
+
+    report, _record = import_sales(paths=[write(tmp_path, EXPORT), plain])
+
+    assert spools and report.imported == 4
+    assert _costs_by_line() == {
+        ("R-1", 1): (2500, 450, None),
+        ("R-1", 2): (None, 120, 1000),
+        ("R-2", 1): (1234, None, None),
+        ("R-9", 1): (None, None, None),
+    }
+    assert stored_facts() == facts_from_lines()
+
+
+def _costs_by_line() -> dict:
+    return {
+        (line.invoice_number, line.line_number): (
+            line.freight_cents,
+            line.packaging_cents,
+            line.handling_cents,
+        )
+        for line in SalesLine.objects.all()
+    }
