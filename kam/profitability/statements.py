@@ -265,9 +265,12 @@ def _derived_lines(window: dict) -> tuple[str, list]:
     return grouped_sql(f"{rows} UNION ALL {listed}" if rows else listed), params
 
 
-def _fill_costs(cursor, window: dict) -> None:
+def _fill_costs(cursor, window: dict, *, everything: bool) -> None:
     lines, params = _fact_lines(window)
-    cursor.execute(f"INSERT INTO {COSTS} {_costs_sql(lines)}", params)
+    # Only the kept driver facts' plan is steered (the derived drivers' queries read other
+    # apps' tables through their own indexes).
+    with planner_without(cursor, *(SORTED_PRICING if everything else ())):
+        cursor.execute(f"INSERT INTO {COSTS} {_costs_sql(lines)}", params)
     lines, params = _derived_lines(window)
     sums = ", ".join(f"{name} = {COSTS}.{name} + EXCLUDED.{name}" for name in STAGES)
     cursor.execute(
@@ -358,8 +361,7 @@ def compute_fresh(
         # The sort of the driver facts and the joins of all accounts hash millions of facts
         # and statements: in memory, not in batches on disk.
         cursor.execute(f"SET LOCAL work_mem = '{POSTGRES_JOIN_MEMORY}'")
-    with planner_without(cursor, *(SORTED_PRICING if everything else ())):
-        _fill_costs(cursor, window)
+    _fill_costs(cursor, window, everything=everything)
     if everything:
         # Temporary tables get no statistics by themselves: without, the planner takes the
         # millions of costs for a few and joins them row by row.
