@@ -6,13 +6,13 @@ from decimal import Decimal
 
 from django.db.models import BooleanField, Case, Value, When
 from django.utils import timezone
-from ninja import Path, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 from ninja.pagination import paginate
 
 from kam.complaints import selectors
 from kam.complaints.models import Complaint
 from kam.core.api_errors import MAX_ID, Pagination, responses
-from kam.core.schema import Money
+from kam.core.schema import Hours, Money
 
 router = Router(tags=["complaints"])
 
@@ -36,6 +36,10 @@ class ComplaintOut(Schema):
     overdue: bool
     affected_value: Money | None
     root_cause: str | None
+    handling_hours: Hours | None = Field(
+        description="Hours booked on handling it (DB IV prices them at the customer-service"
+        " rate); null: not booked, the handling cost by severity applies."
+    )
 
     @staticmethod
     def resolve_category(complaint: Complaint) -> str:

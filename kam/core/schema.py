@@ -32,6 +32,21 @@ Money = Annotated[
     ),
 ]
 
+#: Hours with two places (a complaint's handling effort), a decimal string like Money.
+Hours = Annotated[
+    Decimal,
+    PlainSerializer(_two_places, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "decimal",
+            "pattern": MONEY_PATTERN,
+            "examples": ["2.50"],
+            "description": "Hours as a decimal string, two places.",
+        }
+    ),
+]
+
 
 def money(cents: int | None) -> Decimal | None:
     """Integer cents as the amount an API field of type `Money` sends."""

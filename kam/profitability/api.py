@@ -29,6 +29,10 @@ class StatementOut(Schema):
     care_cost: Money
     db3: Money
     service_cost: Money
+    erp_cost: Money = Field(
+        description="Of service_cost: the freight, packaging and special handling the ERP"
+        " export brought with the lines (0 where it has none)."
+    )
     db4: Money
 
 

@@ -45,6 +45,7 @@ class CostLine:
     rate_cents: int
     cents: int
     booked_hours: bool = False  # the quantity is hours booked, in hundredths
+    from_erp: bool = False  # an amount the ERP's export brought with the lines
 
     @property
     def rate(self):
@@ -111,10 +112,11 @@ def month_breakdown(*, account, month: datetime.date) -> MonthBreakdown:
     for driver in sorted(drivers, key=lambda d: (d.kind, d.detail, d.role)):
         priced = price(driver, card)
         stages[priced.stage].lines.append(_line(priced))
-    for _id, _month, _revenue, _db1, invoices, lines in figures.monthly_totals(
+    for _id, _month, _revenue, _db1, invoices, lines, *erp_costs in figures.monthly_totals(
         first=month, last=month, account_ids=[account.pk]
     ):
         _logistics(stages[SERVICE], card, invoices=invoices, lines=lines)
+        _erp_costs(stages[SERVICE], erp_costs)
     for item in plugins.cost_items(account_id=account.pk, month=month):
         stages[STAGE_OF_KIND.get(item.kind, SERVICE)].items.append(item)
     return MonthBreakdown(
@@ -141,3 +143,15 @@ def _logistics(stage: Stage, card, *, invoices: int, lines: int) -> None:
         stage.lines.append(
             CostLine(_("Logistics per invoice line"), lines, 0, card.line_cents, cents)
         )
+
+
+def _erp_labels() -> tuple[str, ...]:
+    """In the order of figures.ERP_COST_COLUMNS."""
+    return (_("Freight (ERP)"), _("Packaging (ERP)"), _("Special handling (ERP)"))
+
+
+def _erp_costs(stage: Stage, amounts: list[int]) -> None:
+    """The ERP's freight, packaging and handling of the month's lines, as they came."""
+    for label, cents in zip(_erp_labels(), amounts, strict=True):
+        if cents:
+            stage.lines.append(CostLine(label, 0, 0, 0, cents, from_erp=True))

@@ -32,6 +32,11 @@ def _columns() -> list[Column]:
         Column(_("Sales care cost (EUR)"), lambda r: r.figures.care_cost, EUR),
         Column(_("DB III (EUR)"), lambda r: r.figures.db3, EUR),
         Column(_("Service cost (EUR)"), lambda r: r.figures.service_cost, EUR),
+        Column(
+            _("Of which freight, packaging, handling from the ERP (EUR)"),
+            lambda r: r.figures.erp_cost,
+            EUR,
+        ),
         Column(_("DB IV (EUR)"), lambda r: r.figures.db4, EUR),
         Column(_("DB IV (% of revenue)"), lambda r: r.figures.db4_rate, PERCENT),
         Column(_("Care cost per EUR revenue"), lambda r: r.figures.care_per_revenue, PERCENT),

@@ -151,6 +151,9 @@ class AccountStatement(models.Model):
     condition_cost_cents = models.BigIntegerField(default=0)
     care_cost_cents = models.BigIntegerField(default=0)
     service_cost_cents = models.BigIntegerField(default=0)
+    # Of the service cost: the ERP's freight, packaging and special handling of the month's
+    # lines (kam.sales' optional cost columns); a default in the database for writers in SQL.
+    erp_cost_cents = models.BigIntegerField(default=0, db_default=0)
     db2_cents = models.BigIntegerField(default=0)
     db3_cents = models.BigIntegerField(default=0)
     db4_cents = models.BigIntegerField(default=0)

@@ -40,6 +40,7 @@ AMOUNTS = (
     "condition_cost_cents",
     "care_cost_cents",
     "service_cost_cents",
+    "erp_cost_cents",
     "db2_cents",
     "db3_cents",
     "db4_cents",
@@ -58,6 +59,7 @@ class Figures:
     condition_cost_cents: int = 0
     care_cost_cents: int = 0
     service_cost_cents: int = 0
+    erp_cost_cents: int = 0  # of the service cost: the ERP's freight, packaging, handling
     db2_cents: int = 0
     db3_cents: int = 0
     db4_cents: int = 0
@@ -100,12 +102,16 @@ class Figures:
         return _per_thousand(self.care_cost_cents + self.service_cost_cents, self.revenue_cents)
 
     def steps(self) -> list[tuple[str, int]]:
-        """The waterfall: DB I, the three costs (negative), DB IV."""
+        """The waterfall: DB I, the three costs (negative), DB IV; where the ERP's export
+        brought freight, packaging or handling, that part of the service cost is a step of its
+        own."""
+        erp = [("erp", -self.erp_cost_cents)] if self.erp_cost_cents else []
         return [
             ("db1", self.db1_cents),
             ("conditions", -self.condition_cost_cents),
             ("care", -self.care_cost_cents),
-            ("service", -self.service_cost_cents),
+            ("service", -(self.service_cost_cents - self.erp_cost_cents)),
+            *erp,
             ("db4", self.db4_cents),
         ]
 

@@ -184,6 +184,7 @@ def waterfall_labels() -> dict[str, str]:
         "conditions": _("Special conditions"),
         "care": _("Sales care"),
         "service": _("Service"),
+        "erp": _("Freight, packaging, handling (ERP)"),
         "db4": _("DB IV"),
     }
 

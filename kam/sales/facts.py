@@ -23,6 +23,9 @@ _FACT_VALUES = {
     "purchase_days": "COUNT(DISTINCT {l}.invoice_date)",
     "first_purchase": "MIN({l}.invoice_date)",
     "last_purchase": "MAX({l}.invoice_date)",
+    "freight_cents": "COALESCE(SUM({l}.freight_cents), 0)",
+    "packaging_cents": "COALESCE(SUM({l}.packaging_cents), 0)",
+    "handling_cents": "COALESCE(SUM({l}.handling_cents), 0)",
 }
 _FACT_COLUMNS = ", ".join(_FACT_VALUES)
 _UPSERT = " ON CONFLICT (account_id, month) DO UPDATE SET " + ", ".join(

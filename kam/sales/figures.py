@@ -476,22 +476,32 @@ def group_figures(account, *, as_of: date) -> GroupFigures:
 # --- every account's months (the profitability statement)
 
 
+#: The sums of the lines' optional ERP cost figures in a monthly fact.
+ERP_COST_COLUMNS = ("freight_cents", "packaging_cents", "handling_cents")
+
+
 def monthly_totals_query(
     *, first: date, last: date, account_ids: list[int] | None = None
 ) -> QuerySet:
-    """(account id, month, revenue, margin, invoices, invoice lines) of every stored month from
-    `first` to `last`, of the given accounts or of all: the input of kam.profitability (which
-    sums it in the database)."""
+    """(account id, month, revenue, margin, invoices, invoice lines, freight, packaging,
+    special handling) of every stored month from `first` to `last`, of the given accounts or of
+    all: the input of kam.profitability (which sums it in the database)."""
     facts = MonthlyFact.objects.filter(month__gte=first, month__lte=last)
     if account_ids is not None:
         facts = facts.filter(account_id__in=account_ids)
     return facts.order_by().values_list(
-        "account_id", "month", "revenue_cents", "margin_cents", "invoice_count", "line_count"
+        "account_id",
+        "month",
+        "revenue_cents",
+        "margin_cents",
+        "invoice_count",
+        "line_count",
+        *ERP_COST_COLUMNS,
     )
 
 
 def monthly_totals(
     *, first: date, last: date, account_ids: list[int] | None = None
-) -> list[tuple[int, date, int, int, int, int]]:
+) -> list[tuple[int, date, int, int, int, int, int, int, int]]:
     """`monthly_totals_query` as a list (a few accounts: the drill-down)."""
     return list(monthly_totals_query(first=first, last=last, account_ids=account_ids))

@@ -21,6 +21,9 @@ FIELD_LABELS = {
     "cost": _("Cost of goods"),
     "currency": _("Currency"),
     "sales_rep": _("Sales rep"),
+    "freight": _("Freight (optional, ERP)"),
+    "packaging": _("Packaging (optional, ERP)"),
+    "handling": _("Special handling (optional, ERP)"),
 }
 
 

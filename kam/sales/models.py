@@ -140,6 +140,11 @@ class SalesLine(models.Model):
     cost_cents = models.BigIntegerField(_("cost (cents)"), null=True, blank=True)
     currency = models.CharField(_("currency"), max_length=3)
     sales_rep = models.CharField(_("sales rep"), max_length=100, blank=True)
+    # The ERP's optional cost figures of the line, where the export has them (mapped columns);
+    # kam.profitability counts them into the service cost (DB IV).
+    freight_cents = models.BigIntegerField(_("freight (cents)"), null=True, blank=True)
+    packaging_cents = models.BigIntegerField(_("packaging (cents)"), null=True, blank=True)
+    handling_cents = models.BigIntegerField(_("special handling (cents)"), null=True, blank=True)
     sales_import = models.ForeignKey(
         SalesImport,
         null=True,
@@ -224,6 +229,11 @@ class MonthlyFact(models.Model):
     purchase_days = models.PositiveIntegerField(default=0)
     first_purchase = models.DateField()
     last_purchase = models.DateField()
+    # The sums of the lines' ERP cost figures (0 where the exports have none); a default in
+    # the database too, for writers in SQL that do not know them.
+    freight_cents = models.BigIntegerField(default=0, db_default=0)
+    packaging_cents = models.BigIntegerField(default=0, db_default=0)
+    handling_cents = models.BigIntegerField(default=0, db_default=0)
 
     class Meta:
         constraints = [

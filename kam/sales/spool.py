@@ -34,7 +34,7 @@ from typing import NamedTuple
 from django.db import connection
 
 from kam.sales import facts, staging
-from kam.sales.staging_columns import ROW_COLUMNS, ROW_NAMES
+from kam.sales.staging_columns import ROW_NAMES, row_columns, row_names
 
 PREFIX = "kam-import-"
 #: A spool folder without a process id in its name (made before names carried one) this old
@@ -91,8 +91,14 @@ class ChunkSpool:
 
     def append(self, number: int, rows: Sequence[tuple]) -> None:
         """Reader: adds rows (ROW_NAMES order) to chunk ``number``."""
-        marks = ", ".join("?" * len(ROW_NAMES))
-        self._connect().executemany(f"INSERT INTO rows_{number} VALUES ({marks})", rows)  # noqa: S608
+        if not rows:
+            return
+        names = row_names(len(rows[0]))
+        marks = ", ".join("?" * len(names))
+        self._connect().executemany(
+            f"INSERT INTO rows_{number} ({', '.join(names)}) VALUES ({marks})",  # noqa: S608
+            rows,
+        )
         self._rows += len(rows)
 
     def finish(self, number: int) -> int:
@@ -158,12 +164,11 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-#: How the reader's staged values go into COPY: whole numbers and marks as such, the rest (dates,
-#: decimal quantities) as the text the reader made of them.
-_COPIED_AS = [
-    {"integer": "int4", "bigint": "int8", "boolean": "bool"}.get(kind, "text")
-    for _name, kind in ROW_COLUMNS
-]
+def _copied_as(columns: Sequence[tuple[str, str]]) -> list[str]:
+    """How the reader's staged values go into COPY: whole numbers and marks as such, the rest
+    (dates, decimal quantities) as the text the reader made of them."""
+    types = {"integer": "int4", "bigint": "int8", "boolean": "bool"}
+    return [types.get(kind, "text") for _name, kind in columns]
 
 
 class TableSpool:
@@ -213,23 +218,37 @@ class TableSpool:
         self.finish(number)
 
     def begin(self, number: int) -> None:
-        """Reader: drops the chunks released, starts chunk ``number``'s COPY."""
+        """Reader: drops the chunks released, starts chunk ``number``'s table (its COPY starts
+        with the first rows)."""
         released = self._released.value
-        table, names = self.table(number), ", ".join(ROW_NAMES)
+        table = self.table(number)
         cursor = self._connect().cursor()
         for old in [n for n in self._written if n <= released]:
             self._drop(cursor, old)
         cursor.execute(f"CREATE UNLOGGED TABLE {table} ({self._columns})")
         self._written.append(number)
         self._copying = ExitStack()
-        self._copying.enter_context(cursor)
-        self._copy = self._copying.enter_context(cursor.copy(f"COPY {table} ({names}) FROM STDIN"))
-        self._copy.set_types(_COPIED_AS)  # a third less Python time than a type per value
+        self._cursor = self._copying.enter_context(cursor)
+        self._copy = None  # begun with the first rows: their width says which columns
         self._copied = 0
 
+    def _begin_copy(self, number: int, width: int) -> None:
+        columns = row_columns(width)
+        names = ", ".join(name for name, _kind in columns)
+        assert self._copying is not None
+        copy = self._copying.enter_context(
+            self._cursor.copy(f"COPY {self.table(number)} ({names}) FROM STDIN")
+        )
+        copy.set_types(_copied_as(columns))  # a third less Python time than a type per value
+        self._copy = copy
+
     def append(self, number: int, rows: Sequence[tuple]) -> None:
-        """Reader: adds rows (ROW_NAMES order) to chunk ``number``."""
-        write_row = self._copy.write_row
+        """Reader: adds rows (ROW_NAMES order, or without the ERP's costs) to chunk ``number``."""
+        if not rows:
+            return
+        if self._copy is None:
+            self._begin_copy(number, len(rows[0]))
+        write_row = self._copy.write_row  # type: ignore[attr-defined]
         for row in rows:
             write_row(row)
         self._copied += len(rows)

@@ -17,7 +17,7 @@ from django.db import connection
 
 from kam.accounts.models import Account
 from kam.sales.models import SalesLine
-from kam.sales.staging_columns import ROW_COLUMNS, ROW_NAMES, STAGED_NAMES
+from kam.sales.staging_columns import ROW_COLUMNS, ROW_NAMES, STAGED_NAMES, row_names
 
 STAGING = "kam_sales_staging"
 TOUCHED = "kam_sales_touched"
@@ -38,6 +38,9 @@ VALUE_COLUMNS = (
     "cost_cents",
     "currency",
     "sales_rep",
+    "freight_cents",
+    "packaging_cents",
+    "handling_cents",
 )
 
 
@@ -79,6 +82,9 @@ def _stored_values(currency_mark: str) -> dict[str, str]:
         "cost_cents": "s.cost_cents",
         "currency": f"substr(COALESCE(s.currency, {currency_mark}), 1, 3)",
         "sales_rep": "substr(s.sales_rep, 1, 100)",
+        "freight_cents": "s.freight_cents",
+        "packaging_cents": "s.packaging_cents",
+        "handling_cents": "s.handling_cents",
     }
 
 
@@ -135,7 +141,8 @@ def prepare() -> None:
         NEW_MONTHS: (
             "account_id bigint, month date, revenue_cents bigint, margin_cents bigint, "
             "line_count integer, invoice_count integer, purchase_days integer, "
-            "first_purchase date, last_purchase date, has_fact boolean"
+            "first_purchase date, last_purchase date, freight_cents bigint, "
+            "packaging_cents bigint, handling_cents bigint, has_fact boolean"
         ),
         TOUCHED: "account_id bigint, month date, PRIMARY KEY (account_id, month)",
     }
@@ -193,7 +200,8 @@ def load(rows: Sequence[tuple], *, will_match: bool) -> int:
     The caller keeps other Python threads off the GIL meanwhile (see kam.sales.pipeline).
     """
     prepare()
-    bulk_insert(STAGING, ROW_NAMES, rows)
+    if rows:
+        bulk_insert(STAGING, row_names(len(rows[0])), rows)
     if will_match and _on_postgres():
         with connection.cursor() as cursor:
             # Temporary tables get no statistics of their own; without them the planner

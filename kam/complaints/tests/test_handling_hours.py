@@ -1,9 +1,11 @@
 """The handling effort booked on a complaint: the edit and resolve forms, and the refresh of
 the account's cost drivers when it changes."""
 
+import io
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from kam.complaints import services
@@ -135,3 +137,30 @@ def test_the_detail_page_shows_the_hours_booked(client, alice, complaint):
     page = client.get(reverse("complaints:detail", args=[complaint.pk])).content.decode()
 
     assert 'data-field="handling_hours">2,50</dd>' in page
+
+
+def test_the_api_shows_the_hours_booked_and_null_where_none_are(client, alice, complaint):
+    other = make_complaint(complaint.account, alice)
+    services.complaint_update(complaint=complaint, data={"handling_hours": Decimal("2.5")})
+    client.force_login(alice)
+
+    one = client.get(f"/api/complaints/{complaint.pk}").json()
+    listed = client.get("/api/complaints/").json()["items"]
+
+    assert one["handling_hours"] == "2.50"
+    assert {item["id"]: item["handling_hours"] for item in listed} == {
+        complaint.pk: "2.50",
+        other.pk: None,
+    }
+
+
+def test_the_demo_books_plausible_hours_on_part_of_the_handled_complaints(db):
+    call_command("demo", "--accounts", "40", "--seed", "5", stdout=io.StringIO())
+    handled = Complaint.objects.filter(status__in=[Status.RESOLVED, Status.CLOSED])
+    hours = list(handled.exclude(handling_hours=None).values_list("handling_hours", flat=True))
+
+    assert 0 < len(hours) < handled.count()
+    assert all(Decimal("0.5") <= h <= Decimal("16") and h * 4 == int(h * 4) for h in hours)
+    assert not Complaint.objects.exclude(status__in=[Status.RESOLVED, Status.CLOSED]).exclude(
+        handling_hours=None
+    )

@@ -3,6 +3,7 @@
 from .mapping import detect_mapping
 from .model import (
     CANONICAL_FIELDS,
+    ERP_COST_FIELDS,
     REQUIRED_FIELDS,
     STAGED_FIELDS,
     FileRefused,
@@ -14,6 +15,7 @@ from .reader import SalesFile, open_sales_file
 
 __all__ = [
     "CANONICAL_FIELDS",
+    "ERP_COST_FIELDS",
     "REQUIRED_FIELDS",
     "FileRefused",
     "RejectedRow",

@@ -22,7 +22,14 @@ from .columns import (
     visible_controls,
 )
 from .messages import row_reason
-from .model import STAGED_FIELDS, RejectedRow, SalesRow, StagedBlock
+from .model import (
+    ERP_COST_FIELDS,
+    NARROW_STAGED_FIELDS,
+    STAGED_FIELDS,
+    RejectedRow,
+    SalesRow,
+    StagedBlock,
+)
 from .numbers import NumberStyle
 
 # The order in which a row's problems are looked for; a rejected row reports the first one.
@@ -35,6 +42,9 @@ _CHECK_ORDER = (
     "quantity",
     "contribution_margin",
     "cost",
+    "freight",
+    "packaging",
+    "handling",
     "currency",
     "customer_name",
     "product_number",
@@ -43,6 +53,15 @@ _CHECK_ORDER = (
 )
 
 Output = SalesRow | RejectedRow
+# Fields a file may leave out that stay empty then (a column absent costs one ``repeat``).
+_OPTIONAL_FIELDS = (
+    "customer_name",
+    "quantity",
+    "contribution_margin",
+    "cost",
+    "currency",
+    *ERP_COST_FIELDS,
+)
 
 
 def line_breaks(record: Iterable[str]) -> int:
@@ -75,6 +94,8 @@ class BlockConverter:
         self._currencies = CurrencyColumn()
         self._positions = PositionColumn()
         self._invoice_lines = InvoiceLineCounter()
+        erp_costs = any(field in mapping for field in ERP_COST_FIELDS)
+        self._staged_fields = STAGED_FIELDS if erp_costs else NARROW_STAGED_FIELDS
 
     def convert(self, lines: list[int], records: list[list[str]]) -> list[Output]:
         """Rows in file order for records starting at the given physical lines."""
@@ -118,7 +139,8 @@ class BlockConverter:
         return None if index is None else columns[index]
 
     def convert_staged(self, lines: list[int], records: list[list[str]]) -> StagedBlock:
-        """The valid records as staged tuples (STAGED_FIELDS order), the others rejected.
+        """The valid records as staged tuples (STAGED_FIELDS order, without the ERP's costs for a
+        file without their columns), the others rejected.
 
         The same checks as ``convert``, without an object per row: the importer's fast path.
         """
@@ -141,7 +163,7 @@ class BlockConverter:
             values["quantity"] = [None if q is None else str(q) for q in quantities]
         values["invoice_date"] = map(date.isoformat, values["invoice_date"])
         # Fields the file leaves out are endless repeats: strict=False stops at the columns' end.
-        staged = list(zip(*(values[field] for field in STAGED_FIELDS), strict=False))
+        staged = list(zip(*(values[field] for field in self._staged_fields), strict=False))
         names = values["customer_name"]
         return StagedBlock(
             lines=lines,
@@ -207,6 +229,9 @@ class BlockConverter:
                 values["cost"],
                 values["currency"],
                 values["sales_rep"],
+                values["freight"],
+                values["packaging"],
+                values["handling"],
             )
         )
         return self._replace_rejected(rows, lines, records, errors)
@@ -214,6 +239,9 @@ class BlockConverter:
     def _converters(self) -> list[tuple[str, Any]]:
         def text(column: Sequence[str]) -> tuple[list[str], Errors]:
             return strip_text(column, required=False)
+
+        def amount(column: Sequence[str]) -> tuple[list[int | None], Errors]:
+            return self._amounts.convert(column, required=False)
 
         def name(column: Sequence[str]) -> tuple[list[str | None], Errors]:
             return text_or_none(column), control_errors(column)
@@ -227,6 +255,7 @@ class BlockConverter:
             ("quantity", lambda column: self._quantities.convert(column, required=False)),
             ("contribution_margin", lambda column: self._amounts.convert(column, required=False)),
             ("cost", lambda column: self._amounts.convert(column, required=False)),
+            *((field, amount) for field in ERP_COST_FIELDS),
             ("currency", lambda column: self._currencies.convert(column, required=False)),
             ("customer_name", name),
             ("product_number", text),
@@ -244,7 +273,7 @@ class BlockConverter:
         for field in ("product_number", "product_name", "sales_rep"):
             if values[field] is None:
                 values[field] = repeat("")
-        for field in ("customer_name", "quantity", "contribution_margin", "cost", "currency"):
+        for field in _OPTIONAL_FIELDS:
             if values[field] is None:
                 values[field] = repeat(None)
 

@@ -174,6 +174,9 @@ FIELD_LABELS: dict[str, str] = {
     "cost": "Wareneinsatz",
     "currency": "Währung",
     "sales_rep": "Vertreter",
+    "freight": "Frachtkosten",
+    "packaging": "Verpackungskosten",
+    "handling": "Sonderhandling",
 }
 
 

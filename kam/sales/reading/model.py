@@ -8,6 +8,9 @@ from decimal import Decimal
 
 from .messages import FIELD_LABELS, file_reason
 
+#: Optional cost figures some ERP exports have per line (in cents on the sales line as
+#: ``<field>_cents``); kam.profitability counts them into the service cost (DB IV).
+ERP_COST_FIELDS: tuple[str, ...] = ("freight", "packaging", "handling")
 CANONICAL_FIELDS: tuple[str, ...] = (
     "customer_number",
     "customer_name",
@@ -22,6 +25,7 @@ CANONICAL_FIELDS: tuple[str, ...] = (
     "cost",
     "currency",
     "sales_rep",
+    *ERP_COST_FIELDS,
 )
 REQUIRED_FIELDS: tuple[str, ...] = (
     "customer_number",
@@ -49,6 +53,10 @@ class SalesRow:
     cost_cents: int | None
     currency: str | None
     sales_rep: str
+    # The ERP's optional cost figures of the line (freight, packaging, special handling).
+    freight_cents: int | None = None
+    packaging_cents: int | None = None
+    handling_cents: int | None = None
 
 
 #: The order of the values of a staged row (``SalesFile.iter_staged``): the natural key, the
@@ -66,7 +74,10 @@ STAGED_FIELDS: tuple[str, ...] = (
     "cost",
     "currency",
     "sales_rep",
+    *ERP_COST_FIELDS,
 )
+#: A file without any of the ERP's cost columns stages its rows without them.
+NARROW_STAGED_FIELDS = tuple(field for field in STAGED_FIELDS if field not in ERP_COST_FIELDS)
 
 
 @dataclass(slots=True)
@@ -108,6 +119,8 @@ class StagedBlock:
     """A block of records as the importer's fast path takes them (``SalesFile.iter_staged``)."""
 
     lines: list[int]  # the physical line of each staged row
-    staged: list[tuple]  # the valid rows, as tuples in STAGED_FIELDS order
+    # The valid rows, as tuples in STAGED_FIELDS order (NARROW_STAGED_FIELDS for a file
+    # without the ERP's cost columns).
+    staged: list[tuple]
     names: list[str | None]  # the customer name of each staged row
     rejected: list[RejectedRow]

@@ -18,6 +18,9 @@ def facts_from_lines() -> dict:
             len({line.invoice_date for line in lines}),
             min(line.invoice_date for line in lines),
             max(line.invoice_date for line in lines),
+            sum(line.freight_cents or 0 for line in lines),
+            sum(line.packaging_cents or 0 for line in lines),
+            sum(line.handling_cents or 0 for line in lines),
         )
         for key, lines in months.items()
     }
@@ -33,6 +36,9 @@ def stored_facts() -> dict:
             fact.purchase_days,
             fact.first_purchase,
             fact.last_purchase,
+            fact.freight_cents,
+            fact.packaging_cents,
+            fact.handling_cents,
         )
         for fact in MonthlyFact.objects.all()
     }

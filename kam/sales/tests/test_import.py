@@ -317,7 +317,7 @@ def test_the_staging_table_takes_the_values_in_the_order_the_reader_stages_them(
     from kam.sales.reading import STAGED_FIELDS
     from kam.sales.staging_columns import STAGED_NAMES
 
-    in_cents = {"net_revenue", "contribution_margin", "cost"}
+    in_cents = {"net_revenue", "contribution_margin", "cost", "freight", "packaging", "handling"}
     stored_as = {"contribution_margin": "margin_cents"}
     assert list(STAGED_NAMES) == [
         stored_as.get(field, f"{field}_cents" if field in in_cents else field)
