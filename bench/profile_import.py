@@ -105,6 +105,30 @@ def instrument() -> None:
         wrap = _timed_generator if generator else _timed
         setattr(owner, name, wrap(label, original))
     _bring_reader_stages(pipeline, importer)
+    _count_server_cpu(spool)
+
+
+def _backend_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a server process on this machine (0 if unknown)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _count_server_cpu(spool) -> None:
+    """PostgreSQL on this machine: the CPU seconds of the server processes of the reader's
+    connection (after each chunk) and the importing connection (when the import ends)."""
+    finish = spool.TableSpool.finish
+
+    def finish_and_count(self, number):
+        rows = finish(self, number)
+        pid = self._connect().info.backend_pid
+        STAGES["reader: its server process (CPU so far)"] = [_backend_cpu(pid), 0.0, 1]
+        return rows
+
+    spool.TableSpool.finish = finish_and_count
 
 
 def _bring_reader_stages(pipeline, importer) -> None:
@@ -149,6 +173,13 @@ def watch_memory(tracing: bool) -> list:
     return marks
 
 
+def _server_pid() -> int:
+    from django.db import connection
+
+    connection.ensure_connection()
+    return connection.connection.info.backend_pid
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("files", nargs="+", type=Path)
@@ -181,9 +212,17 @@ def main() -> None:
 
     for path in args.files:
         STAGES.clear()
+        server = _server_pid() if args.postgres else None
+        server_cpu = _backend_cpu(server) if server else 0.0
         cpu, wall = time.process_time(), time.perf_counter()
         report, _ = import_sales(paths=[path])
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        if server:
+            STAGES["server: importing connection (CPU)"] = [
+                _backend_cpu(server) - server_cpu,
+                wall,
+                1,
+            ]
         print(
             f"\n{path.name} ({'PostgreSQL' if args.postgres else 'SQLite'}): {report.rows:,} rows,"
             f" {report.imported:,} new, {report.unchanged:,} unchanged, {report.updated:,} "
