@@ -129,6 +129,32 @@ def _count_server_cpu(spool) -> None:
         return rows
 
     spool.TableSpool.finish = finish_and_count
+    if not hasattr(spool.TableSpool, "wait"):  # sums on the reader's own connection
+        return
+    wait = spool.TableSpool.wait
+
+    def wait_and_count(self):
+        wait(self)
+        if self._finishing_connection is not None:
+            pid = self._finishing_connection.info.backend_pid
+            STAGES["reader: its second server process, sums (CPU so far)"] = [
+                _backend_cpu(pid),
+                0.0,
+                1,
+            ]
+
+    spool.TableSpool.wait = wait_and_count
+
+
+class _ReaderStages:
+    """The reader's stages as they are when the chunk is handed over (pickled), with what
+    came after the chunk was finished (its sums)."""
+
+    def __getstate__(self) -> dict:
+        return {k: list(v) for k, v in STAGES.items() if k.startswith("reader")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.stages = state
 
 
 def _bring_reader_stages(pipeline, importer) -> None:
@@ -137,13 +163,13 @@ def _bring_reader_stages(pipeline, importer) -> None:
 
     def finish_with_stages(self, chunk, spool):
         chunk = finish(self, chunk, spool)
-        chunk.reader_stages = {k: list(v) for k, v in STAGES.items() if k.startswith("reader")}
+        chunk.reader_stages = _ReaderStages()
         chunk.reader_pid = os.getpid()
         return chunk
 
     def take_with_stages(self, chunk, *args):
         if getattr(chunk, "reader_pid", MAIN_PID) != MAIN_PID:  # from a reader process
-            STAGES.update(getattr(chunk, "reader_stages", {}))
+            STAGES.update(chunk.reader_stages.stages)
         return take(self, chunk, *args)
 
     pipeline.RowSorter._finish = finish_with_stages

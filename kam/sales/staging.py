@@ -129,10 +129,12 @@ DEFER_INDEX_MIN_BYTES = 10_000_000
 DEFER_INDEX_MAX_LINES = 2_000_000
 
 
+#: The lines' index by account (SalesLine.Meta.indexes).
+ACCOUNT_INDEX = "line_account_month"
+
+
 def _account_index() -> Index:
-    """The lines' index by account (SalesLine.Meta.indexes)."""
-    (index,) = SalesLine._meta.indexes
-    return index
+    return next(index for index in SalesLine._meta.indexes if index.name == ACCOUNT_INDEX)
 
 
 def account_index_exists() -> bool:
