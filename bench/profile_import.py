@@ -105,6 +105,56 @@ def instrument() -> None:
         wrap = _timed_generator if generator else _timed
         setattr(owner, name, wrap(label, original))
     _bring_reader_stages(pipeline, importer)
+    _count_server_cpu(spool)
+
+
+def _backend_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a server process on this machine (0 if unknown)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _count_server_cpu(spool) -> None:
+    """PostgreSQL on this machine: the CPU seconds of the server processes of the reader's
+    connection (after each chunk) and the importing connection (when the import ends)."""
+    finish = spool.TableSpool.finish
+
+    def finish_and_count(self, number):
+        rows = finish(self, number)
+        pid = self._connect().info.backend_pid
+        STAGES["reader: its server process (CPU so far)"] = [_backend_cpu(pid), 0.0, 1]
+        return rows
+
+    spool.TableSpool.finish = finish_and_count
+    if not hasattr(spool.TableSpool, "wait"):  # sums on the reader's own connection
+        return
+    wait = spool.TableSpool.wait
+
+    def wait_and_count(self):
+        wait(self)
+        if self._finishing_connection is not None:
+            pid = self._finishing_connection.info.backend_pid
+            STAGES["reader: its second server process, sums (CPU so far)"] = [
+                _backend_cpu(pid),
+                0.0,
+                1,
+            ]
+
+    spool.TableSpool.wait = wait_and_count
+
+
+class _ReaderStages:
+    """The reader's stages as they are when the chunk is handed over (pickled), with what
+    came after the chunk was finished (its sums)."""
+
+    def __getstate__(self) -> dict:
+        return {k: list(v) for k, v in STAGES.items() if k.startswith("reader")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.stages = state
 
 
 def _bring_reader_stages(pipeline, importer) -> None:
@@ -113,13 +163,13 @@ def _bring_reader_stages(pipeline, importer) -> None:
 
     def finish_with_stages(self, chunk, spool):
         chunk = finish(self, chunk, spool)
-        chunk.reader_stages = {k: list(v) for k, v in STAGES.items() if k.startswith("reader")}
+        chunk.reader_stages = _ReaderStages()
         chunk.reader_pid = os.getpid()
         return chunk
 
     def take_with_stages(self, chunk, *args):
         if getattr(chunk, "reader_pid", MAIN_PID) != MAIN_PID:  # from a reader process
-            STAGES.update(getattr(chunk, "reader_stages", {}))
+            STAGES.update(chunk.reader_stages.stages)
         return take(self, chunk, *args)
 
     pipeline.RowSorter._finish = finish_with_stages
@@ -147,6 +197,13 @@ def watch_memory(tracing: bool) -> list:
 
     importer._ImportRun._import_chunk = after_chunk
     return marks
+
+
+def _server_pid() -> int:
+    from django.db import connection
+
+    connection.ensure_connection()
+    return connection.connection.info.backend_pid
 
 
 def main() -> None:
@@ -181,9 +238,17 @@ def main() -> None:
 
     for path in args.files:
         STAGES.clear()
+        server = _server_pid() if args.postgres else None
+        server_cpu = _backend_cpu(server) if server else 0.0
         cpu, wall = time.process_time(), time.perf_counter()
         report, _ = import_sales(paths=[path])
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        if server:
+            STAGES["server: importing connection (CPU)"] = [
+                _backend_cpu(server) - server_cpu,
+                wall,
+                1,
+            ]
         print(
             f"\n{path.name} ({'PostgreSQL' if args.postgres else 'SQLite'}): {report.rows:,} rows,"
             f" {report.imported:,} new, {report.unchanged:,} unchanged, {report.updated:,} "

@@ -146,9 +146,13 @@ def refresh_touched(*, lines_may_have_moved: bool) -> None:
     """
     lines = SalesLine._meta.db_table
     facts = MonthlyFact._meta.db_table
+    # Without the index (a first import that builds it at its end, staging.defer_account_index)
+    # one scan of the lines with a hash of the touched pairs, never a scan per pair.
+    indexed = staging.account_index_exists()
+    planner_off = ("hashjoin", "mergejoin") if indexed else ("nestloop", "mergejoin")
     with (
         connection.cursor() as cursor,
-        _postgres_planner_without(cursor, "hashjoin", "mergejoin"),
+        _postgres_planner_without(cursor, *planner_off),
     ):
         touched_months = (
             f"SELECT t.account_id, t.month, {_aggregates('l')} "  # noqa: S608

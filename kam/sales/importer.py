@@ -7,6 +7,7 @@ again finishes the job: lines already stored with the same values count as uncha
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import multiprocessing
@@ -303,6 +304,7 @@ class _ImportRun:
         self.file_name = name
         staging.start_file()
         self.file_first_id = staging.last_line_id()
+        deferred = self._defer_account_index(sales_file)
         gate = ReaderGate()
         # The reader stages the chunks itself, in a spool (kam.sales.spool), between the
         # importing connection's transactions: inside an outer one, SQLite cannot attach the
@@ -320,6 +322,7 @@ class _ImportRun:
         else:
             chunks = prefetched(sorter.chunks(sales_file, CHUNK_SIZE, gate, spool), gate=gate)
         done = 0
+        failed = True
         try:
             for chunk in chunks:
                 if forked:
@@ -332,12 +335,44 @@ class _ImportRun:
                 del chunk
                 gc.collect(1)  # what came since the last chunk, not the whole heap
                 done += chunk_rows
+                if deferred and done >= staging.DEFER_INDEX_MAX_LINES:
+                    staging.build_account_index()
+                    deferred = False
                 if self.progress:
                     self.progress(name, done, 0)
+            failed = False
         finally:
             chunks.close()  # the reader stops writing into the spool before it is removed
             if spool is not None:
                 spool.close()
+            if deferred:
+                self._build_account_index(failed=failed)
+
+    @staticmethod
+    def _build_account_index(*, failed: bool) -> None:
+        """After a file that deferred the index; after a failure, as far as the connection
+        still works (the next import makes it otherwise), without hiding the failure."""
+        if not failed:
+            staging.build_account_index()
+            return
+        with contextlib.suppress(Exception):
+            staging.build_account_index()
+
+    def _defer_account_index(self, sales_file: SalesFile) -> bool:
+        """PostgreSQL: whether this file's lines go in without the index by account, which is
+        built after them (staging.defer_account_index): a large file into an empty table,
+        outside an outer transaction. Any other import first makes the index again if a killed
+        first import left it missing."""
+        if self.dry_run:
+            return False
+        if (
+            self.table_was_empty
+            and not connection.in_atomic_block
+            and sales_file.path.stat().st_size >= staging.DEFER_INDEX_MIN_BYTES
+        ):
+            return staging.defer_account_index()
+        staging.build_account_index()
+        return False
 
     def _import_chunk(
         self, chunk: SortedChunk, gate: ReaderGate, spool: spools.Spool | None

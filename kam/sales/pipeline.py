@@ -10,6 +10,7 @@ second here. The ``ReaderGate`` parks the reader while the importing thread hand
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
@@ -163,6 +164,16 @@ class SortedChunk:
         return map(tuple.__add__, self.staged, extras)
 
 
+def _ready(chunk: SortedChunk, spool: Spool | None) -> bool:
+    return spool is None or chunk.spooled is None or spool.ready(chunk.spooled)
+
+
+def _when_ready(chunk: SortedChunk, spool: Spool | None) -> SortedChunk:
+    if spool is not None:
+        spool.wait()
+    return chunk
+
+
 class KeyFilter:
     """Which natural keys a file may have brought before: a Bloom filter of fixed size.
 
@@ -276,20 +287,42 @@ class RowSorter:
         """
         chunk = self._start(spool)
         wanted = max(size // 4, 1)
-        for block in sales_file.iter_staged(min(READ_STEP, size)):
-            if gate:
-                gate.checkpoint()
-            self.sort_into(chunk, block)
+        # A finished chunk that the spool is still summing up (PostgreSQL, TableSpool.finish):
+        # handed over once it is ready, meanwhile the next one is read.
+        finished: SortedChunk | None = None
+        try:
+            for block in sales_file.iter_staged(min(READ_STEP, size)):
+                if gate:
+                    gate.checkpoint()
+                self.sort_into(chunk, block)
+                if spool is not None:
+                    self._spool_rows(chunk, spool)
+                if finished is not None and _ready(finished, spool):
+                    yield finished
+                    finished = None
+                month_begins = self._month_begins(block)
+                if chunk.rows >= wanted and (month_begins or chunk.rows >= wanted + size // 4):
+                    if finished is not None:
+                        yield _when_ready(finished, spool)
+                    finished = self._finish(chunk, spool)
+                    if _ready(finished, spool):
+                        yield finished
+                        finished = None
+                    chunk, wanted = self._start(spool), size
+            if finished is not None:
+                yield _when_ready(finished, spool)
+                finished = None
+            if chunk.rows:
+                yield _when_ready(self._finish(chunk, spool), spool)
+            elif spool is not None:
+                # An empty table nobody takes: dropped with the spool.
+                spool.finish(self.chunks_spooled)
+        finally:
+            # Nothing of the reader's goes on in the spool after it (what went wrong there is
+            # raised above when the chunks are read to the end).
             if spool is not None:
-                self._spool_rows(chunk, spool)
-            month_begins = self._month_begins(block)
-            if chunk.rows >= wanted and (month_begins or chunk.rows >= wanted + size // 4):
-                yield self._finish(chunk, spool)
-                chunk, wanted = self._start(spool), size
-        if chunk.rows:
-            yield self._finish(chunk, spool)
-        elif spool is not None:
-            spool.finish(self.chunks_spooled)  # an empty table nobody takes: dropped with the spool
+                with contextlib.suppress(Exception):
+                    spool.wait()
 
     def _month_begins(self, block: StagedBlock) -> bool:
         """Whether the block's rows end in another month than the rows before them."""

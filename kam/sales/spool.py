@@ -25,6 +25,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from contextlib import ExitStack
@@ -106,6 +107,13 @@ class ChunkSpool:
         how many rows it has."""
         self._connect().commit()
         return self._rows
+
+    def ready(self, number: int) -> bool:
+        """Reader: chunk ``number`` may be handed over as soon as it is finished."""
+        return True
+
+    def wait(self) -> None:
+        """Reader: nothing runs on after ``finish``."""
 
     def take(self, number: int, rows: int | None = None) -> Taken:
         """Importing side, before the chunk's transaction: copies chunk ``number`` into the
@@ -199,14 +207,22 @@ class TableSpool:
         self._released = _released_counter()
         self._copying: ExitStack | None = None  # the COPY of the chunk being written
         self._copied = 0
+        # The reader's thread that sums up the chunk finished last, on a connection of its own.
+        self._finishing: threading.Thread | None = None
+        self._finishing_connection = None
+        self._error: BaseException | None = None
 
     def _connect(self):
         if self._connection is None:
-            self._connection = self._new_connection(self._connection_params)
-            self._connection.autocommit = True
-            with self._connection.cursor() as cursor:
-                cursor.execute("SET work_mem = '64MB'")  # sums sort a chunk in memory
+            self._connection = self._open_connection()
         return self._connection
+
+    def _open_connection(self):
+        opened = self._new_connection(self._connection_params)
+        opened.autocommit = True
+        with opened.cursor() as cursor:
+            cursor.execute("SET work_mem = '64MB'")  # sums sort a chunk in memory
+        return opened
 
     def table(self, number: int) -> str:
         return f"{self._prefix}{int(number)}"
@@ -216,6 +232,7 @@ class TableSpool:
         self.begin(number)
         self.append(number, rows)
         self.finish(number)
+        self.wait()
 
     def begin(self, number: int) -> None:
         """Reader: drops the chunks released, starts chunk ``number``'s table (its COPY starts
@@ -254,20 +271,54 @@ class TableSpool:
         self._copied += len(rows)
 
     def finish(self, number: int) -> int:
-        """Reader: ends chunk ``number``'s COPY and sums it up or gathers statistics; returns
-        how many rows it has."""
-        table = self.table(number)
+        """Reader: ends chunk ``number``'s COPY and starts to sum it up or gather statistics
+        (``ready`` tells when that is done); returns how many rows it has.
+
+        The server does that through a second connection, in a thread, while the reader goes
+        on with the next chunk: waiting for it took the reader a fifth of its time.
+        """
         self._end_copy()
-        with self._connect().cursor() as cursor:
-            if self._sum_up:
-                totals = self._month_totals.replace("{chunk}", table)
-                cursor.execute(f"CREATE UNLOGGED TABLE {table}_months AS {totals}")
-            else:
-                # Statistics for the plans that match rows with stored lines (a fresh table has
-                # none; in a first import nothing is matched).
-                cursor.execute(f"ANALYZE {table}")
+        self.wait()  # the chunk before
+        self._finishing = threading.Thread(
+            target=self._sum_up_or_analyze, args=(number,), name="kam-spool-sums", daemon=True
+        )
+        self._finishing.start()
         self._rows[number] = self._copied
         return self._copied
+
+    def ready(self, number: int) -> bool:
+        """Reader: whether chunk ``number`` is summed up (or analyzed): it may be handed over.
+        Raises what went wrong there."""
+        finishing = self._finishing
+        if finishing is not None and finishing.is_alive():
+            return False
+        self.wait()
+        return True
+
+    def wait(self) -> None:
+        """Reader: waits until the chunk finished last is summed up; raises what went wrong."""
+        finishing, self._finishing = self._finishing, None
+        if finishing is not None:
+            finishing.join()
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
+
+    def _sum_up_or_analyze(self, number: int) -> None:
+        table = self.table(number)
+        try:
+            opened = self._finishing_connection or self._open_connection()
+            self._finishing_connection = opened
+            with opened.cursor() as cursor:
+                if self._sum_up:
+                    totals = self._month_totals.replace("{chunk}", table)
+                    cursor.execute(f"CREATE UNLOGGED TABLE {table}_months AS {totals}")
+                else:
+                    # Statistics for the plans that match rows with stored lines (a fresh table
+                    # has none; in a first import nothing is matched).
+                    cursor.execute(f"ANALYZE {table}")
+        except BaseException as error:  # noqa: BLE001 (raised in the reader by wait)
+            self._error = error
 
     def take(self, number: int, rows: int | None = None) -> Taken:
         """Importing side, before the chunk's transaction: the chunk (of ``rows`` rows; in the
@@ -297,10 +348,12 @@ class TableSpool:
         a reader process too, which this process does not know by number)."""
         try:
             self._end_copy()  # of a chunk the import stopped in
-        except Exception:  # noqa: BLE001,S110 (its table is dropped anyway)
+            self.wait()  # a reader thread's sums (a reader process waits for its own)
+        except Exception:  # noqa: BLE001,S110 (its tables are dropped anyway)
             pass
-        if self._connection is not None:
-            self._connection.close()
+        for opened in (self._connection, self._finishing_connection):
+            if opened is not None:
+                opened.close()
         with connection.cursor() as cursor:
             for name in _tables_like(cursor, self._prefix):
                 cursor.execute(f'DROP TABLE IF EXISTS "{name}"')

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import Index
 
 from kam.accounts.models import Account
 from kam.sales.models import SalesLine
@@ -112,13 +113,83 @@ def lock_imports() -> None:
 
     SQLite's write lock does this already; on PostgreSQL a transaction-level advisory lock does,
     and the chunk's statements get memory to sort in and no JIT compilation (which costs more
-    than it saves on statements that run once).
+    than it saves on statements that run once). Its commit does not wait for the server to
+    flush the chunk's log to disk (synchronous_commit off): a server crash may lose the last
+    chunks committed, whole, with the import's counters, and running the import again stores
+    them again.
     """
     if _on_postgres():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
             cursor.execute("SET LOCAL work_mem = '64MB'")
             cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL synchronous_commit = off")
+
+
+#: PostgreSQL: a first import of a file this large (about 100,000 lines) builds the lines'
+#: index by account after its lines instead of keeping it current line by line
+#: (defer_account_index).
+DEFER_INDEX_MIN_BYTES = 10_000_000
+#: ... and builds it once the file has stored this many lines: without the index, the facts of
+#: months that chunks share are recomputed by scanning the file's lines.
+DEFER_INDEX_MAX_LINES = 2_000_000
+
+
+#: The lines' index by account (SalesLine.Meta.indexes).
+ACCOUNT_INDEX = "line_account_month"
+
+
+def _account_index() -> Index:
+    return next(index for index in SalesLine._meta.indexes if index.name == ACCOUNT_INDEX)
+
+
+def account_index_exists() -> bool:
+    """Whether the lines' index by account is there (always on SQLite)."""
+    if not _on_postgres():
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() "
+            "AND tablename = %s AND indexname = %s",
+            [SalesLine._meta.db_table, _account_index().name],
+        )
+        return cursor.fetchone() is not None
+
+
+def defer_account_index() -> bool:
+    """PostgreSQL, no lines stored: drops the lines' index by account; True if it did.
+
+    Kept current line by line, that index (random places for every line) took more than half
+    the server's time of a first import; built once after the lines, a fifth of it. Until
+    build_account_index runs, the facts of touched months are recomputed by a scan of the lines
+    (kam.sales.facts.refresh_touched asks account_index_exists). Every import makes the index
+    again first if a killed one left it missing.
+    """
+    if not _on_postgres():
+        return False
+    with transaction.atomic():
+        lock_imports()
+        if SalesLine.objects.exists():
+            return False
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP INDEX IF EXISTS {_quote(_account_index().name)}")
+    return True
+
+
+def build_account_index() -> None:
+    """PostgreSQL: makes the lines' index by account if it is missing (after a first import
+    that deferred it, or one that was killed meanwhile)."""
+    if not _on_postgres():
+        return
+    with transaction.atomic():
+        lock_imports()
+        if account_index_exists():
+            return
+        with connection.cursor() as cursor:
+            # One sort of all lines: memory for it in this transaction only.
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            with connection.schema_editor(atomic=False) as editor:
+                editor.add_index(SalesLine, _account_index())
 
 
 def _columns(columns: Sequence[tuple[str, str]]) -> str:
@@ -397,6 +468,9 @@ def _sort_out_repeats(
         return 0, []
     stored = _stored_values("%s")
     differs = " OR ".join(_differs(stored[column], f"l.{column}") for column in VALUE_COLUMNS)
+    # The repeats are few and their lines are found by id: a staged table without statistics
+    # (a first import's) made PostgreSQL hash all lines instead, 0.3 s a chunk at a million.
+    _planner(cursor, hashjoin=False, mergejoin=False)
     cursor.execute(
         f"SELECT s.source_line, s.invoice_number, s.line_number, s.first_line, "  # noqa: S608
         f"CASE WHEN {differs} THEN 1 ELSE 0 END "
@@ -405,11 +479,19 @@ def _sort_out_repeats(
         [currency],
     )
     repeats = cursor.fetchall()
+    _planner(cursor, hashjoin=True, mergejoin=True)
     if not repeats:
         return 0, []
     cursor.execute(f"DELETE FROM {table} WHERE first_line IS NOT NULL")  # noqa: S608
     conflicts = [row[:4] for row in repeats if row[4]]
     return len(repeats) - len(conflicts), conflicts
+
+
+def _planner(cursor, **methods: bool) -> None:
+    """PostgreSQL: allows or forbids plan methods (``hashjoin``, …) in the transaction."""
+    if _on_postgres():
+        for method, allowed in methods.items():
+            cursor.execute(f"SET LOCAL enable_{method} = {'on' if allowed else 'off'}")
 
 
 def _sort_out_repeats_within(cursor, table: str) -> tuple[int, list[tuple[int, str, int, int]]]:

@@ -110,20 +110,24 @@ class BlockConverter:
     def _sort_out_shapes(
         self, lines: list[int], records: list[list[str]]
     ) -> tuple[list[int], list[list[str]], list[Output]]:
-        """Drops blank records, trims empty trailing extra fields, rejects wrong field counts."""
+        """Drops blank records, trims empty trailing extra fields, rejects wrong field counts.
+
+        Only the records of another width are looked at (a few in a block of a thousand).
+        """
         width = self._width
-        kept_lines: list[int] = []
-        kept: list[list[str]] = []
+        records = list(records)
+        keep = [True] * len(records)
         rejects: list[Output] = []
-        for line, record in zip(lines, records, strict=True):
+        other_width = map(width.__ne__, map(len, records))
+        for i in compress(range(len(records)), other_width):
+            record = records[i]
             if len(record) > width and not any(field.strip() for field in record[width:]):
-                record = record[:width]
-            if len(record) == width:
-                kept_lines.append(line)
-                kept.append(record)
-            elif any(field.strip() for field in record):
-                rejects.append(self._wrong_shape(line, record))
-        return kept_lines, kept, rejects
+                records[i] = record[:width]
+                continue
+            keep[i] = False
+            if any(field.strip() for field in record):
+                rejects.append(self._wrong_shape(lines[i], record))
+        return list(compress(lines, keep)), list(compress(records, keep)), rejects
 
     def _wrong_shape(self, line: int, record: list[str]) -> RejectedRow:
         breaks = line_breaks(record)

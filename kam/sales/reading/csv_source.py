@@ -83,9 +83,11 @@ class CsvSource:
         """``(start lines, records)`` for blocks of about ``size`` records after the header.
 
         Most exports quote nothing: a block of lines without a quote (or a NUL) is split at
-        the delimiter, which gives what the csv module would, in half the time. Any other
-        block goes through the csv module, which reads on from the file when a quoted field
-        spans the block's last line.
+        the delimiter, which gives what the csv module would, in half the time. In a block
+        with quotes, only the quoted lines go through the csv module, as long as each of them
+        is a record of its own (a quoted customer name with the delimiter inside). Any other
+        block goes through the csv module as a whole, which reads on from the file when a
+        quoted field spans the block's last line.
         """
         with self._open() as file:
             header = csv.reader(file, delimiter=self.delimiter)
@@ -93,11 +95,18 @@ class CsvSource:
             consumed = header.line_num
             while lines := list(islice(file, size)):
                 text = "".join(lines)
-                if '"' in text or "\x00" in text:
+                records = None
+                if "\x00" in text:
+                    pass
+                elif '"' in text:
+                    records = _split_quoted(lines, self.delimiter)
+                else:
+                    records = _split(lines, self.delimiter)
+                if records is None:
                     records, read = self._parse(lines, file)
                     starts = _start_lines(consumed, consumed + read, records)
                 else:
-                    records, read = _split(lines, self.delimiter), len(lines)
+                    read = len(lines)
                     starts = list(range(consumed + 1, consumed + read + 1))
                 yield starts, records
                 consumed += read
@@ -145,6 +154,28 @@ def _split(lines: list[str], delimiter: str) -> list[list[str]]:
     records = [line.rstrip("\r\n").split(delimiter) for line in lines]
     if [""] in records:
         records = [[] if record == [""] else record for record in records]
+    return records
+
+
+def _split_quoted(lines: list[str], delimiter: str) -> list[list[str]] | None:
+    """Lines split into fields as the csv module reads them, the lines with a quote by the csv
+    module itself; None if one of those may not be a record of its own (a quoted field that
+    goes on in the next line) or does not parse: the caller reads the block as a whole."""
+    records = _split(lines, delimiter)
+    quoted = [i for i, line in enumerate(lines) if '"' in line]
+    try:
+        parsed = list(csv.reader([lines[i] for i in quoted], delimiter=delimiter))
+    except csv.Error:
+        return None
+    if len(parsed) != len(quoted):
+        return None
+    # A line that leaves a quote open ends its field with the line break (taking in the next
+    # quoted line, if any): such a record would span lines in the file.
+    fields = "".join(chain.from_iterable(parsed))
+    if "\n" in fields or "\r" in fields:
+        return None
+    for i, record in zip(quoted, parsed, strict=True):
+        records[i] = record
     return records
 
 

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kam.sales.reading import FileRefused, RejectedRow, SalesRow, open_sales_file
+from kam.sales.reading.columns import _CONTROL_CHARACTERS, control_errors
 from kam.sales.reading.csv_source import CsvSource
 
 HEADER = "Kundennummer;Rechnungsnummer;Rechnungsdatum;Nettoumsatz"
@@ -521,3 +522,10 @@ def _read_by_the_csv_module(path: Path) -> list[tuple[int, list[str]]] | str:
         except csv.Error:
             return "csv_broken"
     return expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.text(alphabet="a\x00\x1f\n ", max_size=3), max_size=12))
+def test_control_characters_are_found_at_their_positions(values):
+    expected = {i for i, value in enumerate(values) if _CONTROL_CHARACTERS.search(value)}
+    assert set(control_errors(values)) == expected

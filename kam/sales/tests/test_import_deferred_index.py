@@ -1,0 +1,87 @@
+"""PostgreSQL: a first import of a large file builds the lines' index by account after its
+lines (kam.sales.staging.defer_account_index); the facts stay exact meanwhile."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from kam.sales import staging
+from kam.sales.importer import import_sales
+from kam.sales.tests.facts import facts_from_lines, stored_facts
+
+HEADER = "Kundennummer;Rechnungsnummer;Rechnungsdatum;Nettoumsatz\n"
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only"),
+]
+
+
+def _file(tmp_path, name: str, rows: int, prefix: str = "R"):
+    """Rows of 7 customers over three months, invoices of up to three lines, not by date: the
+    chunks share months, whose facts are recomputed from all their lines."""
+    lines = [
+        f"{i % 7};{prefix}{i // 3};{1 + i % 28:02d}.{1 + (i * 5) % 3:02d}.2025;{i},{i % 100:02d}\n"
+        for i in range(rows)
+    ]
+    path = tmp_path / name
+    path.write_text(HEADER + "".join(lines), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def deferring(monkeypatch):
+    """Every first import defers the index; small chunks."""
+    monkeypatch.setattr(staging, "DEFER_INDEX_MIN_BYTES", 0)
+    monkeypatch.setattr("kam.sales.importer.CHUNK_SIZE", 400)
+    seen = []
+    refresh = staging.account_index_exists
+
+    def noting():
+        exists = refresh()
+        seen.append(exists)
+        return exists
+
+    monkeypatch.setattr(staging, "account_index_exists", noting)
+    return seen
+
+
+def test_a_first_import_builds_the_index_after_its_lines_with_exact_facts(tmp_path, deferring):
+    report, _ = import_sales(paths=[_file(tmp_path, "first.csv", 3_000)])
+
+    assert report.imported == 3_000
+    assert False in deferring  # chunks ran without the index
+    assert staging.account_index_exists()
+    assert stored_facts() == facts_from_lines()
+
+
+def test_a_large_file_builds_the_index_on_the_way(tmp_path, deferring, monkeypatch):
+    monkeypatch.setattr(staging, "DEFER_INDEX_MAX_LINES", 1_000)
+
+    import_sales(paths=[_file(tmp_path, "first.csv", 3_000)])
+
+    assert deferring[-1] is True  # the last chunks had it again
+    assert stored_facts() == facts_from_lines()
+
+
+def test_the_next_import_makes_the_index_a_killed_first_import_left_missing(tmp_path, deferring):
+    import_sales(paths=[_file(tmp_path, "first.csv", 1_000)])
+    with connection.cursor() as cursor:  # what a first import killed on the way leaves
+        cursor.execute(f"DROP INDEX {staging.ACCOUNT_INDEX}")
+
+    report, _ = import_sales(paths=[_file(tmp_path, "next.csv", 1_000, prefix="S")])
+
+    assert report.imported == 1_000
+    assert staging.account_index_exists()
+    assert stored_facts() == facts_from_lines()
+
+
+def test_an_import_into_a_table_with_lines_keeps_the_index(tmp_path, deferring):
+    import_sales(paths=[_file(tmp_path, "first.csv", 1_000)])
+    deferring.clear()
+
+    import_sales(paths=[_file(tmp_path, "next.csv", 2_000, prefix="S")])
+
+    assert deferring and all(deferring)
+    assert stored_facts() == facts_from_lines()
