@@ -361,3 +361,23 @@ def test_deleting_an_account_deletes_its_statements_and_driver_facts(alice):
 
     assert not AccountStatement.objects.filter(account_id=account.pk).exists()
     assert not CostDriverFact.objects.filter(account_id=account.pk).exists()
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_a_recomputation_of_all_accounts_leaves_fresh_statistics_on_postgresql(alice):
+    """Else the next account's update plans with the statistics of an empty table (1 s, not
+    10 ms, at 100,000 accounts)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's planner statistics")
+    only_rates(FIRST_HALF, SECOND_HALF)
+    for account in AccountFactory.create_batch(3, owner=alice):
+        fact(account, MARCH, revenue="1000.00", margin="300.00")
+    services.statements_refresh_all()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE relname = %s",
+            [AccountStatement._meta.db_table],
+        )
+        assert cursor.fetchone()[0] == 3
