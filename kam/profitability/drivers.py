@@ -73,7 +73,12 @@ def facts_refresh(
         f" amount_cents) {grouped_sql(rows)}",
         params,
     )
-    return cursor.rowcount
+    written = cursor.rowcount
+    if account_ids is None and connection.vendor == "postgresql":
+        # Millions of facts rewritten: fresh statistics for the pricing that reads them next
+        # (with those of before, the planner priced 2.4 million facts in 100 s instead of 5).
+        cursor.execute(f"ANALYZE {_table()}")
+    return written
 
 
 def facts_prune(cursor, *, before: datetime.date) -> None:
