@@ -18,34 +18,21 @@ def _two_places(amount: Decimal) -> str:
     return f"{amount.quantize(Decimal('0.01'))}"
 
 
-Money = Annotated[
-    Decimal,
-    PlainSerializer(_two_places, return_type=str),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "format": "decimal",
-            "pattern": MONEY_PATTERN,
-            "examples": ["1234.56"],
-            "description": "An amount in the company currency as a decimal string, two places.",
-        }
-    ),
-]
+def _two_places_type(example: str, description: str):
+    """A Decimal that leaves the API as a decimal string with two places, documented so."""
+    schema = {"type": "string", "format": "decimal", "pattern": MONEY_PATTERN}
+    return Annotated[
+        Decimal,
+        PlainSerializer(_two_places, return_type=str),
+        WithJsonSchema(schema | {"examples": [example], "description": description}),
+    ]
 
+
+Money = _two_places_type(
+    "1234.56", "An amount in the company currency as a decimal string, two places."
+)
 #: Hours with two places (a complaint's handling effort), a decimal string like Money.
-Hours = Annotated[
-    Decimal,
-    PlainSerializer(_two_places, return_type=str),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "format": "decimal",
-            "pattern": MONEY_PATTERN,
-            "examples": ["2.50"],
-            "description": "Hours as a decimal string, two places.",
-        }
-    ),
-]
+Hours = _two_places_type("2.50", "Hours as a decimal string, two places.")
 
 
 def money(cents: int | None) -> Decimal | None:
