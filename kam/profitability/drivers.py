@@ -15,6 +15,7 @@ import datetime
 from django.db import connection
 
 from kam.core import plugins
+from kam.core.db import analyze
 from kam.profitability.models import CostDriverFact
 
 
@@ -74,10 +75,10 @@ def facts_refresh(
         params,
     )
     written = cursor.rowcount
-    if account_ids is None and connection.vendor == "postgresql":
+    if account_ids is None:
         # Millions of facts rewritten: fresh statistics for the pricing that reads them next
         # (with those of before, the planner priced 2.4 million facts in 100 s instead of 5).
-        cursor.execute(f"ANALYZE {_table()}")
+        analyze(cursor, _table())
     return written
 
 

@@ -24,6 +24,7 @@ from django.db import connection
 from django.db.models import Q
 
 from kam.core import plugins
+from kam.core.db import planner_without
 from kam.profitability.drivers import grouped_sql, union_sql
 from kam.profitability.models import CostDriverFact, CostRates
 from kam.profitability.pricing import (
@@ -127,20 +128,6 @@ def mapped_reads(cursor) -> Iterator[None]:
         yield
     finally:
         cursor.execute(f"PRAGMA mmap_size = {int(before)}")
-
-
-@contextmanager
-def planner_without(cursor, *methods: str) -> Iterator[None]:
-    """PostgreSQL: plans the statements inside without these methods (``hashagg``,
-    ``nestloop``, …), then as before. Other databases: nothing."""
-    methods = methods if connection.vendor == "postgresql" else ()
-    for method in methods:
-        cursor.execute(f"SET LOCAL enable_{method} = off")
-    try:
-        yield
-    finally:
-        for method in methods:
-            cursor.execute(f"SET LOCAL enable_{method} = on")
 
 
 #: PostgreSQL, all accounts: the priced driver facts are summed after a sort by account and

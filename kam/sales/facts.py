@@ -5,12 +5,10 @@ recomputed from all its lines instead of adding deltas, which keeps the distinct
 (invoices, purchase days) exact and makes the refresh idempotent.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from django.db import connection
 
 from kam.accounts.models import Account
+from kam.core.db import planner_without
 from kam.sales import staging
 from kam.sales.models import MonthlyFact, SalesLine
 
@@ -31,19 +29,6 @@ _FACT_COLUMNS = ", ".join(_FACT_VALUES)
 _UPSERT = " ON CONFLICT (account_id, month) DO UPDATE SET " + ", ".join(
     f"{column} = excluded.{column}" for column in _FACT_VALUES
 )
-
-
-@contextmanager
-def _postgres_planner_without(cursor, *methods: str) -> Iterator[None]:
-    """PostgreSQL: plans the statements inside without these methods (``seqscan``,
-    ``hashjoin``, …); right after a bulk load its statistics count far fewer lines than there
-    are, and it would scan or hash all of them to find a chunk's. Other databases: nothing."""
-    on_postgres = connection.vendor == "postgresql"
-    for method in methods if on_postgres else ():
-        cursor.execute(f"SET LOCAL enable_{method} = off")
-    yield
-    for method in methods if on_postgres else ():
-        cursor.execute(f"SET LOCAL enable_{method} = on")
 
 
 def _aggregates(lines: str) -> str:
@@ -106,7 +91,7 @@ def _sum_new_lines(cursor, last_id_before: int) -> None:
     # SQLite would walk the (account, month) index of all lines for their order and pick out
     # the new ones; reading just the new ones by id and sorting them takes half the time.
     only_by_id = "" if connection.vendor == "postgresql" else " NOT INDEXED"
-    with _postgres_planner_without(cursor, "seqscan"):  # the new lines are found by id
+    with planner_without(cursor, "seqscan"):  # the new lines are found by id
         cursor.execute(
             f"INSERT INTO {staging.NEW_MONTHS} (account_id, month, {_FACT_COLUMNS}, has_fact) "  # noqa: S608
             f"SELECT n.account_id, n.invoice_month, {_aggregates('n')}, "
@@ -152,7 +137,7 @@ def refresh_touched(*, lines_may_have_moved: bool) -> None:
     planner_off = ("hashjoin", "mergejoin") if indexed else ("nestloop", "mergejoin")
     with (
         connection.cursor() as cursor,
-        _postgres_planner_without(cursor, *planner_off),
+        planner_without(cursor, *planner_off),
     ):
         touched_months = (
             f"SELECT t.account_id, t.month, {_aggregates('l')} "  # noqa: S608

@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 from kam.accounts.selectors import account_group_ids
 from kam.core.money import cents_to_decimal
 from kam.sales.models import MonthlyFact
+from kam.sales.staging_columns import ERP_COST_COLUMNS
 
 #: The trailing months that "12 months" means on every page, export and in the API.
 WINDOW_MONTHS = 12
@@ -474,10 +475,6 @@ def group_figures(account, *, as_of: date) -> GroupFigures:
 
 
 # --- every account's months (the profitability statement)
-
-
-#: The sums of the lines' optional ERP cost figures in a monthly fact.
-ERP_COST_COLUMNS = ("freight_cents", "packaging_cents", "handling_cents")
 
 
 def monthly_totals_query(

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Index
 
 from kam.accounts.models import Account
+from kam.core.db import planner_without
 from kam.sales.models import SalesLine
 from kam.sales.staging_columns import ROW_COLUMNS, ROW_NAMES, STAGED_NAMES, row_names
 
@@ -470,28 +471,20 @@ def _sort_out_repeats(
     differs = " OR ".join(_differs(stored[column], f"l.{column}") for column in VALUE_COLUMNS)
     # The repeats are few and their lines are found by id: a staged table without statistics
     # (a first import's) made PostgreSQL hash all lines instead, 0.3 s a chunk at a million.
-    _planner(cursor, hashjoin=False, mergejoin=False)
-    cursor.execute(
-        f"SELECT s.source_line, s.invoice_number, s.line_number, s.first_line, "  # noqa: S608
-        f"CASE WHEN {differs} THEN 1 ELSE 0 END "
-        f"FROM {_with_account(table)} JOIN {lines} l ON l.id = s.line_id "
-        "WHERE s.first_line IS NOT NULL ORDER BY s.source_line",
-        [currency],
-    )
-    repeats = cursor.fetchall()
-    _planner(cursor, hashjoin=True, mergejoin=True)
+    with planner_without(cursor, "hashjoin", "mergejoin"):
+        cursor.execute(
+            f"SELECT s.source_line, s.invoice_number, s.line_number, s.first_line, "  # noqa: S608
+            f"CASE WHEN {differs} THEN 1 ELSE 0 END "
+            f"FROM {_with_account(table)} JOIN {lines} l ON l.id = s.line_id "
+            "WHERE s.first_line IS NOT NULL ORDER BY s.source_line",
+            [currency],
+        )
+        repeats = cursor.fetchall()
     if not repeats:
         return 0, []
     cursor.execute(f"DELETE FROM {table} WHERE first_line IS NOT NULL")  # noqa: S608
     conflicts = [row[:4] for row in repeats if row[4]]
     return len(repeats) - len(conflicts), conflicts
-
-
-def _planner(cursor, **methods: bool) -> None:
-    """PostgreSQL: allows or forbids plan methods (``hashjoin``, …) in the transaction."""
-    if _on_postgres():
-        for method, allowed in methods.items():
-            cursor.execute(f"SET LOCAL enable_{method} = {'on' if allowed else 'off'}")
 
 
 def _sort_out_repeats_within(cursor, table: str) -> tuple[int, list[tuple[int, str, int, int]]]:

@@ -26,8 +26,10 @@ STAGED_NAMES = tuple(name for name, _ in STAGED_COLUMNS)
 ROW_COLUMNS = (*STAGED_COLUMNS, ("source_line", "integer"), ("repeat_candidate", "boolean"))
 ROW_NAMES = tuple(name for name, _ in ROW_COLUMNS)
 
-#: The ERP's optional cost figures: a file without them stages its rows without them (NULL in
-#: every row, they cost the reader a third more time spooling: 0.8 CPU s a million lines).
+#: The ERP's optional cost figures (on the sales line, and summed in the monthly fact that
+#: kam.sales.figures.monthly_totals_query gives kam.profitability): a file without them
+#: stages its rows without them (NULL in every row, they cost the reader a third more time
+#: spooling: 0.8 CPU s a million lines).
 ERP_COST_COLUMNS = ("freight_cents", "packaging_cents", "handling_cents")
 NARROW_ROW_COLUMNS = tuple(column for column in ROW_COLUMNS if column[0] not in ERP_COST_COLUMNS)
 NARROW_ROW_NAMES = tuple(name for name, _ in NARROW_ROW_COLUMNS)
