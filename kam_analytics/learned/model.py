@@ -58,6 +58,10 @@ def revenue_scale(features: FloatArray, horizon: int) -> FloatArray:
     names = FEATURE_NAMES
     last12 = features[:, names.index("revenue_12m")]
     per_active = features[:, names.index("revenue_per_active_month")]
+    return _scale(last12, per_active, horizon)
+
+
+def _scale(last12: FloatArray, per_active: FloatArray, horizon: int) -> FloatArray:
     return (last12 + 0.25 * per_active) * horizon / 12 + 1.0
 
 
@@ -108,7 +112,7 @@ def origin_scales(revenue: FloatArray, origins: list[int], horizon: int) -> list
         months = active[:, origin]
         per_active = np.where(months > 0, running[:, origin] / np.maximum(months, 1), 0.0)
         last12 = running[:, origin] - running[:, max(origin - 12, 0)]
-        scales.append((last12 + 0.25 * per_active) * horizon / 12 + 1.0)
+        scales.append(_scale(last12, per_active, horizon))
     return scales
 
 
