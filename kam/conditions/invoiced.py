@@ -30,6 +30,7 @@ from kam.conditions.models import (
     ProductGroup,
 )
 from kam.conditions.pricing import ALL_PRODUCTS_RANK
+from kam.core.db import planner_without
 from kam.sales.models import SalesLine
 
 FAR_FUTURE = datetime.date(9999, 12, 31)
@@ -302,12 +303,13 @@ def price_check_run(*, now: datetime.datetime | None = None) -> int:
         cursor.execute("SET LOCAL work_mem = '128MB'")
         # With the agreed prices hashed the lines are read once; the planner's merge join
         # sorted the ten million lines on disk first (three times slower).
-        cursor.execute("SET LOCAL enable_mergejoin = off")
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE price_check_sums ({_COLUMNS.rsplit(',', 1)[0]}) "
-            f"ON COMMIT DROP AS {_SUMS_SQL.format(inner=inner, checked_at='', deviates=DEVIATES)}",
-            [_tolerance()],
-        )
+        sums = _SUMS_SQL.format(inner=inner, checked_at="", deviates=DEVIATES)
+        with planner_without(cursor, "mergejoin"):
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE price_check_sums ({_COLUMNS.rsplit(',', 1)[0]}) "
+                f"ON COMMIT DROP AS {sums}",
+                [_tolerance()],
+            )
         cursor.execute(
             f"INSERT INTO {table} ({_COLUMNS}) SELECT *, %s FROM price_check_sums",  # noqa: S608
             [checked_at],
