@@ -479,7 +479,11 @@ def _match_existing(
     """Marks the staged rows whose key a line stored before this chunk has."""
     if candidates_only and not key_index_exists():
         # A first import that deferred the unique key: one scan of the lines with a hash of
-        # the few rows that may repeat, never a scan per row.
+        # the few rows that may repeat, never a scan per row; none at all where the chunk has
+        # no such row (the bench file: no repeats, a few of the Bloom filter's false "maybe").
+        cursor.execute(f"SELECT 1 FROM {table} WHERE repeat_candidate LIMIT 1")  # noqa: S608
+        if cursor.fetchone() is None:
+            return
         with planner_without(cursor, "nestloop", "mergejoin"):
             cursor.execute(
                 f"UPDATE {table} s SET line_id = l.id FROM {lines} l "  # noqa: S608
