@@ -5,6 +5,9 @@ recomputed from all its lines instead of adding deltas, which keeps the distinct
 (invoices, purchase days) exact and makes the refresh idempotent.
 """
 
+import datetime
+from collections.abc import Iterable
+
 from django.db import connection
 
 from kam.accounts.models import Account
@@ -53,6 +56,38 @@ def month_totals(table: str) -> str:
         f"SELECT s.customer_number, {month} AS month, {values} "  # noqa: S608
         f"FROM {table} s GROUP BY 1, 2"
     )
+
+
+def resum_totals(totals: str, staged: str, removed: Iterable[tuple]) -> None:
+    """Sums the months of the ``removed`` rows (customer number, invoice date) up again in a
+    spool's ``totals``, from the rows left in ``staged``.
+
+    A spool sums a chunk up before the merge sorts out the rows whose key came before (0.2 %
+    of a realistic export); the months of those rows are summed again, so that the totals stay
+    those of the new lines and the facts need no second pass over them (PostgreSQL: 0.6 to
+    1.2 s a chunk of 200,000 lines at load 5).
+    """
+    pairs = sorted({(customer, _month(date)) for customer, date in removed})
+    month = staging.month_of("invoice_date")
+    with connection.cursor() as cursor:
+        for start in range(0, len(pairs), staging.INSERT_BATCH):
+            batch = pairs[start : start + staging.INSERT_BATCH]
+            marks = ", ".join(["(%s, CAST(%s AS date))"] * len(batch))
+            values = [value for pair in batch for value in pair]
+            cursor.execute(
+                f"DELETE FROM {totals} WHERE (customer_number, month) IN (VALUES {marks})",  # noqa: S608
+                values,
+            )
+            rows = (
+                f"(SELECT * FROM {staged} WHERE (customer_number, {month}) "  # noqa: S608
+                f"IN (VALUES {marks}))"
+            )
+            cursor.execute(f"INSERT INTO {totals} {month_totals(rows)}", values)  # noqa: S608
+
+
+def _month(date: datetime.date | str) -> str:
+    """The ISO first day of the date's month."""
+    return (date.isoformat() if isinstance(date, datetime.date) else date)[:8] + "01"
 
 
 def add_new_lines(last_id_before: int, month_totals_table: str | None = None) -> None:
@@ -131,7 +166,7 @@ def refresh_touched(*, lines_may_have_moved: bool) -> None:
     """
     lines = SalesLine._meta.db_table
     facts = MonthlyFact._meta.db_table
-    # Without the index (a first import that builds it at its end, staging.defer_account_index)
+    # Without the index (a first import that builds it at its end, staging.defer_indexes)
     # one scan of the lines with a hash of the touched pairs, never a scan per pair.
     indexed = staging.account_index_exists()
     planner_off = ("hashjoin", "mergejoin") if indexed else ("nestloop", "mergejoin")

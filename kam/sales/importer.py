@@ -304,7 +304,7 @@ class _ImportRun:
         self.file_name = name
         staging.start_file()
         self.file_first_id = staging.last_line_id()
-        deferred = self._defer_account_index(sales_file)
+        deferred = self._defer_indexes(sales_file)
         gate = ReaderGate()
         # The reader stages the chunks itself, in a spool (kam.sales.spool), between the
         # importing connection's transactions: inside an outer one, SQLite cannot attach the
@@ -336,7 +336,7 @@ class _ImportRun:
                 gc.collect(1)  # what came since the last chunk, not the whole heap
                 done += chunk_rows
                 if deferred and done >= staging.DEFER_INDEX_MAX_LINES:
-                    staging.build_account_index()
+                    staging.build_deferred_indexes()
                     deferred = False
                 if self.progress:
                     self.progress(name, done, 0)
@@ -346,23 +346,23 @@ class _ImportRun:
             if spool is not None:
                 spool.close()
             if deferred:
-                self._build_account_index(failed=failed)
+                self._build_deferred_indexes(failed=failed)
 
     @staticmethod
-    def _build_account_index(*, failed: bool) -> None:
-        """After a file that deferred the index; after a failure, as far as the connection
-        still works (the next import makes it otherwise), without hiding the failure."""
+    def _build_deferred_indexes(*, failed: bool) -> None:
+        """After a file that deferred the indexes; after a failure, as far as the connection
+        still works (the next import makes them otherwise), without hiding the failure."""
         if not failed:
-            staging.build_account_index()
+            staging.build_deferred_indexes()
             return
         with contextlib.suppress(Exception):
-            staging.build_account_index()
+            staging.build_deferred_indexes()
 
-    def _defer_account_index(self, sales_file: SalesFile) -> bool:
-        """PostgreSQL: whether this file's lines go in without the index by account, which is
-        built after them (staging.defer_account_index): a large file into an empty table,
-        outside an outer transaction. Any other import first makes the index again if a killed
-        first import left it missing."""
+    def _defer_indexes(self, sales_file: SalesFile) -> bool:
+        """PostgreSQL: whether this file's lines go in without the index by account and the
+        unique key, which are built after them (staging.defer_indexes): a large file into an
+        empty table, outside an outer transaction. Any other import first makes them again if
+        a killed first import left them missing."""
         if self.dry_run:
             return False
         if (
@@ -370,8 +370,8 @@ class _ImportRun:
             and not connection.in_atomic_block
             and sales_file.path.stat().st_size >= staging.DEFER_INDEX_MIN_BYTES
         ):
-            return staging.defer_account_index()
-        staging.build_account_index()
+            return staging.defer_indexes()
+        staging.build_deferred_indexes()
         return False
 
     def _import_chunk(
@@ -403,11 +403,21 @@ class _ImportRun:
             if self.dry_run:
                 transaction.set_rollback(True)  # the staged rows were only counted
             else:
-                # Sums of the staged rows are those of the new lines if every row is one.
-                totals = taken.month_totals if merged.inserted == taken.rows else None
-                self._write(merged, rejected, gate, totals)
+                self._write(merged, rejected, gate, self._new_line_totals(taken, merged))
         if spool is not None and chunk.spooled is not None:
             spool.release(chunk.spooled)
+
+    @staticmethod
+    def _new_line_totals(taken: spools.Taken, merged: staging.Merged) -> str | None:
+        """The spool's sums of the chunk, if they are those of its new lines: every staged row
+        is a new line or a repeat of the file, whose months are summed again without it."""
+        if taken.month_totals is None:
+            return None
+        if merged.inserted + merged.duplicates + len(merged.conflicts) != taken.rows:
+            return None  # rows matched stored lines
+        if merged.removed:
+            facts.resum_totals(taken.month_totals, taken.table, merged.removed)
+        return taken.month_totals
 
     def _count_sorted(self, chunk: SortedChunk) -> None:
         self.report.rows += chunk.rows

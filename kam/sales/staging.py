@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Index
+from django.db.models import Index, UniqueConstraint
 
 from kam.accounts.models import Account
 from kam.core.db import planner_without
@@ -60,6 +60,9 @@ class Merged:
     # with other values (line, invoice number, line number, the key's first line).
     duplicates: int = 0
     conflicts: list[tuple[int, str, int, int]] = field(default_factory=list)
+    # (customer number, invoice date) of every staged row sorted out as a repeat: the months
+    # whose sums a spool made before the repeats were known (kam.sales.facts.resum_totals).
+    removed: list[tuple] = field(default_factory=list)
 
 
 def _quote(name: str) -> str:
@@ -128,20 +131,31 @@ def lock_imports() -> None:
 
 
 #: PostgreSQL: a first import of a file this large (about 100,000 lines) builds the lines'
-#: index by account after its lines instead of keeping it current line by line
-#: (defer_account_index).
+#: index by account and their unique key after its lines instead of keeping them current line
+#: by line (defer_indexes).
 DEFER_INDEX_MIN_BYTES = 10_000_000
-#: ... and builds it once the file has stored this many lines: without the index, the facts of
-#: months that chunks share are recomputed by scanning the file's lines.
+#: ... and builds them once the file has stored this many lines: without them, the facts of
+#: months that chunks share are recomputed, and the keys that may repeat are looked up, by
+#: scanning the file's lines.
 DEFER_INDEX_MAX_LINES = 2_000_000
 
 
 #: The lines' index by account (SalesLine.Meta.indexes).
 ACCOUNT_INDEX = "line_account_month"
+#: The lines' natural key (SalesLine.Meta.constraints).
+KEY_CONSTRAINT = "one_line_per_invoice_position"
 
 
 def _account_index() -> Index:
     return next(index for index in SalesLine._meta.indexes if index.name == ACCOUNT_INDEX)
+
+
+def _key_constraint() -> UniqueConstraint:
+    return next(
+        constraint
+        for constraint in SalesLine._meta.constraints
+        if isinstance(constraint, UniqueConstraint) and constraint.name == KEY_CONSTRAINT
+    )
 
 
 def account_index_exists() -> bool:
@@ -157,14 +171,34 @@ def account_index_exists() -> bool:
         return cursor.fetchone() is not None
 
 
-def defer_account_index() -> bool:
-    """PostgreSQL, no lines stored: drops the lines' index by account; True if it did.
+def key_index_exists() -> bool:
+    """Whether the lines' unique key (invoice number, line number) is there (always on
+    SQLite)."""
+    if not _on_postgres():
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_constraint WHERE conrelid = CAST(%s AS regclass) AND conname = %s",
+            [_quote(SalesLine._meta.db_table), KEY_CONSTRAINT],
+        )
+        return cursor.fetchone() is not None
 
-    Kept current line by line, that index (random places for every line) took more than half
-    the server's time of a first import; built once after the lines, a fifth of it. Until
-    build_account_index runs, the facts of touched months are recomputed by a scan of the lines
-    (kam.sales.facts.refresh_touched asks account_index_exists). Every import makes the index
-    again first if a killed one left it missing.
+
+def defer_indexes() -> bool:
+    """PostgreSQL, no lines stored: drops the lines' index by account and their unique key;
+    True if it did.
+
+    Kept current line by line, the index by account (random places for every line) took more
+    than half the server's time of a first import; built once after the lines, a fifth of it.
+    The unique key takes the invoice numbers of an export sorted by customer at random places
+    too: the lines' INSERT took twice as long with it as without (1,000,000 lines, 16.2 against
+    7.2 s, and 2.3 s to build it after them, at load 4). The importer keeps the keys unique
+    itself (the reader within a chunk, the merge against the lines stored before); the
+    constraint comes back with the index and would refuse a repeated key then. Until
+    build_deferred_indexes runs, the facts of touched months are recomputed by a scan of the
+    lines (kam.sales.facts.refresh_touched asks account_index_exists), and so are the keys of
+    rows that may repeat an earlier chunk's looked up (_match_existing). Every import makes
+    both again first if a killed one left them missing.
     """
     if not _on_postgres():
         return False
@@ -174,23 +208,30 @@ def defer_account_index() -> bool:
             return False
         with connection.cursor() as cursor:
             cursor.execute(f"DROP INDEX IF EXISTS {_quote(_account_index().name)}")
+        if key_index_exists():
+            with connection.schema_editor(atomic=False) as editor:
+                editor.remove_constraint(SalesLine, _key_constraint())
     return True
 
 
-def build_account_index() -> None:
-    """PostgreSQL: makes the lines' index by account if it is missing (after a first import
-    that deferred it, or one that was killed meanwhile)."""
+def build_deferred_indexes() -> None:
+    """PostgreSQL: makes the lines' index by account and their unique key where they are
+    missing (after a first import that deferred them, or one that was killed meanwhile)."""
     if not _on_postgres():
         return
     with transaction.atomic():
         lock_imports()
-        if account_index_exists():
+        account_index, key = account_index_exists(), key_index_exists()
+        if account_index and key:
             return
         with connection.cursor() as cursor:
-            # One sort of all lines: memory for it in this transaction only.
+            # One sort of all lines each: memory for it in this transaction only.
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
             with connection.schema_editor(atomic=False) as editor:
-                editor.add_index(SalesLine, _account_index())
+                if not account_index:
+                    editor.add_index(SalesLine, _account_index())
+                if not key:
+                    editor.add_constraint(SalesLine, _key_constraint())
 
 
 def _columns(columns: Sequence[tuple[str, str]]) -> str:
@@ -404,10 +445,10 @@ def merge(
         # With no lines stored before the file, only this file's own lines can match, and only
         # rows whose key the reader has seen before may (kam.sales.pipeline.KeyFilter).
         _match_existing(cursor, table, lines, last_id, candidates_only=table_was_empty)
-        duplicates, conflicts = _sort_out_repeats(
+        duplicates, conflicts, removed = _sort_out_repeats(
             cursor, table, lines, currency, file_first_id, sales_import_id
         )
-        more_duplicates, more_conflicts = _sort_out_repeats_within(cursor, table)
+        more_duplicates, more_conflicts, more_removed = _sort_out_repeats_within(cursor, table)
         duplicates += more_duplicates
         conflicts = sorted(conflicts + more_conflicts)
         matched, changed = 0, []
@@ -428,6 +469,7 @@ def merge(
         changed=changed,
         duplicates=duplicates,
         conflicts=conflicts,
+        removed=removed + more_removed,
     )
 
 
@@ -435,6 +477,21 @@ def _match_existing(
     cursor, table: str, lines: str, last_id: int, *, candidates_only: bool = False
 ) -> None:
     """Marks the staged rows whose key a line stored before this chunk has."""
+    if candidates_only and not key_index_exists():
+        # A first import that deferred the unique key: one scan of the lines with a hash of
+        # the few rows that may repeat, never a scan per row; none at all where the chunk has
+        # no such row (the bench file: no repeats, a few of the Bloom filter's false "maybe").
+        cursor.execute(f"SELECT 1 FROM {table} WHERE repeat_candidate LIMIT 1")  # noqa: S608
+        if cursor.fetchone() is None:
+            return
+        with planner_without(cursor, "nestloop", "mergejoin"):
+            cursor.execute(
+                f"UPDATE {table} s SET line_id = l.id FROM {lines} l "  # noqa: S608
+                "WHERE s.repeat_candidate AND l.invoice_number = s.invoice_number "
+                "AND l.line_number = s.line_number AND l.id <= %s",
+                [last_id],
+            )
+        return
     if _on_postgres() and not candidates_only:
         cursor.execute(
             f"UPDATE {table} s SET line_id = l.id FROM {lines} l "  # noqa: S608
@@ -454,9 +511,10 @@ def _match_existing(
 
 def _sort_out_repeats(
     cursor, table: str, lines: str, currency: str, file_first_id: int, sales_import_id: int | None
-) -> tuple[int, list[tuple[int, str, int, int]]]:
+) -> tuple[int, list[tuple[int, str, int, int]], list[tuple]]:
     """Takes the rows whose key came earlier in the file out of the table; returns how many had
-    the same values as the key's line and the others (line, invoice, position, first line)."""
+    the same values as the key's line, the others (line, invoice, position, first line) and
+    the (customer number, invoice date) of all of them."""
     cursor.execute(
         f"UPDATE {table} SET first_line = COALESCE("  # noqa: S608
         f"(SELECT m.first_line FROM {FILE_LINES} m WHERE m.line_id = {table}.line_id), "
@@ -466,7 +524,7 @@ def _sort_out_repeats(
         [file_first_id, -1 if sales_import_id is None else sales_import_id],
     )
     if not cursor.rowcount:
-        return 0, []
+        return 0, [], []
     stored = _stored_values("%s")
     differs = " OR ".join(_differs(stored[column], f"l.{column}") for column in VALUE_COLUMNS)
     # The repeats are few and their lines are found by id: a staged table without statistics
@@ -474,36 +532,41 @@ def _sort_out_repeats(
     with planner_without(cursor, "hashjoin", "mergejoin"):
         cursor.execute(
             f"SELECT s.source_line, s.invoice_number, s.line_number, s.first_line, "  # noqa: S608
-            f"CASE WHEN {differs} THEN 1 ELSE 0 END "
+            f"CASE WHEN {differs} THEN 1 ELSE 0 END, s.customer_number, s.invoice_date "
             f"FROM {_with_account(table)} JOIN {lines} l ON l.id = s.line_id "
             "WHERE s.first_line IS NOT NULL ORDER BY s.source_line",
             [currency],
         )
         repeats = cursor.fetchall()
     if not repeats:
-        return 0, []
+        return 0, [], []
     cursor.execute(f"DELETE FROM {table} WHERE first_line IS NOT NULL")  # noqa: S608
     conflicts = [row[:4] for row in repeats if row[4]]
-    return len(repeats) - len(conflicts), conflicts
+    return len(repeats) - len(conflicts), conflicts, [row[5:] for row in repeats]
 
 
-def _sort_out_repeats_within(cursor, table: str) -> tuple[int, list[tuple[int, str, int, int]]]:
+def _sort_out_repeats_within(
+    cursor, table: str
+) -> tuple[int, list[tuple[int, str, int, int]], list[tuple]]:
     """Takes the later rows of a key that the chunk has more than once out of the table (the
     reader leaves them in when the key may have come earlier, see _sort_out_repeats); returns
-    how many had the first one's values and the others (line, invoice, position, first line)."""
+    how many had the first one's values, the others (line, invoice, position, first line) and
+    the (customer number, invoice date) of all of them."""
     names = ", ".join(STAGED_NAMES)
     cursor.execute(
         f"SELECT source_line, {names} FROM {table} WHERE repeat_candidate "  # noqa: S608
         "ORDER BY source_line"
     )
     first: dict[tuple, tuple[int, tuple]] = {}
-    later, duplicates, conflicts = [], 0, []
+    later, duplicates, conflicts, removed = [], 0, [], []
+    customer, date = STAGED_NAMES.index("customer_number"), STAGED_NAMES.index("invoice_date")
     for line, *values in cursor.fetchall():
         key = (values[0], values[1])
         if key not in first:
             first[key] = (line, tuple(values))
             continue
         later.append(line)
+        removed.append((values[customer], values[date]))
         first_line, first_values = first[key]
         if first_values == tuple(values):
             duplicates += 1
@@ -515,7 +578,7 @@ def _sort_out_repeats_within(cursor, table: str) -> tuple[int, list[tuple[int, s
             f"DELETE FROM {table} WHERE source_line IN ({', '.join(['%s'] * len(batch))})",  # noqa: S608
             batch,
         )
-    return duplicates, conflicts
+    return duplicates, conflicts, removed
 
 
 def _changed(cursor, table: str, lines: str, currency: str) -> list[tuple[int, tuple, tuple]]:

@@ -1,0 +1,108 @@
+"""PostgreSQL: a first import of a large file stores its lines without the unique key, which it
+builds after them (kam.sales.staging.defer_indexes), and takes the facts from the spool's sums
+even where repeats were sorted out of a chunk (kam.sales.facts.resum_totals); keys and facts
+stay exact."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import IntegrityError, connection
+
+from kam.sales import facts, staging
+from kam.sales.importer import import_sales
+from kam.sales.models import SalesLine
+from kam.sales.tests.facts import facts_from_lines, stored_facts
+
+HEADER = "Kundennummer;Rechnungsnummer;Position;Rechnungsdatum;Nettoumsatz\n"
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only"),
+]
+
+
+def _line(i: int, cents: int | None = None) -> str:
+    cents = i * 101 if cents is None else cents
+    amount = f"{cents // 100},{cents % 100:02d}"
+    return f"{i // 40};R{i // 3};{1 + i % 3};{1 + i % 28:02d}.{1 + i % 3:02d}.2025;{amount}\n"
+
+
+def _export(tmp_path, rows: int = 3_000):
+    """Sorted by customer; every 50th line repeats one 700 lines before (an earlier chunk) or
+    the line before (the same chunk), every 170th one repeats a key with another amount."""
+    lines = []
+    for i in range(rows):
+        lines.append(_line(i))
+        if i % 50 == 49:
+            lines.append(_line(i - 700 if i >= 700 and i % 100 == 99 else i - 1))
+        if i % 170 == 169:
+            lines.append(_line(i - 600 if i >= 600 else i, cents=1))
+    path = tmp_path / "first.csv"
+    path.write_text(HEADER + "".join(lines), encoding="utf-8")
+    return path, rows, len(lines) - rows
+
+
+@pytest.fixture
+def deferring(monkeypatch):
+    """Every first import defers the indexes; small chunks; notes whether the key was there
+    for each chunk and whether the facts summed the new lines up again."""
+    monkeypatch.setattr(staging, "DEFER_INDEX_MIN_BYTES", 0)
+    monkeypatch.setattr("kam.sales.importer.CHUNK_SIZE", 400)
+    seen: dict[str, list] = {"key": [], "summed_again": []}
+    match = staging._match_existing
+
+    def noting_key(*args, **kwargs):
+        seen["key"].append(staging.key_index_exists())
+        return match(*args, **kwargs)
+
+    sum_new_lines = facts._sum_new_lines
+
+    def noting_sums(*args, **kwargs):
+        seen["summed_again"].append(True)
+        return sum_new_lines(*args, **kwargs)
+
+    monkeypatch.setattr(staging, "_match_existing", noting_key)
+    monkeypatch.setattr(facts, "_sum_new_lines", noting_sums)
+    return seen
+
+
+def test_a_first_import_builds_the_unique_key_after_its_lines_and_sorts_out_repeats(
+    tmp_path, deferring
+):
+    path, keys, repeats = _export(tmp_path)
+
+    report, _ = import_sales(paths=[path])
+
+    assert report.imported == keys == SalesLine.objects.count()
+    assert report.duplicates_in_file + len(report.rejected) == repeats
+    assert {row["code"] for row in report.rejected} == {"duplicate_conflict"}
+    assert False in deferring["key"]  # chunks ran without the key
+    assert staging.key_index_exists()
+    with pytest.raises(IntegrityError):
+        SalesLine.objects.create(
+            **{
+                **SalesLine.objects.values().first(),
+                "id": None,
+            }
+        )
+
+
+def test_the_spool_sums_of_chunks_with_repeats_give_exact_facts(tmp_path, deferring):
+    path, _keys, _repeats = _export(tmp_path)
+
+    import_sales(paths=[path])
+
+    assert deferring["summed_again"] == []  # every chunk's facts came from the spool's sums
+    assert stored_facts() == facts_from_lines()
+
+
+def test_the_next_import_makes_the_key_a_killed_first_import_left_missing(tmp_path, deferring):
+    path, _keys, _repeats = _export(tmp_path, rows=600)
+    import_sales(paths=[path])
+    with connection.cursor() as cursor:  # what a first import killed on the way leaves
+        cursor.execute(f"ALTER TABLE sales_salesline DROP CONSTRAINT {staging.KEY_CONSTRAINT}")
+
+    report, _ = import_sales(paths=[path])
+
+    assert report.imported == 0
+    assert staging.key_index_exists()
