@@ -35,6 +35,8 @@ from kam_analytics.learned.choice import choose_forecast, naive  # noqa: E402
 from kam_analytics.learned.features import account_features, has_history  # noqa: E402
 from kam_analytics.synthetic import simulate_b2b_accounts, simulate_project_business  # noqa: E402
 
+#: Totals closer than this (a share of the actual total) are equal: rounding, not forecasting.
+TOTAL_TIE = 1e-9
 PEER_FEATURES = [0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12]  # the twelve of the peer's description
 PEER_PARAMS = {
     "objective": "tweedie",
@@ -105,8 +107,12 @@ def evaluate(name: str, revenue: np.ndarray, days: np.ndarray, horizon: int) -> 
     for label, s in rows.items():
         print(f"  {label:6} {s.spearman:9.3f} {s.top10:9.3f} {s.total_error:10.3f} {s.risers:7d}")
     k, n, p = rows["kam"], rows["naive"], rows["peer"]
+    # kam's total is naive's whenever the backtest chose naive's level; the two sums then differ
+    # only by rounding (measured: 1e-16 on the demo company), which must not decide "ahead".
     wins = all(
-        k.spearman > o.spearman and k.top10 >= o.top10 and k.total_error <= o.total_error
+        k.spearman > o.spearman
+        and k.top10 >= o.top10
+        and k.total_error <= o.total_error + TOTAL_TIE
         for o in (n, p)
     )
     print(

@@ -33,6 +33,8 @@ CANDIDATE_LABELS = {
     "naive_drift": _("Naive, corrected by last year's deviation"),
     "seasonal_drift": _("Same months last year, corrected by the year's growth"),
     "boosting_bgnbd_mean_level": _("Mean of boosting and purchase models"),
+    "boosting_compact": _("Gradient boosting, latest year, twelve revenue figures"),
+    "stack_boosting_compact": _("Combination of boosting and the twelve-figure model"),
 }
 HORIZON_LABELS = {"12": _("Next 12 months"), "3": _("Next quarter")}
 #: A run about a year before this one, within this many days, gives last year's forecast.

@@ -66,9 +66,17 @@ SHORT_HISTORY_LEVEL = "boosting_bgnbd_mean_level"
 LEARNED_STACK = "stack_boosting"
 #: A level estimate only: the boosting total scaled by the drift at its latest training origin.
 RECENT_LEVEL = "boosting_recent_level"
-#: The candidates that need the model trained at the latest origin: without them among the
-#: winners, the forecast from the end of the history does not train it.
+#: The compact model at the latest origin (model.COMPACT_FEATURES), and its geometric mean with
+#: boosting: where orders are rare and large, fewer features rank the accounts better.
+COMPACT = "boosting_compact"
+COMPACT_STACK = "stack_boosting_compact"
+#: The candidates that need the model trained at the latest origin (or the compact one): without
+#: them among the winners, the forecast from the end of the history does not train it.
 NEEDS_LATEST = frozenset({LATEST, STACK, LEARNED_STACK, SHORT_HISTORY_LEVEL})
+NEEDS_COMPACT = frozenset({COMPACT, COMPACT_STACK})
+#: The compact model is a candidate for horizons shorter than this only: a year's revenue is
+#: steady enough for the full model, and every candidate costs a fit per backtest cut.
+COMPACT_HORIZON = 12
 #: How far back the backtest cuts, in months, before falling back to shorter distances.
 BACKTEST_DISTANCES = (12, 18, 24)
 #: Accounts the backtest looks at, at most (a fixed random sample beyond): bounds the run.
@@ -181,11 +189,13 @@ def candidate_forecasts(
     classic_12m: FloatArray | None = None,
     *,
     latest: bool = True,
+    compact: bool = True,
 ) -> tuple[dict[str, FloatArray], LearnedForecaster | None]:
     """Every candidate's forecast from the end of the history, and the fitted model if any.
 
     `classic_12m`: the purchase models' 12-month forecast if the caller has it already;
-    `latest=False` leaves out the model trained at the latest origin and the candidates using it.
+    `latest=False` leaves out the model trained at the latest origin and the candidates using it,
+    `compact=False` the compact model and its stack.
     Every candidate but naive has its new accounts shrunk toward comparable accounts.
     """
     forecasts = {
@@ -208,6 +218,12 @@ def candidate_forecasts(
             [forecasts[LEARNED], forecasts[LATEST], forecasts[CLASSIC], forecasts[LONG_NAIVE]]
         )
         forecasts[LEARNED_STACK] = stack([forecasts[LEARNED], forecasts[LATEST]])
+    compact = compact and horizon < COMPACT_HORIZON
+    small = fit_latest_origin(revenue, days, horizon=horizon, compact=True) if compact else None
+    if small is not None:
+        forecasts[COMPACT] = small.predict(revenue, days, revenue.shape[1])
+        if model is not None:
+            forecasts[COMPACT_STACK] = stack([forecasts[LEARNED], forecasts[COMPACT]])
     for name in forecasts:
         if name != NAIVE:
             forecasts[name] = shrink_new_accounts(np.maximum(forecasts[name], 0.0), revenue)
@@ -473,9 +489,13 @@ def choose_forecast(
     else:
         if callable(classic_12m):
             classic_12m = classic_12m()
-        needs_latest = ranking in NEEDS_LATEST or level in NEEDS_LATEST
         forecasts, model = candidate_forecasts(
-            revenue, days, horizon, classic_12m, latest=needs_latest
+            revenue,
+            days,
+            horizon,
+            classic_12m,
+            latest=bool({ranking, level} & NEEDS_LATEST),
+            compact=bool({ranking, level} & NEEDS_COMPACT),
         )
         levels = level_estimates(forecasts, model, revenue, horizon)
         ranking = ranking if ranking in forecasts else NAIVE

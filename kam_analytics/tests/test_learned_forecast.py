@@ -257,9 +257,10 @@ def test_the_latest_origin_model_is_trained_at_the_end_only_when_a_winner_uses_i
     months_seen = []
     original = choice.fit_latest_origin
 
-    def counting(history, history_days, *, horizon):
-        months_seen.append(history.shape[1])
-        return original(history, history_days, horizon=horizon)
+    def counting(history, history_days, *, horizon, compact=False):
+        if not compact:
+            months_seen.append(history.shape[1])
+        return original(history, history_days, horizon=horizon, compact=compact)
 
     monkeypatch.setattr(choice, "fit_latest_origin", counting)
     monkeypatch.setattr(choice, "pick_ranking", lambda scores: ranking)
@@ -269,3 +270,53 @@ def test_the_latest_origin_model_is_trained_at_the_end_only_when_a_winner_uses_i
     assert result.ranking == ranking
     assert (30 in months_seen) == trained_at_the_end  # the backtest's cuts train it either way
     assert any(months < 30 for months in months_seen)
+
+
+@pytest.mark.parametrize(
+    ("ranking", "trained_at_the_end"),
+    [("stack", False), (choice.COMPACT, True), (choice.COMPACT_STACK, True)],
+)
+def test_the_compact_model_is_backtested_and_trained_at_the_end_only_when_a_winner_uses_it(
+    monkeypatch, ranking, trained_at_the_end
+):
+    revenue, days = portfolio(n=300, months=30, seed=8)
+    months_seen = []
+    original = choice.fit_latest_origin
+
+    def counting(history, history_days, *, horizon, compact=False):
+        if compact:
+            months_seen.append(history.shape[1])
+        return original(history, history_days, horizon=horizon, compact=compact)
+
+    monkeypatch.setattr(choice, "fit_latest_origin", counting)
+    monkeypatch.setattr(choice, "pick_ranking", lambda scores: ranking)
+    monkeypatch.setattr(choice, "pick_level", lambda scores, full_horizon: choice.NAIVE)
+    result = choose_forecast(revenue, days, horizon=3)
+
+    assert {choice.COMPACT, choice.COMPACT_STACK} <= set(result.scores)
+    assert result.ranking == ranking
+    assert (30 in months_seen) == trained_at_the_end
+    assert any(months < 30 for months in months_seen)
+
+
+def test_the_compact_model_learns_revenue_from_the_twelve_plain_features_only():
+    from kam_analytics.learned import model
+
+    revenue, days = portfolio(n=400, months=30, seed=9)
+    compact = model.fit_latest_origin(revenue, days, horizon=3, compact=True)
+    assert compact is not None and not compact.relative
+    assert compact.booster.feature_name() == list(model.COMPACT_FEATURES)
+    assert len(model.COMPACT_FEATURES) == 12
+    forecast = compact.predict(revenue, days, 30)  # from all features, picking its twelve
+    assert FEATURE_NAMES.index("revenue_same_season_last_year") not in compact.columns
+    assert np.all(forecast >= 0) and forecast.shape == (400,)
+    full = model.fit_latest_origin(revenue, days, horizon=3)
+    assert full is not None and full.booster.num_feature() == len(FEATURE_NAMES)
+
+
+def test_the_compact_model_is_a_candidate_below_a_year_only():
+    revenue, days = portfolio(n=300, months=30, seed=8)
+    year, _ = choice.candidate_forecasts(revenue, days, 12)
+    quarter, _ = choice.candidate_forecasts(revenue, days, 3)
+    assert choice.COMPACT not in year and choice.COMPACT_STACK not in year
+    assert {choice.COMPACT, choice.COMPACT_STACK} <= set(quarter)
