@@ -18,7 +18,7 @@ from django.db import connection
 
 from kam.core.db import analyze, planner_without
 from kam.profitability.models import AccountStatement
-from kam.profitability.statements import ONLY, Fresh
+from kam.profitability.statements import Fresh
 
 VALUES = (
     "revenue_cents",
@@ -52,19 +52,26 @@ def _write(cursor, query: tuple[str, list]) -> int:
 
 
 def _merge(cursor, query: tuple[str, list]) -> int:
-    """PostgreSQL: one join of the fresh statements with the stored ones that updates the rows
-    that differ and inserts the new ones. (Its upsert would lock, that is write, every stored
-    row it meets, even unchanged; an update and an insert would compute the fresh statements
-    twice.)"""
+    """PostgreSQL: the fresh statements that are new or differ from the stored ones (found by
+    one join that reads the stored rows whole, in the order of the table), then one MERGE of
+    just those that updates and inserts. (A MERGE of all fresh statements fetched each matched
+    stored row by its address to compare it, in random order: 3.2 million fetches, most of its
+    time; its upsert would lock, that is write, every stored row it meets; an update and an
+    insert would compute the fresh statements twice.)"""
     table, (sql, params) = _table(), query
     columns = ("account_id", "month", *VALUES)
     names = ", ".join(columns)
     changes = ", ".join(f"{name} = f.{name}" for name in VALUES)
-    differs = " OR ".join(f"s.{name} <> f.{name}" for name in VALUES)
+    differs = " OR ".join(f"o.{name} <> f.{name}" for name in VALUES)
+    changed = (
+        f"SELECT f.* FROM (SELECT * FROM ({sql}) AS x ({names})) AS f LEFT JOIN {table} AS o"  # noqa: S608
+        f" ON o.account_id = f.account_id AND o.month = f.month"
+        f" WHERE o.account_id IS NULL OR {differs}"
+    )
     cursor.execute(
-        f"MERGE INTO {table} AS s USING (SELECT * FROM ({sql}) AS x ({names})) AS f"  # noqa: S608
+        f"MERGE INTO {table} AS s USING ({changed}) AS f"  # noqa: S608
         " ON s.account_id = f.account_id AND s.month = f.month"
-        f" WHEN MATCHED AND ({differs}) THEN UPDATE SET {changes}"
+        f" WHEN MATCHED THEN UPDATE SET {changes}"
         f" WHEN NOT MATCHED THEN INSERT ({names})"
         f" VALUES ({', '.join(f'f.{name}' for name in columns)})",
         params,
@@ -147,7 +154,7 @@ def store(
     # account and month for several rows and look them up one by one (24 s instead of 10 for
     # 100,000 accounts): the stored and the fresh statements are joined by hashing.
     with planner_without(cursor, *(("nestloop",) if account_ids is None else ())):
-        written = write(cursor, fresh.sales) + write(cursor, (f"SELECT * FROM {ONLY}", []))  # noqa: S608
+        written = write(cursor, fresh.statements)
     cursor.execute(*fresh.sales_count)
     rows = cursor.fetchone()[0] + costs_only
     # Every fresh statement is stored now: only if there are more, some have gone.
