@@ -105,6 +105,19 @@ def _upsert(cursor, query: tuple[str, list]) -> int:
     return cursor.rowcount
 
 
+def _truncate_if_empty(cursor) -> None:
+    """PostgreSQL, all accounts into a window without statements: a table without a single live
+    row is truncated, not merely filled. Its deleted rows (an emptied table that no vacuum has
+    seen yet) share the keys of the new ones, and each insert would look each up in the heap
+    to check that the key is free: 100,000 accounts took 91 s instead of 36 (load 5). The lock
+    TRUNCATE takes keeps readers of the (empty) statements waiting until the refresh commits."""
+    if connection.vendor != "postgresql":
+        return
+    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {_table()})")  # noqa: S608
+    if not cursor.fetchone()[0]:
+        cursor.execute(f"TRUNCATE {_table()}")
+
+
 def _window_sql(first, last, account_ids) -> tuple[str, list]:
     sql, params = "month >= %s AND month <= %s", [first, last]
     if account_ids is not None:
@@ -148,6 +161,8 @@ def store(
     stored_before = _any_stored(cursor, window)
     # Nothing stored yet (a first computation, new months): no stored row to compare with.
     write = _write if stored_before else _insert_all
+    if account_ids is None and not stored_before:
+        _truncate_if_empty(cursor)
     cursor.execute(*fresh.costs_only)
     costs_only = cursor.rowcount
     # All accounts: PostgreSQL's statistics of the statements, just rewritten, may take each
