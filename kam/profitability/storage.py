@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import connection
 
@@ -44,34 +45,38 @@ def _table() -> str:
     return connection.ops.quote_name(AccountStatement._meta.db_table)
 
 
-def _write(cursor, query: tuple[str, list]) -> int:
+def _write(cursor, query: tuple[str, list], *, everything: bool) -> int:
     """Writes the statements of the query that are new or differ from the stored ones."""
     if connection.vendor == "postgresql":
-        return _merge(cursor, query)
+        return _merge(cursor, query, everything=everything)
     return _upsert(cursor, query)
 
 
-def _merge(cursor, query: tuple[str, list]) -> int:
-    """PostgreSQL: the fresh statements that are new or differ from the stored ones (found by
-    one join that reads the stored rows whole, in the order of the table), then one MERGE of
-    just those that updates and inserts. (A MERGE of all fresh statements fetched each matched
-    stored row by its address to compare it, in random order: 3.2 million fetches, most of its
-    time; its upsert would lock, that is write, every stored row it meets; an update and an
-    insert would compute the fresh statements twice.)"""
+def _merge(cursor, query: tuple[str, list], *, everything: bool) -> int:
+    """PostgreSQL: one MERGE that updates the stored rows that differ and inserts the new ones.
+    (Its upsert would lock, that is write, every stored row it meets; an update and an insert
+    would compute the fresh statements twice.) All accounts: its source is just the new and
+    changed statements, found by one join that reads the stored rows whole, in the order of the
+    table; a MERGE of all fresh statements fetched each matched stored row by its address to
+    compare it, in random order (3.2 million fetches, most of its time). One account: the
+    fresh statements themselves (that join took 10 ms to plan, the lookups take microseconds)."""
     table, (sql, params) = _table(), query
     columns = ("account_id", "month", *VALUES)
     names = ", ".join(columns)
     changes = ", ".join(f"{name} = f.{name}" for name in VALUES)
-    differs = " OR ".join(f"o.{name} <> f.{name}" for name in VALUES)
-    changed = (
-        f"SELECT f.* FROM (SELECT * FROM ({sql}) AS x ({names})) AS f LEFT JOIN {table} AS o"  # noqa: S608
-        f" ON o.account_id = f.account_id AND o.month = f.month"
-        f" WHERE o.account_id IS NULL OR {differs}"
-    )
+    source = f"SELECT * FROM ({sql}) AS x ({names})"  # noqa: S608
+    condition = " OR ".join(f"s.{name} <> f.{name}" for name in VALUES)
+    if everything:
+        source = (
+            f"SELECT f.* FROM ({source}) AS f LEFT JOIN {table} AS s"  # noqa: S608
+            f" ON s.account_id = f.account_id AND s.month = f.month"
+            f" WHERE s.account_id IS NULL OR {condition}"
+        )
+        condition = "true"
     cursor.execute(
-        f"MERGE INTO {table} AS s USING ({changed}) AS f"  # noqa: S608
+        f"MERGE INTO {table} AS s USING ({source}) AS f"  # noqa: S608
         " ON s.account_id = f.account_id AND s.month = f.month"
-        f" WHEN MATCHED THEN UPDATE SET {changes}"
+        f" WHEN MATCHED AND ({condition}) THEN UPDATE SET {changes}"
         f" WHEN NOT MATCHED THEN INSERT ({names})"
         f" VALUES ({', '.join(f'f.{name}' for name in columns)})",
         params,
@@ -160,7 +165,7 @@ def store(
     window = _window_sql(first, last, account_ids)
     stored_before = _any_stored(cursor, window)
     # Nothing stored yet (a first computation, new months): no stored row to compare with.
-    write = _write if stored_before else _insert_all
+    write = partial(_write, everything=account_ids is None) if stored_before else _insert_all
     if account_ids is None and not stored_before:
         _truncate_if_empty(cursor)
     cursor.execute(*fresh.costs_only)
