@@ -436,6 +436,13 @@ def test_an_emptied_table_is_filled_afresh_on_postgresql(alice):
 
     assert _relfilenode() != emptied
     assert set(stored()) == {(first.pk, MARCH)}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = %s",
+            [AccountStatement._meta.db_table],
+        )
+        indexes = {row[0] for row in cursor.fetchall()}
+    assert {"statement_month", "one_statement_per_account_month"} <= indexes
     kept = _relfilenode()
     AccountStatement.objects.create(account=second, month=datetime.date(2020, 1, 1))
     AccountStatement.objects.filter(account=first).delete()
