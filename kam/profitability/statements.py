@@ -276,8 +276,9 @@ _VALUES = (
 ERP_COSTS = " + ".join(f"f.{column}" for column in figures.ERP_COST_COLUMNS)
 
 
-def _sales_sql(window: dict) -> tuple[str, list]:
-    """The statements of the months with sales: the sales facts with their costs."""
+def _fresh_sql(window: dict) -> tuple[str, list]:
+    """The fresh statements, one query: those of the months with sales (the sales facts with
+    their costs) and those of the months with costs only (put into ONLY before)."""
     facts, params = _facts_sql(window)
     sql = (
         f"SELECT account_id, month, {_VALUES} FROM (SELECT f.account_id, f.month,"  # noqa: S608
@@ -286,7 +287,7 @@ def _sales_sql(window: dict) -> tuple[str, list]:
         f" + f.line_count * m.line_cents + {ERP_COSTS} AS service, {ERP_COSTS} AS erp"
         f" FROM ({facts}) AS f JOIN {MONTHS} m"
         f" ON m.first_day = f.month LEFT JOIN {COSTS} c ON c.account_id = f.account_id"
-        " AND c.month = m.number) AS sales"
+        f" AND c.month = m.number) AS sales UNION ALL SELECT * FROM {ONLY}"
     )
     return sql, params
 
@@ -327,7 +328,7 @@ def _kept_sql(column: str, window: dict) -> tuple[str, list]:
 class Fresh:
     """The fresh statements of a window as queries (each SQL with its parameters)."""
 
-    sales: tuple[str, list]
+    statements: tuple[str, list]  # after costs_only
     sales_count: tuple[str, list]
     costs_only: tuple[str, list]  # inserts them into ONLY
     kept: Callable[[str], tuple[str, list]]
@@ -354,7 +355,7 @@ def compute_fresh(
         # millions of costs for a few and joins them row by row.
         cursor.execute(f"ANALYZE {MONTHS}, {TERMS}, {COSTS}")
     return Fresh(
-        sales=_sales_sql(window),
+        statements=_fresh_sql(window),
         sales_count=_count_sql(window),
         costs_only=_costs_only_sql(window),
         kept=lambda column: _kept_sql(column, window),

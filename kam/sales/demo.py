@@ -43,8 +43,11 @@ PRODUCTS = [
 ]
 HEADER = (
     "Kundennummer;Kundenname;Belegnummer;Pos.;Belegdatum;Artikelnummer;Artikelbezeichnung;"
-    "Menge;Umsatz netto;Deckungsbeitrag;Vertreter\n"
+    "Menge;Umsatz netto;Deckungsbeitrag;Vertreter;Fracht;Verpackung;Sonderhandling\n"
 )
+#: How often an invoice carries the ERP's freight, packaging and special handling (on its first
+#: line, as ERPs book them), and the range of each amount in cents.
+ERP_COSTS = ((0.4, 890, 4_900), (0.25, 150, 1_200), (0.04, 2_500, 12_000))
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
@@ -77,6 +80,18 @@ def _profile(rng: random.Random, account, index: int) -> dict:
     }
 
 
+def _erp_costs(invoice_number: str) -> str:
+    """The freight, packaging and special handling of an invoice's first line (empty where the
+    ERP booked none). Drawn from the invoice's own number, so that the other demo figures stay
+    those of the seed."""
+    draw = random.Random(invoice_number)  # noqa: S311 - demo data, not security
+    amounts = [
+        german_amount(draw.randint(low, high)) if draw.random() < share else ""
+        for share, low, high in ERP_COSTS
+    ]
+    return ";".join(amounts)
+
+
 def _lines(rng: random.Random, account, profile: dict, months: list[datetime.date]):
     invoice_prefix = f"RE{account.customer_number}"
     for m, month in enumerate(months):
@@ -87,6 +102,7 @@ def _lines(rng: random.Random, account, profile: dict, months: list[datetime.dat
         invoices = _poisson(rng, level * 0.6)
         for n in range(invoices):
             day = month.replace(day=rng.randint(1, 28))
+            invoice = f"{invoice_prefix}-{m:02d}{n:02d}"
             for position in range(1, rng.randint(1, 4) + 1):
                 number, name = rng.choice(PRODUCTS)
                 quantity = rng.randint(1, 40)
@@ -94,10 +110,11 @@ def _lines(rng: random.Random, account, profile: dict, months: list[datetime.dat
                 if rng.random() < 0.02:
                     cents = -cents // 3  # a credit note
                 margin = int(cents * rng.gauss(profile["margin"], 0.05))
+                erp = _erp_costs(invoice) if position == 1 else ";;"
                 yield (
-                    f"{account.customer_number};{account.name};{invoice_prefix}-{m:02d}{n:02d};"
+                    f"{account.customer_number};{account.name};{invoice};"
                     f"{position};{day:%d.%m.%Y};{number};{name};{quantity};{german_amount(cents)};"
-                    f"{german_amount(margin)};{account.owner or ''}\n"
+                    f"{german_amount(margin)};{account.owner or ''};{erp}\n"
                 )
 
 

@@ -404,3 +404,48 @@ def test_the_repair_leaves_fresh_statistics_of_the_driver_facts_on_postgresql(al
             [CostDriverFact._meta.db_table],
         )
         assert cursor.fetchone()[0] == CostDriverFact.objects.count() > 0
+
+
+def _relfilenode() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relfilenode FROM pg_class WHERE relname = %s",
+            [AccountStatement._meta.db_table],
+        )
+        return cursor.fetchone()[0]
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_an_emptied_table_is_filled_afresh_on_postgresql(alice):
+    """Its deleted rows, not yet vacuumed, would make every insert check its key against them
+    (53 CPU s instead of 46 at 100,000 accounts); a table with a live row is never truncated."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's storage of deleted rows")
+    only_rates(FIRST_HALF, SECOND_HALF)
+    first, second = AccountFactory.create_batch(2, owner=alice)
+    fact(first, MARCH, revenue="1000.00", margin="300.00")
+    services.statements_refresh_all()
+    AccountStatement.objects.all().delete()
+    emptied = _relfilenode()
+
+    services.statements_refresh_all()
+
+    assert _relfilenode() != emptied
+    assert set(stored()) == {(first.pk, MARCH)}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = %s",
+            [AccountStatement._meta.db_table],
+        )
+        indexes = {row[0] for row in cursor.fetchall()}
+    assert {"statement_month", "one_statement_per_account_month"} <= indexes
+    kept = _relfilenode()
+    AccountStatement.objects.create(account=second, month=datetime.date(2020, 1, 1))
+    AccountStatement.objects.filter(account=first).delete()
+    services.statements_refresh_all()
+    assert _relfilenode() == kept
+    assert set(stored()) == {(first.pk, MARCH), (second.pk, datetime.date(2020, 1, 1))}
