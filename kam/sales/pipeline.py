@@ -16,7 +16,7 @@ from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import compress, islice
-from operator import itemgetter, not_
+from operator import itemgetter, ne, not_
 from queue import Full, Queue
 from threading import Condition, Event, Thread
 from typing import Protocol
@@ -42,14 +42,9 @@ _DATE = STAGED_FIELDS.index("invoice_date")
 
 
 def _repeated(keys: list[tuple]) -> set[tuple]:
-    """The keys that occur more than once."""
-    seen: set[tuple] = set()
-    repeated: set[tuple] = set()
-    for key in keys:
-        if key in seen:
-            repeated.add(key)
-        seen.add(key)
-    return repeated
+    """The keys that occur more than once: those not at the last place of their key (in C)."""
+    last = dict(zip(keys, range(len(keys)), strict=True))
+    return set(compress(keys, map(ne, map(last.__getitem__, keys), range(len(keys)))))
 
 
 class Checkpoint(Protocol):
