@@ -15,8 +15,8 @@ import sys
 from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import islice
-from operator import itemgetter
+from itertools import compress, islice
+from operator import itemgetter, ne, not_
 from queue import Full, Queue
 from threading import Condition, Event, Thread
 from typing import Protocol
@@ -39,6 +39,12 @@ DUPLICATE_WITH_OTHER_VALUES = (
 _KEY = itemgetter(0, 1)  # of a staged row: invoice number, line number
 _CUSTOMER = itemgetter(2)
 _DATE = STAGED_FIELDS.index("invoice_date")
+
+
+def _repeated(keys: list[tuple]) -> set[tuple]:
+    """The keys that occur more than once: those not at the last place of their key (in C)."""
+    last = dict(zip(keys, range(len(keys)), strict=True))
+    return set(compress(keys, map(ne, map(last.__getitem__, keys), range(len(keys)))))
 
 
 class Checkpoint(Protocol):
@@ -365,28 +371,37 @@ class RowSorter:
         self._note_customers(chunk, block)
         keys = list(map(_KEY, staged))
         candidates = self._candidates(keys)
+        seen = self.seen
         # The common case, rows without repeated keys, is sorted out in C.
-        if (
-            True not in candidates
-            and len(set(keys)) == len(keys)
-            and self.seen.keys().isdisjoint(keys)
-        ):
+        unique = set(keys)
+        odd = set(filter(seen.__contains__, unique))
+        if len(unique) != len(keys):
+            odd |= _repeated(keys)
+        if True not in candidates and not odd:
             firsts = zip(block.lines, map(hash, staged), strict=True)
-            self.seen.update(zip(keys, firsts, strict=True))
+            seen.update(zip(keys, firsts, strict=True))
             chunk.staged += staged
             chunk.lines += block.lines
             chunk.repeat_candidates += candidates
             return
-        for line, values, key, candidate in zip(block.lines, staged, keys, candidates, strict=True):
-            if candidate:
-                # Every row of a key that may have come in an earlier chunk is staged: the
-                # database compares them with that chunk's row, or with each other if it did
-                # not come (kam.sales.staging.merge).
-                chunk.staged.append(values)
-                chunk.lines.append(line)
-                chunk.repeat_candidates.append(True)
-            else:
-                self._sort_one(chunk, line, values, key)
+        # Only the rows of a key that repeats (or came in an earlier chunk: a candidate) are
+        # looked at one by one, in file order; the others are kept as above.
+        keep = [True] * len(keys)
+        plain = [
+            not candidate and key not in odd
+            for key, candidate in zip(keys, candidates, strict=True)
+        ]
+        for i in compress(range(len(keys)), map(not_, plain)):
+            # Every row of a key that may have come in an earlier chunk is staged: the database
+            # compares them with that chunk's row, or with each other if it did not come
+            # (kam.sales.staging.merge).
+            if not candidates[i]:
+                keep[i] = self._sort_one(chunk, block.lines[i], staged[i], keys[i])
+        firsts = zip(compress(block.lines, plain), map(hash, compress(staged, plain)), strict=True)
+        seen.update(zip(compress(keys, plain), firsts, strict=True))
+        chunk.staged += compress(staged, keep)
+        chunk.lines += compress(block.lines, keep)
+        chunk.repeat_candidates += compress(candidates, keep)
 
     def _candidates(self, keys: list[tuple]) -> list[bool]:
         """Per key: whether it may have come in an earlier chunk (the chunk's own keys join
@@ -397,19 +412,20 @@ class RowSorter:
         self._chunk_hashes.append(hashes)
         return self.key_filter.check(hashes)
 
-    def _sort_one(self, chunk: SortedChunk, line: int, values: tuple, key: tuple) -> None:
+    def _sort_one(self, chunk: SortedChunk, line: int, values: tuple, key: tuple) -> bool:
+        """Whether the row is the first of its key (kept); notes a duplicate or rejects a
+        conflict."""
         fingerprint = hash(values)
         first = self.seen.get(key)
         if first is None:
             self.seen[key] = (line, fingerprint)
-            chunk.staged.append(values)
-            chunk.lines.append(line)
-            chunk.repeat_candidates.append(False)
-        elif first[1] == fingerprint:
+            return True
+        if first[1] == fingerprint:
             chunk.duplicates += 1
         else:
             reason = DUPLICATE_WITH_OTHER_VALUES % {"key": f"{key[0]}/{key[1]}", "first": first[0]}
             self._reject(chunk, line, None, None, reason, "duplicate_conflict")
+        return False
 
     def _note_customers(self, chunk: SortedChunk, block: StagedBlock) -> None:
         customers = list(map(_CUSTOMER, block.staged))

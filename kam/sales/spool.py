@@ -19,6 +19,7 @@ sides need to know (the chunks released) lives in shared memory.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import multiprocessing
 import os
@@ -59,6 +60,20 @@ class Taken(NamedTuple):
     month_totals: str | None
 
 
+#: Rows a statement inserts into a SQLite spool (at most 16 values each: 800 variables, within
+#: SQLite's limit of 999 even in old versions).
+ROWS_PER_INSERT = 50
+
+
+@functools.lru_cache(maxsize=16)
+def _insert(number: int, width: int, rows: int) -> str:
+    """The statement that adds ``rows`` rows of ``width`` values to chunk ``number``."""
+    names = row_names(width)
+    assert len(names) == width
+    row = f"({', '.join('?' * width)})"
+    return f"INSERT INTO rows_{int(number)} ({', '.join(names)}) VALUES {', '.join([row] * rows)}"  # noqa: S608
+
+
 class ChunkSpool:
     """SQLite: chunk tables ``rows_N`` in a SQLite file of their own."""
 
@@ -91,15 +106,22 @@ class ChunkSpool:
         self._written.append(number)
 
     def append(self, number: int, rows: Sequence[tuple]) -> None:
-        """Reader: adds rows (ROW_NAMES order) to chunk ``number``."""
+        """Reader: adds rows (ROW_NAMES order) to chunk ``number``.
+
+        ``ROWS_PER_INSERT`` rows a statement: a fifth less of the reader's time than one.
+        """
         if not rows:
             return
-        names = row_names(len(rows[0]))
-        marks = ", ".join("?" * len(names))
-        self._connect().executemany(
-            f"INSERT INTO rows_{number} ({', '.join(names)}) VALUES ({marks})",  # noqa: S608
-            rows,
-        )
+        width, per = len(rows[0]), ROWS_PER_INSERT
+        spool = self._connect()
+        whole = len(rows) - len(rows) % per
+        if whole:
+            values = list(itertools.chain.from_iterable(rows[:whole]))
+            step = width * per
+            batches = [values[start : start + step] for start in range(0, len(values), step)]
+            spool.executemany(_insert(number, width, per), batches)
+        if whole < len(rows):
+            spool.executemany(_insert(number, width, 1), rows[whole:])
         self._rows += len(rows)
 
     def finish(self, number: int) -> int:

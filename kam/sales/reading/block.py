@@ -12,10 +12,12 @@ from .columns import (
     AmountColumn,
     CurrencyColumn,
     DateColumn,
+    DateTextColumn,
     Errors,
     InvoiceLineCounter,
     PositionColumn,
     QuantityColumn,
+    QuantityTextColumn,
     control_errors,
     strip_text,
     text_or_none,
@@ -91,6 +93,10 @@ class BlockConverter:
         self._amounts = AmountColumn(number_style)
         self._dates = DateColumn(year_pivot, latest_date)
         self._quantities = QuantityColumn(number_style)
+        # The same checks, giving the text a value is staged as (ISO dates, quantities as
+        # written by Decimal): cached per written value, no conversion per row.
+        self._date_texts = DateTextColumn(year_pivot, latest_date)
+        self._quantity_texts = QuantityTextColumn(number_style)
         self._currencies = CurrencyColumn()
         self._positions = PositionColumn()
         self._invoice_lines = InvoiceLineCounter()
@@ -153,34 +159,33 @@ class BlockConverter:
             lines, records, rejected = self._sort_out_shapes(lines, records)  # type: ignore[assignment]
         if not records:
             return StagedBlock(lines=[], staged=[], names=[], rejected=rejected)
-        values, errors = self._columns(records)
-        problems = self._first_problems(errors)
-        if problems:
-            rejected += self._rejected_rows(problems, lines, records).values()
-            keep = [i not in problems for i in range(len(records))]
-            lines = list(compress(lines, keep))
-            values = {field: list(compress(column, keep)) for field, column in values.items()}
-            if rejected:
-                rejected.sort(key=operator.attrgetter("line"))
-        quantities = values["quantity"]
-        if not isinstance(quantities, repeat):
-            values["quantity"] = [None if q is None else str(q) for q in quantities]
-        values["invoice_date"] = map(date.isoformat, values["invoice_date"])
+        values, errors = self._columns(records, staged=True)
         # Fields the file leaves out are endless repeats: strict=False stops at the columns' end.
         staged = list(zip(*(values[field] for field in self._staged_fields), strict=False))
         names = values["customer_name"]
-        return StagedBlock(
-            lines=lines,
-            staged=staged,
-            names=names if isinstance(names, list) else [None] * len(staged),
-            rejected=rejected,
-        )
+        names = names if isinstance(names, list) else [None] * len(staged)
+        problems = self._first_problems(errors)
+        if problems:
+            rejected += self._rejected_rows(problems, lines, records).values()
+            keep = [True] * len(records)
+            for i in problems:
+                keep[i] = False
+            lines = list(compress(lines, keep))
+            staged = list(compress(staged, keep))
+            names = list(compress(names, keep))
+            if rejected:
+                rejected.sort(key=operator.attrgetter("line"))
+        return StagedBlock(lines=lines, staged=staged, names=names, rejected=rejected)
 
-    def _columns(self, records: list[list[str]]) -> tuple[dict[str, Any], dict[str, Errors]]:
+    def _columns(
+        self, records: list[list[str]], *, staged: bool = False
+    ) -> tuple[dict[str, Any], dict[str, Errors]]:
+        """Each field's converted values (``staged``: dates and quantities as the text they are
+        staged as) and each field's problems."""
         columns = list(zip(*records, strict=True))
         errors: dict[str, Errors] = {}
         values: dict[str, Any] = {}
-        for field, convert in self._converters():
+        for field, convert in self._converters(staged=staged):
             column = self._column(columns, field)
             if column is None:
                 values[field] = None
@@ -240,7 +245,7 @@ class BlockConverter:
         )
         return self._replace_rejected(rows, lines, records, errors)
 
-    def _converters(self) -> list[tuple[str, Any]]:
+    def _converters(self, *, staged: bool = False) -> list[tuple[str, Any]]:
         def text(column: Sequence[str]) -> tuple[list[str], Errors]:
             return strip_text(column, required=False)
 
@@ -250,13 +255,15 @@ class BlockConverter:
         def name(column: Sequence[str]) -> tuple[list[str | None], Errors]:
             return text_or_none(column), control_errors(column)
 
+        dates = self._date_texts if staged else self._dates
+        quantities = self._quantity_texts if staged else self._quantities
         return [
             ("customer_number", lambda column: strip_text(column, required=True)),
             ("invoice_number", lambda column: strip_text(column, required=True)),
-            ("invoice_date", lambda column: self._dates.convert(column, required=True)),
+            ("invoice_date", lambda column: dates.convert(column, required=True)),
             ("net_revenue", lambda column: self._amounts.convert(column, required=True)),
             ("line_number", lambda column: self._positions.convert(column, required=True)),
-            ("quantity", lambda column: self._quantities.convert(column, required=False)),
+            ("quantity", lambda column: quantities.convert(column, required=False)),
             *((field, amount) for field in ("contribution_margin", "cost", *ERP_COST_FIELDS)),
             ("currency", lambda column: self._currencies.convert(column, required=False)),
             ("customer_name", name),

@@ -280,6 +280,22 @@ class QuantityColumn(CachedColumn):
         return parse_decimal(value, self._style)
 
 
+class DateTextColumn(DateColumn):
+    """Dates as ISO text (a staged row's date), with the checks of ``DateColumn``."""
+
+    def parse(self, value: str) -> str:  # type: ignore[override]
+        return super().parse(value).isoformat()
+
+
+class QuantityTextColumn(QuantityColumn):
+    """Quantities as the text of their Decimal (a staged row's quantity), with the checks of
+    ``QuantityColumn``; keyed by the written value, so ``1,50`` stays ``1.50``."""
+
+    def parse(self, value: str) -> str | None:  # type: ignore[override]
+        quantity = super().parse(value)
+        return None if quantity is None else str(quantity)
+
+
 class CurrencyColumn(CachedColumn):
     def parse(self, value: str) -> str | None:
         text = value.strip().upper()
