@@ -79,7 +79,8 @@ def create_facts(ids: np.ndarray, n_lines: int, rng: np.random.Generator) -> tup
     from django.db import connection, transaction
 
     n = len(ids)
-    months = [date(AS_OF.year - 3 + (m // 12), m % 12 + 1, 1) for m in range(N_MONTHS)]
+    # The N_MONTHS months up to the last complete month on AS_OF (its window's last 12 months).
+    months = [date(AS_OF.year - 2 + (m // 12), m % 12 + 1, 1) for m in range(N_MONTHS)]
     activity = rng.beta(5, 1, size=n)  # most accounts buy most months, some rarely
     churn = np.where(rng.random(n) < 0.1, rng.integers(6, N_MONTHS, n), N_MONTHS)
     active = (rng.random((n, N_MONTHS)) < activity[:, None]) & (
