@@ -1,13 +1,13 @@
 """Monthly account facts as plain arrays: the one narrow read the analysis makes.
 
 The analysis never touches sales lines or model instances: it reads kam.sales' MonthlyFact with
-a handful of raw queries (one per month of the window, so no date column is ever converted row
-by row) into accounts × months integer matrices of revenue and margin cents and purchase days.
+a handful of raw queries (one per month of the window, so no month is converted row by row,
+each read by numpy straight from the cursor) into accounts × months integer matrices of revenue
+and margin cents and purchase days.
 """
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from datetime import date
 
@@ -97,32 +97,52 @@ def _date_parts_sql(column: str) -> tuple[str, str, str]:
     )
 
 
-def _packed_sql() -> str:
-    """Month number, purchase days, first and last purchase day packed into one integer.
+#: One fact as read: account, revenue, margin and the purchase days with the first and last
+#: purchase day packed into one integer (see `_month_rows`).
+_FACT_ROW = np.dtype(
+    [("account", np.int64), ("revenue", np.int64), ("margin", np.int64), ("days", np.int64)]
+)
+
+
+def _packed_days_sql() -> str:
+    """Purchase days, first and last purchase day of the month packed into one integer.
 
     Python's database drivers spend most of a large read creating one object per value; four
-    values per fact instead of seven make the read of millions of facts twice as fast.
+    values per fact instead of six make the read of millions of facts much faster.
     """
-    year, month, _day = _date_parts_sql("month")
     first_day, last_day = _date_parts_sql("first_purchase")[2], _date_parts_sql("last_purchase")[2]
-    return (
-        f"((({year} * 12 + {month} - 1) * 32 + purchase_days) * 32 + {first_day}) * 32 + {last_day}"
+    return f"(purchase_days * 32 + {first_day}) * 32 + {last_day}"
+
+
+def _month_rows(cursor, month: date) -> np.ndarray:
+    """The facts of one month as a structured array (_FACT_ROW), straight from the cursor:
+    no list of rows in between. One query per month leaves the month out of every row."""
+    sql = (
+        f"SELECT account_id, revenue_cents, margin_cents, {_packed_days_sql()} "  # noqa: S608
+        f"FROM {_fact_table()} WHERE month = %s"
     )
+    cursor.execute(sql, [month])
+    # The driver's own cursor: Django's wrapper would add a generator step to every row.
+    return np.fromiter(cursor.cursor, dtype=_FACT_ROW)
 
 
 def _window_rows(first_month: date, last_month: date) -> list[np.ndarray]:
     """Columns account, revenue, margin, month index, purchase days, first day, last day."""
-    sql = (
-        f"SELECT account_id, revenue_cents, margin_cents, {_packed_sql()} "  # noqa: S608
-        f"FROM {_fact_table()} WHERE month >= %s AND month <= %s"
-    )
+    first, last = month_index(first_month), month_index(last_month)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [first_month, last_month])
-        rows = cursor.fetchall()
-    flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64, count=4 * len(rows))
-    facts = flat.reshape(-1, 4).T
-    packed = facts[3]
-    return [*facts[:3], packed >> 15, (packed >> 10) & 31, (packed >> 5) & 31, packed & 31]
+        months = [_month_rows(cursor, month_from_index(i)) for i in range(first, last + 1)]
+    facts = np.concatenate(months) if months else np.zeros(0, dtype=_FACT_ROW)
+    month = np.repeat(np.arange(first, last + 1), [len(rows) for rows in months])
+    packed = facts["days"]
+    return [
+        facts["account"],
+        facts["revenue"],
+        facts["margin"],
+        month,
+        packed >> 10,
+        (packed >> 5) & 31,
+        packed & 31,
+    ]
 
 
 def _month_start(month_indexes: np.ndarray) -> np.ndarray:
@@ -202,6 +222,20 @@ def _purchase_bounds(
     return first, last
 
 
+def _rows_of(ids: np.ndarray, skip: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct `ids` in order, and the row among them of each id after the first `skip`.
+
+    Account ids are dense positive integers: a table over them finds both in a few passes,
+    where sorting millions of facts' ids (np.unique, searchsorted) took seconds."""
+    if len(ids) == 0:
+        return ids, ids
+    present = np.zeros(int(ids.max()) + 1, dtype=bool)
+    present[ids] = True
+    distinct = np.flatnonzero(present).astype(np.int64)
+    row_of = np.cumsum(present) - 1
+    return distinct, row_of[ids[skip:]]
+
+
 def load_facts(last_month: date) -> FactMatrix:
     """Every account with facts up to `last_month`, and its monthly figures in the window.
 
@@ -218,8 +252,8 @@ def load_facts(last_month: date) -> FactMatrix:
         first_month, last_month
     )
     older_ids, older_last = _older_accounts(first_month)
-    account_ids = np.unique(np.concatenate([older_ids, account]))
-    row, column = np.searchsorted(account_ids, account), month - month_index(first_month)
+    account_ids, row = _rows_of(np.concatenate([older_ids, account]), len(older_ids))
+    column = month - month_index(first_month)
     shape = (len(account_ids), n_months)
     matrices: list[np.ndarray] = [np.zeros(shape, dtype=np.int64) for _ in range(3)]
     matrices += [np.zeros(shape, dtype=np.int8) for _ in range(2)]  # first and last day
