@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -34,7 +35,7 @@ from kam.analysis.models import (
 )
 from kam.analysis.prediction import Prediction
 from kam.analysis.selectors import analysis_settings_get
-from kam.core.texts import render
+from kam.core.texts import render, renderer
 from kam.notifications.services import notify
 from kam.users.models import User
 from kam_analytics.profitability import mean_by_class
@@ -260,13 +261,15 @@ def alerts_as_json(outcome: AnalysisOutcome) -> list[dict]:
 
 
 def _proposal_reason(
-    outcome: AnalysisOutcome, row: int, class_margins: dict[str, float] | None
+    outcome: AnalysisOutcome,
+    row: int,
+    class_margins: dict[str, float] | None,
+    write: Callable[[dict], str],
 ) -> str:
     """Stored in the language of the run, one sentence a line; `StatusProposal.reason_text`
-    shows it in the reader's."""
+    shows it in the reader's. `write`: the renderer of PROPOSAL_REASON."""
     lines = [
-        render(
-            PROPOSAL_REASON,
+        write(
             {
                 "score": outcome.score[row],
                 "abc": outcome.abc_revenue[row],
@@ -327,6 +330,7 @@ def proposals_sync(*, run: AnalysisRun, outcome: AnalysisOutcome) -> None:
     )
     now = timezone.now()
     class_margins = _class_margins(outcome)
+    write = renderer(PROPOSAL_REASON)
     _insert(
         StatusProposal,
         ("account_id", "run_id", "from_status", "to_status", "reason", "state", "created_at"),
@@ -336,7 +340,7 @@ def proposals_sync(*, run: AnalysisRun, outcome: AnalysisOutcome) -> None:
                 run.pk,
                 str(outcome.current_status[row]),
                 to_status,
-                _proposal_reason(outcome, int(row), class_margins),
+                _proposal_reason(outcome, int(row), class_margins, write),
                 ProposalState.OPEN.value,
                 now,
             )
@@ -350,10 +354,13 @@ def proposals_sync(*, run: AnalysisRun, outcome: AnalysisOutcome) -> None:
 def proposals_notify(*, run: AnalysisRun) -> None:
     """One notification per account owner for the proposals this run opened on their accounts."""
     owners: dict[int, list[int]] = {}
-    opened = StatusProposal.objects.filter(run=run, state=ProposalState.OPEN)
+    opened = StatusProposal.objects.filter(
+        run=run, state=ProposalState.OPEN, account__owner__isnull=False
+    )
     for owner_id, proposal_id in opened.values_list("account__owner_id", "pk"):
-        if owner_id is not None:
-            owners.setdefault(owner_id, []).append(proposal_id)
+        owners.setdefault(owner_id, []).append(proposal_id)
+    if not owners:
+        return  # (reverse() would load every app's URLs: over a second in a fresh worker)
     url = reverse("analysis:proposals")
     for owner in User.objects.filter(pk__in=list(owners), is_active=True):
         count = len(owners[owner.pk])

@@ -18,7 +18,7 @@ from kam.analysis.tests.factories import make_proposal
 from kam.complaints import escalation
 from kam.complaints.models import Severity
 from kam.complaints.tests.factories import make_complaint
-from kam.core.texts import lines_in_active_language, render
+from kam.core.texts import lines_in_active_language, render, renderer
 from kam.sales.reading.messages import ROW_REASONS, ROW_REASONS_EN, row_reason_in
 from kam.testing.factories import AccountFactory, UserFactory
 from kam.users.models import Role
@@ -149,3 +149,16 @@ def test_a_refused_file_is_explained_in_the_readers_language():
     )
     assert file_reason_in("de", stored) == stored
     assert file_reason_in("en", "Unbekannter Fehler") == "Unbekannter Fehler"
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_a_renderer_writes_what_render_writes_in_the_language_active_when_made(language):
+    values = {"margin": 12.345, "abc": "B", "average": -3.5}
+    with translation.override(language):
+        write = renderer(PROFITABILITY_BELOW)
+        expected = render(PROFITABILITY_BELOW, values)
+    with translation.override("de" if language == "en" else "en"):
+        written = write(values)
+
+    assert written == expected
+    assert ("12,3 %" if language == "de" else "12.3 %") in written
