@@ -9,6 +9,7 @@ account and the backtest figures of every candidate (`choice`, stored on the run
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from concurrent.futures import ThreadPoolExecutor
@@ -51,6 +52,8 @@ class Prediction:
     riser: np.ndarray  # bool
     reasons: list[list[dict]]
     choice: dict  # JSON for the run
+    #: `reasons` as the JSON stored per account, written in the threads that word them.
+    reasons_json: list[str] | None = None
 
 
 def predict_accounts(
@@ -83,16 +86,16 @@ def predict_accounts(
         explained = explained_by_model(year.forecast, riser)
         halves = np.arange(len(revenue)) % 2 == 0
         words = partial(
-            forecast_reasons,
+            _worded,
             revenue,
             days,
-            horizon=HORIZON_MONTHS,
             new_account=new_account,
             model=year.model,
             explained=explained,
         )
         other_half = pool.submit(words, rows=np.flatnonzero(~halves))
-        reasons = _interleaved(words(rows=np.flatnonzero(halves)), other_half.result())
+        even, odd = words(rows=np.flatnonzero(halves)), other_half.result()
+        reasons, reasons_json = _interleaved(even[0], odd[0]), _interleaved(even[1], odd[1])
         quarter = quarter_job.result()
     rates = np.nan_to_num(margin_rates(history))
     return Prediction(
@@ -104,6 +107,7 @@ def predict_accounts(
         new_account=new_account,
         riser=riser,
         reasons=reasons,
+        reasons_json=reasons_json,
         choice={
             "top_share": 0.1,
             "top_count": top_count(len(revenue)),
@@ -121,6 +125,13 @@ def _risers_and_new_accounts(year: ForecastChoice, revenue: np.ndarray):
     riser = risers(year.forecast, last_12m)
     new_account = year.new_account if year.new_account is not None else np.zeros(len(riser), bool)
     return riser, new_account
+
+
+def _worded(revenue: np.ndarray, days: np.ndarray, **kwargs) -> tuple[list, list[str]]:
+    """The reasons of the accounts `rows` (see forecast_reasons), and each as JSON: encoding
+    100,000 of them is worth doing in the threads rather than while the run stores."""
+    reasons = forecast_reasons(revenue, days, horizon=HORIZON_MONTHS, **kwargs)
+    return reasons, [json.dumps(account) for account in reasons]
 
 
 def _interleaved(even: list, odd: list) -> list:

@@ -201,7 +201,9 @@ def _prediction_columns(prediction: Prediction | None, n: int) -> list[list]:
         _cents(prediction.expected_3m),
         prediction.new_account.tolist(),
         prediction.riser.tolist(),
-        [json.dumps(reasons) for reasons in prediction.reasons],
+        prediction.reasons_json
+        if prediction.reasons_json is not None
+        else [json.dumps(reasons) for reasons in prediction.reasons],
     ]
 
 

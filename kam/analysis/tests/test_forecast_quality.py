@@ -218,3 +218,5 @@ def test_every_account_gets_its_own_reasons_though_two_threads_word_them(monkeyp
     result = prediction.predict_accounts(facts, history_in_euros(facts))
 
     assert result.reasons == [[{"code": f"row {row}"}] for row in range(301)]
+    # ... and the JSON each account's result stores, encoded in the same threads.
+    assert result.reasons_json == [f'[{{"code": "row {row}"}}]' for row in range(301)]
