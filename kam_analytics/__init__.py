@@ -54,6 +54,7 @@ from kam_analytics.scoring import (
     key_account_scores,
     portfolio_matrix,
     propose_status,
+    proposed_statuses,
 )
 
 __all__ = [
@@ -97,6 +98,7 @@ __all__ = [
     "portfolio_matrix",
     "probability_alive",
     "propose_status",
+    "proposed_statuses",
     "rfm_scores",
     "shares",
     "split_history",

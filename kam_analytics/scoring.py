@@ -202,6 +202,38 @@ def propose_status(
     )
 
 
+def proposed_statuses(
+    current: NDArray[np.str_],
+    score: FloatArray,
+    abc_class: NDArray[np.str_],
+    rules: QualificationRules = QualificationRules(),
+) -> NDArray[np.str_]:
+    """`propose_status` of every account at once: the proposed status, "" where none (an
+    analysis run asks for 100,000 accounts)."""
+    current, abc_class = np.asarray(current), np.asarray(abc_class)
+    unknown = ~np.isin(current, STATUSES)
+    if unknown.any():
+        raise AnalyticsInputError(f"unknown status {current[unknown][0]!r}")
+    score = np.asarray(score, dtype=np.float64)
+    level = np.zeros(len(current), dtype=np.int64)
+    for i, status in enumerate(STATUSES):
+        level[current == status] = i
+    qualified = np.zeros(len(score), dtype=np.int64)
+    with np.errstate(invalid="ignore"):
+        for i, status in enumerate(STATUSES[1:], start=1):
+            held = i <= level
+            bar = getattr(rules, status) - np.where(held, rules.hysteresis, 0.0)
+            allowed = {
+                "candidate": rules.candidate_abc,
+                "key_account": rules.key_account_abc,
+                "strategic": rules.strategic_abc,
+            }[status]
+            fits = (score >= bar) & np.isin(abc_class, list(allowed))
+            qualified = np.where(fits, i, qualified)
+    changes = ~np.isnan(score) & (qualified != level)
+    return np.where(changes, np.array(STATUSES)[qualified], "").astype("<U20")
+
+
 def _qualifies(
     status: str, score: float, abc_class: str, held: bool, rules: QualificationRules
 ) -> bool:
@@ -253,11 +285,10 @@ def portfolio_matrix(
     """Place accounts on customer attractiveness × our position, from normalised criteria."""
     attractiveness = weighted_score(criteria, attractiveness_weights, missing=missing)
     position = weighted_score(criteria, position_weights, missing=missing)
-    quadrant = np.array(
-        [
-            "" if np.isnan(a) or np.isnan(p) else QUADRANTS[(a >= split, p >= split)]
-            for a, p in zip(attractiveness, position, strict=True)
-        ],
-        dtype="<U13",
-    )
+    known = ~np.isnan(attractiveness) & ~np.isnan(position)
+    quadrant = np.full(len(attractiveness), "", dtype="<U13")
+    with np.errstate(invalid="ignore"):
+        attractive, strong = attractiveness >= split, position >= split
+    for (is_attractive, is_strong), name in QUADRANTS.items():
+        quadrant[known & (attractive == is_attractive) & (strong == is_strong)] = name
     return PortfolioMatrix(attractiveness, position, quadrant)

@@ -39,7 +39,7 @@ from kam_analytics import (
     key_account_scores,
     lorenz_curve,
     portfolio_matrix,
-    propose_status,
+    proposed_statuses,
     rfm_scores,
     xyz_classes,
 )
@@ -447,18 +447,9 @@ def _score(outcome: AnalysisOutcome) -> None:
 
 
 def _proposals(outcome: AnalysisOutcome) -> np.ndarray:
-    rules = QUALIFICATION_RULES
-    proposed = np.full(len(outcome.score), "", dtype="<U20")
-    # Without a status, only A and B accounts can qualify (QUALIFICATION_RULES): most accounts
-    # need no check at all.
+    # Without a status, only A and B accounts can qualify (QUALIFICATION_RULES).
     may_change = (outcome.current_status != "none") | np.isin(outcome.abc_revenue, ["A", "B"])
-    for row in np.flatnonzero(~np.isnan(outcome.score) & may_change):
-        proposal = propose_status(
-            str(outcome.current_status[row]),
-            float(outcome.score[row]),
-            str(outcome.abc_revenue[row]),
-            rules,
-        )
-        if proposal is not None:
-            proposed[row] = proposal.proposed
-    return proposed
+    proposed = proposed_statuses(
+        outcome.current_status, outcome.score, outcome.abc_revenue, QUALIFICATION_RULES
+    )
+    return np.where(may_change, proposed, "").astype("<U20")

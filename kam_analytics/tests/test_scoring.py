@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kam_analytics.errors import AnalyticsInputError
 from kam_analytics.scoring import (
+    STATUSES,
     QualificationRules,
     StatusProposal,
     key_account_scores,
@@ -14,6 +17,7 @@ from kam_analytics.scoring import (
     percentile_ranks,
     portfolio_matrix,
     propose_status,
+    proposed_statuses,
     weighted_score,
 )
 
@@ -95,3 +99,35 @@ def test_more_complaints_mean_a_lower_score_all_else_equal() -> None:
     scores = key_account_scores(data, {}, {"revenue": 1.0, "complaints": 1.0})
 
     assert scores.score[0] > scores.score[1] > scores.score[2]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(STATUSES),
+            st.one_of(st.floats(min_value=0, max_value=100), st.just(float("nan"))),
+            st.sampled_from("ABC"),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    st.sampled_from([QualificationRules(), QualificationRules(candidate_abc=frozenset("AB"))]),
+)
+def test_proposed_statuses_of_many_accounts_are_those_of_each_one(accounts, rules) -> None:
+    current, score, abc = (np.array(column) for column in zip(*accounts, strict=True))
+
+    proposed = proposed_statuses(current, score.astype(float), abc, rules)
+
+    expected = [propose_status(c, s, a, rules) for c, s, a in accounts]
+    assert proposed.tolist() == ["" if p is None else p.proposed for p in expected]
+
+
+def test_portfolio_quadrant_unknown_where_a_criterion_is_missing() -> None:
+    matrix = portfolio_matrix(
+        {"potential": np.array([np.nan, 80.0]), "share_of_wallet": np.array([30.0, np.nan])},
+        attractiveness_weights={"potential": 1.0},
+        position_weights={"share_of_wallet": 1.0},
+    )
+
+    assert matrix.quadrant.tolist() == ["", ""]
