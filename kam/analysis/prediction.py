@@ -15,6 +15,7 @@ import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
+from queue import Empty, SimpleQueue
 
 import numpy as np
 
@@ -40,6 +41,8 @@ MIN_PORTFOLIO_ACCOUNTS = 5
 #: Accounts, by forecast, whose reasons the model orders (its contributions are the costly part:
 #: TreeSHAP of the year's model costs about 0.43 CPU ms an account, 2.1 CPU s for 5,000).
 MODEL_EXPLAINED = 2_000
+#: Chunks of accounts the threads word the reasons in (see predict_accounts).
+REASON_CHUNKS = 16
 
 
 @dataclass
@@ -66,7 +69,8 @@ def predict_accounts(
     revenue = np.asarray(history.monthly_revenue, dtype=np.float64)
     days = facts.purchase_days.astype(np.float64)
     # The quarter is chosen in a second thread while this one chooses the year; then both word
-    # half of the accounts' reasons each. LightGBM and numpy release the GIL, so on two cores
+    # the accounts' reasons, taking chunks of accounts until none is left (the thread whose
+    # choice ends first words most of them). LightGBM and numpy release the GIL, so on two cores
     # this halves the longest part of a big run (measured at 100,000 accounts), and nothing of
     # it touches the database. Both backtests cut the history at the same months and share the
     # purchase models' forecasts there.
@@ -85,7 +89,6 @@ def predict_accounts(
         )
         riser, new_account = _risers_and_new_accounts(year, revenue)
         explained = explained_by_model(year.forecast, riser)
-        halves = np.arange(len(revenue)) % 2 == 0
         words = partial(
             _worded,
             revenue,
@@ -94,9 +97,7 @@ def predict_accounts(
             model=year.model,
             explained=explained,
         )
-        other_half = pool.submit(words, rows=np.flatnonzero(~halves))
-        even, odd = words(rows=np.flatnonzero(halves)), other_half.result()
-        reasons, reasons_json = _interleaved(even[0], odd[0]), _interleaved(even[1], odd[1])
+        reasons, reasons_json = _word_in_chunks(words, len(revenue), pool)
         quarter = quarter_job.result()
     rates = np.nan_to_num(margin_rates(history))
     return Prediction(
@@ -135,11 +136,31 @@ def _worded(revenue: np.ndarray, days: np.ndarray, **kwargs) -> tuple[list, list
     return reasons, [json.dumps(account) for account in reasons]
 
 
-def _interleaved(even: list, odd: list) -> list:
-    """The reasons of rows 0, 2, 4, … and 1, 3, 5, … back in row order."""
-    merged = [None] * (len(even) + len(odd))
-    merged[0::2], merged[1::2] = even, odd
-    return merged
+def _word_in_chunks(words, n_accounts: int, pool: ThreadPoolExecutor) -> tuple[list, list[str]]:
+    """`words` of all accounts, chunk by chunk in this thread and in `pool`'s (once it is free),
+    back in row order."""
+    chunks: SimpleQueue = SimpleQueue()
+    for index, rows in enumerate(np.array_split(np.arange(n_accounts), REASON_CHUNKS)):
+        if len(rows):
+            chunks.put((index, rows))
+    worded: dict[int, tuple[list, list[str]]] = {}
+
+    def take_chunks() -> None:
+        while True:
+            try:
+                index, rows = chunks.get_nowait()
+            except Empty:
+                return
+            worded[index] = words(rows=rows)
+
+    helper = pool.submit(take_chunks)
+    take_chunks()
+    helper.result()
+    ordered = [worded[index] for index in sorted(worded)]
+    return (
+        [reasons for chunk in ordered for reasons in chunk[0]],
+        [text for chunk in ordered for text in chunk[1]],
+    )
 
 
 def explained_by_model(forecast: np.ndarray, riser: np.ndarray) -> np.ndarray:

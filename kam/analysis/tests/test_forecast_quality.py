@@ -194,7 +194,7 @@ def test_the_model_explains_the_top_of_the_forecast_and_every_riser(monkeypatch)
     ]
 
 
-def test_every_account_gets_its_own_reasons_though_two_threads_word_them(monkeypatch):
+def test_every_account_gets_its_own_reasons_though_two_threads_word_them_in_chunks(monkeypatch):
     from kam.analysis import prediction
     from kam.analysis.engine import history_in_euros
     from kam.analysis.facts import FactMatrix
