@@ -23,6 +23,16 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test ends in the site's language (LANGUAGE_CODE): a test client's request
+    activates its user's language in the thread and leaves it active after the response."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def root(db):
     return UserFactory(username="root", role=Role.ADMIN)
