@@ -21,7 +21,7 @@ from django.db import connection
 
 from kam.core.db import analyze, planner_without
 from kam.profitability.models import AccountStatement
-from kam.profitability.statements import Fresh
+from kam.profitability.statements import Fresh, accounts_sql, is_bulk
 
 VALUES = (
     "revenue_cents",
@@ -148,11 +148,8 @@ def _indexes_built_after(truncated: bool) -> Iterator[None]:
 
 
 def _window_sql(first, last, account_ids) -> tuple[str, list]:
-    sql, params = "month >= %s AND month <= %s", [first, last]
-    if account_ids is not None:
-        sql += f" AND account_id IN ({', '.join(['%s'] * len(account_ids))})"
-        params += list(account_ids)
-    return sql, params
+    accounts, params = accounts_sql("account_id", account_ids)
+    return f"month >= %s AND month <= %s AND {accounts}", [first, last, *params]
 
 
 def _delete_gone(cursor, fresh: Fresh, window: tuple[str, list]) -> int:
@@ -183,20 +180,20 @@ def store(
     *,
     first: datetime.date,
     last: datetime.date,
-    account_ids: list[int] | None,
+    account_ids,
 ) -> Stored:
     """Makes the stored rows of the months (and accounts) equal to the fresh statements."""
     window = _window_sql(first, last, account_ids)
     stored_before = _any_stored(cursor, window)
     # Nothing stored yet (a first computation, new months): no stored row to compare with.
-    write = partial(_write, everything=account_ids is None) if stored_before else _insert_all
+    write = partial(_write, everything=is_bulk(account_ids)) if stored_before else _insert_all
     truncated = account_ids is None and not stored_before and _truncate_if_empty(cursor)
     cursor.execute(*fresh.costs_only)
     costs_only = cursor.rowcount
     # All accounts: PostgreSQL's statistics of the statements, just rewritten, may take each
     # account and month for several rows and look them up one by one (24 s instead of 10 for
     # 100,000 accounts): the stored and the fresh statements are joined by hashing.
-    nested = ("nestloop",) if account_ids is None else ()
+    nested = ("nestloop",) if is_bulk(account_ids) else ()
     with planner_without(cursor, *nested), _indexes_built_after(truncated):
         written = write(cursor, fresh.statements)
     cursor.execute(*fresh.sales_count)
