@@ -180,6 +180,7 @@ def _refresh(
 
 @transaction.atomic
 def _rebuild_drivers(*, first_month: datetime.date, last_month: datetime.date) -> None:
+    """Committed before the parts begin: they read on connections of their own."""
     _locked_state()
     with connection.cursor() as cursor:
         drivers.facts_refresh(cursor, first_month=first_month, last_month=last_month)
