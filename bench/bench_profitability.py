@@ -24,7 +24,8 @@ Timed:
 - the incremental update: `activity_create` of one visit and the hook it triggers on commit
   (the driver facts and `statements_refresh_account` of that account and month), median and
   95th percentile of 40, after SQLite's write-ahead log of the recomputations was checkpointed;
-- CPU seconds are those of this process, with PostgreSQL also those of its server process;
+- CPU seconds are those of this process, with PostgreSQL also those of its server processes
+  (its own, and those of the parts a full recomputation runs in: kam.profitability.parts);
 - the peer, measured in the same run: the same statements computed account by account (the
   incremental path run for each account in turn), timed on a subset and extrapolated to all
   accounts (said in the output).
@@ -150,19 +151,50 @@ def create_complaints(rng, ids, n: int) -> int:
     return n
 
 
+#: CPU seconds of the server processes of the parts of a recomputation (kam.profitability.parts:
+#: each part's connection is closed when it ends, so they are read just before).
+PARTS_CPU: list[float] = []
+
+
+def server_cpu() -> float:
+    """CPU seconds of this thread's PostgreSQL server process (Linux /proc; the server runs on
+    this machine)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def count_parts_cpu() -> None:
+    """Adds the server CPU of each part of a recomputation in parts to PARTS_CPU."""
+    from django.db import connection
+
+    from kam.profitability import parts
+
+    if connection.vendor != "postgresql":
+        return
+    compute = parts._Window.compute
+
+    def counted(window, accounts):
+        stored = compute(window, accounts)
+        PARTS_CPU.append(server_cpu())
+        return stored
+
+    parts._Window.compute = counted
+
+
 def database_cpu() -> float:
-    """CPU seconds of this process, plus those of its PostgreSQL server process (Linux /proc;
-    the server runs on this machine), so that both databases are measured alike."""
+    """CPU seconds of this process, plus those of its PostgreSQL server processes (its own and
+    those of the parts so far), so that both databases are measured alike."""
     from django.db import connection
 
     own = time.process_time()
     if connection.vendor != "postgresql":
         return own
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return own + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + server_cpu() + sum(PARTS_CPU)
 
 
 def time_full(*, rebuild_drivers: bool = False):
@@ -303,6 +335,7 @@ def main() -> None:
         from kam.accounts.models import Account
 
         ids, owners = load_dataset() if Account.objects.exists() else create_dataset(args)
+        count_parts_cpu()
         analyze()
         seconds, cpu, stored = time_full(rebuild_drivers=True)
         print(

@@ -15,12 +15,15 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kam.core.db import analyze
 from kam.profitability import drivers
 from kam.profitability.models import (
+    AccountStatement,
     CareEntitlement,
     CostRates,
     StatementRefresh,
 )
+from kam.profitability.parts import parts_wanted, refresh_in_parts
 from kam.profitability.statements import (
     STATEMENT_MONTHS,
     compute_fresh,
@@ -121,7 +124,6 @@ def statement_window() -> tuple[datetime.date, datetime.date]:
     return figures.add_months(last, 1 - STATEMENT_MONTHS), last
 
 
-@transaction.atomic
 def statements_refresh(
     *,
     first_month: datetime.date,
@@ -131,9 +133,36 @@ def statements_refresh(
 ) -> Stored:
     """Recomputes the statements of the months (of the given accounts, or of all) from the kept
     driver facts and stores what changed; with `rebuild_drivers` the driver facts of those
-    months and accounts are first rebuilt from the apps' records."""
+    months and accounts are first rebuilt from the apps' records. All accounts on PostgreSQL:
+    in parts at once (kam.profitability.parts), the driver facts rebuilt and committed first."""
+    window = {"first_month": first_month, "last_month": last_month}
+    parts = parts_wanted(account_ids)
+    if parts == 1:
+        return _refresh(**window, account_ids=account_ids, rebuild_drivers=rebuild_drivers)
+    if rebuild_drivers:
+        _rebuild_drivers(**window)
+    return _refresh_in_parts(**window, parts=parts)
+
+
+def _locked_state() -> StatementRefresh:
+    """The one `StatementRefresh` row, locked until the transaction ends."""
     state, _created = StatementRefresh.objects.get_or_create(pk=1)
     StatementRefresh.objects.select_for_update().filter(pk=1).first()
+    return state
+
+
+def _finished(state: StatementRefresh, first: datetime.date, last: datetime.date, rows: int):
+    state.finished_at = timezone.now()
+    state.first_month, state.last_month = first, last
+    state.statements = rows
+    state.save()
+
+
+@transaction.atomic
+def _refresh(
+    *, first_month: datetime.date, last_month: datetime.date, account_ids, rebuild_drivers: bool
+) -> Stored:
+    state = _locked_state()
     with connection.cursor() as cursor, mapped_reads(cursor):
         if rebuild_drivers:
             drivers.facts_refresh(
@@ -145,10 +174,26 @@ def statements_refresh(
         stored = store(cursor, fresh, first=first_month, last=last_month, account_ids=account_ids)
         release_temporary(cursor, stored.rows)
     if account_ids is None:
-        state.finished_at = timezone.now()
-        state.first_month, state.last_month = first_month, last_month
-        state.statements = stored.rows
-        state.save()
+        _finished(state, first_month, last_month, stored.rows)
+    return stored
+
+
+@transaction.atomic
+def _rebuild_drivers(*, first_month: datetime.date, last_month: datetime.date) -> None:
+    """Committed before the parts begin: they read on connections of their own."""
+    _locked_state()
+    with connection.cursor() as cursor:
+        drivers.facts_refresh(cursor, first_month=first_month, last_month=last_month)
+
+
+@transaction.atomic
+def _refresh_in_parts(*, first_month: datetime.date, last_month: datetime.date, parts: int):
+    state = _locked_state()  # held while the parts run on their own connections
+    stored = refresh_in_parts(first=first_month, last=last_month, parts=parts)
+    if stored.written + stored.deleted:
+        with connection.cursor() as cursor:
+            analyze(cursor, connection.ops.quote_name(AccountStatement._meta.db_table))
+    _finished(state, first_month, last_month, stored.rows)
     return stored
 
 

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from kam.core import plugins
 from kam.core.db import planner_without
@@ -66,6 +66,54 @@ TEMPORARY = {
 }
 #: Above this many accounts' costs the table is dropped after use (not kept in memory).
 KEEP_COSTS = 10_000
+
+
+@dataclass(frozen=True)
+class AccountRange:
+    """The accounts whose ids lie from `low` (included) up to `high` (excluded); None: no
+    bound. A full recomputation split into parts computes one range per part."""
+
+    low: int | None
+    high: int | None
+
+    def sql(self, column: str) -> tuple[str, list]:
+        """The condition on an account id column, with its parameters ("1 = 1": no bound)."""
+        bounds = [(f"{column} >= %s", self.low), (f"{column} < %s", self.high)]
+        kept = [(sql, value) for sql, value in bounds if value is not None]
+        return " AND ".join(sql for sql, _value in kept) or "1 = 1", [v for _s, v in kept]
+
+    def filter(self, queryset: QuerySet, field: str = "account_id") -> QuerySet:
+        if self.low is not None:
+            queryset = queryset.filter(**{f"{field}__gte": self.low})
+        return queryset if self.high is None else queryset.filter(**{f"{field}__lt": self.high})
+
+    def ids(self) -> QuerySet:
+        """The ids of the range's accounts, as a subquery for the apps' `account_ids`."""
+        from kam.accounts.models import Account
+
+        return self.filter(Account.objects.order_by(), "pk").values_list("pk", flat=True)
+
+
+def accounts_sql(column: str, account_ids) -> tuple[str, list]:
+    """The condition on an account id column for all accounts (None), a range or a list."""
+    if account_ids is None:
+        return "1 = 1", []
+    if isinstance(account_ids, AccountRange):
+        return account_ids.sql(column)
+    return f"{column} IN ({', '.join(['%s'] * len(account_ids))})", list(account_ids)
+
+
+def is_bulk(account_ids) -> bool:
+    """All accounts or a range of them: the plans (and memory) of millions of rows."""
+    return account_ids is None or isinstance(account_ids, AccountRange)
+
+
+def _for_apps(window: dict) -> dict:
+    """The window as the apps' cost-driver hooks take it (a range as a subquery of ids)."""
+    accounts = window["account_ids"]
+    if isinstance(accounts, AccountRange):
+        return {**window, "account_ids": accounts.ids()}
+    return window
 
 
 def month_range(first: datetime.date, last: datetime.date) -> list[datetime.date]:
@@ -201,9 +249,15 @@ def _insert_rows(cursor, table: str, rows: list[tuple], batch: int = 500) -> Non
 
 
 def _facts_sql(window: dict) -> tuple[str, list]:
+    accounts = window["account_ids"]
+    ranged = isinstance(accounts, AccountRange)
     query = figures.monthly_totals_query(
-        first=window["first_month"], last=window["last_month"], account_ids=window["account_ids"]
+        first=window["first_month"],
+        last=window["last_month"],
+        account_ids=None if ranged else accounts,
     )
+    if ranged:
+        query = accounts.filter(query)
     sql, params = query.query.sql_with_params()
     return f"SELECT * FROM ({sql}) AS facts", list(params)  # noqa: S608
 
@@ -239,15 +293,13 @@ def _fact_lines(window: dict) -> tuple[str, list]:
     )
     params: list = [figures.month_index(window["first_month"])]
     params.append(figures.month_index(window["last_month"]))
-    if window["account_ids"] is not None:
-        sql += f" AND account_id IN ({', '.join(['%s'] * len(window['account_ids']))})"
-        params += list(window["account_ids"])
-    return sql, params
+    accounts, accounts_params = accounts_sql("account_id", window["account_ids"])
+    return f"{sql} AND {accounts}", params + accounts_params
 
 
 def _derived_lines(window: dict) -> tuple[str, list]:
     """The derived drivers (and the listed ones, in LISTED) summed per line."""
-    rows, params = union_sql(plugins.derived_cost_driver_queries(**window))
+    rows, params = union_sql(plugins.derived_cost_driver_queries(**_for_apps(window)))
     listed = f"SELECT {', '.join(plugins.DRIVER_COLUMNS)} FROM {LISTED}"  # noqa: S608
     return grouped_sql(f"{rows} UNION ALL {listed}" if rows else listed), params
 
@@ -343,8 +395,8 @@ def compute_fresh(
     window = {"first_month": first_month, "last_month": last_month, "account_ids": account_ids}
     _prepare_temporary(cursor)
     _fill_rates(cursor, month_range(first_month, last_month))
-    _fill_listed(cursor, plugins.listed_cost_drivers(**window))
-    everything = connection.vendor == "postgresql" and account_ids is None
+    _fill_listed(cursor, plugins.listed_cost_drivers(**_for_apps(window)))
+    everything = connection.vendor == "postgresql" and is_bulk(account_ids)
     if everything:
         # The sort of the driver facts and the joins of all accounts hash millions of facts
         # and statements: in memory, not in batches on disk.

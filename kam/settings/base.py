@@ -222,6 +222,9 @@ KAM_REFERRAL_FOLLOW_UP_DAYS = env_int("KAM_REFERRAL_FOLLOW_UP_DAYS", 14)
 #: Invoiced unit prices this many percent off the agreed price count as deviations.
 KAM_PRICE_TOLERANCE_PERCENT = env_str("KAM_PRICE_TOLERANCE_PERCENT", "1")
 KAM_MAX_UPLOAD_MB = env_int("KAM_MAX_UPLOAD_MB", 200)
+#: PostgreSQL: the full recomputation of the statements runs in this many parts at once (one
+#: range of accounts each, on its own connection); 1: one transaction.
+KAM_PROFITABILITY_PARTS = env_int("KAM_PROFITABILITY_PARTS", 2)
 #: Largest request body anywhere else (forms, attachments); refused by Content-Length (413).
 KAM_MAX_REQUEST_MB = env_int("KAM_MAX_REQUEST_MB", 20)
 # Form fields without files (a file goes to a temporary file, not into memory).
