@@ -148,18 +148,24 @@ class BlockConverter:
         index = self._index.get(field)
         return None if index is None else columns[index]
 
-    def convert_staged(self, lines: list[int], records: list[list[str]]) -> StagedBlock:
+    def convert_staged(self, lines: list[int], records: Any) -> StagedBlock:
         """The valid records as staged tuples (STAGED_FIELDS order, without the ERP's costs for a
-        file without their columns), the others rejected.
+        file without their columns), the others rejected. ``records``: a list of records, or
+        a block that may give its columns at once (csv_source.UnquotedBlock).
 
         The same checks as ``convert``, without an object per row: the importer's fast path.
         """
         rejected: list[RejectedRow] = []
-        if list(map(len, records)).count(self._width) != len(records):
+        columns = None
+        if hasattr(records, "columns"):
+            columns = records.columns(self._width)
+            if columns is None:
+                records = records.records()
+        if columns is None and list(map(len, records)).count(self._width) != len(records):
             lines, records, rejected = self._sort_out_shapes(lines, records)  # type: ignore[assignment]
-        if not records:
+        if not len(records):
             return StagedBlock(lines=[], staged=[], names=[], rejected=rejected)
-        values, errors = self._columns(records, staged=True)
+        values, errors = self._columns(records, staged=True, columns=columns)
         # Fields the file leaves out are endless repeats: strict=False stops at the columns' end.
         staged = list(zip(*(values[field] for field in self._staged_fields), strict=False))
         names = values["customer_name"]
@@ -178,11 +184,12 @@ class BlockConverter:
         return StagedBlock(lines=lines, staged=staged, names=names, rejected=rejected)
 
     def _columns(
-        self, records: list[list[str]], *, staged: bool = False
+        self, records: list[list[str]], *, staged: bool = False, columns: list | None = None
     ) -> tuple[dict[str, Any], dict[str, Errors]]:
         """Each field's converted values (``staged``: dates and quantities as the text they are
-        staged as) and each field's problems."""
-        columns = list(zip(*records, strict=True))
+        staged as) and each field's problems (``columns``: the records' columns, if known)."""
+        if columns is None:
+            columns = list(zip(*records, strict=True))
         errors: dict[str, Errors] = {}
         values: dict[str, Any] = {}
         for field, convert in self._converters(staged=staged):

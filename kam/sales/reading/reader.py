@@ -146,8 +146,11 @@ class SalesFile:
             year_pivot=self.year_pivot,
             latest_date=self.latest_date,
         )
+        columnar: dict[str, bool] = (
+            {"columnar": True} if isinstance(self._source, CsvSource) else {}
+        )
         for lines, records in self._source.blocks(
-            block_size, kinds=self._kinds, style=self.number_style
+            block_size, kinds=self._kinds, style=self.number_style, **columnar
         ):
             yield converter.convert_staged(lines, records)
 
