@@ -304,7 +304,19 @@ def run_backtest(
     `shared`: the purchase models' forecasts at the cuts, shared with other horizons' backtests
     of the same history."""
     sample = backtest_sample(revenue.shape[0])
-    revenue, days = revenue[sample], days[sample]
+    return run_sample_backtest(revenue[sample], days[sample], sample, horizon, shared)
+
+
+def run_sample_backtest(
+    revenue: FloatArray,
+    days: FloatArray,
+    sample: np.ndarray,
+    horizon: int,
+    shared: SharedCuts | None = None,
+) -> list[BacktestCut]:
+    """run_backtest on the sampled accounts' rows only (`sample`: their rows in the whole
+    history, `backtest_sample`): it needs no other account, so it can start before the rest of
+    the history is read."""
     cuts = []
     for cut, cut_horizon in backtest_plan(revenue.shape[1], horizon):
         known = has_history(revenue, cut)
@@ -463,26 +475,59 @@ def real_riser_count(cuts: list[BacktestCut]) -> float:
     return float(np.mean(counts))
 
 
-def choose_forecast(
+@dataclass(frozen=True)
+class BacktestChoice:
+    """What the backtest of one horizon chose: the first half of choose_forecast."""
+
+    horizon: int
+    cuts: list[BacktestCut]
+    scores: dict[str, CandidateScore]
+    ranking: str
+    level: str
+
+
+def backtest_choice(
     revenue: FloatArray,
     days: FloatArray,
     *,
     horizon: int,
-    classic_12m: FloatArray | Callable[[], FloatArray | None] | None = None,
     shared: SharedCuts | None = None,
-) -> ForecastChoice:
-    """Backtest the candidates, then forecast the next `horizon` months with the winners.
+    sample: np.ndarray | None = None,
+) -> BacktestChoice:
+    """Backtest the candidates and pick the ranking and the level for `horizon` months.
 
-    `classic_12m`: the purchase models' 12-month forecast from the whole history, if known (or
-    a callable giving it, asked only after the backtest, so that it can be computed meanwhile);
-    `shared`: what the backtests of other horizons of the same history computed already.
-    """
+    `sample`: when given, `revenue` and `days` hold the sampled accounts' rows only and
+    `sample` their rows in the whole history (`backtest_sample` of its size); the choice is the
+    one the whole history gives."""
     revenue = np.asarray(revenue, dtype=np.float64)
     days = np.asarray(days, dtype=np.float64)
-    cuts = run_backtest(revenue, days, horizon, shared)
+    if sample is None:
+        cuts = run_backtest(revenue, days, horizon, shared)
+    else:
+        cuts = run_sample_backtest(revenue, days, sample, horizon, shared)
     scores = score_cuts(cuts)
     full_horizon = any(cut.horizon == horizon for cut in cuts)
     ranking, level = pick_ranking(scores), pick_level(scores, full_horizon=full_horizon)
+    return BacktestChoice(horizon, cuts, scores, ranking, level)
+
+
+def final_forecast(
+    revenue: FloatArray,
+    days: FloatArray,
+    backtest: BacktestChoice,
+    *,
+    classic_12m: FloatArray | Callable[[], FloatArray | None] | None = None,
+) -> ForecastChoice:
+    """The forecast of the next `backtest.horizon` months from the whole history with the
+    candidates the backtest chose: the second half of choose_forecast."""
+    revenue = np.asarray(revenue, dtype=np.float64)
+    days = np.asarray(days, dtype=np.float64)
+    horizon, cuts, ranking, level = (
+        backtest.horizon,
+        backtest.cuts,
+        backtest.ranking,
+        backtest.level,
+    )
     model = None
     if ranking == NAIVE and level == NAIVE:
         forecast = naive(revenue, days, horizon)
@@ -508,7 +553,7 @@ def choose_forecast(
         ranking,
         level,
         forecast,
-        scores,
+        backtest.scores,
         model,
         low=low,
         high=high,
@@ -517,3 +562,21 @@ def choose_forecast(
         real_risers=real_riser_count(cuts),
         cuts=cuts,
     )
+
+
+def choose_forecast(
+    revenue: FloatArray,
+    days: FloatArray,
+    *,
+    horizon: int,
+    classic_12m: FloatArray | Callable[[], FloatArray | None] | None = None,
+    shared: SharedCuts | None = None,
+) -> ForecastChoice:
+    """Backtest the candidates, then forecast the next `horizon` months with the winners.
+
+    `classic_12m`: the purchase models' 12-month forecast from the whole history, if known (or
+    a callable giving it, asked only after the backtest, so that it can be computed meanwhile);
+    `shared`: what the backtests of other horizons of the same history computed already.
+    """
+    backtest = backtest_choice(revenue, days, horizon=horizon, shared=shared)
+    return final_forecast(revenue, days, backtest, classic_12m=classic_12m)

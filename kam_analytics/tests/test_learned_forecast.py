@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from dataclasses import astuple
 
 import numpy as np
 import pytest
@@ -320,3 +321,37 @@ def test_the_compact_model_is_a_candidate_below_a_year_only():
     quarter, _ = choice.candidate_forecasts(revenue, days, 3)
     assert choice.COMPACT not in year and choice.COMPACT_STACK not in year
     assert {choice.COMPACT, choice.COMPACT_STACK} <= set(quarter)
+
+
+@pytest.mark.parametrize("horizon", [12, 3])
+def test_the_backtest_on_the_sampled_rows_alone_then_the_final_fit_choose_as_in_one_piece(
+    monkeypatch, horizon
+):
+    # A run reads the sampled accounts first and backtests them while it reads the rest.
+    monkeypatch.setattr(choice, "MAX_BACKTEST_ACCOUNTS", 150)
+    revenue, days = portfolio(n=400, months=36, seed=3)
+    whole = choose_forecast(revenue, days, horizon=horizon)
+
+    sample = choice.backtest_sample(len(revenue))
+    assert len(sample) == 150
+    backtest = choice.backtest_choice(revenue[sample], days[sample], horizon=horizon, sample=sample)
+    split = choice.final_forecast(revenue, days, backtest)
+
+    assert (split.ranking, split.level) == (whole.ranking, whole.level)
+    # Identical figures (assert_equal: NaN where the other has NaN).
+    np.testing.assert_equal(
+        {name: astuple(score) for name, score in split.scores.items()},
+        {name: astuple(score) for name, score in whole.scores.items()},
+    )
+    np.testing.assert_equal(astuple(split.chosen), astuple(whole.chosen))
+    assert split.real_risers == whole.real_risers
+    assert [cut.horizon for cut in split.cuts] == [cut.horizon for cut in whole.cuts]
+    for mine, theirs in zip(split.cuts, whole.cuts, strict=True):
+        assert np.array_equal(mine.rows, theirs.rows)
+        assert np.array_equal(mine.actual, theirs.actual)
+        np.testing.assert_equal(mine.levels, theirs.levels)
+        assert mine.forecasts.keys() == theirs.forecasts.keys()
+        for name, forecast in mine.forecasts.items():
+            assert np.array_equal(forecast, theirs.forecasts[name])
+    assert np.array_equal(split.forecast, whole.forecast)
+    assert np.array_equal(split.low, whole.low) and np.array_equal(split.high, whole.high)
