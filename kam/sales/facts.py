@@ -169,29 +169,14 @@ def refresh_touched(*, lines_may_have_moved: bool) -> None:
     # Without the index (a first import that builds it at its end, staging.defer_indexes)
     # one scan of the lines with a hash of the touched pairs, never a scan per pair.
     indexed = staging.account_index_exists()
-    if not indexed and lines_may_have_moved and connection.vendor != "postgresql":
-        # SQLite would look for the facts left without lines by a scan of the lines per fact.
-        staging.build_deferred_indexes()
-        indexed = True
     planner_off = ("hashjoin", "mergejoin") if indexed else ("nestloop", "mergejoin")
-    # SQLite takes the tables in the order given: without the index, the lines once, each
-    # looked up among the touched pairs (and not at all when no pair is touched).
-    joined = (
-        f"{staging.TOUCHED} t CROSS JOIN {lines} l"
-        if indexed or connection.vendor == "postgresql"
-        else f"{lines} l CROSS JOIN {staging.TOUCHED} t"
-    )
     with (
         connection.cursor() as cursor,
         planner_without(cursor, *planner_off),
     ):
-        if not indexed:
-            cursor.execute(f"SELECT 1 FROM {staging.TOUCHED} LIMIT 1")  # noqa: S608
-            if cursor.fetchone() is None:
-                return
         touched_months = (
             f"SELECT t.account_id, t.month, {_aggregates('l')} "  # noqa: S608
-            f"FROM {joined} "
+            f"FROM {staging.TOUCHED} t CROSS JOIN {lines} l "
             "WHERE l.account_id = t.account_id AND l.invoice_month = t.month "
             "GROUP BY t.account_id, t.month "
         )

@@ -359,8 +359,8 @@ class _ImportRun:
             staging.build_deferred_indexes()
 
     def _defer_indexes(self, sales_file: SalesFile) -> bool:
-        """Whether this file's lines go in without the index by account and the unique key,
-        which are built after them (staging.defer_indexes): a large file into an
+        """PostgreSQL: whether this file's lines go in without the index by account and the
+        unique key, which are built after them (staging.defer_indexes): a large file into an
         empty table, outside an outer transaction. Any other import first makes them again if
         a killed first import left them missing."""
         if self.dry_run:

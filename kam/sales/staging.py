@@ -18,7 +18,6 @@ from django.db.models import Index, UniqueConstraint
 
 from kam.accounts.models import Account
 from kam.core.db import planner_without
-from kam.sales import sqlite_indexes
 from kam.sales.models import SalesLine
 from kam.sales.staging_columns import ROW_COLUMNS, ROW_NAMES, STAGED_NAMES, row_names
 
@@ -131,7 +130,7 @@ def lock_imports() -> None:
             cursor.execute("SET LOCAL synchronous_commit = off")
 
 
-#: A first import of a file this large (about 100,000 lines) builds the lines'
+#: PostgreSQL: a first import of a file this large (about 100,000 lines) builds the lines'
 #: index by account and their unique key after its lines instead of keeping them current line
 #: by line (defer_indexes).
 DEFER_INDEX_MIN_BYTES = 10_000_000
@@ -160,10 +159,10 @@ def _key_constraint() -> UniqueConstraint:
 
 
 def account_index_exists() -> bool:
-    """Whether the lines' index by account is there."""
+    """Whether the lines' index by account is there (always on SQLite)."""
+    if not _on_postgres():
+        return True
     with connection.cursor() as cursor:
-        if not _on_postgres():
-            return sqlite_indexes.index_exists(cursor, ACCOUNT_INDEX)
         cursor.execute(
             "SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() "
             "AND tablename = %s AND indexname = %s",
@@ -173,10 +172,11 @@ def account_index_exists() -> bool:
 
 
 def key_index_exists() -> bool:
-    """Whether the lines' unique key (invoice number, line number) is there."""
+    """Whether the lines' unique key (invoice number, line number) is there (always on
+    SQLite)."""
+    if not _on_postgres():
+        return True
     with connection.cursor() as cursor:
-        if not _on_postgres():
-            return sqlite_indexes.unique_key_exists(cursor, _key_constraint().fields)
         cursor.execute(
             "SELECT 1 FROM pg_constraint WHERE conrelid = CAST(%s AS regclass) AND conname = %s",
             [_quote(SalesLine._meta.db_table), KEY_CONSTRAINT],
@@ -185,7 +185,7 @@ def key_index_exists() -> bool:
 
 
 def defer_indexes() -> bool:
-    """No lines stored: drops the lines' index by account and their unique key;
+    """PostgreSQL, no lines stored: drops the lines' index by account and their unique key;
     True if it did.
 
     Kept current line by line, the index by account (random places for every line) took more
@@ -198,42 +198,33 @@ def defer_indexes() -> bool:
     build_deferred_indexes runs, the facts of touched months are recomputed by a scan of the
     lines (kam.sales.facts.refresh_touched asks account_index_exists), and so are the keys of
     rows that may repeat an earlier chunk's looked up (_match_existing). Every import makes
-    both again first if a killed one left them missing. SQLite: see kam.sales.sqlite_indexes.
+    both again first if a killed one left them missing.
     """
+    if not _on_postgres():
+        return False
     with transaction.atomic():
-        lock_imports()  # SQLite: the transaction holds the write lock from its start
+        lock_imports()
         if SalesLine.objects.exists():
             return False
         with connection.cursor() as cursor:
             cursor.execute(f"DROP INDEX IF EXISTS {_quote(_account_index().name)}")
-            if key_index_exists() and not _on_postgres():
-                key = _key_constraint()
-                sqlite_indexes.drop_inline_key(cursor, key.name, key.fields)
-        if key_index_exists() and _on_postgres():
+        if key_index_exists():
             with connection.schema_editor(atomic=False) as editor:
                 editor.remove_constraint(SalesLine, _key_constraint())
     return True
 
 
 def build_deferred_indexes() -> None:
-    """Makes the lines' index by account and their unique key where they are missing (after
-    a first import that deferred them, or one that was killed meanwhile)."""
+    """PostgreSQL: makes the lines' index by account and their unique key where they are
+    missing (after a first import that deferred them, or one that was killed meanwhile)."""
+    if not _on_postgres():
+        return
     with transaction.atomic():
         lock_imports()
         account_index, key = account_index_exists(), key_index_exists()
         if account_index and key:
             return
         with connection.cursor() as cursor:
-            if not _on_postgres():
-                # The key first: a repeated key fails before the longer index is built.
-                if not key:
-                    constraint = _key_constraint()
-                    sqlite_indexes.create_index(
-                        cursor, str(constraint.name), constraint.fields, unique=True
-                    )
-                if not account_index:
-                    sqlite_indexes.create_index(cursor, ACCOUNT_INDEX, _account_index().fields)
-                return
             # One sort of all lines each: memory for it in this transaction only.
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
             with connection.schema_editor(atomic=False) as editor:
@@ -486,19 +477,12 @@ def _match_existing(
     cursor, table: str, lines: str, last_id: int, *, candidates_only: bool = False
 ) -> None:
     """Marks the staged rows whose key a line stored before this chunk has."""
-    if not candidates_only and not _on_postgres() and not key_index_exists():
-        # SQLite would scan the lines once per staged row: an import that matches all its
-        # rows (another one's first import deferred the key meanwhile) builds it first.
-        build_deferred_indexes()
     if candidates_only and not key_index_exists():
         # A first import that deferred the unique key: one scan of the lines with a hash of
         # the few rows that may repeat, never a scan per row; none at all where the chunk has
         # no such row (the bench file: no repeats, a few of the Bloom filter's false "maybe").
         cursor.execute(f"SELECT 1 FROM {table} WHERE repeat_candidate LIMIT 1")  # noqa: S608
         if cursor.fetchone() is None:
-            return
-        if not _on_postgres():
-            sqlite_indexes.match_candidates(cursor, table, lines, last_id)
             return
         with planner_without(cursor, "nestloop", "mergejoin"):
             cursor.execute(
