@@ -1,6 +1,7 @@
 """The importer end to end: exact, idempotent, kill-safe, with facts kept current."""
 
 import json
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -325,6 +326,17 @@ def test_the_staging_table_takes_the_values_in_the_order_the_reader_stages_them(
     ]
 
 
+def _wait_until_gone(pid: int) -> None:
+    """The server process of a closed connection ends a moment after the client closes it."""
+    for _ in range(200):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid])
+            if cursor.fetchone() is None:
+                return
+        time.sleep(0.025)
+    raise AssertionError(f"server process {pid} still there after 5 s")
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="spool tables are PostgreSQL's")
 def test_spool_tables_of_a_killed_import_are_dropped_by_the_next():
@@ -339,6 +351,7 @@ def test_spool_tables_of_a_killed_import_are_dropped_by_the_next():
     running = spool.TableSpool(sum_up=True)
     running.write(1, [])
     killed.close()  # its process ends as a killed import's would
+    _wait_until_gone(pid)
 
     spool.TableSpool(sum_up=False).close()
 
