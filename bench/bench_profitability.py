@@ -19,7 +19,8 @@ Timed:
 - ours: `statements_refresh` over the 36 months from the kept facts, set-based: the driver
   facts priced (the rates of each month as a small temporary table) and summed per account and
   month in key order, joined with the sales facts, then only new and changed rows are written
-  (SQLite: one upsert; PostgreSQL: one MERGE; into an emptied table a plain insert), no row
+  (SQLite: one upsert; PostgreSQL: one MERGE; into an emptied table, PostgreSQL fills a new
+  table in parts at once and puts it in the empty one's place, kam.profitability.fill), no row
   passing through Python;
 - the incremental update: `activity_create` of one visit and the hook it triggers on commit
   (the driver facts and `statements_refresh_account` of that account and month), median and
@@ -169,10 +170,12 @@ def server_cpu() -> float:
 
 
 def count_parts_cpu() -> None:
-    """Adds the server CPU of each part of a recomputation in parts to PARTS_CPU."""
+    """Adds the server CPU of each part of a recomputation in parts (and of each piece of work
+    of a fill of the empty table, kam.profitability.fill, each on a new connection) to
+    PARTS_CPU."""
     from django.db import connection
 
-    from kam.profitability import parts
+    from kam.profitability import fill, parts
 
     if connection.vendor != "postgresql":
         return
@@ -184,6 +187,17 @@ def count_parts_cpu() -> None:
         return stored
 
     parts._Window.compute = counted
+    on_own_connections = fill._on_own_connections
+
+    def counted_piece(piece):
+        def run():
+            result = piece()
+            PARTS_CPU.append(server_cpu())
+            return result
+
+        return run
+
+    fill._on_own_connections = lambda work: on_own_connections([counted_piece(p) for p in work])
 
 
 def database_cpu() -> float:

@@ -24,7 +24,6 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from kam.accounts.models import Account
-from kam.profitability.models import AccountStatement
 from kam.profitability.statements import AccountRange, compute_fresh, release_temporary
 from kam.profitability.storage import Stored, store
 
@@ -35,12 +34,6 @@ def parts_wanted(account_ids) -> int:
         return 1
     # Other connections would not see what an enclosing transaction has written (a test's).
     if connection.in_atomic_block:
-        return 1
-    # Into a table without a single statement one transaction is faster: it truncates the
-    # table and builds its indexes after the insert (kam.profitability.storage); the parts
-    # insert into the indexes row by row (100,000 accounts, load 4.6-7: 43-47 s wall and
-    # 35-38 CPU s in two parts, 35-36 s and 22-26 CPU s in one).
-    if not AccountStatement.objects.exists():
         return 1
     return max(1, settings.KAM_PROFITABILITY_PARTS)
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from kam.core.db import analyze
 from kam.profitability import drivers
+from kam.profitability.fill import fill_in_parts
 from kam.profitability.models import (
     AccountStatement,
     CareEntitlement,
@@ -189,7 +190,11 @@ def _rebuild_drivers(*, first_month: datetime.date, last_month: datetime.date) -
 @transaction.atomic
 def _refresh_in_parts(*, first_month: datetime.date, last_month: datetime.date, parts: int):
     state = _locked_state()  # held while the parts run on their own connections
-    stored = refresh_in_parts(first=first_month, last=last_month, parts=parts)
+    stored = None
+    if not AccountStatement.objects.exists():
+        stored = fill_in_parts(first=first_month, last=last_month, parts=parts)
+    if stored is None:
+        stored = refresh_in_parts(first=first_month, last=last_month, parts=parts)
     if stored.written + stored.deleted:
         with connection.cursor() as cursor:
             analyze(cursor, connection.ops.quote_name(AccountStatement._meta.db_table))

@@ -344,6 +344,27 @@ def _fresh_sql(window: dict) -> tuple[str, list]:
     return sql, params
 
 
+def _everything_sql(window: dict) -> tuple[str, list]:
+    """All fresh statements in one query, without the temporary table ONLY: the sales facts
+    fully joined with the costs (a cost without sales comes out with zero revenue). For a
+    table that nothing needs to be compared with (kam.profitability.fill): each is read once."""
+    facts, params = _facts_sql(window)
+    sql = (
+        f"SELECT account_id, month, {_VALUES} FROM (SELECT"  # noqa: S608
+        " COALESCE(f.account_id, c.account_id) AS account_id, COALESCE(f.month, c.first_day)"
+        " AS month, COALESCE(f.revenue_cents, 0) AS revenue_cents, COALESCE(f.margin_cents, 0)"
+        " AS db1_cents, COALESCE(c.conditions, 0) AS conditions, COALESCE(c.care, 0) AS care,"
+        " COALESCE(c.service, 0) + COALESCE(f.invoice_count * f.invoice_cents"
+        f" + f.line_count * f.line_cents + {ERP_COSTS}, 0) AS service,"
+        f" COALESCE({ERP_COSTS}, 0) AS erp"
+        f" FROM (SELECT facts.*, m.number, m.invoice_cents, m.line_cents FROM ({facts}) AS facts"
+        f" JOIN {MONTHS} m ON m.first_day = facts.month) AS f FULL JOIN (SELECT costs.*,"
+        f" m.first_day FROM {COSTS} costs JOIN {MONTHS} m ON m.number = costs.month) AS c"
+        " ON c.account_id = f.account_id AND c.month = f.number) AS statements"
+    )
+    return sql, params
+
+
 def _costs_only_sql(window: dict) -> tuple[str, list]:
     """The statements of the months with costs but no sales, into the temporary table ONLY."""
     facts, params = _facts_sql(window)
@@ -381,6 +402,7 @@ class Fresh:
     """The fresh statements of a window as queries (each SQL with its parameters)."""
 
     statements: tuple[str, list]  # after costs_only
+    everything: tuple[str, list]  # the same statements, with no need of costs_only
     sales_count: tuple[str, list]
     costs_only: tuple[str, list]  # inserts them into ONLY
     kept: Callable[[str], tuple[str, list]]
@@ -408,6 +430,7 @@ def compute_fresh(
         cursor.execute(f"ANALYZE {MONTHS}, {TERMS}, {COSTS}")
     return Fresh(
         statements=_fresh_sql(window),
+        everything=_everything_sql(window),
         sales_count=_count_sql(window),
         costs_only=_costs_only_sql(window),
         kept=lambda column: _kept_sql(column, window),

@@ -174,21 +174,6 @@ def test_an_activity_logged_during_a_recomputation_in_parts_is_not_lost(
     assert stored()[(accounts[2].pk, MARCH)] == after
 
 
-@pytest.mark.django_db(transaction=True)
-@time_machine.travel(TODAY, tick=False)
-def test_an_empty_table_is_filled_in_one_transaction(postgresql, alice, bob, settings, monkeypatch):
-    """Truncated, filled, and its indexes built after: faster than parts inserting into them."""
-    _dataset(alice, bob)
-    AccountStatement.objects.all().delete()  # those of the contacts' updates
-    settings.KAM_PROFITABILITY_PARTS = 2
-    ranges = _recorded_parts(monkeypatch)
-
-    services.statements_refresh_all()
-
-    assert ranges == []
-    assert AccountStatement.objects.exists()
-
-
 def _wait_for_a_lock_wait() -> None:
     """Until another connection waits for a lock (the visit's update, for the refresh row)."""
     with connection.cursor() as cursor:

@@ -1,0 +1,163 @@
+"""Filling a statements table that holds no statement at all (PostgreSQL, all accounts).
+
+A first computation writes every statement (100,000 accounts: 3.6 million). Into the table
+itself it is one transaction: the truncated table's indexes dropped and built after, one core
+pricing, joining and writing every row and its write-ahead log (25-33 s on the bench machine);
+parts at once inserting into its indexes cost more than they save (every row into three
+indexes). So the parts (kam.profitability.parts' ranges, one connection each) fill a new table
+of the same columns without any index, at once; its indexes are then built, two at once, each
+by one sort; and one short transaction puts the new table in the place of the empty one under
+the same names (table, identity sequence, primary key, unique constraint, index), so that the
+schema stays what the migrations made. Readers see the empty table until that commit, then all
+statements. A fill that fails or is killed leaves the new table behind: the next drops it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TypeVar
+
+from django.db import connection, transaction
+
+from kam.core.db import planner_without
+from kam.profitability.models import AccountStatement
+from kam.profitability.parts import account_ranges
+from kam.profitability.statements import AccountRange, compute_fresh, release_temporary
+from kam.profitability.storage import VALUES, Stored
+
+#: The new table while it is filled (a name no migration uses).
+FILL = "profitability_statement_fill"
+T = TypeVar("T")
+
+
+def _table() -> str:
+    return AccountStatement._meta.db_table
+
+
+def _on_own_connections(work: list[Callable[[], T]]) -> list[T]:
+    """Each piece of work on a thread and connection of its own (committed, then closed)."""
+
+    def run(piece: Callable[[], T]) -> T:
+        try:
+            return piece()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=len(work)) as pool:
+        return list(pool.map(run, work))
+
+
+def _execute(*statements: str) -> Callable[[], None]:
+    def run() -> None:
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+
+    return run
+
+
+@dataclass(frozen=True)
+class _Part:
+    first: datetime.date
+    last: datetime.date
+    accounts: AccountRange
+
+    @transaction.atomic
+    def __call__(self) -> int:
+        """Computes the part's statements into the new table; how many."""
+        with connection.cursor() as cursor:
+            fresh = compute_fresh(
+                cursor, first_month=self.first, last_month=self.last, account_ids=self.accounts
+            )
+            sql, params = fresh.everything
+            with planner_without(cursor, "nestloop"):
+                cursor.execute(
+                    f"INSERT INTO {FILL} (account_id, month, {', '.join(VALUES)})"  # noqa: S608
+                    f" SELECT * FROM ({sql}) AS fresh",
+                    params,
+                )
+                rows = cursor.rowcount
+            release_temporary(cursor, rows)
+        return rows
+
+
+def _names(cursor) -> tuple[str, str]:
+    """The table's primary key constraint and its identity sequence, as they are named now."""
+    table = _table()
+    cursor.execute(
+        "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'p'",
+        [table],
+    )
+    primary = cursor.fetchone()[0]
+    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+    return primary, cursor.fetchone()[0].rsplit(".", 1)[-1]
+
+
+def _indexes() -> list[Callable[[], None]]:
+    """The new table's indexes, built two at once (CREATE INDEX lets others build beside it)."""
+    (index,), (unique,) = AccountStatement._meta.indexes, AccountStatement._meta.constraints
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(AccountStatement._meta.get_field(f).column) for f in unique.fields)
+    return [
+        _execute(f"CREATE UNIQUE INDEX {FILL}_unique ON {FILL} ({columns})"),
+        _execute(
+            f"CREATE UNIQUE INDEX {FILL}_pkey ON {FILL} (id)",
+            f"CREATE INDEX {FILL}_index ON {FILL} ({quote(index.fields[0])})",
+        ),
+    ]
+
+
+def _swap(cursor) -> bool:
+    """Puts the new table in the empty one's place (in the caller's transaction); False, and
+    nothing changed, if the table holds statements by now."""
+    table, quote = _table(), connection.ops.quote_name
+    cursor.execute(f"LOCK TABLE {quote(table)} IN ACCESS EXCLUSIVE MODE")
+    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {quote(table)})")  # noqa: S608
+    if cursor.fetchone()[0]:
+        return False
+    primary, sequence = _names(cursor)
+    (index,), (unique,) = AccountStatement._meta.indexes, AccountStatement._meta.constraints
+    cursor.execute(f"SELECT pg_get_serial_sequence('{FILL}', 'id')")
+    fill_sequence = cursor.fetchone()[0]
+    cursor.execute(f"DROP TABLE {quote(table)}")
+    cursor.execute(f"ALTER TABLE {FILL} RENAME TO {quote(table)}")
+    cursor.execute(f"ALTER SEQUENCE {fill_sequence} RENAME TO {quote(sequence)}")
+    cursor.execute(
+        f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(primary)}"
+        f" PRIMARY KEY USING INDEX {FILL}_pkey"
+    )
+    cursor.execute(
+        f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(unique.name)}"
+        f" UNIQUE USING INDEX {FILL}_unique"
+    )
+    cursor.execute(f"ALTER INDEX {FILL}_index RENAME TO {quote(index.name)}")
+    return True
+
+
+def fill_in_parts(*, first: datetime.date, last: datetime.date, parts: int) -> Stored | None:
+    """The statements of all accounts into the empty table, `parts` ranges at once; None (and
+    nothing written) if statements appeared meanwhile. Runs in the caller's transaction, which
+    holds the refresh lock; the parts and the indexes commit on connections of their own."""
+    table = connection.ops.quote_name(_table())
+    drop = f"DROP TABLE IF EXISTS {FILL}"
+    create = f"CREATE TABLE {FILL} (LIKE {table} INCLUDING ALL EXCLUDING INDEXES)"
+    _on_own_connections([_execute(drop, create)])
+    try:
+        ranges = account_ranges(parts)
+        rows = sum(_on_own_connections([_Part(first, last, r) for r in ranges]))
+        _on_own_connections(_indexes())
+    except BaseException:
+        _on_own_connections([_execute(drop)])
+        raise
+    # A failure from here on leaves the new table to the next fill: this transaction may hold
+    # its lock, so another connection could not drop it before the rollback.
+    with transaction.atomic(), connection.cursor() as cursor:
+        if _swap(cursor):
+            return Stored(written=rows, deleted=0, rows=rows)
+        # Back to before the table's lock: the parts that compare with it must read it.
+        transaction.set_rollback(True)
+    _on_own_connections([_execute(drop)])
+    return None
