@@ -33,6 +33,7 @@ CANDIDATE_LABELS = {
     "naive_drift": _("Naive, corrected by last year's deviation"),
     "seasonal_drift": _("Same months last year, corrected by the year's growth"),
     "boosting_bgnbd_mean_level": _("Mean of boosting and purchase models"),
+    "drift_mean_level": _("Mean of naive and boosting, each corrected by last year's deviation"),
     "boosting_compact": _("Gradient boosting, latest year, twelve revenue figures"),
     "stack_boosting_compact": _("Combination of boosting and the twelve-figure model"),
 }

@@ -9,9 +9,13 @@ candidate forecasts from the cut with only the months before it and is compared 
 accounts known at the cut bought afterwards.
 - Ranking: the winner beats the naive forecast ("the next months will be like the last ones") on
   rank correlation and on the top 10 %, with the best sum of the two; else naive.
-- Level: the estimate of the portfolio total with the smallest error of the sum (naive included).
-  When the history only allowed a shorter backtest horizon, the errors there do not carry over
-  to the real horizon; the level is then the model trained directly on the latest full horizon.
+- Level: the estimate of the portfolio total with the smallest error of the sum (naive included),
+  judged only at cuts where the models learned from at least one horizon of months before their
+  latest origin (else their totals are another estimator than today's). When the history only
+  allowed a shorter backtest horizon, the errors there do not carry over to the real horizon; the
+  level is then the model trained directly on the latest full horizon. When one cut alone judges
+  the totals, it cannot tell a dozen of them apart: the level is then the mean of the two totals
+  corrected by the latest drift, unless it lost to naive there.
 The forecast is the winning ranking scaled to the winning level; its 80 % band comes from the
 same backtest (adjust.py). Without any backtest (a history too short to cut) it is naive.
 """
@@ -62,6 +66,10 @@ STACK = "stack"
 #: two totals made for exactly that horizon (boosting at the latest origin, BG/NBD); the
 #: backtest over a shorter horizon cannot tell which of them to trust.
 SHORT_HISTORY_LEVEL = "boosting_bgnbd_mean_level"
+#: A level estimate only, where one backtest cut alone judges the totals: the mean of the two
+#: totals corrected by the latest drift, the portfolio's (naive_drift) and the model's
+#: (boosting_recent_level); their errors partly cancel.
+DRIFT_MEAN_LEVEL = "drift_mean_level"
 #: The geometric mean of the two boosting models only (lumpy business, where history misleads).
 LEARNED_STACK = "stack_boosting"
 #: A level estimate only: the boosting total scaled by the drift at its latest training origin.
@@ -108,6 +116,7 @@ class BacktestCut:
     last_12m: FloatArray
     forecasts: dict[str, FloatArray]
     levels: dict[str, float]
+    cut: int | None = None  # the month (column) of the cut; None: judges the totals
 
 
 @dataclass(frozen=True)
@@ -243,6 +252,8 @@ def level_estimates(
         levels.update(drift_levels(revenue, horizon))
     if LATEST in levels and CLASSIC in levels:
         levels[SHORT_HISTORY_LEVEL] = (levels[LATEST] + levels[CLASSIC]) / 2
+    if DRIFT_LEVEL in levels and RECENT_LEVEL in levels:
+        levels[DRIFT_MEAN_LEVEL] = (levels[DRIFT_LEVEL] + levels[RECENT_LEVEL]) / 2
     return levels
 
 
@@ -333,8 +344,20 @@ def run_sample_backtest(
         forecasts, model = candidate_forecasts(past, past_days, cut_horizon, classic_12m)
         last_12m = window_sum(past, cut - 12, cut)
         levels = level_estimates(forecasts, model, past, cut_horizon)
-        cuts.append(BacktestCut(cut_horizon, sample[known], actual, last_12m, forecasts, levels))
+        cuts.append(
+            BacktestCut(cut_horizon, sample[known], actual, last_12m, forecasts, levels, cut)
+        )
     return cuts
+
+
+def level_cuts(cuts: list[BacktestCut]) -> list[BacktestCut]:
+    """The cuts fit to judge the totals: those where the models learned from at least one horizon
+    of months before their latest origin (cut − horizon), as they do at the end of the history.
+    At the year's cut 18 months back of a 36-month history they learned from 3 to 6 months and
+    the drift compared half a year with the next one: totals of other estimators than today's.
+    All cuts when none is fit (the choice as before)."""
+    judged = [c for c in cuts if c.cut is None or c.cut - c.horizon >= c.horizon]
+    return judged or cuts
 
 
 def score_cuts(cuts: list[BacktestCut]) -> dict[str, CandidateScore]:
@@ -386,27 +409,38 @@ def pick_ranking(scores: dict[str, CandidateScore]) -> str:
     )
 
 
-def pick_level(scores: dict[str, CandidateScore], *, full_horizon: bool = True) -> str:
+def pick_level(
+    scores: dict[str, CandidateScore], *, full_horizon: bool = True, one_cut: bool = False
+) -> str:
     """The level estimate with the smallest error of the sum; naive when nothing was scored.
 
     Without a backtest over the full horizon the mean of the two totals made for exactly that
-    horizon gives the level, unless it lost to naive over the shorter one.
+    horizon gives the level, unless it lost to naive over the shorter one; where one cut alone
+    judged the totals (`one_cut`), the mean of the two totals corrected by the latest drift,
+    unless it lost to naive there.
     """
     if NAIVE not in scores:
         return NAIVE
     if not full_horizon:
-        short = scores.get(SHORT_HISTORY_LEVEL)
-        fits = short is not None and short.total_error <= scores[NAIVE].total_error
-        return SHORT_HISTORY_LEVEL if fits else NAIVE
-    # The mean level stands in only where nothing was backtested over the full horizon: every
-    # extra estimate compared on a few cuts makes a lucky winner likelier.
-    compared = [name for name in scores if name != SHORT_HISTORY_LEVEL]
+        return _unless_lost(scores, SHORT_HISTORY_LEVEL)
+    if one_cut:
+        return _unless_lost(scores, DRIFT_MEAN_LEVEL)
+    # The mean levels stand in only where the backtest cannot judge the totals: every extra
+    # estimate compared on a few cuts makes a lucky winner likelier.
+    compared = [name for name in scores if name not in (SHORT_HISTORY_LEVEL, DRIFT_MEAN_LEVEL)]
     best = min(compared, key=lambda name: (scores[name].total_error, name != NAIVE))
     # The naive total is kept unless another estimate was clearly better: small backtest
     # differences in the sum are noise (on the demo company they reversed out of time).
     if scores[best].total_error > LEVEL_MARGIN * scores[NAIVE].total_error:
         return NAIVE
     return best
+
+
+def _unless_lost(scores: dict[str, CandidateScore], mean: str) -> str:
+    """`mean` unless its backtest error of the sum was above naive's (or it was not scored)."""
+    score = scores.get(mean)
+    fits = score is not None and score.total_error <= scores[NAIVE].total_error
+    return mean if fits else NAIVE
 
 
 def scaled(ranking: FloatArray, level: float) -> FloatArray:
@@ -507,8 +541,13 @@ def backtest_choice(
         cuts = run_sample_backtest(revenue, days, sample, horizon, shared)
     scores = score_cuts(cuts)
     full_horizon = any(cut.horizon == horizon for cut in cuts)
-    ranking, level = pick_ranking(scores), pick_level(scores, full_horizon=full_horizon)
-    return BacktestChoice(horizon, cuts, scores, ranking, level)
+    judged = level_cuts(cuts)
+    level = pick_level(
+        score_cuts(judged) if len(judged) < len(cuts) else scores,
+        full_horizon=full_horizon,
+        one_cut=full_horizon and len(judged) == 1 < len(cuts),
+    )
+    return BacktestChoice(horizon, cuts, scores, pick_ranking(scores), level)
 
 
 def final_forecast(

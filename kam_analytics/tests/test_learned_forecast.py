@@ -165,6 +165,64 @@ def test_the_mean_level_is_not_a_candidate_when_the_full_horizon_was_backtested(
     assert pick_level(scores, full_horizon=True) == NAIVE
 
 
+def level_cut(cut, actual, levels):
+    """A backtest cut of one account whose totals are `levels` (no ranking figures needed)."""
+    return choice.BacktestCut(
+        horizon=12,
+        rows=np.arange(1),
+        actual=np.array([actual]),
+        last_12m=np.array([actual]),
+        forecasts={},
+        levels=levels,
+        cut=cut,
+    )
+
+
+def test_a_cut_whose_models_learned_from_less_than_a_horizon_does_not_judge_the_totals():
+    # 36 months, the year: at the cut 24 months in, the models learned from 12 months before
+    # their latest origin, as today; at 18 from 6 (and the drift compared half a year).
+    fit, unfit = level_cut(24, 100.0, {}), level_cut(18, 100.0, {})
+    assert choice.level_cuts([fit, unfit]) == [fit]
+    assert choice.level_cuts([unfit]) == [unfit]  # none fit: every cut, as before
+    quarter = [level_cut(cut, 100.0, {}) for cut in (21, 15, 9)]
+    quarter = [choice.BacktestCut(3, c.rows, c.actual, c.last_12m, {}, {}, c.cut) for c in quarter]
+    assert choice.level_cuts(quarter) == quarter
+
+
+def test_one_fit_cut_takes_the_drift_mean_level_unless_it_lost_to_naive(monkeypatch):
+    """The synthetic B2B year of bench_forecast: the cut 18 months back favoured naive's total
+    (its models learned from 3 to 6 months), the one 12 months back a lucky estimate; the one
+    fit cut alone cannot tell a dozen totals apart, so the mean of the drift-corrected totals
+    is used where it did not lose to naive."""
+    mean = choice.DRIFT_MEAN_LEVEL
+    cuts = [
+        level_cut(24, 100.0, {NAIVE: 94.0, "lucky": 99.4, mean: 98.0}),
+        level_cut(18, 100.0, {NAIVE: 97.0, "lucky": 130.0, mean: 90.0}),
+    ]
+    monkeypatch.setattr(choice, "run_backtest", lambda *args, **kwargs: cuts)
+    revenue = np.ones((3, 36))
+    assert choice.backtest_choice(revenue, revenue, horizon=12).level == mean
+    cuts[0].levels[mean] = 93.0  # lost to naive at the fit cut
+    assert choice.backtest_choice(revenue, revenue, horizon=12).level == NAIVE
+
+
+def test_the_drift_mean_level_is_the_mean_of_the_two_drift_corrected_totals():
+    revenue = np.hstack([np.full((2, 24), 100.0), np.full((2, 12), 150.0)])
+    model = choice.LearnedForecaster(booster=None, horizon=12, recent_level=1.2)
+    levels = choice.level_estimates(
+        {NAIVE: np.full(2, 1800.0), "boosting": np.full(2, 1000.0)}, model, revenue, 12
+    )
+    drift, recent = levels[choice.DRIFT_LEVEL], levels[choice.RECENT_LEVEL]
+    assert recent == pytest.approx(2400.0)
+    assert levels[choice.DRIFT_MEAN_LEVEL] == pytest.approx((drift + recent) / 2)
+
+
+def test_the_drift_mean_level_is_not_a_candidate_where_several_cuts_judge_the_totals():
+    scores = {NAIVE: score(0.5, 0.5, 0.30), choice.DRIFT_MEAN_LEVEL: score(0, 0, 0.01)}
+    assert pick_level(scores) == NAIVE
+    assert pick_level(scores, one_cut=True) == choice.DRIFT_MEAN_LEVEL
+
+
 def test_boosting_trains_on_one_thread_however_many_rows(monkeypatch):
     """Two OpenMP threads spin against every other process on the machine (9× slower measured
     beside a busy worker); 8,000 accounts × 12 origins give 60,000 rows, where two were used."""
@@ -265,7 +323,7 @@ def test_the_latest_origin_model_is_trained_at_the_end_only_when_a_winner_uses_i
 
     monkeypatch.setattr(choice, "fit_latest_origin", counting)
     monkeypatch.setattr(choice, "pick_ranking", lambda scores: ranking)
-    monkeypatch.setattr(choice, "pick_level", lambda scores, full_horizon: choice.NAIVE)
+    monkeypatch.setattr(choice, "pick_level", lambda scores, **_: choice.NAIVE)
     result = choose_forecast(revenue, days, horizon=3)
 
     assert result.ranking == ranking
@@ -291,7 +349,7 @@ def test_the_compact_model_is_backtested_and_trained_at_the_end_only_when_a_winn
 
     monkeypatch.setattr(choice, "fit_latest_origin", counting)
     monkeypatch.setattr(choice, "pick_ranking", lambda scores: ranking)
-    monkeypatch.setattr(choice, "pick_level", lambda scores, full_horizon: choice.NAIVE)
+    monkeypatch.setattr(choice, "pick_level", lambda scores, **_: choice.NAIVE)
     result = choose_forecast(revenue, days, horizon=3)
 
     assert {choice.COMPACT, choice.COMPACT_STACK} <= set(result.scores)
