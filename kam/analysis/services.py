@@ -110,11 +110,23 @@ def _analyze_results() -> None:
 
 def _nullable(values: np.ndarray, digits: int | None = None) -> list:
     rounded = np.round(values, digits) if digits is not None else values
-    return [None if np.isnan(v) else v for v in rounded.tolist()]
+    return _none_where_nan(rounded.tolist(), rounded)
 
 
 def _cents(values: np.ndarray) -> list:
-    return [None if np.isnan(v) else int(v) for v in np.round(values).tolist()]
+    rounded = np.round(values)
+    known = ~np.isnan(rounded)
+    if not np.isfinite(rounded[known]).all():  # int() of an infinity raises, as it should
+        return [None if np.isnan(v) else int(v) for v in rounded.tolist()]
+    return _none_where_nan(np.where(known, rounded, 0).astype(np.int64).tolist(), rounded)
+
+
+def _none_where_nan(column: list, values: np.ndarray) -> list:
+    """`column` (values as Python objects) with None where `values` is NaN: one pass in numpy
+    instead of a test per value (0.1 s a column of 100,000)."""
+    for row in np.flatnonzero(np.isnan(values)).tolist():
+        column[row] = None
+    return column
 
 
 RESULT_COLUMNS = (

@@ -2,6 +2,7 @@
 
 from datetime import date
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -196,3 +197,17 @@ def test_the_analysis_task_prunes_after_storing_a_run(portfolio, settings):
 
     assert set(AnalysisRun.objects.values_list("pk", flat=True)) == {run_id}
     assert not AnalysisRun.objects.filter(pk=earlier_this_month.pk).exists()
+
+
+def test_a_results_missing_figures_are_stored_as_null_and_the_rest_rounded():
+    from kam.analysis.services import _cents, _nullable
+
+    values = np.array([1.23456, np.nan, -2.5, 3.5, np.nan])
+
+    assert _nullable(values, 2) == [1.23, None, -2.5, 3.5, None]
+    assert _nullable(values) == [1.23456, None, -2.5, 3.5, None]
+    cents = _cents(values)
+    assert cents == [1, None, -2, 4, None] and all(type(c) is int for c in cents if c is not None)
+    assert _cents(np.array([])) == [] and _cents(np.array([np.nan])) == [None]
+    with pytest.raises(OverflowError):  # an infinite figure is an error, never a stored number
+        _cents(np.array([1.0, np.inf]))
