@@ -139,11 +139,14 @@ def compute_analysis(*, as_of: date, settings: dict) -> AnalysisOutcome:
         classic_12m.set_result(_classic_12m(forecast))
         outcome = _outcome(facts, as_of, settings, forecast)
         outcome.period_sums = period_sums(facts, as_of)
+        # Read while the forecast is chosen: what the score needs besides the forecast.
+        outcome.app_criteria = _app_criteria(outcome)
+        ratings = _people_and_data_ratings(outcome)
         outcome.prediction = _apply(learned.result(), forecast)
     if outcome.prediction is None:
         outcome.forecast = forecast_accounts(facts)
     outcome.abc_xyz = abc_xyz_matrix(outcome.abc_revenue, outcome.xyz).as_dict()
-    _score(outcome)
+    _score(outcome, ratings)
     return outcome
 
 
@@ -426,8 +429,9 @@ def _app_criteria(outcome: AnalysisOutcome) -> dict[str, np.ndarray]:
     }
 
 
-def _score(outcome: AnalysisOutcome) -> None:
-    """Score, portfolio position and status proposals from data and the people's ratings."""
+def _score(outcome: AnalysisOutcome, ratings: dict[str, np.ndarray]) -> None:
+    """Score, portfolio position and status proposals from data (the outcome's forecast and
+    `app_criteria`) and the people's `ratings` (see _people_and_data_ratings)."""
     data = {
         "revenue": outcome.revenue_12m.astype(np.float64),
         "margin": outcome.margin_12m.astype(np.float64),
@@ -435,9 +439,7 @@ def _score(outcome: AnalysisOutcome) -> None:
         "forecast": outcome.forecast.expected_revenue,
         "probability_alive": outcome.forecast.p_alive,
     }
-    outcome.app_criteria = _app_criteria(outcome)
     data |= outcome.app_criteria
-    ratings = _people_and_data_ratings(outcome)
     scores = key_account_scores(data, ratings, outcome.settings["weights"])
     portfolio = portfolio_matrix(scores.criteria)
     outcome.score = scores.score
