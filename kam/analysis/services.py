@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -342,7 +343,7 @@ def proposals_sync(*, run: AnalysisRun, outcome: AnalysisOutcome) -> None:
             state=ProposalState.DECLINED, decided_at__gte=quiet_since
         ).values_list("account_id", "to_status")
     )
-    now = timezone.now()
+    now = _adapted_once(timezone.now())
     class_margins = _class_margins(outcome)
     write = renderer(PROPOSAL_REASON)
     _insert(
@@ -363,6 +364,16 @@ def proposals_sync(*, run: AnalysisRun, outcome: AnalysisOutcome) -> None:
         ],
     )
     proposals_notify(run=run)
+
+
+def _adapted_once(value: Any) -> Any:
+    """`value` for a parameter repeated in every row, as the driver adapts it: Python's sqlite3
+    would call Django's adapter once a row (0.1-0.2 s for 50,000 proposals), psycopg adapts
+    in C."""
+    if connection.vendor != "sqlite":
+        return value
+    adapt = sqlite3.adapters.get((type(value), sqlite3.PrepareProtocol))
+    return value if adapt is None else adapt(value)
 
 
 def proposals_notify(*, run: AnalysisRun) -> None:

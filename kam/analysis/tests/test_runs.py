@@ -4,6 +4,8 @@ from datetime import date
 
 import numpy as np
 import pytest
+from django.db import connection
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -131,6 +133,22 @@ def test_proposals_are_opened_kept_and_withdrawn(portfolio):
     still_open = StatusProposal.objects.filter(state="open")
     assert set(still_open.values_list("account_id", "to_status")) == opened
     assert not still_open.filter(run=again).exists()  # kept, not duplicated
+
+
+def test_a_runs_proposals_are_stored_with_the_time_the_run_opened_them(portfolio):
+    before = timezone.now()
+    run, _outcome = analysis_run(as_of=AS_OF)
+
+    opened = StatusProposal.objects.filter(run=run)
+    times = set(opened.values_list("created_at", flat=True))
+    assert len(times) == 1 and before <= next(iter(times)) <= timezone.now()
+    with connection.cursor() as cursor:  # stored with its time zone, as a raw insert always did
+        cursor.execute(
+            f"SELECT DISTINCT created_at FROM {StatusProposal._meta.db_table} "  # noqa: S608
+            "WHERE run_id = %s AND created_at >= %s",
+            [run.pk, before],
+        )
+        assert [row[0] for row in cursor.fetchall()] == list(times)
 
 
 def test_an_open_proposal_the_rule_no_longer_makes_is_withdrawn(portfolio):
