@@ -170,9 +170,11 @@ def period_sums(facts: FactMatrix, as_of: date) -> tuple[list[str | None], dict[
         totals[period.key] = int(now[0].sum())
     if not keys:
         return [None] * facts.n_accounts, totals
-    # Written as text, one format per account: json.dumps of 100,000 dicts takes 3x as long.
-    row = "{" + ",".join(f'"{key}":[%d,%d,%d]' for key in keys) + "}"
-    return [row % tuple(values) for values in np.stack(columns, axis=1).tolist()], totals
+    # Written as text, one format for all accounts (a line each): json.dumps of 100,000 dicts
+    # takes 3x as long as a format per account, which takes 1.5x as long as this.
+    row = "{" + ",".join(f'"{key}":[%d,%d,%d]' for key in keys) + "}\n"
+    values = tuple(np.stack(columns, axis=1).ravel().tolist())
+    return (row * facts.n_accounts % values).split("\n")[:-1], totals
 
 
 def _outcome(facts: FactMatrix, as_of: date, settings: dict, forecast: Forecast) -> AnalysisOutcome:
