@@ -174,7 +174,9 @@ def period_sums(facts: FactMatrix, as_of: date) -> tuple[list[str | None], dict[
     # takes 3x as long as a format per account, which takes 1.5x as long as this.
     row = "{" + ",".join(f'"{key}":[%d,%d,%d]' for key in keys) + "}\n"
     values = tuple(np.stack(columns, axis=1).ravel().tolist())
-    return (row * facts.n_accounts % values).split("\n")[:-1], totals
+    texts: list[str | None] = []
+    texts += (row * facts.n_accounts % values).split("\n")[:-1]
+    return texts, totals
 
 
 def _outcome(facts: FactMatrix, as_of: date, settings: dict, forecast: Forecast) -> AnalysisOutcome:
