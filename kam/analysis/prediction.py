@@ -30,7 +30,7 @@ from kam_analytics.learned.choice import (
     choose_forecast,
     scaled,
 )
-from kam_analytics.learned.explain import forecast_reasons
+from kam_analytics.learned.explain import word_reasons
 
 logger = logging.getLogger(__name__)
 QUARTER = 3
@@ -130,10 +130,14 @@ def _risers_and_new_accounts(year: ForecastChoice, revenue: np.ndarray):
 
 
 def _worded(revenue: np.ndarray, days: np.ndarray, **kwargs) -> tuple[list, list[str]]:
-    """The reasons of the accounts `rows` (see forecast_reasons), and each as JSON: encoding
-    100,000 of them is worth doing in the threads rather than while the run stores."""
-    reasons = forecast_reasons(revenue, days, horizon=HORIZON_MONTHS, **kwargs)
-    return reasons, [json.dumps(account) for account in reasons]
+    """The reasons of the accounts `rows` (see word_reasons), and each as JSON: encoding them
+    is worth doing in the threads rather than while the run stores, and once per distinct list
+    of reasons (most accounts share theirs with others). Accounts with the same reasons share
+    one list: nobody changes them."""
+    worded = word_reasons(revenue, days, horizon=HORIZON_MONTHS, **kwargs)
+    texts = [json.dumps(reasons) for reasons in worded.lists]
+    of_account = worded.of_account.tolist()
+    return [worded.lists[i] for i in of_account], [texts[i] for i in of_account]
 
 
 def _word_in_chunks(words, n_accounts: int, pool: ThreadPoolExecutor) -> tuple[list, list[str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -110,11 +111,23 @@ def _analyze_results() -> None:
 
 def _nullable(values: np.ndarray, digits: int | None = None) -> list:
     rounded = np.round(values, digits) if digits is not None else values
-    return [None if np.isnan(v) else v for v in rounded.tolist()]
+    return _none_where_nan(rounded.tolist(), rounded)
 
 
 def _cents(values: np.ndarray) -> list:
-    return [None if np.isnan(v) else int(v) for v in np.round(values).tolist()]
+    rounded = np.round(values)
+    known = ~np.isnan(rounded)
+    if not np.isfinite(rounded[known]).all():  # int() of an infinity raises, as it should
+        return [None if np.isnan(v) else int(v) for v in rounded.tolist()]
+    return _none_where_nan(np.where(known, rounded, 0).astype(np.int64).tolist(), rounded)
+
+
+def _none_where_nan(column: list, values: np.ndarray) -> list:
+    """`column` (values as Python objects) with None where `values` is NaN: one pass in numpy
+    instead of a test per value (0.1 s a column of 100,000)."""
+    for row in np.flatnonzero(np.isnan(values)).tolist():
+        column[row] = None
+    return column
 
 
 RESULT_COLUMNS = (
@@ -330,7 +343,7 @@ def proposals_sync(*, run: AnalysisRun, outcome: AnalysisOutcome) -> None:
             state=ProposalState.DECLINED, decided_at__gte=quiet_since
         ).values_list("account_id", "to_status")
     )
-    now = timezone.now()
+    now = _adapted_once(timezone.now())
     class_margins = _class_margins(outcome)
     write = renderer(PROPOSAL_REASON)
     _insert(
@@ -351,6 +364,16 @@ def proposals_sync(*, run: AnalysisRun, outcome: AnalysisOutcome) -> None:
         ],
     )
     proposals_notify(run=run)
+
+
+def _adapted_once(value: Any) -> Any:
+    """`value` for a parameter repeated in every row, as the driver adapts it: Python's sqlite3
+    would call Django's adapter once a row (0.1-0.2 s for 50,000 proposals), psycopg adapts
+    in C."""
+    if connection.vendor != "sqlite":
+        return value
+    adapt = sqlite3.adapters.get((type(value), sqlite3.PrepareProtocol))
+    return value if adapt is None else adapt(value)
 
 
 def proposals_notify(*, run: AnalysisRun) -> None:

@@ -198,12 +198,13 @@ def test_every_account_gets_its_own_reasons_though_two_threads_word_them_in_chun
     from kam.analysis import prediction
     from kam.analysis.engine import history_in_euros
     from kam.analysis.facts import FactMatrix
+    from kam_analytics.learned.explain import WordedReasons
     from kam_analytics.synthetic import simulate_b2b_accounts
 
     def reasons_naming_the_row(revenue, days, *, rows, **_):
-        return [[{"code": f"row {row}"}] for row in rows]
+        return WordedReasons([[{"code": f"row {row}"}] for row in rows], np.arange(len(rows)))
 
-    monkeypatch.setattr(prediction, "forecast_reasons", reasons_naming_the_row)
+    monkeypatch.setattr(prediction, "word_reasons", reasons_naming_the_row)
     simulated = simulate_b2b_accounts(301, 36, seed=4)  # an odd count: halves of unequal size
     revenue = np.round(simulated.monthly_revenue * 100).astype(np.int64)
     facts = FactMatrix(

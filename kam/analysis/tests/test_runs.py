@@ -2,7 +2,10 @@
 
 from datetime import date
 
+import numpy as np
 import pytest
+from django.db import connection
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -132,6 +135,22 @@ def test_proposals_are_opened_kept_and_withdrawn(portfolio):
     assert not still_open.filter(run=again).exists()  # kept, not duplicated
 
 
+def test_a_runs_proposals_are_stored_with_the_time_the_run_opened_them(portfolio):
+    before = timezone.now()
+    run, _outcome = analysis_run(as_of=AS_OF)
+
+    opened = StatusProposal.objects.filter(run=run)
+    times = set(opened.values_list("created_at", flat=True))
+    assert len(times) == 1 and before <= next(iter(times)) <= timezone.now()
+    with connection.cursor() as cursor:  # stored with its time zone, as a raw insert always did
+        cursor.execute(
+            f"SELECT DISTINCT created_at FROM {StatusProposal._meta.db_table} "  # noqa: S608
+            "WHERE run_id = %s AND created_at >= %s",
+            [run.pk, before],
+        )
+        assert [row[0] for row in cursor.fetchall()] == list(times)
+
+
 def test_an_open_proposal_the_rule_no_longer_makes_is_withdrawn(portfolio):
     analysis_run(as_of=AS_OF)
     proposal = StatusProposal.objects.filter(state="open").first()
@@ -196,3 +215,17 @@ def test_the_analysis_task_prunes_after_storing_a_run(portfolio, settings):
 
     assert set(AnalysisRun.objects.values_list("pk", flat=True)) == {run_id}
     assert not AnalysisRun.objects.filter(pk=earlier_this_month.pk).exists()
+
+
+def test_a_results_missing_figures_are_stored_as_null_and_the_rest_rounded():
+    from kam.analysis.services import _cents, _nullable
+
+    values = np.array([1.23456, np.nan, -2.5, 3.5, np.nan])
+
+    assert _nullable(values, 2) == [1.23, None, -2.5, 3.5, None]
+    assert _nullable(values) == [1.23456, None, -2.5, 3.5, None]
+    cents = _cents(values)
+    assert cents == [1, None, -2, 4, None] and all(type(c) is int for c in cents if c is not None)
+    assert _cents(np.array([])) == [] and _cents(np.array([np.nan])) == [None]
+    with pytest.raises(OverflowError):  # an infinite figure is an error, never a stored number
+        _cents(np.array([1.0, np.inf]))
