@@ -15,12 +15,13 @@ statements. A fill that fails or is killed leaves the new table behind: the next
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from kam.core.db import planner_without
 from kam.profitability.models import AccountStatement
@@ -30,6 +31,7 @@ from kam.profitability.storage import VALUES, Stored
 
 #: The new table while it is filled (a name no migration uses).
 FILL = "profitability_statement_fill"
+logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
@@ -138,25 +140,40 @@ def _swap(cursor) -> bool:
 
 def fill_in_parts(*, first: datetime.date, last: datetime.date, parts: int) -> Stored | None:
     """The statements of all accounts into the empty table, `parts` ranges at once; None (and
-    nothing written) if statements appeared meanwhile. Runs in the caller's transaction, which
-    holds the refresh lock; the parts and the indexes commit on connections of their own."""
+    nothing written) if statements appeared meanwhile, or if the database refused to create the
+    new table or to put it in place (a role that may write the statements but not create or
+    drop tables): the caller then computes them in parts into the table itself. Runs in the
+    caller's transaction, which holds the refresh lock; the parts and the indexes commit on
+    connections of their own."""
     table = connection.ops.quote_name(_table())
-    drop = f"DROP TABLE IF EXISTS {FILL}"
-    create = f"CREATE TABLE {FILL} (LIKE {table} INCLUDING ALL EXCLUDING INDEXES)"
-    _on_own_connections([_execute(drop, create)])
+    dropping = f"DROP TABLE IF EXISTS {FILL}"
+    drop = _execute(dropping)
+    try:
+        # One after the other, on one connection: a new table left by a killed fill goes first.
+        _on_own_connections(
+            [
+                _execute(
+                    dropping, f"CREATE TABLE {FILL} (LIKE {table} INCLUDING ALL EXCLUDING INDEXES)"
+                )
+            ]
+        )
+    except DatabaseError as error:
+        logger.warning("statements not filled into a new table: %s", error)
+        return None
     try:
         ranges = account_ranges(parts)
         rows = sum(_on_own_connections([_Part(first, last, r) for r in ranges]))
         _on_own_connections(_indexes())
     except BaseException:
-        _on_own_connections([_execute(drop)])
+        _on_own_connections([drop])
         raise
-    # A failure from here on leaves the new table to the next fill: this transaction may hold
-    # its lock, so another connection could not drop it before the rollback.
-    with transaction.atomic(), connection.cursor() as cursor:
-        if _swap(cursor):
-            return Stored(written=rows, deleted=0, rows=rows)
-        # Back to before the table's lock: the parts that compare with it must read it.
-        transaction.set_rollback(True)
-    _on_own_connections([_execute(drop)])
+    try:
+        # In a savepoint: given up, its locks go with it, and the new table can be dropped.
+        with transaction.atomic(), connection.cursor() as cursor:
+            if _swap(cursor):
+                return Stored(written=rows, deleted=0, rows=rows)
+            transaction.set_rollback(True)
+    except DatabaseError as error:
+        logger.warning("new statements table not put in place: %s", error)
+    _on_own_connections([drop])
     return None

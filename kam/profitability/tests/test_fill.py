@@ -154,3 +154,31 @@ def test_statements_stored_during_the_fill_are_compared_not_replaced(
     assert _rows() == whole
     assert result.rows == len(whole)
     assert not _fill_exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@time_machine.travel(TODAY, tick=False)
+def test_a_refused_swap_falls_back_to_the_parts_comparison(
+    postgresql, alice, bob, settings, monkeypatch
+):
+    # Given a database that refuses to put the new table in place (here: after the lock, the
+    # way a role without the right to drop the table would fail)
+    _accounts, whole = _computed_in_one_transaction(alice, bob, settings)
+    schema = _schema()
+    real = fill._swap
+
+    def refused(cursor):
+        cursor.execute(f"LOCK TABLE {TABLE} IN ACCESS EXCLUSIVE MODE")
+        cursor.execute("DROP TABLE kam_no_such_table")
+        return real(cursor)
+
+    monkeypatch.setattr(fill, "_swap", refused)
+
+    # When all accounts are recomputed
+    result = services.statements_refresh_all(rebuild_drivers=False)
+
+    # Then the statements are computed into the table itself, which keeps its schema
+    assert _rows() == whole
+    assert result.rows == len(whole)
+    assert _schema() == schema
+    assert not _fill_exists()
