@@ -257,3 +257,17 @@ def test_a_run_stored_before_the_totals_were_judged_apart_shows_no_count_of_them
     client.force_login(leader)
     page = client.get(reverse("analysis:forecast_quality")).content.decode()
     assert "data-total-cutoffs" not in page and "Kombination aller Modelle" in page
+
+
+def test_a_portfolios_error_of_the_sum_is_that_of_the_cuts_that_judged_the_totals():
+    from kam.analysis.prediction import portfolio_json
+    from kam_analytics.learned import choice
+    from kam_analytics.tests.test_learned_forecast import ranked_cut
+
+    cuts = [ranked_cut(24, 94.0, 98.0), ranked_cut(18, 99.0, 80.0)]
+    forecast = choice.ForecastChoice(12, "naive", choice.DRIFT_MEAN_LEVEL, np.ones(10), cuts=cuts)
+
+    mine = portfolio_json(forecast, {1: np.ones(10, dtype=bool)})["1"]["chosen"]
+
+    assert mine["total_error"] == pytest.approx(0.02)  # 0.11 over both cuts
+    assert (mine["cutoffs"], mine["total_cutoffs"]) == (2, 1)
