@@ -23,7 +23,7 @@ same backtest (adjust.py). Without any backtest (a history too short to cut) it 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
@@ -410,11 +410,6 @@ def score_candidates(
     revenue: FloatArray, days: FloatArray, horizon: int
 ) -> dict[str, CandidateScore]:
     return score_cuts(run_backtest(revenue, days, horizon))
-
-
-def _mean_score(rows: Sequence[tuple[float, float, float, float]]) -> CandidateScore:
-    spearman, top, total, caught = np.mean(rows, axis=0).tolist()
-    return CandidateScore(spearman, top, total, cutoffs=len(rows), risers=caught)
 
 
 def pick_ranking(scores: dict[str, CandidateScore]) -> str:
