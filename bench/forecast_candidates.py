@@ -76,9 +76,13 @@ def candidates(name: str, revenue, days, horizon: int) -> None:
     print(
         f"\n{name}: chose {chosen.ranking} / {chosen.level}; kam {figures(chosen.forecast, actual)}"
     )
+    judged = len(choice.level_cuts(chosen.cuts))
+    print(f"  backtest: ranks at {len(chosen.cuts)} cuts, totals at the {judged} judging them")
     print(f"  {'candidate':28} {'backtest rank/top/total':>24} {'out of time':>20}")
     for label, score in sorted(chosen.scores.items()):
-        backtest = f"{score.spearman:.3f}/{score.top_decile_precision:.3f}/{score.total_error:.3f}"
+        # The level estimates only (and candidates missing at some cuts) have no rank figures.
+        rank = f"{score.spearman:.3f}/{score.top_decile_precision:.3f}"
+        backtest = f"{rank}/{score.total_error:.3f}".replace("nan", "-")
         if label in forecasts:
             later = figures(forecasts[label], actual)
         else:

@@ -64,6 +64,9 @@ class HorizonCard:
     level_label: str
     naive_chosen: bool
     cutoffs: int
+    #: The cuts the errors of the sum were judged on (fewer than `cutoffs` where some cuts' models
+    #: had learned from too little; see kam_analytics.learned.choice.level_cuts).
+    total_cutoffs: int
     backtest_horizons: list[int]
     accounts: int
     chosen: dict | None
@@ -133,6 +136,8 @@ def horizon_card(key: str, data: dict) -> HorizonCard:
         level_label=_label(data.get("level", "naive")),
         naive_chosen=bool(data.get("naive_chosen")),
         cutoffs=int(data.get("cutoffs", 0)),
+        # Runs stored before the totals were judged on some cuts only averaged them over all.
+        total_cutoffs=int(data.get("total_cutoffs", data.get("cutoffs", 0))),
         backtest_horizons=list(data.get("backtest_horizons", [])),
         accounts=int(data.get("accounts", 0)),
         chosen=data.get("chosen"),

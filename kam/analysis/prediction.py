@@ -28,6 +28,7 @@ from kam_analytics.learned.choice import (
     ForecastChoice,
     SharedCuts,
     choose_forecast,
+    level_cuts,
     scaled,
 )
 from kam_analytics.learned.explain import word_reasons
@@ -187,6 +188,7 @@ def score_json(score: CandidateScore) -> dict:
         "risers": _number(score.risers, 1),
         "band_coverage": _number(score.band_coverage),
         "cutoffs": score.cutoffs,
+        "total_cutoffs": score.cutoffs if score.total_cutoffs is None else score.total_cutoffs,
     }
 
 
@@ -198,6 +200,8 @@ def horizon_json(choice: ForecastChoice) -> dict:
         "naive_chosen": choice.ranking == NAIVE and choice.level == NAIVE,
         "backtest_horizons": sorted({cut.horizon for cut in choice.cuts}),
         "cutoffs": len(choice.cuts),
+        # The errors of the sum are those of the cuts the level was chosen on (level_cuts).
+        "total_cutoffs": len(level_cuts(choice.cuts)),
         "accounts": max((len(cut.actual) for cut in choice.cuts), default=0),
         "candidates": {name: score_json(score) for name, score in choice.scores.items()},
         "chosen": None if choice.chosen is None else score_json(choice.chosen),
@@ -206,7 +210,9 @@ def horizon_json(choice: ForecastChoice) -> dict:
 
 
 def portfolio_json(choice: ForecastChoice, portfolios: dict[int, np.ndarray] | None) -> dict:
-    """Per user, the backtest figures of the chosen forecast and of naive on their accounts only."""
+    """Per user, the backtest figures of the chosen forecast and of naive on their accounts only
+    (the errors of the sum, as the company's, at the cuts that judged the totals)."""
+    judged = {id(cut) for cut in level_cuts(choice.cuts)}
     result = {}
     for user_id, in_portfolio in (portfolios or {}).items():
         chosen, naive = [], []
@@ -216,10 +222,11 @@ def portfolio_json(choice: ForecastChoice, portfolios: dict[int, np.ndarray] | N
             mine = in_portfolio[cut.rows]
             if mine.sum() < MIN_PORTFOLIO_ACCOUNTS or cut.actual[mine].sum() <= 0:
                 continue
+            figures = partial(_cut_figures, actual=cut.actual[mine], last_12m=cut.last_12m[mine])
             forecast = scaled(cut.forecasts[choice.ranking], cut.levels[choice.level])
-            chosen.append(_cut_figures(forecast[mine], cut.actual[mine], cut.last_12m[mine]))
             naive_forecast = cut.last_12m[mine] * cut.horizon / 12
-            naive.append(_cut_figures(naive_forecast, cut.actual[mine], cut.last_12m[mine]))
+            chosen.append(figures(forecast[mine], judged=id(cut) in judged))
+            naive.append(figures(naive_forecast, judged=id(cut) in judged))
         if chosen:
             accounts = int(in_portfolio[choice.cuts[0].rows].sum())
             result[str(user_id)] = {
@@ -230,16 +237,26 @@ def portfolio_json(choice: ForecastChoice, portfolios: dict[int, np.ndarray] | N
     return result
 
 
-def _cut_figures(forecast: np.ndarray, actual: np.ndarray, last_12m: np.ndarray) -> tuple:
+def _cut_figures(
+    forecast: np.ndarray, *, actual: np.ndarray, last_12m: np.ndarray, judged: bool
+) -> tuple:
+    """Spearman, top 10 %, error of the sum (NaN where the cut does not judge totals), risers."""
     accuracy = forecast_accuracy(forecast, actual)
-    error = abs(forecast.sum() - actual.sum()) / actual.sum()
+    error = abs(forecast.sum() - actual.sum()) / actual.sum() if judged else np.nan
     caught = risers_caught(forecast, actual, last_12m)
     return accuracy.spearman, accuracy.top_decile_precision, error, caught
 
 
 def _mean_json(rows: list[tuple]) -> dict:
-    spearman, top, error, caught = np.nanmean(np.array(rows, dtype=np.float64), axis=0).tolist()
-    return score_json(CandidateScore(spearman, top, error, cutoffs=len(rows), risers=caught))
+    figures = np.array(rows, dtype=np.float64)
+    judged = int(np.count_nonzero(~np.isnan(figures[:, 2])))
+    if judged == 0:  # no cut of this portfolio judged the totals: no error of the sum
+        figures[:, 2] = 0.0
+    spearman, top, error, caught = np.nanmean(figures, axis=0).tolist()
+    score = CandidateScore(
+        spearman, top, error if judged else np.nan, len(rows), caught, total_cutoffs=judged
+    )
+    return score_json(score)
 
 
 def last_year_json(choice: ForecastChoice, account_ids: np.ndarray) -> list[dict]:

@@ -23,7 +23,7 @@ same backtest (adjust.py). Without any backtest (a history too short to cut) it 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
@@ -104,6 +104,7 @@ class CandidateScore:
     cutoffs: int
     risers: float = 0.0  # real risers into the top 10 % that the forecast marked, per cut
     band_coverage: float = float("nan")  # only for the chosen forecast
+    total_cutoffs: int | None = None  # the cuts total_error was judged on (level_cuts)
 
 
 @dataclass
@@ -361,34 +362,54 @@ def level_cuts(cuts: list[BacktestCut]) -> list[BacktestCut]:
 
 
 def score_cuts(cuts: list[BacktestCut]) -> dict[str, CandidateScore]:
-    """Every candidate's backtest figures (and every level estimate's error), over the cuts."""
-    rows: dict[str, list[tuple[float, float, float, float]]] = {}
+    """Every candidate's backtest figures: the ranking's (Spearman, top 10 %, risers) over all
+    cuts, the error of the sum (of every level estimate too) over the cuts fit to judge the
+    totals (level_cuts), the ones the level is chosen on."""
+    judged = level_cuts(cuts)
+    ranks = _rank_rows(cuts)
+    scores = {}
+    for name, errors in _total_errors(judged).items():
+        # An estimate missing at some cuts (too little history there) is not compared on fewer.
+        if len(errors) < len(judged):
+            continue
+        rows = ranks.get(name, [])
+        spearman, top, caught = (
+            np.mean(rows, axis=0).tolist() if len(rows) == len(cuts) else [np.nan] * 3
+        )
+        total = float(np.mean(errors))
+        scores[name] = CandidateScore(
+            spearman, top, total, len(cuts), caught, total_cutoffs=len(judged)
+        )
+    return scores
+
+
+def _rank_rows(cuts: list[BacktestCut]) -> dict[str, list[tuple[float, float, float]]]:
+    """Per candidate, its Spearman, top 10 % and risers caught at each cut that has it."""
+    rows: dict[str, list[tuple[float, float, float]]] = {}
     for cut in cuts:
-        total = cut.actual.sum()
-        for name, level in cut.levels.items():
-            error = abs(level - total) / total
-            forecast = cut.forecasts.get(name)
-            if forecast is None:
-                rows.setdefault(name, []).append((np.nan, np.nan, error, np.nan))
-                continue
+        for name, forecast in cut.forecasts.items():
             accuracy = forecast_accuracy(forecast, cut.actual)
             caught = risers_caught(forecast, cut.actual, cut.last_12m)
             rows.setdefault(name, []).append(
-                (accuracy.spearman, accuracy.top_decile_precision, error, caught)
+                (accuracy.spearman, accuracy.top_decile_precision, caught)
             )
-    # An estimate missing at some cuts (too little history there) is not compared on fewer cuts.
-    return {name: _mean_score(values) for name, values in rows.items() if len(values) == len(cuts)}
+    return rows
+
+
+def _total_errors(cuts: list[BacktestCut]) -> dict[str, list[float]]:
+    """Per level estimate, |Σ forecast − Σ actual| / Σ actual at each cut that has it."""
+    errors: dict[str, list[float]] = {}
+    for cut in cuts:
+        total = cut.actual.sum()
+        for name, level in cut.levels.items():
+            errors.setdefault(name, []).append(float(abs(level - total) / total))
+    return errors
 
 
 def score_candidates(
     revenue: FloatArray, days: FloatArray, horizon: int
 ) -> dict[str, CandidateScore]:
     return score_cuts(run_backtest(revenue, days, horizon))
-
-
-def _mean_score(rows: Sequence[tuple[float, float, float, float]]) -> CandidateScore:
-    spearman, top, total, caught = np.mean(rows, axis=0).tolist()
-    return CandidateScore(spearman, top, total, cutoffs=len(rows), risers=caught)
 
 
 def pick_ranking(scores: dict[str, CandidateScore]) -> str:
@@ -449,39 +470,52 @@ def scaled(ranking: FloatArray, level: float) -> FloatArray:
 
 
 def chosen_score(cuts: list[BacktestCut], ranking: str, level: str) -> CandidateScore | None:
-    """Backtest figures of the forecast as used (ranking scaled to level), with its band."""
-    rows, forecasts, actuals = [], [], []
-    for cut in cuts:
-        if ranking not in cut.forecasts or level not in cut.levels:
-            continue
-        forecast = scaled(cut.forecasts[ranking], cut.levels[level])
-        accuracy = forecast_accuracy(forecast, cut.actual)
-        error = abs(forecast.sum() - cut.actual.sum()) / cut.actual.sum()
-        caught = risers_caught(forecast, cut.actual, cut.last_12m)
-        rows.append((accuracy.spearman, accuracy.top_decile_precision, error, caught))
-        forecasts.append(forecast)
-        actuals.append(cut.actual)
-    if not rows:
+    """Backtest figures of the forecast as used (ranking scaled to level), with its band: the
+    ranking's over every cut that has it (scaling keeps the order), the error of the sum over
+    the cuts that judged the totals (as score_cuts), the band's over the pairs it is fitted on
+    (band_pairs)."""
+    ranked = [cut for cut in cuts if ranking in cut.forecasts]
+    judged = [cut for cut in level_cuts(cuts) if ranking in cut.forecasts and level in cut.levels]
+    pairs = band_pairs(cuts, ranking, level)
+    if not ranked or not judged or not pairs:
         return None
-    score = _mean_score(rows)
-    forecast, actual = np.concatenate(forecasts), np.concatenate(actuals)
+    spearman, top, caught = np.mean(_rank_rows(ranked)[ranking], axis=0).tolist()
+    errors = [_total_error(scaled(c.forecasts[ranking], c.levels[level]), c) for c in judged]
+    forecast = np.concatenate([f for f, _ in pairs])
+    actual = np.concatenate([a for _, a in pairs])
     coverage = band_coverage(forecast, actual, calibrated_coverage(forecast, actual))
     return CandidateScore(
-        score.spearman,
-        score.top_decile_precision,
-        score.total_error,
-        score.cutoffs,
-        score.risers,
+        spearman,
+        top,
+        float(np.mean(errors)),
+        len(ranked),
+        caught,
         coverage,
+        total_cutoffs=len(judged),
     )
 
 
-def backtest_band(cuts: list[BacktestCut], ranking: str, level: str) -> BandQuantiles | None:
-    pairs = [
+def _total_error(forecast: FloatArray, cut: BacktestCut) -> float:
+    return float(abs(forecast.sum() - cut.actual.sum()) / cut.actual.sum())
+
+
+def band_pairs(
+    cuts: list[BacktestCut], ranking: str, level: str
+) -> list[tuple[FloatArray, FloatArray]]:
+    """(forecast as used, actual) at every cut that has both. Unlike the error of the sum, the band
+    keeps the cuts that do not judge the totals: it measures how far single accounts miss, and
+    fitted on the judged cuts only it came out wider without holding closer to 80 % out of time
+    (synthetic years, 36 months -> 12, six seeds each: B2B 0.818 -> 0.824 of outcomes inside,
+    width +4 %; project business 0.846 -> 0.833, width +15 %)."""
+    return [
         (scaled(cut.forecasts[ranking], cut.levels[level]), cut.actual)
         for cut in cuts
         if ranking in cut.forecasts and level in cut.levels
     ]
+
+
+def backtest_band(cuts: list[BacktestCut], ranking: str, level: str) -> BandQuantiles | None:
+    pairs = band_pairs(cuts, ranking, level)
     if not pairs:
         return None
     forecast = np.concatenate([f for f, _ in pairs])
@@ -539,13 +573,13 @@ def backtest_choice(
         cuts = run_backtest(revenue, days, horizon, shared)
     else:
         cuts = run_sample_backtest(revenue, days, sample, horizon, shared)
+    # The scores' errors of the sum are those of the cuts that judge the totals (level_cuts).
     scores = score_cuts(cuts)
     full_horizon = any(cut.horizon == horizon for cut in cuts)
-    judged = level_cuts(cuts)
     level = pick_level(
-        score_cuts(judged) if len(judged) < len(cuts) else scores,
+        scores,
         full_horizon=full_horizon,
-        one_cut=full_horizon and len(judged) == 1 < len(cuts),
+        one_cut=full_horizon and len(level_cuts(cuts)) == 1 < len(cuts),
     )
     return BacktestChoice(horizon, cuts, scores, pick_ranking(scores), level)
 

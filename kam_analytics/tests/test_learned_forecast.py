@@ -413,3 +413,39 @@ def test_the_backtest_on_the_sampled_rows_alone_then_the_final_fit_choose_as_in_
             assert np.array_equal(forecast, theirs.forecasts[name])
     assert np.array_equal(split.forecast, whole.forecast)
     assert np.array_equal(split.low, whole.low) and np.array_equal(split.high, whole.high)
+
+
+def ranked_cut(cut, naive_total, mean_total):
+    """A backtest cut of ten accounts (actual total 100) with naive's ranking and two totals."""
+    actual = np.arange(1.0, 11.0) * 100 / 55
+    forecast = actual[::-1] * naive_total / 100
+    return choice.BacktestCut(
+        horizon=12,
+        rows=np.arange(10),
+        actual=actual,
+        last_12m=actual,
+        forecasts={NAIVE: forecast},
+        levels={NAIVE: naive_total, choice.DRIFT_MEAN_LEVEL: mean_total},
+        cut=cut,
+    )
+
+
+def test_the_errors_of_the_sum_shown_are_those_of_the_cuts_that_judged_the_totals(monkeypatch):
+    """The synthetic B2B year: the drift mean was chosen at the one fit cut (2 % off, naive 6 %);
+    averaged with the unfit cut (20 %, naive 1 %) the scores said the opposite of the choice."""
+    mean = choice.DRIFT_MEAN_LEVEL
+    cuts = [ranked_cut(24, 94.0, 98.0), ranked_cut(18, 99.0, 80.0)]
+    monkeypatch.setattr(choice, "run_backtest", lambda *args, **kwargs: cuts)
+    revenue = np.ones((3, 36))
+
+    backtest = choice.backtest_choice(revenue, revenue, horizon=12)
+    chosen = choice.chosen_score(cuts, NAIVE, mean)
+
+    assert backtest.level == mean
+    assert backtest.scores[NAIVE].total_error == pytest.approx(0.06)
+    assert backtest.scores[mean].total_error == pytest.approx(0.02)
+    assert chosen is not None and chosen.total_error == pytest.approx(0.02)
+    # The ranks stay judged at both cuts.
+    assert (backtest.scores[NAIVE].cutoffs, backtest.scores[NAIVE].total_cutoffs) == (2, 1)
+    assert (chosen.cutoffs, chosen.total_cutoffs) == (2, 1)
+    assert backtest.scores[NAIVE].spearman == pytest.approx(-1.0)

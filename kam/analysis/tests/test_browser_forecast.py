@@ -17,6 +17,7 @@ def test_leadership_opens_the_model_card_from_tomorrows_top(page, leader, alice,
     ]
     run, _results = analysed_portfolio(accounts, revenues=[300_000, 200_000])
     run.forecast_choice = choice_json(*accounts)
+    run.forecast_choice["horizons"]["12"]["total_cutoffs"] = 1  # one of the two cuts judged totals
     run.save(update_fields=["forecast_choice"])
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
@@ -28,6 +29,10 @@ def test_leadership_opens_the_model_card_from_tomorrows_top(page, leader, alice,
     assert page.inner_text("h1") == "Wie gut ist die Prognose?"
     assert page.inner_text("#horizon-12 [data-band-coverage]") == "81,0 %"
     assert "Kombination aller Modelle" in page.inner_text("#horizon-12")
+    assert page.inner_text("#horizon-12 [data-total-cutoffs]").startswith(
+        "Fehler der Summe an 1 von 2 Stichtagen beurteilt"
+    )
+    assert page.locator("#horizon-3 [data-total-cutoffs]").count() == 0
     assert "Alpha <img" in page.inner_text("#last-year")  # shown as text, not run
     assert dialogs == []
     page.screenshot(path=str(ARTIFACTS / "forecast-quality.png"), full_page=True)

@@ -221,3 +221,54 @@ def test_every_account_gets_its_own_reasons_though_two_threads_word_them_in_chun
     assert result.reasons == [[{"code": f"row {row}"}] for row in range(301)]
     # ... and the JSON each account's result stores, encoded in the same threads.
     assert result.reasons_json == [f'[{{"code": "row {row}"}}]' for row in range(301)]
+
+
+def test_the_card_shows_the_errors_of_the_sum_the_total_was_chosen_on(client, leader):
+    """Two cuts, one of them fit to judge the totals: the drift mean won there (2 % off against
+    naive's 6 %); over both cuts it would read 11 % against naive's 3.5 %."""
+    from kam.analysis.prediction import horizon_json
+    from kam_analytics.learned import choice
+    from kam_analytics.tests.test_learned_forecast import ranked_cut
+
+    cuts = [ranked_cut(24, 94.0, 98.0), ranked_cut(18, 99.0, 80.0)]
+    mean = choice.DRIFT_MEAN_LEVEL
+    forecast = choice.ForecastChoice(
+        12,
+        "naive",
+        mean,
+        np.ones(10),
+        choice.score_cuts(cuts),
+        cuts=cuts,
+        chosen=choice.chosen_score(cuts, "naive", mean),
+    )
+    make_run(forecast_choice={"horizons": {"12": horizon_json(forecast)}, "last_year": []})
+    client.force_login(leader)
+
+    page = client.get(reverse("analysis:forecast_quality")).content.decode()
+
+    chosen = page[page.index("data-chosen") : page.index("data-band-coverage")]
+    assert "2,0 %" in chosen and "6,0 %" in chosen
+    assert "11,0 %" not in page and "3,5 %" not in page
+    assert "Fehler der Summe an 1 von 2 Stichtagen beurteilt" in page
+
+
+def test_a_run_stored_before_the_totals_were_judged_apart_shows_no_count_of_them(
+    client, leader, card_run
+):
+    client.force_login(leader)
+    page = client.get(reverse("analysis:forecast_quality")).content.decode()
+    assert "data-total-cutoffs" not in page and "Kombination aller Modelle" in page
+
+
+def test_a_portfolios_error_of_the_sum_is_that_of_the_cuts_that_judged_the_totals():
+    from kam.analysis.prediction import portfolio_json
+    from kam_analytics.learned import choice
+    from kam_analytics.tests.test_learned_forecast import ranked_cut
+
+    cuts = [ranked_cut(24, 94.0, 98.0), ranked_cut(18, 99.0, 80.0)]
+    forecast = choice.ForecastChoice(12, "naive", choice.DRIFT_MEAN_LEVEL, np.ones(10), cuts=cuts)
+
+    mine = portfolio_json(forecast, {1: np.ones(10, dtype=bool)})["1"]["chosen"]
+
+    assert mine["total_error"] == pytest.approx(0.02)  # 0.11 over both cuts
+    assert (mine["cutoffs"], mine["total_cutoffs"]) == (2, 1)
