@@ -19,6 +19,7 @@ reasons is made once (`word_reasons`): most accounts share theirs with others.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -86,29 +87,10 @@ class WordedReasons:
         return [[dict(reason) for reason in self.lists[i]] for i in self.of_account.tolist()]
 
 
-def forecast_reasons(
-    revenue: FloatArray,
-    days: FloatArray,
-    *,
-    horizon: int,
-    new_account: np.ndarray,
-    model: LearnedForecaster | None = None,
-    rows: np.ndarray | None = None,
-    explained: np.ndarray | None = None,
-) -> list[list[dict]]:
-    """Reasons for the accounts `rows` (default: all): [{"code": ..., **figures}, ...] each.
-
-    `explained`: per account (all of them, not only `rows`), whether the model orders its
-    reasons; default all when there is a model."""
-    return word_reasons(
-        revenue,
-        days,
-        horizon=horizon,
-        new_account=new_account,
-        model=model,
-        rows=rows,
-        explained=explained,
-    ).per_account()
+def forecast_reasons(revenue: FloatArray, days: FloatArray, **options: Any) -> list[list[dict]]:
+    """Reasons for the accounts `rows` (default: all): [{"code": ..., **figures}, ...] each;
+    the options are those of `word_reasons`."""
+    return word_reasons(revenue, days, **options).per_account()
 
 
 def word_reasons(

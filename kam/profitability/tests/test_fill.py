@@ -51,6 +51,14 @@ def _fill_exists() -> bool:
         return cursor.fetchone()[0]
 
 
+def _refresh_stores(whole: list) -> None:
+    """A full recomputation stores exactly `whole` and leaves no new table behind."""
+    result = services.statements_refresh_all(rebuild_drivers=False)
+    assert _rows() == whole
+    assert result.rows == len(whole)
+    assert not _fill_exists()
+
+
 def _computed_in_one_transaction(alice, bob, settings) -> tuple[list, list]:
     accounts = _dataset(alice, bob)
     settings.KAM_PROFITABILITY_PARTS = 1
@@ -97,10 +105,7 @@ def test_a_new_table_left_by_a_killed_fill_is_dropped_by_the_next(postgresql, al
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TABLE {fill.FILL} (half_written INTEGER)")
 
-    services.statements_refresh_all(rebuild_drivers=False)
-
-    assert _rows() == whole
-    assert not _fill_exists()
+    _refresh_stores(whole)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -147,13 +152,9 @@ def test_statements_stored_during_the_fill_are_compared_not_replaced(
 
     monkeypatch.setattr(fill, "_indexes", meanwhile)
 
-    # When the fill is done
-    result = services.statements_refresh_all(rebuild_drivers=False)
-
-    # Then the table is not swapped but brought up to date in parts: the stored one corrected
-    assert _rows() == whole
-    assert result.rows == len(whole)
-    assert not _fill_exists()
+    # When the fill is done, then the table is not swapped but brought up to date in parts: the
+    # stored one corrected
+    _refresh_stores(whole)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -174,11 +175,7 @@ def test_a_refused_swap_falls_back_to_the_parts_comparison(
 
     monkeypatch.setattr(fill, "_swap", refused)
 
-    # When all accounts are recomputed
-    result = services.statements_refresh_all(rebuild_drivers=False)
-
-    # Then the statements are computed into the table itself, which keeps its schema
-    assert _rows() == whole
-    assert result.rows == len(whole)
+    # When all accounts are recomputed, then the statements are computed into the table itself,
+    # which keeps its schema
+    _refresh_stores(whole)
     assert _schema() == schema
-    assert not _fill_exists()
