@@ -170,24 +170,15 @@ def server_cpu() -> float:
 
 
 def count_parts_cpu() -> None:
-    """Adds the server CPU of each part of a recomputation in parts (and of each piece of work
-    of a fill of the empty table, kam.profitability.fill, each on a new connection) to
-    PARTS_CPU."""
+    """Adds the server CPU of each piece of work a recomputation runs on a connection of its
+    own (the parts, and the fill of an empty table and its indexes) to PARTS_CPU."""
     from django.db import connection
 
     from kam.profitability import fill, parts
 
     if connection.vendor != "postgresql":
         return
-    compute = parts._Window.compute
-
-    def counted(window, accounts):
-        stored = compute(window, accounts)
-        PARTS_CPU.append(server_cpu())
-        return stored
-
-    parts._Window.compute = counted
-    on_own_connections = fill._on_own_connections
+    on_own_connections = parts.on_own_connections
 
     def counted_piece(piece):
         def run():
@@ -197,7 +188,10 @@ def count_parts_cpu() -> None:
 
         return run
 
-    fill._on_own_connections = lambda work: on_own_connections([counted_piece(p) for p in work])
+    def counted(work):
+        return on_own_connections([counted_piece(p) for p in work])
+
+    parts.on_own_connections = fill.on_own_connections = counted
 
 
 def database_cpu() -> float:

@@ -17,39 +17,23 @@ from __future__ import annotations
 import datetime
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TypeVar
 
 from django.db import DatabaseError, connection, transaction
 
 from kam.core.db import planner_without
 from kam.profitability.models import AccountStatement
-from kam.profitability.parts import account_ranges
+from kam.profitability.parts import account_ranges, on_own_connections
 from kam.profitability.statements import AccountRange, compute_fresh, release_temporary
 from kam.profitability.storage import VALUES, Stored
 
 #: The new table while it is filled (a name no migration uses).
 FILL = "profitability_statement_fill"
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 def _table() -> str:
     return AccountStatement._meta.db_table
-
-
-def _on_own_connections(work: list[Callable[[], T]]) -> list[T]:
-    """Each piece of work on a thread and connection of its own (committed, then closed)."""
-
-    def run(piece: Callable[[], T]) -> T:
-        try:
-            return piece()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=len(work)) as pool:
-        return list(pool.map(run, work))
 
 
 def _execute(*statements: str) -> Callable[[], None]:
@@ -150,7 +134,7 @@ def fill_in_parts(*, first: datetime.date, last: datetime.date, parts: int) -> S
     drop = _execute(dropping)
     try:
         # One after the other, on one connection: a new table left by a killed fill goes first.
-        _on_own_connections(
+        on_own_connections(
             [
                 _execute(
                     dropping, f"CREATE TABLE {FILL} (LIKE {table} INCLUDING ALL EXCLUDING INDEXES)"
@@ -162,10 +146,10 @@ def fill_in_parts(*, first: datetime.date, last: datetime.date, parts: int) -> S
         return None
     try:
         ranges = account_ranges(parts)
-        rows = sum(_on_own_connections([_Part(first, last, r) for r in ranges]))
-        _on_own_connections(_indexes())
+        rows = sum(on_own_connections([_Part(first, last, r) for r in ranges]))
+        on_own_connections(_indexes())
     except BaseException:
-        _on_own_connections([drop])
+        on_own_connections([drop])
         raise
     try:
         # In a savepoint: given up, its locks go with it, and the new table can be dropped.
@@ -175,5 +159,5 @@ def fill_in_parts(*, first: datetime.date, last: datetime.date, parts: int) -> S
             transaction.set_rollback(True)
     except DatabaseError as error:
         logger.warning("new statements table not put in place: %s", error)
-    _on_own_connections([drop])
+    on_own_connections([drop])
     return None

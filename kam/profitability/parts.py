@@ -17,8 +17,11 @@ SQLite writes one transaction at a time: it computes all accounts at once, as be
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -26,6 +29,8 @@ from django.db import connection, transaction
 from kam.accounts.models import Account
 from kam.profitability.statements import AccountRange, compute_fresh, release_temporary
 from kam.profitability.storage import Stored, store
+
+T = TypeVar("T")
 
 
 def parts_wanted(account_ids) -> int:
@@ -55,17 +60,24 @@ def account_ranges(parts: int) -> list[AccountRange]:
     return [AccountRange(low, high) for low, high in zip(edges, edges[1:], strict=False)]
 
 
+def on_own_connections(work: list[Callable[[], T]]) -> list[T]:
+    """Each piece of work at once, on a thread and connection of its own (committed, then
+    closed): the parts of a recomputation, the fill of an empty table and its indexes."""
+
+    def run(piece: Callable[[], T]) -> T:
+        try:
+            return piece()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=len(work)) as pool:
+        return list(pool.map(run, work))
+
+
 @dataclass(frozen=True)
 class _Window:
     first: datetime.date
     last: datetime.date
-
-    def refresh(self, accounts: AccountRange) -> Stored:
-        """One part, on this thread's own connection (closed after)."""
-        try:
-            return self.compute(accounts)
-        finally:
-            connection.close()
 
     @transaction.atomic
     def compute(self, accounts: AccountRange) -> Stored:
@@ -82,10 +94,8 @@ def refresh_in_parts(*, first: datetime.date, last: datetime.date, parts: int) -
     """The statements of all accounts in the months, `parts` ranges at once; what was stored.
     A part that fails raises here (after the others finished; theirs stay committed: the
     statements are derived, the next recomputation repairs the rest)."""
-    ranges = account_ranges(parts)
     window = _Window(first, last)
-    with ThreadPoolExecutor(max_workers=len(ranges)) as pool:
-        results = list(pool.map(window.refresh, ranges))
+    results = on_own_connections([partial(window.compute, r) for r in account_ranges(parts)])
     return Stored(
         written=sum(r.written for r in results),
         deleted=sum(r.deleted for r in results),

@@ -67,13 +67,13 @@ def _dataset(alice, bob) -> list:
 
 def _recorded_parts(monkeypatch) -> list:
     ranges: list = []
-    real = parts._Window.refresh
+    real = parts._Window.compute
 
     def recording(self, accounts):
         ranges.append(accounts)
         return real(self, accounts)
 
-    monkeypatch.setattr(parts._Window, "refresh", recording)
+    monkeypatch.setattr(parts._Window, "compute", recording)
     return ranges
 
 
@@ -138,14 +138,14 @@ def test_an_activity_logged_during_a_recomputation_in_parts_is_not_lost(
     before = stored()[(accounts[2].pk, MARCH)]
     settings.KAM_PROFITABILITY_PARTS = 2
     began, go = threading.Event(), threading.Event()
-    real = parts._Window.refresh
+    real = parts._Window.compute
 
     def held(self, accounts):
         began.set()
         assert go.wait(30)
         return real(self, accounts)
 
-    monkeypatch.setattr(parts._Window, "refresh", held)
+    monkeypatch.setattr(parts._Window, "compute", held)
 
     def in_thread(work):
         def run():
