@@ -190,9 +190,10 @@ def _older_accounts(before: date) -> tuple[np.ndarray, np.ndarray]:
     if not older.exists():
         return np.array([], dtype=np.int64), np.array([], dtype="datetime64[D]")
     # "+account_id" keeps the database from walking the (account, month) index over all facts
-    # to group; the month index finds the few old ones.
+    # to group; the month index finds the few old ones. Selected as grouped: PostgreSQL refuses
+    # a plain account_id there.
     sql = (
-        f"SELECT account_id, MAX(last_purchase) FROM {_fact_table()} "  # noqa: S608
+        f"SELECT +account_id, MAX(last_purchase) FROM {_fact_table()} "  # noqa: S608
         "WHERE month < %s GROUP BY +account_id"
     )
     with connection.cursor() as cursor:

@@ -42,3 +42,17 @@ def test_ids_too_large_for_the_key_are_read_in_a_column_of_their_own():
     assert not facts._ids_fit_the_key()
     read = facts._window_rows(LAST, LAST)
     assert sorted(read[0].tolist()) == [(1 << 40) - 1, 1 << 40]
+
+
+def test_an_account_that_bought_only_before_the_window_keeps_its_last_purchase():
+    """Five years back and more (MAX_WINDOW_MONTHS); once refused by PostgreSQL's grouping."""
+    old, recent = AccountFactory(), AccountFactory()
+    add_facts(old, months_ending(date(2019, 3, 1), [80, 90]))
+    add_facts(recent, months_ending(LAST, [100] * 24))
+
+    read = facts.load_facts(LAST)
+
+    assert read.account_ids.tolist() == [old.pk, recent.pk]
+    assert read.first_month == date(2020, 7, 1) and read.older_facts
+    assert read.last_purchase.astype(str).tolist() == ["2019-03-20", "2025-06-20"]
+    assert read.revenue_cents[0].sum() == 0
