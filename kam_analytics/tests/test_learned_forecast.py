@@ -153,6 +153,18 @@ def test_a_short_history_takes_the_mean_level_unless_it_lost_to_naive():
     assert pick_level(scores, full_horizon=False) == NAIVE
 
 
+def test_of_the_rankings_that_beat_naive_the_best_rank_correlation_wins():
+    # A top 10 % of a few hundred accounts is noise; the rank over all of them decides.
+    scores = {
+        NAIVE: score(0.78, 0.70, 0.3),
+        "lucky_top": score(0.79, 0.76, 0.3),
+        "better_rank": score(0.81, 0.71, 0.3),
+    }
+    assert pick_ranking(scores) == "better_rank"
+    scores["worse_than_naive"] = score(0.85, 0.60, 0.3)
+    assert pick_ranking(scores) == "better_rank"
+
+
 def test_a_ranking_wins_on_rank_and_top_group_together():
     scores = {NAIVE: score(0.73, 0.69, 0.3), "stack": score(0.72, 0.72, 0.3)}
     assert pick_ranking(scores) == "stack"
