@@ -19,6 +19,7 @@ from kam_analytics.learned.choice import (
 from kam_analytics.learned.features import FEATURE_NAMES, account_features
 from kam_analytics.learned.model import fit_learned, training_origins
 from kam_analytics.synthetic import simulate_b2b_accounts
+from kam_analytics.tests.cuts import ranked_cut
 
 pytest.importorskip("lightgbm")
 
@@ -425,21 +426,6 @@ def test_the_backtest_on_the_sampled_rows_alone_then_the_final_fit_choose_as_in_
             assert np.array_equal(forecast, theirs.forecasts[name])
     assert np.array_equal(split.forecast, whole.forecast)
     assert np.array_equal(split.low, whole.low) and np.array_equal(split.high, whole.high)
-
-
-def ranked_cut(cut, naive_total, mean_total):
-    """A backtest cut of ten accounts (actual total 100) with naive's ranking and two totals."""
-    actual = np.arange(1.0, 11.0) * 100 / 55
-    forecast = actual[::-1] * naive_total / 100
-    return choice.BacktestCut(
-        horizon=12,
-        rows=np.arange(10),
-        actual=actual,
-        last_12m=actual,
-        forecasts={NAIVE: forecast},
-        levels={NAIVE: naive_total, choice.DRIFT_MEAN_LEVEL: mean_total},
-        cut=cut,
-    )
 
 
 def test_the_errors_of_the_sum_shown_are_those_of_the_cuts_that_judged_the_totals(monkeypatch):

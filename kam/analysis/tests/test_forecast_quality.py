@@ -228,7 +228,7 @@ def test_the_card_shows_the_errors_of_the_sum_the_total_was_chosen_on(client, le
     naive's 6 %); over both cuts it would read 11 % against naive's 3.5 %."""
     from kam.analysis.prediction import horizon_json
     from kam_analytics.learned import choice
-    from kam_analytics.tests.test_learned_forecast import ranked_cut
+    from kam_analytics.tests.cuts import ranked_cut
 
     cuts = [ranked_cut(24, 94.0, 98.0), ranked_cut(18, 99.0, 80.0)]
     mean = choice.DRIFT_MEAN_LEVEL
@@ -263,7 +263,7 @@ def test_a_run_stored_before_the_totals_were_judged_apart_shows_no_count_of_them
 def test_a_portfolios_error_of_the_sum_is_that_of_the_cuts_that_judged_the_totals():
     from kam.analysis.prediction import portfolio_json
     from kam_analytics.learned import choice
-    from kam_analytics.tests.test_learned_forecast import ranked_cut
+    from kam_analytics.tests.cuts import ranked_cut
 
     cuts = [ranked_cut(24, 94.0, 98.0), ranked_cut(18, 99.0, 80.0)]
     forecast = choice.ForecastChoice(12, "naive", choice.DRIFT_MEAN_LEVEL, np.ones(10), cuts=cuts)
