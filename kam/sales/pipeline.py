@@ -180,6 +180,16 @@ def _when_ready(chunk: SortedChunk, spool: Spool | None) -> SortedChunk:
     return chunk
 
 
+def _next_size(size: int, remaining: int) -> tuple[int, int]:
+    """The rows the next chunk wants and how many more it may take to end where a month
+    begins: ``size`` and a quarter of it, or, for the last ``2 * size`` of the ``remaining``
+    rows (0: not known), half of them, down to a quarter of ``size``."""
+    if remaining <= 0 or remaining >= 2 * size:
+        return size, size // 4
+    wanted = max(size // 4, remaining // 2, 1)
+    return wanted, wanted // 4
+
+
 class KeyFilter:
     """Which natural keys a file may have brought before: a Bloom filter of fixed size.
 
@@ -284,15 +294,22 @@ class RowSorter:
         size: int,
         gate: Checkpoint | None = None,
         spool: Spool | None = None,
+        *,
+        expected_rows: int = 0,
     ) -> Iterator[SortedChunk]:
         """Chunks of about ``size`` rows (the first a quarter of it: the database starts working
         sooner), cut where a new month begins if that comes soon.
 
         Exports sorted by date then start each chunk with a month the facts do not have yet:
         a month split between two chunks is summed up again from all its lines by the second.
+
+        ``expected_rows``: about how many rows the file has at most (0: not known). The last
+        chunks then get smaller, down to a quarter of ``size``: what the importer still has to
+        do once the reader is done (its last chunk) takes a quarter of the time.
         """
         chunk = self._start(spool)
-        wanted = max(size // 4, 1)
+        wanted, slack = max(size // 4, 1), size // 4
+        before = 0  # rows in the chunks finished
         # A finished chunk that the spool is still summing up (PostgreSQL, TableSpool.finish):
         # handed over once it is ready, meanwhile the next one is read.
         finished: SortedChunk | None = None
@@ -307,14 +324,16 @@ class RowSorter:
                     yield finished
                     finished = None
                 month_begins = self._month_begins(block)
-                if chunk.rows >= wanted and (month_begins or chunk.rows >= wanted + size // 4):
+                if chunk.rows >= wanted and (month_begins or chunk.rows >= wanted + slack):
                     if finished is not None:
                         yield _when_ready(finished, spool)
+                    before += chunk.rows
                     finished = self._finish(chunk, spool)
                     if _ready(finished, spool):
                         yield finished
                         finished = None
-                    chunk, wanted = self._start(spool), size
+                    chunk = self._start(spool)
+                    wanted, slack = _next_size(size, expected_rows - before if expected_rows else 0)
             if finished is not None:
                 yield _when_ready(finished, spool)
                 finished = None
