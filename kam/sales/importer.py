@@ -407,7 +407,7 @@ class _ImportRun:
                         list(chunk.rows_to_stage()), will_match=not self.table_was_empty
                     )
                 taken = spools.Taken(staging.STAGING, rows, None)
-            merged = self._merge(taken)
+            merged = self._merge(taken, chunk.candidates)
             rejected = self._rejected(chunk, merged)
             if self.table_was_empty and not self.dry_run:
                 self.own_last_line_id = staging.last_line_id()
@@ -472,7 +472,7 @@ class _ImportRun:
     def _import_id(self) -> int | None:
         return None if self.dry_run else self.sales_import.pk
 
-    def _merge(self, taken: spools.Taken) -> staging.Merged:
+    def _merge(self, taken: spools.Taken, candidates: int) -> staging.Merged:
         merged = staging.merge(
             taken.rows,
             currency=self.currency,
@@ -480,6 +480,7 @@ class _ImportRun:
             table_was_empty=self.table_was_empty,
             table=taken.table,
             file_first_id=self.file_first_id,
+            repeat_candidates=candidates,
         )
         changed = [
             (line_id, _normalised(old), _normalised(new)) for line_id, old, new in merged.changed

@@ -156,6 +156,8 @@ class SortedChunk:
     lines: list[int] = field(default_factory=list)  # the physical line of each staged row
     # Per staged row: whether its key may have come in an earlier chunk (KeyFilter).
     repeat_candidates: list[bool] = field(default_factory=list)
+    # How many of the chunk's staged rows are marked so (kept when the rows go to a spool).
+    candidates: int = 0
     rejected: list[dict] = field(default_factory=list)
     duplicates: int = 0
     new_customers: dict[str, str] = field(default_factory=dict)  # number → name
@@ -420,7 +422,9 @@ class RowSorter:
         seen.update(zip(compress(keys, plain), firsts, strict=True))
         chunk.staged += compress(staged, keep)
         chunk.lines += compress(block.lines, keep)
-        chunk.repeat_candidates += compress(candidates, keep)
+        marked = list(compress(candidates, keep))
+        chunk.repeat_candidates += marked
+        chunk.candidates += marked.count(True)
 
     def _candidates(self, keys: list[tuple]) -> list[bool]:
         """Per key: whether it may have come in an earlier chunk (the chunk's own keys join

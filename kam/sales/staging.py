@@ -439,6 +439,7 @@ def merge(
     table_was_empty: bool,
     table: str = STAGING,
     file_first_id: int = 0,
+    repeat_candidates: int | None = None,
 ) -> Merged:
     """Finds, reports and inserts the ``rows`` staged rows (in ``table``: the connection's
     staging table or a spool's); with ``sales_import_id`` None (a dry run) it only counts.
@@ -446,20 +447,30 @@ def merge(
     A row whose key came in an earlier chunk of the same file is sorted out first: its key's
     line is one this file inserted (an id above ``file_first_id``, with this import's id) or
     one it matched before (FILE_LINES), and that line holds the values of the key's first row.
+
+    ``repeat_candidates``: how many staged rows the reader marked as keys that may have come
+    before (None: not known). With no lines stored before the file and none marked, no row
+    can match nor repeat a stored line: the three passes over the staged rows that look for
+    them are left out (PostgreSQL: 0.8 s of the server's 8 s for a million lines).
     """
     lock_imports()
     last_id = last_line_id()
     lines = _quote(SalesLine._meta.db_table)
     with connection.cursor() as cursor:
-        # With no lines stored before the file, only this file's own lines can match, and only
-        # rows whose key the reader has seen before may (kam.sales.pipeline.KeyFilter).
-        _match_existing(cursor, table, lines, last_id, candidates_only=table_was_empty)
-        duplicates, conflicts, removed = _sort_out_repeats(
-            cursor, table, lines, currency, file_first_id, sales_import_id
-        )
-        more_duplicates, more_conflicts, more_removed = _sort_out_repeats_within(cursor, table)
-        duplicates += more_duplicates
-        conflicts = sorted(conflicts + more_conflicts)
+        duplicates = 0
+        conflicts: list[tuple[int, str, int, int]] = []
+        removed: list[tuple] = []
+        if not (table_was_empty and repeat_candidates == 0):
+            # With no lines stored before the file, only this file's own lines can match, and
+            # only rows whose key the reader has seen before may (kam.sales.pipeline.KeyFilter).
+            _match_existing(cursor, table, lines, last_id, candidates_only=table_was_empty)
+            duplicates, conflicts, removed = _sort_out_repeats(
+                cursor, table, lines, currency, file_first_id, sales_import_id
+            )
+            more_duplicates, more_conflicts, more_removed = _sort_out_repeats_within(cursor, table)
+            duplicates += more_duplicates
+            conflicts = sorted(conflicts + more_conflicts)
+            removed += more_removed
         matched, changed = 0, []
         if not table_was_empty:
             changed = _changed(cursor, table, lines, currency)
@@ -478,7 +489,7 @@ def merge(
         changed=changed,
         duplicates=duplicates,
         conflicts=conflicts,
-        removed=removed + more_removed,
+        removed=removed,
     )
 
 

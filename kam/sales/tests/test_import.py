@@ -350,6 +350,27 @@ def test_an_import_tells_the_reader_how_many_rows_its_file_has(tmp_path, monkeyp
     assert expected == [EXPORT.count("\n")]
 
 
+def test_a_first_import_looks_for_repeats_only_with_keys_that_may_repeat(tmp_path, monkeypatch):
+    from kam.sales import staging
+
+    looked = []
+    match_existing = staging._match_existing
+
+    def noting(*args, **kwargs):
+        looked.append(kwargs)
+        return match_existing(*args, **kwargs)
+
+    monkeypatch.setattr(staging, "_match_existing", noting)
+    path = write(tmp_path, "export.csv", EXPORT)
+
+    import_sales(paths=[path])  # into no lines, no key marked as a candidate by the reader
+    assert looked == []
+    report, _ = import_sales(paths=[path])  # the lines are there now
+
+    assert looked == [{"candidates_only": False}]
+    assert report.unchanged == report.rows - len(report.rejected)
+
+
 def test_the_staging_table_takes_the_values_in_the_order_the_reader_stages_them():
     from kam.sales.reading import STAGED_FIELDS
     from kam.sales.staging_columns import STAGED_NAMES
