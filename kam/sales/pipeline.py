@@ -335,7 +335,11 @@ class RowSorter:
                         yield finished
                         finished = None
                     chunk = self._start(spool)
-                    wanted, slack = _next_size(size, expected_rows - before if expected_rows else 0)
+                    # Only after a full chunk: a file of a chunk or two (a month's export into
+                    # a database that has its history) gains nothing from a smaller tail, and
+                    # on PostgreSQL each more chunk of it costs its own pass over shared months.
+                    tail = expected_rows - before if expected_rows and before >= size else 0
+                    wanted, slack = _next_size(size, tail)
             if finished is not None:
                 yield _when_ready(finished, spool)
                 finished = None

@@ -336,6 +336,24 @@ def test_the_last_chunks_get_smaller_when_the_rows_to_come_are_known(tmp_path, m
     ]
 
 
+def test_a_file_of_a_chunk_or_two_is_chunked_as_without_the_rows_to_come(tmp_path, monkeypatch):
+    from kam.sales.reading import open_sales_file
+
+    body = "".join(
+        f"10001;Kunde;R-{month}-{day};1;{day:02d}.{month:02d}.2025;A;1;1,00;0,10\n"
+        for month in range(1, 6)
+        for day in range(1, 11)
+    )
+    path = write(tmp_path, "sorted.csv", body)
+    monkeypatch.setattr(pipeline, "READ_STEP", 4)
+
+    def sizes(**options):
+        sorter = pipeline.RowSorter("sorted.csv", set())
+        return [c.rows for c in sorter.chunks(open_sales_file(path), 32, **options)]
+
+    assert sizes(expected_rows=50) == sizes() == [12, 32, 6]
+
+
 def test_an_import_tells_the_reader_how_many_rows_its_file_has(tmp_path, monkeypatch):
     expected = []
     chunks = pipeline.RowSorter.chunks
