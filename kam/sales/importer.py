@@ -204,13 +204,16 @@ def import_sales(
     """Imports the files; returns the report and the import record (None for a dry run)."""
     names = names or [path.name for path in paths]
     files = open_files(paths, names, mapping)
+    expected = [expected_rows(path) for path in paths]
     if not dry_run:
-        sales_import = _start_record(sales_import, paths, names, files, user, source, mapping)
+        sales_import = _start_record(
+            sales_import, paths, names, files, user, source, mapping, sum(expected)
+        )
     run = _ImportRun(sales_import=sales_import, dry_run=dry_run, progress=progress)
     with audit_source(Source.IMPORT):
         try:
-            for sales_file, name in zip(files, names, strict=True):
-                run.import_file(sales_file, name)
+            for sales_file, name, rows in zip(files, names, expected, strict=True):
+                run.import_file(sales_file, name, expected_rows=rows)
         except FileRefused as refused:
             _fail(sales_import, name, str(refused))
             raise ImportRefused(name, str(refused)) from None
@@ -221,7 +224,9 @@ def import_sales(
     return run.report, sales_import
 
 
-def _start_record(sales_import, paths, names, files, user, source, mapping) -> SalesImport:
+def _start_record(  # noqa: PLR0913 (the record's fields)
+    sales_import, paths, names, files, user, source, mapping, rows_expected
+) -> SalesImport:
     sales_import = sales_import or SalesImport(user=user, source=source)
     sales_import.files = [
         {"name": name, "path": str(path)} for name, path in zip(names, paths, strict=True)
@@ -231,7 +236,7 @@ def _start_record(sales_import, paths, names, files, user, source, mapping) -> S
         "detected": {name: f.mapping for name, f in zip(names, files, strict=True)},
     }
     sales_import.status = ImportStatus.RUNNING
-    sales_import.rows_expected = sum(expected_rows(path) for path in paths)
+    sales_import.rows_expected = rows_expected
     sales_import.save()
     return sales_import
 
@@ -283,7 +288,7 @@ class _ImportRun:
         self.file_name = ""
         self.file_first_id = 0  # the newest line before the file being imported
 
-    def import_file(self, sales_file: SalesFile, name: str) -> None:
+    def import_file(self, sales_file: SalesFile, name: str, *, expected_rows: int = 0) -> None:
         self.report.files.append(name)
         # Millions of small tuples would make the cyclic collector walk the heap again and
         # again; nothing the importer builds forms reference cycles.
@@ -291,14 +296,14 @@ class _ImportRun:
         gc.disable()
         try:
             with staging.temporary_files_on_disk():
-                self._import_chunks(sales_file, name)
+                self._import_chunks(sales_file, name, expected_rows)
         finally:
             if gc_was_on:
                 gc.enable()
         # The next file may repeat this one's lines: from now on they have to be looked up.
         self.table_was_empty = False
 
-    def _import_chunks(self, sales_file: SalesFile, name: str) -> None:
+    def _import_chunks(self, sales_file: SalesFile, name: str, expected_rows: int) -> None:
         # A dry run stores no lines that later chunks could find their keys in.
         sorter = RowSorter(name, self.known_customers, whole_file=self.dry_run)
         self.file_name = name
@@ -315,12 +320,18 @@ class _ImportRun:
         if not connection.in_atomic_block:
             spool = spools.for_this_database(_database_folder(), all_rows_new=self.table_was_empty)
         forked = spool is not None and _may_fork()
+        # The last chunks get smaller (RowSorter.chunks): less work after the reader's end.
         if forked:
             chunks = read_in_process(
-                lambda stop_sign: sorter.chunks(sales_file, CHUNK_SIZE, stop_sign, spool)
+                lambda stop_sign: sorter.chunks(
+                    sales_file, CHUNK_SIZE, stop_sign, spool, expected_rows=expected_rows
+                )
             )
         else:
-            chunks = prefetched(sorter.chunks(sales_file, CHUNK_SIZE, gate, spool), gate=gate)
+            chunks = prefetched(
+                sorter.chunks(sales_file, CHUNK_SIZE, gate, spool, expected_rows=expected_rows),
+                gate=gate,
+            )
         done = 0
         failed = True
         try:
@@ -396,7 +407,7 @@ class _ImportRun:
                         list(chunk.rows_to_stage()), will_match=not self.table_was_empty
                     )
                 taken = spools.Taken(staging.STAGING, rows, None)
-            merged = self._merge(taken)
+            merged = self._merge(taken, chunk.candidates)
             rejected = self._rejected(chunk, merged)
             if self.table_was_empty and not self.dry_run:
                 self.own_last_line_id = staging.last_line_id()
@@ -461,7 +472,7 @@ class _ImportRun:
     def _import_id(self) -> int | None:
         return None if self.dry_run else self.sales_import.pk
 
-    def _merge(self, taken: spools.Taken) -> staging.Merged:
+    def _merge(self, taken: spools.Taken, candidates: int) -> staging.Merged:
         merged = staging.merge(
             taken.rows,
             currency=self.currency,
@@ -469,6 +480,7 @@ class _ImportRun:
             table_was_empty=self.table_was_empty,
             table=taken.table,
             file_first_id=self.file_first_id,
+            repeat_candidates=candidates,
         )
         changed = [
             (line_id, _normalised(old), _normalised(new)) for line_id, old, new in merged.changed

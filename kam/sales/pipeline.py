@@ -156,6 +156,8 @@ class SortedChunk:
     lines: list[int] = field(default_factory=list)  # the physical line of each staged row
     # Per staged row: whether its key may have come in an earlier chunk (KeyFilter).
     repeat_candidates: list[bool] = field(default_factory=list)
+    # How many of the chunk's staged rows are marked so (kept when the rows go to a spool).
+    candidates: int = 0
     rejected: list[dict] = field(default_factory=list)
     duplicates: int = 0
     new_customers: dict[str, str] = field(default_factory=dict)  # number → name
@@ -178,6 +180,16 @@ def _when_ready(chunk: SortedChunk, spool: Spool | None) -> SortedChunk:
     if spool is not None:
         spool.wait()
     return chunk
+
+
+def _next_size(size: int, remaining: int) -> tuple[int, int]:
+    """The rows the next chunk wants and how many more it may take to end where a month
+    begins: ``size`` and a quarter of it, or, for the last ``2 * size`` of the ``remaining``
+    rows (0: not known), half of them, down to a quarter of ``size``."""
+    if remaining <= 0 or remaining >= 2 * size:
+        return size, size // 4
+    wanted = max(size // 4, remaining // 2, 1)
+    return wanted, wanted // 4
 
 
 class KeyFilter:
@@ -284,15 +296,22 @@ class RowSorter:
         size: int,
         gate: Checkpoint | None = None,
         spool: Spool | None = None,
+        *,
+        expected_rows: int = 0,
     ) -> Iterator[SortedChunk]:
         """Chunks of about ``size`` rows (the first a quarter of it: the database starts working
         sooner), cut where a new month begins if that comes soon.
 
         Exports sorted by date then start each chunk with a month the facts do not have yet:
         a month split between two chunks is summed up again from all its lines by the second.
+
+        ``expected_rows``: about how many rows the file has at most (0: not known). The last
+        chunks then get smaller, down to a quarter of ``size``: what the importer still has to
+        do once the reader is done (its last chunk) takes a quarter of the time.
         """
         chunk = self._start(spool)
-        wanted = max(size // 4, 1)
+        wanted, slack = max(size // 4, 1), size // 4
+        before = 0  # rows in the chunks finished
         # A finished chunk that the spool is still summing up (PostgreSQL, TableSpool.finish):
         # handed over once it is ready, meanwhile the next one is read.
         finished: SortedChunk | None = None
@@ -307,14 +326,20 @@ class RowSorter:
                     yield finished
                     finished = None
                 month_begins = self._month_begins(block)
-                if chunk.rows >= wanted and (month_begins or chunk.rows >= wanted + size // 4):
+                if chunk.rows >= wanted and (month_begins or chunk.rows >= wanted + slack):
                     if finished is not None:
                         yield _when_ready(finished, spool)
+                    before += chunk.rows
                     finished = self._finish(chunk, spool)
                     if _ready(finished, spool):
                         yield finished
                         finished = None
-                    chunk, wanted = self._start(spool), size
+                    chunk = self._start(spool)
+                    # Only after a full chunk: a file of a chunk or two (a month's export into
+                    # a database that has its history) gains nothing from a smaller tail, and
+                    # on PostgreSQL each more chunk of it costs its own pass over shared months.
+                    tail = expected_rows - before if expected_rows and before >= size else 0
+                    wanted, slack = _next_size(size, tail)
             if finished is not None:
                 yield _when_ready(finished, spool)
                 finished = None
@@ -401,7 +426,9 @@ class RowSorter:
         seen.update(zip(compress(keys, plain), firsts, strict=True))
         chunk.staged += compress(staged, keep)
         chunk.lines += compress(block.lines, keep)
-        chunk.repeat_candidates += compress(candidates, keep)
+        marked = list(compress(candidates, keep))
+        chunk.repeat_candidates += marked
+        chunk.candidates += marked.count(True)
 
     def _candidates(self, keys: list[tuple]) -> list[bool]:
         """Per key: whether it may have come in an earlier chunk (the chunk's own keys join

@@ -19,7 +19,7 @@ from django.db.models import Index, UniqueConstraint
 from kam.accounts.models import Account
 from kam.core.db import planner_without
 from kam.sales.models import SalesLine
-from kam.sales.staging_columns import ROW_COLUMNS, ROW_NAMES, STAGED_NAMES, row_names
+from kam.sales.staging_columns import ROW_COLUMNS, STAGED_NAMES, row_names
 
 STAGING = "kam_sales_staging"
 TOUCHED = "kam_sales_touched"
@@ -323,29 +323,38 @@ def load(rows: Sequence[tuple], *, will_match: bool) -> int:
     return len(rows)
 
 
-def load_spooled(spool_file: str, number: int) -> int:
-    """SQLite: copies chunk ``number`` from the reader's spool file (kam.sales.spool); returns
-    how many rows it has.
+SPOOL_SCHEMA = "kam_spool"
 
-    Outside the chunk's transaction: a transaction would lock the attached file too, and the
-    reader writes the next chunk into it meanwhile.
+
+def attach_spooled(spool_file: str, number: int) -> tuple[str, int]:
+    """SQLite: attaches the reader's file of chunk ``number`` (kam.sales.spool.ChunkSpool) to
+    the connection; returns the table of its rows, which the merge takes them from, and how
+    many rows it has. ``detach_spooled`` after the chunk's transaction.
+
+    Outside the chunk's transaction: SQLite attaches no file inside one.
     """
     if connection.in_atomic_block:
-        raise RuntimeError("load_spooled runs between transactions")
+        raise RuntimeError("attach_spooled runs between transactions")
     prepare()
+    table = f"{SPOOL_SCHEMA}.rows_{int(number)}"
     with connection.cursor() as cursor:
-        cursor.execute("ATTACH DATABASE %s AS kam_spool", [spool_file])
-        try:
-            names = ", ".join(ROW_NAMES)
-            cursor.execute(
-                f"INSERT INTO {STAGING} ({names}) "  # noqa: S608
-                f"SELECT {names} FROM kam_spool.rows_{int(number)}"
-            )
-            cursor.execute(f"SELECT COUNT(*) FROM {STAGING}")  # noqa: S608
-            (rows,) = cursor.fetchone()
-        finally:
-            cursor.execute("DETACH DATABASE kam_spool")
-    return rows
+        cursor.execute("PRAGMA database_list")
+        if any(name == SPOOL_SCHEMA for _seq, name, _file in cursor.fetchall()):
+            cursor.execute(f"DETACH DATABASE {SPOOL_SCHEMA}")  # left by a failed chunk
+        cursor.execute(f"ATTACH DATABASE %s AS {SPOOL_SCHEMA}", [spool_file])
+        # The merge marks rows there; nobody reads the file after the chunk.
+        cursor.execute(f"PRAGMA {SPOOL_SCHEMA}.journal_mode = OFF")
+        cursor.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608
+        (rows,) = cursor.fetchone()
+    return table, rows
+
+
+def detach_spooled() -> None:
+    """SQLite: detaches the chunk's file that attach_spooled attached."""
+    if connection.in_atomic_block:
+        raise RuntimeError("detach_spooled runs between transactions")
+    with connection.cursor() as cursor:
+        cursor.execute(f"DETACH DATABASE {SPOOL_SCHEMA}")
 
 
 def last_line_id() -> int:
@@ -430,6 +439,7 @@ def merge(
     table_was_empty: bool,
     table: str = STAGING,
     file_first_id: int = 0,
+    repeat_candidates: int | None = None,
 ) -> Merged:
     """Finds, reports and inserts the ``rows`` staged rows (in ``table``: the connection's
     staging table or a spool's); with ``sales_import_id`` None (a dry run) it only counts.
@@ -437,20 +447,30 @@ def merge(
     A row whose key came in an earlier chunk of the same file is sorted out first: its key's
     line is one this file inserted (an id above ``file_first_id``, with this import's id) or
     one it matched before (FILE_LINES), and that line holds the values of the key's first row.
+
+    ``repeat_candidates``: how many staged rows the reader marked as keys that may have come
+    before (None: not known). With no lines stored before the file and none marked, no row
+    can match nor repeat a stored line: the three passes over the staged rows that look for
+    them are left out (PostgreSQL: 0.8 s of the server's 8 s for a million lines).
     """
     lock_imports()
     last_id = last_line_id()
     lines = _quote(SalesLine._meta.db_table)
     with connection.cursor() as cursor:
-        # With no lines stored before the file, only this file's own lines can match, and only
-        # rows whose key the reader has seen before may (kam.sales.pipeline.KeyFilter).
-        _match_existing(cursor, table, lines, last_id, candidates_only=table_was_empty)
-        duplicates, conflicts, removed = _sort_out_repeats(
-            cursor, table, lines, currency, file_first_id, sales_import_id
-        )
-        more_duplicates, more_conflicts, more_removed = _sort_out_repeats_within(cursor, table)
-        duplicates += more_duplicates
-        conflicts = sorted(conflicts + more_conflicts)
+        duplicates = 0
+        conflicts: list[tuple[int, str, int, int]] = []
+        removed: list[tuple] = []
+        if not (table_was_empty and repeat_candidates == 0):
+            # With no lines stored before the file, only this file's own lines can match, and
+            # only rows whose key the reader has seen before may (kam.sales.pipeline.KeyFilter).
+            _match_existing(cursor, table, lines, last_id, candidates_only=table_was_empty)
+            duplicates, conflicts, removed = _sort_out_repeats(
+                cursor, table, lines, currency, file_first_id, sales_import_id
+            )
+            more_duplicates, more_conflicts, more_removed = _sort_out_repeats_within(cursor, table)
+            duplicates += more_duplicates
+            conflicts = sorted(conflicts + more_conflicts)
+            removed += more_removed
         matched, changed = 0, []
         if not table_was_empty:
             changed = _changed(cursor, table, lines, currency)
@@ -469,7 +489,7 @@ def merge(
         changed=changed,
         duplicates=duplicates,
         conflicts=conflicts,
-        removed=removed + more_removed,
+        removed=removed,
     )
 
 

@@ -314,6 +314,81 @@ def test_chunks_of_an_export_sorted_by_date_are_cut_where_a_month_begins(tmp_pat
     ]
 
 
+def test_the_last_chunks_get_smaller_when_the_rows_to_come_are_known(tmp_path, monkeypatch):
+    from kam.sales.reading import open_sales_file
+
+    body = "".join(
+        f"10001;Kunde;R-{month}-{day};1;{day:02d}.{month:02d}.2025;A;1;1,00;0,10\n"
+        for month in range(1, 13)
+        for day in range(1, 11)
+    )
+    sales_file = open_sales_file(write(tmp_path, "sorted.csv", body))
+    monkeypatch.setattr(pipeline, "READ_STEP", 4)
+
+    sorter = pipeline.RowSorter("sorted.csv", set())
+    chunks = list(sorter.chunks(sales_file, 32, expected_rows=120))
+
+    # As without (12, 32, 40) while 64 rows or more are to come; then half of the rest, at
+    # least 8 rows, each cut where a month begins: the importer's last chunk has 8 rows, not 36.
+    assert [chunk.rows for chunk in chunks] == [12, 32, 40, 20, 8, 8]
+    assert [row[3] for chunk in chunks for row in chunk.staged] == [
+        f"2025-{month:02d}-{day:02d}" for month in range(1, 13) for day in range(1, 11)
+    ]
+
+
+def test_a_file_of_a_chunk_or_two_is_chunked_as_without_the_rows_to_come(tmp_path, monkeypatch):
+    from kam.sales.reading import open_sales_file
+
+    body = "".join(
+        f"10001;Kunde;R-{month}-{day};1;{day:02d}.{month:02d}.2025;A;1;1,00;0,10\n"
+        for month in range(1, 6)
+        for day in range(1, 11)
+    )
+    path = write(tmp_path, "sorted.csv", body)
+    monkeypatch.setattr(pipeline, "READ_STEP", 4)
+
+    def sizes(**options):
+        sorter = pipeline.RowSorter("sorted.csv", set())
+        return [c.rows for c in sorter.chunks(open_sales_file(path), 32, **options)]
+
+    assert sizes(expected_rows=50) == sizes() == [12, 32, 6]
+
+
+def test_an_import_tells_the_reader_how_many_rows_its_file_has(tmp_path, monkeypatch):
+    expected = []
+    chunks = pipeline.RowSorter.chunks
+
+    def noting(self, sales_file, size, gate=None, spool=None, *, expected_rows=0):
+        expected.append(expected_rows)
+        return chunks(self, sales_file, size, gate, spool, expected_rows=expected_rows)
+
+    monkeypatch.setattr(pipeline.RowSorter, "chunks", noting)
+    import_sales(paths=[write(tmp_path, "export.csv", EXPORT)])
+
+    assert expected == [EXPORT.count("\n")]
+
+
+def test_a_first_import_looks_for_repeats_only_with_keys_that_may_repeat(tmp_path, monkeypatch):
+    from kam.sales import staging
+
+    looked = []
+    match_existing = staging._match_existing
+
+    def noting(*args, **kwargs):
+        looked.append(kwargs)
+        return match_existing(*args, **kwargs)
+
+    monkeypatch.setattr(staging, "_match_existing", noting)
+    path = write(tmp_path, "export.csv", EXPORT)
+
+    import_sales(paths=[path])  # into no lines, no key marked as a candidate by the reader
+    assert looked == []
+    report, _ = import_sales(paths=[path])  # the lines are there now
+
+    assert looked == [{"candidates_only": False}]
+    assert report.unchanged == report.rows - len(report.rejected)
+
+
 def test_the_staging_table_takes_the_values_in_the_order_the_reader_stages_them():
     from kam.sales.reading import STAGED_FIELDS
     from kam.sales.staging_columns import STAGED_NAMES
