@@ -290,16 +290,21 @@ def test_the_reader_thread_stops_when_the_import_stops_early():
     assert readers and not any(reader.is_alive() for reader in readers)
 
 
-def test_chunks_of_an_export_sorted_by_date_are_cut_where_a_month_begins(tmp_path, monkeypatch):
+def _dated_file(tmp_path, monkeypatch, months: int):
+    """An export sorted by date, 10 rows a month, read in blocks of 4 rows."""
     from kam.sales.reading import open_sales_file
 
     body = "".join(
         f"10001;Kunde;R-{month}-{day};1;{day:02d}.{month:02d}.2025;A;1;1,00;0,10\n"
-        for month in range(1, 13)
+        for month in range(1, months + 1)
         for day in range(1, 11)
     )
-    sales_file = open_sales_file(write(tmp_path, "sorted.csv", body))
     monkeypatch.setattr(pipeline, "READ_STEP", 4)
+    return open_sales_file(write(tmp_path, "sorted.csv", body))
+
+
+def test_chunks_of_an_export_sorted_by_date_are_cut_where_a_month_begins(tmp_path, monkeypatch):
+    sales_file = _dated_file(tmp_path, monkeypatch, 12)
 
     chunks = list(pipeline.RowSorter("sorted.csv", set()).chunks(sales_file, 32))
 
@@ -315,15 +320,7 @@ def test_chunks_of_an_export_sorted_by_date_are_cut_where_a_month_begins(tmp_pat
 
 
 def test_the_last_chunks_get_smaller_when_the_rows_to_come_are_known(tmp_path, monkeypatch):
-    from kam.sales.reading import open_sales_file
-
-    body = "".join(
-        f"10001;Kunde;R-{month}-{day};1;{day:02d}.{month:02d}.2025;A;1;1,00;0,10\n"
-        for month in range(1, 13)
-        for day in range(1, 11)
-    )
-    sales_file = open_sales_file(write(tmp_path, "sorted.csv", body))
-    monkeypatch.setattr(pipeline, "READ_STEP", 4)
+    sales_file = _dated_file(tmp_path, monkeypatch, 12)
 
     sorter = pipeline.RowSorter("sorted.csv", set())
     chunks = list(sorter.chunks(sales_file, 32, expected_rows=120))
@@ -337,19 +334,10 @@ def test_the_last_chunks_get_smaller_when_the_rows_to_come_are_known(tmp_path, m
 
 
 def test_a_file_of_a_chunk_or_two_is_chunked_as_without_the_rows_to_come(tmp_path, monkeypatch):
-    from kam.sales.reading import open_sales_file
-
-    body = "".join(
-        f"10001;Kunde;R-{month}-{day};1;{day:02d}.{month:02d}.2025;A;1;1,00;0,10\n"
-        for month in range(1, 6)
-        for day in range(1, 11)
-    )
-    path = write(tmp_path, "sorted.csv", body)
-    monkeypatch.setattr(pipeline, "READ_STEP", 4)
-
     def sizes(**options):
+        sales_file = _dated_file(tmp_path, monkeypatch, 5)
         sorter = pipeline.RowSorter("sorted.csv", set())
-        return [c.rows for c in sorter.chunks(open_sales_file(path), 32, **options)]
+        return [chunk.rows for chunk in sorter.chunks(sales_file, 32, **options)]
 
     assert sizes(expected_rows=50) == sizes() == [12, 32, 6]
 
