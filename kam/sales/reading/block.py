@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from itertools import compress, repeat
 from typing import Any
@@ -120,20 +120,33 @@ class BlockConverter:
 
         Only the records of another width are looked at (a few in a block of a thousand).
         """
-        width = self._width
         records = list(records)
         keep = [True] * len(records)
         rejects: list[Output] = []
-        other_width = map(width.__ne__, map(len, records))
-        for i in compress(range(len(records)), other_width):
-            record = records[i]
+        fit = self._fit(lines, rejects)
+        for i in compress(range(len(records)), map(self._width.__ne__, map(len, records))):
+            record = fit(i, records[i])
+            if record is None:
+                keep[i] = False
+            else:
+                records[i] = record
+        return list(compress(lines, keep)), list(compress(records, keep)), rejects
+
+    def _fit(
+        self, lines: list[int], rejects: list[Any]
+    ) -> Callable[[int, list[str]], list[str] | None]:
+        """What becomes of record ``i`` of another width: cut to the width if its extra fields
+        are empty, else left out (None), and rejected unless the whole record is blank."""
+        width = self._width
+
+        def fit(i: int, record: list[str]) -> list[str] | None:
             if len(record) > width and not any(field.strip() for field in record[width:]):
-                records[i] = record[:width]
-                continue
-            keep[i] = False
+                return record[:width]
             if any(field.strip() for field in record):
                 rejects.append(self._wrong_shape(lines[i], record))
-        return list(compress(lines, keep)), list(compress(records, keep)), rejects
+            return None
+
+        return fit
 
     def _wrong_shape(self, line: int, record: list[str]) -> RejectedRow:
         breaks = line_breaks(record)
@@ -157,10 +170,15 @@ class BlockConverter:
         """
         rejected: list[RejectedRow] = []
         columns = None
-        if hasattr(records, "columns"):
-            columns = records.columns(self._width)
-            if columns is None:
+        if hasattr(records, "fitted_columns"):
+            # A line of another width is split on its own (and rejected, cut or left out as
+            # _sort_out_shapes does); the others stay columns.
+            fitted = records.fitted_columns(self._width, self._fit(lines, rejected))
+            if fitted is None:
                 records = records.records()
+            else:
+                columns, records, kept = fitted
+                lines = lines if kept is None else [lines[i] for i in kept]
         if columns is None and list(map(len, records)).count(self._width) != len(records):
             lines, records, rejected = self._sort_out_shapes(lines, records)  # type: ignore[assignment]
         if not len(records):

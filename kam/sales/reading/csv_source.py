@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Sequence
-from itertools import chain, islice, repeat
+from collections.abc import Callable, Iterator, Sequence
+from itertools import chain, compress, islice, repeat
 from pathlib import Path
 from typing import IO, Any
 
@@ -170,8 +170,8 @@ class UnquotedBlock:
     def __len__(self) -> int:
         return len(self.lines)
 
-    def columns(self, width: int) -> list[tuple[str, ...]] | None:
-        """The block's columns if every line has ``width`` (2 or more) fields, else None."""
+    def _cut(self) -> tuple[list[str], str]:
+        """The lines without their line ends, and the delimiter that separates their fields."""
         delimiter, lines = self.delimiter, [line.rstrip("\r\n") for line in self.lines]
         if self.quoted:
             # Quoted fields may hold the delimiter: every field is cut at a NUL instead, which
@@ -180,12 +180,45 @@ class UnquotedBlock:
             for i, record in self.quoted.items():
                 lines[i] = "\x00".join(record)
             delimiter = "\x00"
-        if width < 2 or list(map(str.count, lines, repeat(delimiter))).count(width - 1) != len(
-            lines
-        ):
+        return lines, delimiter
+
+    def columns(self, width: int) -> list[tuple[str, ...]] | None:
+        """The block's columns if every line has ``width`` (2 or more) fields, else None."""
+        fitted = self.fitted_columns(width)
+        return None if fitted is None else fitted[0]
+
+    def fitted_columns(
+        self, width: int, fit: Callable[[int, list[str]], list[str] | None] | None = None
+    ) -> tuple[list[tuple[str, ...]], UnquotedBlock, list[int] | None] | None:
+        """The columns of the block's lines of ``width`` (2 or more) fields, with each record of
+        another width as ``fit(index, record)`` makes it (cut to ``width`` fields, or None: left
+        out); the block of the lines kept and their indices here (None: all, the block itself).
+        Only those few records are split one by one: a block with one bad line keeps its split
+        by column for the others. None if ``width`` is less than 2, or without ``fit`` if a
+        record has another width."""
+        if width < 2:
             return None
-        fields = delimiter.join(lines).split(delimiter)
-        return [tuple(fields[column::width]) for column in range(width)]
+        lines, delimiter = self._cut()
+        other_width = list(map((width - 1).__ne__, map(str.count, lines, repeat(delimiter))))
+        if not any(other_width):
+            return _by_column(lines, delimiter, width), self, None
+        if fit is None:
+            return None
+        quoted, left_out = dict(self.quoted), set()
+        for i in compress(range(len(lines)), other_width):
+            record = fit(i, self[i])
+            if record is None:
+                left_out.add(i)
+            else:
+                lines[i] = delimiter.join(record)
+                quoted[i] = record
+        kept = [i for i in range(len(lines)) if i not in left_out]
+        block = UnquotedBlock(
+            [self.lines[i] for i in kept],
+            self.delimiter,
+            {new: quoted[old] for new, old in enumerate(kept) if old in quoted},
+        )
+        return _by_column([lines[i] for i in kept], delimiter, width), block, kept
 
     def __getitem__(self, index: int) -> list[str]:
         """Record ``index`` (a rejected row's values)."""
@@ -198,6 +231,12 @@ class UnquotedBlock:
         for i, record in self.quoted.items():
             records[i] = record
         return records
+
+
+def _by_column(lines: list[str], delimiter: str, width: int) -> list[tuple[str, ...]]:
+    """The columns of lines that each have ``width`` fields."""
+    fields = delimiter.join(lines).split(delimiter)
+    return [tuple(fields[column::width]) for column in range(width)]
 
 
 def _split(lines: list[str], delimiter: str) -> list[list[str]]:

@@ -1,13 +1,17 @@
 """Control characters in text fields (#13.7): a NUL in a customer name is reported, not stored."""
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kam.accounts.models import Account
 from kam.sales.importer import import_sales
 from kam.sales.models import ImportRejection, SalesLine
 from kam.sales.reading import RejectedRow, SalesRow, open_sales_file
+from kam.sales.reading.columns import control_errors
 
 HEADER = (
     "Kundennummer;Kunde;Rechnungsnummer;Position;Rechnungsdatum;Artikelbezeichnung;Nettoumsatz\n"
@@ -64,3 +68,12 @@ def test_an_import_with_a_nul_byte_reports_the_row_and_stores_nothing_of_it(tmp_
     assert ImportRejection.objects.filter(sales_import=record).count() == 1
     assert all("\x00" not in name for name in Account.objects.values_list("name", flat=True))
     assert SalesLine.objects.count() == 1
+
+
+@given(st.lists(st.text(alphabet=st.characters(max_codepoint=0x2100)), max_size=8))
+def test_each_value_with_a_control_character_is_found(values):
+    # Given a block of values of any characters (controls, tab and line ends, umlauts, €)
+    pattern = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+    # Then exactly the values with a control character other than tab and line ends are found
+    expected = {i: "control_character" for i, value in enumerate(values) if pattern.search(value)}
+    assert control_errors(values) == expected

@@ -2,6 +2,8 @@
 
 - ``BlockConverter.convert_staged`` (columns, cached texts of dates and quantities) against
   ``BlockConverter.convert`` (one ``SalesRow`` per row), on random blocks of clean and bad values.
+- ``convert_staged`` of a block split by column (csv_source.UnquotedBlock) against the same
+  block as records: a line of another width is split on its own, the others stay columns.
 - ``RowSorter.sort_into`` (only the rows of repeated keys one by one) against a plain reference.
 - ``ChunkSpool.append`` (several rows a statement) stores every row as given.
 """
@@ -11,12 +13,14 @@ from __future__ import annotations
 import sqlite3
 from datetime import date
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kam.sales import pipeline
 from kam.sales.reading import STAGED_FIELDS, RejectedRow, SalesRow, StagedBlock
 from kam.sales.reading.block import BlockConverter
+from kam.sales.reading.csv_source import UnquotedBlock
 from kam.sales.spool import ChunkSpool
 from kam.sales.staging_columns import NARROW_ROW_NAMES, ROW_NAMES
 
@@ -104,6 +108,36 @@ def test_staged_blocks_match_the_rows_converted_one_by_one(block_list):
         assert staged.staged == [_as_staged(row) for row in valid]
         assert staged.names == [row.customer_name for row in valid]
         assert staged.rejected == rejected
+
+
+unquoted_record = record.map(lambda values: [value.replace("\x00", "") for value in values])
+extra_empty_fields = unquoted_record.map(lambda values: [*values, "", " "])
+unquoted_blocks = st.lists(
+    st.one_of(unquoted_record, extra_empty_fields, st.just([""]), st.just(["1", "2"])),
+    max_size=40,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(records=unquoted_blocks, quoted=st.booleans())
+def test_a_block_with_lines_of_another_width_keeps_its_columns(records, quoted):
+    # Given a block read from a file: lines split by column, a bad or blank line among them
+    lines = [";".join(values) + "\r\n" for values in records]
+    # (a quoted field in the first line: the block then cuts its fields at NULs)
+    quoted_records = {0: records[0]} if quoted and records else None
+    block = UnquotedBlock(lines, ";", quoted_records)
+    expected = _converter().convert_staged(list(range(2, len(lines) + 2)), [*map(list, records)])
+
+    # When it is staged without being split line by line
+    def split_line_by_line(self):
+        raise AssertionError("the whole block split line by line")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(UnquotedBlock, "records", split_line_by_line)
+        staged = _converter().convert_staged(list(range(2, len(lines) + 2)), block)
+
+    # Then it keeps, cuts and rejects the same rows as the records would
+    assert staged == expected
 
 
 def _reference(blocks_of_keys: list[list[tuple]]) -> tuple[list, int, list]:
