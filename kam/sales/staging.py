@@ -104,7 +104,9 @@ def _with_account(table: str) -> str:
 
 def month_of(date_sql: str) -> str:
     if _on_postgres():
-        return f"CAST(date_trunc('month', {date_sql}) AS date)"
+        # Truncated as a timestamp without time zone: a date would be truncated as a
+        # timestamp with time zone, converted to the session's zone and back (twice the time).
+        return f"CAST(date_trunc('month', CAST({date_sql} AS timestamp)) AS date)"
     return f"substr({date_sql}, 1, 8) || '01'"
 
 
