@@ -186,7 +186,7 @@ def _facts_from_totals(cursor, table: str, latest: datetime.date | str) -> None:
     cursor.execute(_insert_facts() + fresh, [latest])
 
 
-def refresh_touched(*, lines_may_have_moved: bool) -> None:
+def refresh_touched(*, lines_may_have_moved: bool, lines_after: int = 0) -> None:
     """Recomputes the facts of the pairs in the connection's touched table from their lines.
 
     The aggregate walks the (account, month) index of the lines for exactly those pairs and
@@ -195,13 +195,22 @@ def refresh_touched(*, lines_may_have_moved: bool) -> None:
     while the lines are all lines: the CROSS JOIN keeps SQLite from scanning them all, and
     PostgreSQL, whose statistics after a bulk load still count far fewer lines, is kept from
     hashing them all.
+
+    ``lines_after``: a line id below the lines of the touched pairs, if the caller knows one
+    (the first import of a file sorted by date: the chunks that have the touched months). Without
+    the index the lines after it are read by id instead of all lines.
     """
     lines = SalesLine._meta.db_table
     facts = MonthlyFact._meta.db_table
     # Without the index (a first import that builds it at its end, staging.defer_indexes)
     # one scan of the lines with a hash of the touched pairs, never a scan per pair.
     indexed = staging.account_index_exists()
-    planner_off = ("hashjoin", "mergejoin") if indexed else ("nestloop", "mergejoin")
+    by_id = not indexed and lines_after > 0
+    planner_off: tuple[str, ...] = (
+        ("hashjoin", "mergejoin") if indexed else ("nestloop", "mergejoin")
+    )
+    if by_id:
+        planner_off += ("seqscan",)  # the lines after it by their id
     with (
         connection.cursor() as cursor,
         planner_without(cursor, *planner_off),
@@ -210,9 +219,10 @@ def refresh_touched(*, lines_may_have_moved: bool) -> None:
             f"SELECT t.account_id, t.month, {_aggregates('l')} "  # noqa: S608
             f"FROM {staging.TOUCHED} t CROSS JOIN {lines} l "
             "WHERE l.account_id = t.account_id AND l.invoice_month = t.month "
-            "GROUP BY t.account_id, t.month "
+            + ("AND l.id > %s " if by_id else "")
+            + "GROUP BY t.account_id, t.month "
         )
-        cursor.execute(_insert_facts() + touched_months + _UPSERT)
+        cursor.execute(_insert_facts() + touched_months + _UPSERT, [lines_after] if by_id else None)
         if lines_may_have_moved:
             cursor.execute(
                 f"""

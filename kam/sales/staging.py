@@ -637,6 +637,16 @@ def _insert_new(cursor, table: str, lines: str, currency: str, sales_import_id: 
     )
 
 
+def touched_months() -> tuple[str, str] | None:
+    """The first and the last month ("YYYY-MM") of the touched pairs; None if there are none."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MIN(month), MAX(month) FROM {TOUCHED}")  # noqa: S608
+        first, last = cursor.fetchone()
+    if first is None:
+        return None
+    return str(first)[:7], str(last)[:7]
+
+
 def touch(pairs: Iterable[tuple[int, str]]) -> None:
     """Adds (account id, ISO month) pairs whose facts have to be recomputed."""
     with connection.cursor() as cursor:

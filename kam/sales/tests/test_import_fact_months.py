@@ -103,3 +103,52 @@ def test_a_spools_sums_keep_numbers_apart_that_differ_in_case_accents_or_spaces(
             assert cursor.fetchone() == (5,)
     finally:
         spool.close()
+
+
+def _dates(months: list[int], per_month: int = 10) -> list[str]:
+    return [f"{day:02d}.{month:02d}.2025" for month in months for day in range(1, per_month + 1)]
+
+
+def _first_import_in_small_chunks(tmp_path, monkeypatch, dates: list[str]) -> list[int]:
+    """Imports a line per date (customers 10001-10003 in turn) into an empty table, in chunks
+    of about 24 rows read 4 at a time, the indexes deferred where the database does; returns
+    the ``lines_after`` of each refresh of touched months."""
+    from kam.sales import importer, pipeline, staging
+
+    monkeypatch.setattr(staging, "DEFER_INDEX_MIN_BYTES", 0)
+    monkeypatch.setattr(importer, "CHUNK_SIZE", 24)
+    monkeypatch.setattr(pipeline, "READ_STEP", 4)
+    seen: list[int] = []
+    refresh = facts.refresh_touched
+
+    def noting(**kwargs):
+        seen.append(kwargs.get("lines_after", 0))
+        return refresh(**kwargs)
+
+    monkeypatch.setattr(facts, "refresh_touched", noting)
+    lines = [(f"1000{1 + n % 3}", f"R-{n}", date) for n, date in enumerate(dates)]
+    report, _ = import_sales(paths=[write(tmp_path, "export.csv", _month_export(*lines))])
+    assert report.imported == len(dates)
+    return seen
+
+
+def test_months_that_chunks_of_an_export_sorted_by_date_share_are_summed_from_all_lines(
+    tmp_path, monkeypatch
+):
+    seen = _first_import_in_small_chunks(tmp_path, monkeypatch, _dates(list(range(1, 13))))
+
+    assert stored_facts() == facts_from_lines()
+    # Later chunks read only the lines from the chunk before on.
+    assert len([after for after in seen if after > 0]) >= 2
+
+
+def test_a_month_that_comes_back_chunks_later_is_summed_from_all_its_lines(tmp_path, monkeypatch):
+    # February's first days in the first chunk, the rest of it after months of others.
+    dates = _dates([1, 2]) + _dates(list(range(3, 10))) + [f"{day:02d}.02.2025" for day in (27,)]
+    dates += _dates([2], per_month=3)  # the same days again: other invoices
+
+    _first_import_in_small_chunks(tmp_path, monkeypatch, dates)
+
+    assert stored_facts() == facts_from_lines()
+    february = MonthlyFact.objects.filter(month__month=2)
+    assert sum(fact.line_count for fact in february) == 14
