@@ -333,6 +333,7 @@ class RowSorter:
                 if gate:
                     gate.checkpoint()
                 self.sort_into(chunk, block)
+                _note_months(chunk, block.staged)
                 if spool is not None:
                     self._spool_rows(chunk, spool)
                 if finished is not None and _ready(finished, spool):
@@ -404,7 +405,6 @@ class RowSorter:
     def sort_into(self, chunk: SortedChunk, block: StagedBlock) -> None:
         staged = block.staged
         chunk.rows += len(staged) + len(block.rejected)
-        _note_months(chunk, staged)
         for row in block.rejected:
             self._reject(chunk, row.line, row.column, row.value, row.reason, row.code)
         self._note_customers(chunk, block)
