@@ -20,7 +20,7 @@ _FACT_VALUES = {
     "revenue_cents": "SUM({l}.net_revenue_cents)",
     "margin_cents": "COALESCE(SUM({l}.margin_cents), 0)",
     "line_count": "COUNT(*)",
-    "invoice_count": "COUNT(DISTINCT {l}.invoice_number)",
+    "invoice_count": "COUNT(DISTINCT {l}.invoice_number{bytewise})",
     "purchase_days": "COUNT(DISTINCT {l}.invoice_date)",
     "first_purchase": "MIN({l}.invoice_date)",
     "last_purchase": "MAX({l}.invoice_date)",
@@ -34,8 +34,17 @@ _UPSERT = " ON CONFLICT (account_id, month) DO UPDATE SET " + ", ".join(
 )
 
 
+def _bytewise() -> str:
+    """PostgreSQL: the collation that sorts text by its bytes, for sorts whose order nobody
+    sees (groups, distinct counts). The database's collation (C.UTF-8 here) sorts through the C
+    library and without abbreviated keys: the sums of a chunk took a third more of the server's
+    time. Equal strings are equal in both (both are deterministic), so the groups and counts
+    are the same."""
+    return ' COLLATE "C"' if connection.vendor == "postgresql" else ""
+
+
 def _aggregates(lines: str) -> str:
-    return ", ".join(value.format(l=lines) for value in _FACT_VALUES.values())
+    return ", ".join(value.format(l=lines, bytewise=_bytewise()) for value in _FACT_VALUES.values())
 
 
 def _insert_facts() -> str:
@@ -48,13 +57,19 @@ def month_totals(table: str) -> str:
     A spool's connection runs it beside the import (kam.sales.spool), so that a chunk whose
     rows are all new lines needs no second pass over them.
     """
+    bytewise = _bytewise()
     values = ", ".join(
-        f"{value.format(l='s')} AS {column}" for column, value in _FACT_VALUES.items()
+        f"{value.format(l='s', bytewise=bytewise)} AS {column}"
+        for column, value in _FACT_VALUES.items()
     )
     month = staging.month_of("s.invoice_date")
+    # Grouped bytewise; the number comes out in its column's own collation, as joins expect.
+    customer = f"s.customer_number{bytewise}"
+    if bytewise:
+        customer = f'({customer}) COLLATE "default"'
     return (
-        f"SELECT s.customer_number, {month} AS month, {values} "  # noqa: S608
-        f"FROM {table} s GROUP BY 1, 2"
+        f"SELECT {customer} AS customer_number, {month} AS month, {values} "  # noqa: S608
+        f"FROM {table} s GROUP BY s.customer_number{bytewise}, 2"
     )
 
 
@@ -102,10 +117,11 @@ def add_new_lines(last_id_before: int, month_totals_table: str | None = None) ->
     appears meanwhile (and PostgreSQL's ON CONFLICT would cost a third more per row).
     """
     with connection.cursor() as cursor:
+        latest = _latest_month(cursor)
         if month_totals_table:
-            _facts_from_totals(cursor, month_totals_table)
+            _facts_from_totals(cursor, month_totals_table, latest)
             return
-        _sum_new_lines(cursor, last_id_before)
+        _sum_new_lines(cursor, last_id_before, latest)
         cursor.execute(
             f"INSERT INTO {staging.TOUCHED} (account_id, month) "  # noqa: S608
             f"SELECT account_id, month FROM {staging.NEW_MONTHS} WHERE has_fact "
@@ -115,14 +131,29 @@ def add_new_lines(last_id_before: int, month_totals_table: str | None = None) ->
         cursor.execute(_insert_facts() + fresh + "WHERE NOT has_fact")
 
 
+#: The latest month of the facts when there are none: no month is on or before it.
+NO_MONTH = datetime.date(1, 1, 1)
+
+
+def _latest_month(cursor) -> datetime.date | str:
+    """The latest month that has a fact (its index's last entry), NO_MONTH if none has."""
+    cursor.execute(f"SELECT MAX(month) FROM {MonthlyFact._meta.db_table}")  # noqa: S608
+    (latest,) = cursor.fetchone()
+    return NO_MONTH if latest is None else latest
+
+
 def _has_fact(account_id: str, month: str) -> str:
+    """SQL: whether the account's month has a fact; a parameter, the latest month that has one
+    (``_latest_month``), spares the lookup for every later month: most months of an export
+    sorted by date, or of a month's export into the history (PostgreSQL, 1,000,000 lines: 0.6
+    of the server's 2.6 s for the facts of new months)."""
     return (
-        f"EXISTS (SELECT 1 FROM {MonthlyFact._meta.db_table} f "  # noqa: S608
-        f"WHERE f.account_id = {account_id} AND f.month = {month})"
+        f"({month} <= %s AND EXISTS (SELECT 1 FROM {MonthlyFact._meta.db_table} f "  # noqa: S608
+        f"WHERE f.account_id = {account_id} AND f.month = {month}))"
     )
 
 
-def _sum_new_lines(cursor, last_id_before: int) -> None:
+def _sum_new_lines(cursor, last_id_before: int, latest: datetime.date | str) -> None:
     # SQLite would walk the (account, month) index of all lines for their order and pick out
     # the new ones; reading just the new ones by id and sorting them takes half the time.
     only_by_id = "" if connection.vendor == "postgresql" else " NOT INDEXED"
@@ -133,11 +164,11 @@ def _sum_new_lines(cursor, last_id_before: int) -> None:
             f"{_has_fact('n.account_id', 'n.invoice_month')} "
             f"FROM {SalesLine._meta.db_table} n{only_by_id} WHERE n.id > %s "
             "GROUP BY n.account_id, n.invoice_month",
-            [last_id_before],
+            [latest, last_id_before],
         )
 
 
-def _facts_from_totals(cursor, table: str) -> None:
+def _facts_from_totals(cursor, table: str, latest: datetime.date | str) -> None:
     """The facts of months that have none, from a chunk's totals; the others are touched.
 
     Without the NEW_MONTHS table in between: a fifth less of the database's time (PostgreSQL,
@@ -147,14 +178,15 @@ def _facts_from_totals(cursor, table: str) -> None:
     has_fact = _has_fact("a.id", "m.month")
     cursor.execute(
         f"INSERT INTO {staging.TOUCHED} (account_id, month) "  # noqa: S608
-        f"SELECT a.id, m.month FROM {totals} WHERE {has_fact} ON CONFLICT DO NOTHING"
+        f"SELECT a.id, m.month FROM {totals} WHERE {has_fact} ON CONFLICT DO NOTHING",
+        [latest],
     )
     values = ", ".join(f"m.{column}" for column in _FACT_VALUES)
     fresh = f"SELECT a.id, m.month, {values} FROM {totals} WHERE NOT {has_fact}"  # noqa: S608
-    cursor.execute(_insert_facts() + fresh)
+    cursor.execute(_insert_facts() + fresh, [latest])
 
 
-def refresh_touched(*, lines_may_have_moved: bool) -> None:
+def refresh_touched(*, lines_may_have_moved: bool, lines_after: int = 0) -> None:
     """Recomputes the facts of the pairs in the connection's touched table from their lines.
 
     The aggregate walks the (account, month) index of the lines for exactly those pairs and
@@ -163,13 +195,22 @@ def refresh_touched(*, lines_may_have_moved: bool) -> None:
     while the lines are all lines: the CROSS JOIN keeps SQLite from scanning them all, and
     PostgreSQL, whose statistics after a bulk load still count far fewer lines, is kept from
     hashing them all.
+
+    ``lines_after``: a line id below the lines of the touched pairs, if the caller knows one
+    (the first import of a file sorted by date: the chunks that have the touched months). Without
+    the index the lines after it are read by id instead of all lines.
     """
     lines = SalesLine._meta.db_table
     facts = MonthlyFact._meta.db_table
     # Without the index (a first import that builds it at its end, staging.defer_indexes)
     # one scan of the lines with a hash of the touched pairs, never a scan per pair.
     indexed = staging.account_index_exists()
-    planner_off = ("hashjoin", "mergejoin") if indexed else ("nestloop", "mergejoin")
+    by_id = not indexed and lines_after > 0
+    planner_off: tuple[str, ...] = (
+        ("hashjoin", "mergejoin") if indexed else ("nestloop", "mergejoin")
+    )
+    if by_id:
+        planner_off += ("seqscan",)  # the lines after it by their id
     with (
         connection.cursor() as cursor,
         planner_without(cursor, *planner_off),
@@ -178,9 +219,10 @@ def refresh_touched(*, lines_may_have_moved: bool) -> None:
             f"SELECT t.account_id, t.month, {_aggregates('l')} "  # noqa: S608
             f"FROM {staging.TOUCHED} t CROSS JOIN {lines} l "
             "WHERE l.account_id = t.account_id AND l.invoice_month = t.month "
-            "GROUP BY t.account_id, t.month "
+            + ("AND l.id > %s " if by_id else "")
+            + "GROUP BY t.account_id, t.month "
         )
-        cursor.execute(_insert_facts() + touched_months + _UPSERT)
+        cursor.execute(_insert_facts() + touched_months + _UPSERT, [lines_after] if by_id else None)
         if lines_may_have_moved:
             cursor.execute(
                 f"""

@@ -287,6 +287,9 @@ class _ImportRun:
         self.own_last_line_id = 0  # the newest line while only this run stores lines
         self.file_name = ""
         self.file_first_id = 0  # the newest line before the file being imported
+        # While only this run stores lines in a table that was empty: per chunk of the file, the
+        # newest line before its lines, and its first and last month (facts.refresh_touched).
+        self.chunk_months: list[tuple[int, str, str]] = []
 
     def import_file(self, sales_file: SalesFile, name: str, *, expected_rows: int = 0) -> None:
         self.report.files.append(name)
@@ -307,6 +310,7 @@ class _ImportRun:
         # A dry run stores no lines that later chunks could find their keys in.
         sorter = RowSorter(name, self.known_customers, whole_file=self.dry_run)
         self.file_name = name
+        self.chunk_months = []
         staging.start_file()
         self.file_first_id = staging.last_line_id()
         deferred = self._defer_indexes(sales_file)
@@ -408,6 +412,8 @@ class _ImportRun:
                     )
                 taken = spools.Taken(staging.STAGING, rows, None)
             merged = self._merge(taken, chunk.candidates)
+            if self.table_was_empty and chunk.months is not None:
+                self.chunk_months.append((merged.last_id_before, *chunk.months))
             rejected = self._rejected(chunk, merged)
             if self.table_was_empty and not self.dry_run:
                 self.own_last_line_id = staging.last_line_id()
@@ -434,6 +440,28 @@ class _ImportRun:
                 return None
             facts.resum_totals(taken.month_totals, taken.table, merged.removed)
         return taken.month_totals
+
+    def _lines_before_touched(self) -> int:
+        """A line id below every line of the months touched (0: not known).
+
+        While the table holds only this file's lines (a first import, alone), the lines of a
+        month are in the chunks whose months span it: in an export sorted by date the month
+        a chunk shares with the one before lies in those two.
+        """
+        if not self.table_was_empty or not self.chunk_months:
+            return 0
+        months = staging.touched_months()
+        if months is None:
+            return 0
+        first, last = months
+        return min(
+            (
+                before
+                for before, chunk_first, chunk_last in self.chunk_months
+                if chunk_first <= last and chunk_last >= first
+            ),
+            default=0,
+        )
 
     def _count_sorted(self, chunk: SortedChunk) -> None:
         self.report.rows += chunk.rows
@@ -523,7 +551,9 @@ class _ImportRun:
                     for values in (old, new)
                 )
         facts.add_new_lines(merged.last_id_before, month_totals)
-        facts.refresh_touched(lines_may_have_moved=bool(merged.changed))
+        facts.refresh_touched(
+            lines_may_have_moved=bool(merged.changed), lines_after=self._lines_before_touched()
+        )
         hooks_call("hooks", "on_facts_changed")  # in the chunk's transaction, with the facts
         _store_rejections(self.sales_import, rejected)
         self._save_counters()

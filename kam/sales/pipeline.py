@@ -161,6 +161,8 @@ class SortedChunk:
     rejected: list[dict] = field(default_factory=list)
     duplicates: int = 0
     new_customers: dict[str, str] = field(default_factory=dict)  # number → name
+    # The first and the last month ("YYYY-MM") of its staged rows' invoice dates.
+    months: tuple[str, str] | None = None
     # Set when the staged rows go to a spool instead, block by block (and are dropped here):
     # the chunk's number in the spool and how many rows it has there.
     spooled: int | None = None
@@ -170,6 +172,17 @@ class SortedChunk:
         """The staged rows with their physical lines and repeat marks (ROW_NAMES order)."""
         extras = zip(self.lines, self.repeat_candidates, strict=True)
         return map(tuple.__add__, self.staged, extras)
+
+
+def _note_months(chunk: SortedChunk, staged: list[tuple]) -> None:
+    """Widens the chunk's months to those of the staged rows (ISO dates)."""
+    if not staged:
+        return
+    dates = list(map(itemgetter(_DATE), staged))
+    first, last = min(dates)[:7], max(dates)[:7]
+    if chunk.months is not None:
+        first, last = min(first, chunk.months[0]), max(last, chunk.months[1])
+    chunk.months = (first, last)
 
 
 def _ready(chunk: SortedChunk, spool: Spool | None) -> bool:
@@ -320,6 +333,7 @@ class RowSorter:
                 if gate:
                     gate.checkpoint()
                 self.sort_into(chunk, block)
+                _note_months(chunk, block.staged)
                 if spool is not None:
                     self._spool_rows(chunk, spool)
                 if finished is not None and _ready(finished, spool):

@@ -104,7 +104,9 @@ def _with_account(table: str) -> str:
 
 def month_of(date_sql: str) -> str:
     if _on_postgres():
-        return f"CAST(date_trunc('month', {date_sql}) AS date)"
+        # Truncated as a timestamp without time zone: a date would be truncated as a
+        # timestamp with time zone, converted to the session's zone and back (twice the time).
+        return f"CAST(date_trunc('month', CAST({date_sql} AS timestamp)) AS date)"
     return f"substr({date_sql}, 1, 8) || '01'"
 
 
@@ -633,6 +635,16 @@ def _insert_new(cursor, table: str, lines: str, currency: str, sales_import_id: 
         f"FROM {_with_account(table)} WHERE s.line_id IS NULL",
         [currency, sales_import_id],
     )
+
+
+def touched_months() -> tuple[str, str] | None:
+    """The first and the last month ("YYYY-MM") of the touched pairs; None if there are none."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MIN(month), MAX(month) FROM {TOUCHED}")  # noqa: S608
+        first, last = cursor.fetchone()
+    if first is None:
+        return None
+    return str(first)[:7], str(last)[:7]
 
 
 def touch(pairs: Iterable[tuple[int, str]]) -> None:
