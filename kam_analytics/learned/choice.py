@@ -37,10 +37,11 @@ from kam_analytics.learned.adjust import (
     BandQuantiles,
     apply_band,
     band_coverage,
+    comparables,
     fit_band,
     new_accounts,
     risers_caught,
-    shrink_new_accounts,
+    shrink_toward,
     top_group,
 )
 from kam_analytics.learned.features import has_history, window_sum
@@ -235,9 +236,10 @@ def candidate_forecasts(
         forecasts[COMPACT] = small.predict(revenue, days, revenue.shape[1])
         if model is not None:
             forecasts[COMPACT_STACK] = stack([forecasts[LEARNED], forecasts[COMPACT]])
+    compared = comparables(revenue)  # once for all candidates
     for name in forecasts:
         if name != NAIVE:
-            forecasts[name] = shrink_new_accounts(np.maximum(forecasts[name], 0.0), revenue)
+            forecasts[name] = shrink_toward(np.maximum(forecasts[name], 0.0), compared)
     return forecasts, model
 
 

@@ -139,3 +139,15 @@ def test_without_the_model_a_season_is_named_only_when_last_years_months_stood_o
     assert all("season_weak" not in c for c in codes)
     assert "season_strong" not in codes[0] + codes[1] + codes[2]
     assert "season_strong" in codes[3]
+
+
+def test_shrinking_with_the_comparables_worked_out_once_is_shrinking_each_forecast():
+    from kam_analytics.learned.adjust import comparables, shrink_toward
+
+    revenue, _days = with_one_invoice_newcomer(*portfolio())
+    compared = comparables(revenue)
+    for forecast in (revenue[:, -12:].sum(axis=1), revenue[:, -3:].sum(axis=1) * 4 + 1):
+        shrunk = shrink_toward(forecast, compared)
+        assert np.array_equal(shrunk, shrink_new_accounts(forecast, revenue))
+    assert shrunk[0] != forecast[0]
+    assert comparables(np.ones((20, 24))) is None  # no new account: nothing to shrink
