@@ -19,6 +19,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
 import numpy as np
 
@@ -45,10 +46,14 @@ class HelperRead:
             "dtype": dtype.descr,
             "out": self._path,
         }
+        # The helper imports this very module: the directory holding our package comes first.
+        root = str(Path(__file__).resolve().parents[2])
+        path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
         self._process = subprocess.Popen(  # noqa: S603 (our own module, our own interpreter)
             [sys.executable, "-m", __name__, json.dumps(order)],
             stdin=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": path},
         )
 
     def result(self) -> list[np.ndarray]:

@@ -120,3 +120,13 @@ def test_no_helper_for_a_database_in_memory_or_a_small_read(monkeypatch):
     assert facts._helper_read(MONTHS, True) == "helper"
     assert started[0][0] == "/some/file.sqlite3"
     assert started[0][2] == ["2025-04-01", "2025-05-01", "2025-06-01"]
+
+
+@sqlite_only
+def test_the_helper_imports_the_package_this_process_runs(database_file, monkeypatch, tmp_path):
+    monkeypatch.delenv("PYTHONPATH", raising=False)  # e.g. a script that set its sys.path
+    monkeypatch.chdir(tmp_path)  # and was started elsewhere
+
+    read = HelperRead(database_file, _sql(True), ["2025-06-01"], _dtype(True)).result()
+
+    assert len(read[0]) == 2
