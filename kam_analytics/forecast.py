@@ -31,6 +31,7 @@ from scipy.stats import norm, spearmanr
 
 from kam_analytics._arrays import FloatArray, as_float_matrix, as_float_vector
 from kam_analytics.clv.bgnbd import (
+    BgNbdFit,
     conditional_expected_transactions,
     fit_bgnbd,
     probability_alive,
@@ -124,14 +125,43 @@ class RevenueForecast:
     rank: NDArray[np.int64]
 
 
-def forecast_revenue(history: AccountHistory, *, model_weight: float = 0.5) -> RevenueForecast:
-    """Forecast the next 12 months per account; see the module docstring for the method."""
+@dataclass(frozen=True)
+class PurchaseModels:
+    """BG/NBD and Gamma-Gamma fitted to the accounts that bought at least once: what
+    forecast_revenue and model_lifetime_value of one history share (`fit_purchase_models`)."""
+
+    frequency: FloatArray
+    recency: FloatArray
+    age: FloatArray
+    bgnbd: BgNbdFit
+    spend: FloatArray  # expected revenue per purchase day (Gamma-Gamma, or the own average)
+
+
+def fit_purchase_models(history: AccountHistory) -> PurchaseModels:
+    """Fit both purchase models once, for the forecast and the lifetime value of `history`."""
+    frequency, recency, age = purchase_summary(history)
+    bgnbd = fit_bgnbd(frequency, recency, age)
+    bought = history.monthly_purchase_days.sum(axis=1) > 0
+    revenue = history.monthly_revenue[bought].sum(axis=1)
+    days = history.monthly_purchase_days[bought].sum(axis=1)
+    spend = _expected_spend_per_purchase_day(frequency, revenue / days)
+    return PurchaseModels(frequency, recency, age, bgnbd, spend)
+
+
+def forecast_revenue(
+    history: AccountHistory, *, model_weight: float = 0.5, models: PurchaseModels | None = None
+) -> RevenueForecast:
+    """Forecast the next 12 months per account; see the module docstring for the method.
+
+    `models`: `fit_purchase_models(history)` if the caller has them already."""
     if not 0 <= model_weight <= 1:
         raise AnalyticsInputError("model_weight must lie between 0 and 1")
     n_accounts = history.monthly_revenue.shape[0]
     bought = history.monthly_purchase_days.sum(axis=1) > 0
     alive, purchases, model = (np.zeros(n_accounts) for _ in range(3))
-    alive[bought], purchases[bought], model[bought] = _model_view(history, bought)
+    alive[bought], purchases[bought], model[bought] = _model_view(
+        fit_purchase_models(history) if models is None else models
+    )
     model *= lifetime_trend_multiplier(history)
     recent = recent_trend_revenue(history)
     expected = model**model_weight * recent ** (1 - model_weight)
@@ -146,18 +176,13 @@ def forecast_revenue(history: AccountHistory, *, model_weight: float = 0.5) -> R
     )
 
 
-def _model_view(
-    history: AccountHistory, bought: NDArray[np.bool_]
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """P(alive), expected purchase days and expected revenue (BG/NBD × Gamma-Gamma)."""
-    frequency, recency, age = purchase_summary(history)
-    bgnbd = fit_bgnbd(frequency, recency, age)
-    alive = probability_alive(bgnbd, frequency, recency, age)
-    purchases = conditional_expected_transactions(bgnbd, HORIZON_MONTHS, frequency, recency, age)
-    revenue = history.monthly_revenue[bought].sum(axis=1)
-    days = history.monthly_purchase_days[bought].sum(axis=1)
-    spend = _expected_spend_per_purchase_day(frequency, revenue / days)
-    return alive, purchases, purchases * spend
+def _model_view(models: PurchaseModels) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """P(alive), expected purchase days and expected revenue (BG/NBD × Gamma-Gamma) of the
+    accounts that bought."""
+    summary = (models.frequency, models.recency, models.age)
+    alive = probability_alive(models.bgnbd, *summary)
+    purchases = conditional_expected_transactions(models.bgnbd, HORIZON_MONTHS, *summary)
+    return alive, purchases, purchases * models.spend
 
 
 def _expected_spend_per_purchase_day(frequency: FloatArray, average: FloatArray) -> FloatArray:
@@ -181,6 +206,7 @@ def model_lifetime_value(
     *,
     months: int = HORIZON_MONTHS,
     monthly_discount_rate: float = MONTHLY_DISCOUNT_RATE,
+    models: PurchaseModels | None = None,
 ) -> FloatArray:
     """Present value of each account's next `months` months by BG/NBD × Gamma-Gamma alone.
 
@@ -188,7 +214,7 @@ def model_lifetime_value(
     per month (BG/NBD) × expected revenue per purchase day (Gamma-Gamma, or the own average where
     that model does not apply), discounted by (1 + rate)^k for month k. In the money unit of the
     history; 0 for accounts that never bought. Refuses (ModelNotApplicableError) where BG/NBD
-    cannot describe the data.
+    cannot describe the data. `models`: `fit_purchase_models(history)` if the caller has them.
     """
     if months < 1 or monthly_discount_rate <= -1:
         raise AnalyticsInputError("months must be ≥ 1 and the discount rate above -100 %")
@@ -196,20 +222,13 @@ def model_lifetime_value(
     value = np.zeros(history.monthly_revenue.shape[0])
     if not bought.any():
         return value
-    frequency, recency, age = purchase_summary(history)
-    bgnbd = fit_bgnbd(frequency, recency, age)
+    models = fit_purchase_models(history) if models is None else models
+    summary = (models.frequency, models.recency, models.age)
     cumulative = np.array(
-        [
-            conditional_expected_transactions(bgnbd, k, frequency, recency, age)
-            for k in range(months + 1)
-        ]
+        [conditional_expected_transactions(models.bgnbd, k, *summary) for k in range(months + 1)]
     )
     discount = (1 + monthly_discount_rate) ** -np.arange(1, months + 1)
-    revenue = history.monthly_revenue[bought].sum(axis=1)
-    spend = _expected_spend_per_purchase_day(
-        frequency, revenue / history.monthly_purchase_days[bought].sum(axis=1)
-    )
-    value[bought] = spend * (discount @ np.diff(cumulative, axis=0))
+    value[bought] = models.spend * (discount @ np.diff(cumulative, axis=0))
     return value
 
 

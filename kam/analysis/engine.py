@@ -46,6 +46,7 @@ from kam_analytics import (
 from kam_analytics.forecast import (
     HORIZON_MONTHS,
     AccountHistory,
+    fit_purchase_models,
     model_lifetime_value,
     naive_forecast,
     ranks,
@@ -304,8 +305,9 @@ def forecast_accounts(facts: FactMatrix, *, band: bool = True) -> Forecast:
     brings its own."""
     history = history_in_euros(facts)
     try:
-        forecast = forecast_revenue(history)
-        clv = model_lifetime_value(history)
+        models = fit_purchase_models(history)  # once for the forecast and the CLV
+        forecast = forecast_revenue(history, models=models)
+        clv = model_lifetime_value(history, models=models)
     except (AnalyticsInputError, ModelNotApplicableError) as error:
         # A tiny or degenerate portfolio: say so in the log and keep the rest of the run.
         logger.warning("Purchase models do not apply, using the naive forecast: %s", error)

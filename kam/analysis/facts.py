@@ -8,6 +8,7 @@ and margin cents and purchase days.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,13 +18,19 @@ from django.db.models import Max
 from django.db.models.functions import Coalesce
 
 from kam.accounts.models import Account
+from kam.analysis.fact_reader import HelperRead, HelperReadError
 from kam.sales.figures import month_from_index, month_index
 from kam.sales.models import MonthlyFact
 
+logger = logging.getLogger(__name__)
 #: The forecast compares whole years, so the window always covers at least two of them.
 MIN_WINDOW_MONTHS = 24
 #: Older history adds little to the purchase models and costs memory: five years is plenty.
 MAX_WINDOW_MONTHS = 60
+#: From about this many facts on (the latest month's times the window's months), a helper
+#: process reads the later half of the months from an SQLite file meanwhile (fact_reader.py):
+#: its start (about 0.2 s) is worth it from a few hundred thousand facts on.
+HELPER_READ_FACTS = 400_000
 
 IntMatrix = np.ndarray
 
@@ -120,19 +127,63 @@ def _packed_days_sql() -> str:
     return f"(purchase_days * 32 + {first_day}) * 32 + {last_day}"
 
 
-def _month_rows(cursor, month: date, keyed: bool) -> np.ndarray:
-    """The facts of one month as a structured array (_KEYED_ROW if `keyed`, else _FACT_ROW),
-    straight from the cursor: no list of rows in between. One query per month leaves the
-    month out of every row."""
+def _month_sql(keyed: bool) -> str:
+    """The query of one month's facts (_KEYED_ROW if `keyed`, else _FACT_ROW). One query per
+    month leaves the month out of every row."""
     if keyed:
         values = (
             f"account_id * {1 << _DAYS_BITS} + {_packed_days_sql()}, revenue_cents, margin_cents"
         )
     else:
         values = f"account_id, revenue_cents, margin_cents, {_packed_days_sql()}"
-    cursor.execute(f"SELECT {values} FROM {_fact_table()} WHERE month = %s", [month])  # noqa: S608
+    return f"SELECT {values} FROM {_fact_table()} WHERE month = %s"  # noqa: S608
+
+
+def _month_rows(cursor, month: date, keyed: bool) -> np.ndarray:
+    """The facts of one month as a structured array, straight from the cursor: no list of rows
+    in between."""
+    cursor.execute(_month_sql(keyed), [month])
     # The driver's own cursor: Django's wrapper would add a generator step to every row.
     return np.fromiter(cursor.cursor, dtype=_KEYED_ROW if keyed else _FACT_ROW)
+
+
+def _helper_read(months: list[date], keyed: bool) -> HelperRead | None:
+    """A helper process reading the later half of `months`, when the facts are many and in an
+    SQLite file (_sqlite_file); else None."""
+    database = _sqlite_file()
+    if database is None or len(months) < 2:
+        return None
+    latest = MonthlyFact.objects.filter(month=months[-1]).count()
+    if latest * len(months) < HELPER_READ_FACTS:
+        return None
+    later = [month.isoformat() for month in months[len(months) // 2 :]]
+    sql = _month_sql(keyed).replace("%s", "?")  # the driver's own placeholder
+    return HelperRead(database, sql, later, _KEYED_ROW if keyed else _FACT_ROW)
+
+
+def _sqlite_file() -> str | None:
+    """The SQLite file of the connection, if it has one and reads committed data only
+    (autocommit: another connection to the file sees the same); else None."""
+    name = str(connection.settings_dict["NAME"])
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        return None
+    return None if name == ":memory:" or "mode=memory" in name else name
+
+
+def _read_months(months: list[date], keyed: bool) -> list[np.ndarray]:
+    """Each month's facts (see _month_rows), the later ones read by a helper process where it
+    pays (_helper_read); should the helper fail, this process reads its months too."""
+    helper = _helper_read(months, keyed)
+    own = months if helper is None else months[: len(months) // 2]
+    with connection.cursor() as cursor:
+        rows = [_month_rows(cursor, month, keyed) for month in own]
+        if helper is not None:
+            try:
+                rows += helper.result()
+            except HelperReadError as error:
+                logger.warning("The helper process did not read the facts: %s", error)
+                rows += [_month_rows(cursor, month, keyed) for month in months[len(own) :]]
+    return rows
 
 
 def _ids_fit_the_key() -> bool:
@@ -145,8 +196,7 @@ def _window_rows(first_month: date, last_month: date) -> list[np.ndarray]:
     """Columns account, revenue, margin, month index, purchase days, first day, last day."""
     first, last = month_index(first_month), month_index(last_month)
     keyed = _ids_fit_the_key()
-    with connection.cursor() as cursor:
-        months = [_month_rows(cursor, month_from_index(i), keyed) for i in range(first, last + 1)]
+    months = _read_months([month_from_index(i) for i in range(first, last + 1)], keyed)
     empty = np.zeros(0, dtype=_KEYED_ROW if keyed else _FACT_ROW)
     facts = np.concatenate(months) if months else empty
     month = np.repeat(np.arange(first, last + 1), [len(rows) for rows in months])

@@ -254,7 +254,12 @@ def conditional_expected_transactions(
 
 def _log_hyp2f1(a: FloatArray, b: FloatArray, c: FloatArray, z: FloatArray) -> FloatArray:
     """log 2F1(a, b; c; z), falling back to Euler's transformation where the series overflows."""
+    a, b, c, z = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (a, b, c, z)))
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        direct = np.log(hyp2f1(a, b, c, z))
-        euler = np.log(hyp2f1(c - a, c - b, c, z)) + (c - a - b) * np.log1p(-z)
-    return np.asarray(np.where(np.isfinite(direct), direct, euler), dtype=np.float64)
+        result = np.log(hyp2f1(a, b, c, z))
+        # The transformation only where the series overflowed (it costs as much as the series).
+        over = ~np.isfinite(result)
+        if over.any():
+            a, b, c, z = a[over], b[over], c[over], z[over]
+            result[over] = np.log(hyp2f1(c - a, c - b, c, z)) + (c - a - b) * np.log1p(-z)
+    return np.asarray(result, dtype=np.float64)

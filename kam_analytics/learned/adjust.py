@@ -40,26 +40,53 @@ def new_accounts(revenue: FloatArray) -> np.ndarray:
     return np.asarray((tenure > 0) & (tenure < NEW_ACCOUNT_MONTHS))
 
 
+@dataclass(frozen=True)
+class Comparables:
+    """What shrinking new accounts needs of a history, worked out once for all its forecasts:
+    the new and the established accounts, each account's size bucket and its own weight."""
+
+    new: np.ndarray  # bool
+    established: np.ndarray  # rows of the established accounts
+    bucket: np.ndarray  # size bucket of the last 12 months' revenue
+    members: tuple[np.ndarray, ...]  # per bucket, the rows of its established accounts
+    weight: FloatArray  # the own forecast's weight, months / NEW_ACCOUNT_MONTHS
+
+
+def comparables(revenue: FloatArray) -> Comparables | None:
+    """The Comparables of `revenue`; None when no account needs shrinking (no new account, or
+    too few established ones to compare with)."""
+    tenure = months_of_history(revenue)
+    new = (tenure > 0) & (tenure < NEW_ACCOUNT_MONTHS)
+    established = tenure >= NEW_ACCOUNT_MONTHS
+    if not new.any() or established.sum() < COMPARABLE_BUCKETS:
+        return None
+    last12 = window_sum(revenue, revenue.shape[1] - 12, revenue.shape[1])
+    edges = np.quantile(last12[established], np.linspace(0, 1, COMPARABLE_BUCKETS + 1)[1:-1])
+    bucket = np.searchsorted(edges, last12)
+    members = tuple(np.flatnonzero(established & (bucket == b)) for b in range(COMPARABLE_BUCKETS))
+    weight = np.clip(tenure / NEW_ACCOUNT_MONTHS, 0.0, 1.0)
+    return Comparables(new, np.flatnonzero(established), bucket, members, weight)
+
+
 def shrink_new_accounts(forecast: FloatArray, revenue: FloatArray) -> FloatArray:
     """New accounts' forecasts moved toward the median forecast of comparable established ones.
 
     The own forecast keeps the weight months/12; comparable accounts are the established accounts
     in the same size bucket of the last 12 months' revenue.
     """
-    new = new_accounts(revenue)
-    established = months_of_history(revenue) >= NEW_ACCOUNT_MONTHS
-    if not new.any() or established.sum() < COMPARABLE_BUCKETS:
+    return shrink_toward(forecast, comparables(revenue))
+
+
+def shrink_toward(forecast: FloatArray, compared: Comparables | None) -> FloatArray:
+    """shrink_new_accounts with the history's `comparables` worked out already (a caller that
+    shrinks several forecasts of one history works them out once)."""
+    if compared is None:
         return forecast
-    last12 = window_sum(revenue, revenue.shape[1] - 12, revenue.shape[1])
-    edges = np.quantile(last12[established], np.linspace(0, 1, COMPARABLE_BUCKETS + 1)[1:-1])
-    bucket = np.searchsorted(edges, last12)
     prior = np.zeros(COMPARABLE_BUCKETS)
-    for b in range(COMPARABLE_BUCKETS):
-        members = forecast[established & (bucket == b)]
-        prior[b] = np.median(members) if len(members) else np.median(forecast[established])
-    weight = np.clip(months_of_history(revenue) / NEW_ACCOUNT_MONTHS, 0.0, 1.0)
-    shrunk = weight * forecast + (1 - weight) * prior[bucket]
-    return np.where(new, shrunk, forecast)
+    for b, rows in enumerate(compared.members):
+        prior[b] = np.median(forecast[rows if len(rows) else compared.established])
+    shrunk = compared.weight * forecast + (1 - compared.weight) * prior[compared.bucket]
+    return np.where(compared.new, shrunk, forecast)
 
 
 def top_count(n_accounts: int, share: float = TOP_SHARE) -> int:

@@ -27,6 +27,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 
@@ -37,13 +38,14 @@ from kam_analytics.learned.adjust import (
     BandQuantiles,
     apply_band,
     band_coverage,
+    comparables,
     fit_band,
     new_accounts,
     risers_caught,
-    shrink_new_accounts,
+    shrink_toward,
     top_group,
 )
-from kam_analytics.learned.features import has_history, window_sum
+from kam_analytics.learned.features import account_features, has_history, window_sum
 from kam_analytics.learned.model import (
     MIN_ORIGIN_HISTORY,
     LearnedForecaster,
@@ -215,14 +217,16 @@ def candidate_forecasts(
         if classic_12m is None
         else np.asarray(classic_12m, dtype=np.float64) * horizon / 12,
     }
+    # Every model forecasts from the end of the history: the same features for all of them.
+    features = cache(lambda: account_features(revenue, days, revenue.shape[1], horizon))
     model = fit_learned(revenue, days, horizon=horizon)
     if model is not None:
-        boosted = model.predict(revenue, days, revenue.shape[1])
+        boosted = model.predict(revenue, days, revenue.shape[1], features())
         forecasts[LEARNED] = boosted
         forecasts[BLEND] = np.sqrt(boosted * forecasts[CLASSIC])
     quick = fit_latest_origin(revenue, days, horizon=horizon) if latest else None
     if quick is not None:
-        forecasts[LATEST] = quick.predict(revenue, days, revenue.shape[1])
+        forecasts[LATEST] = quick.predict(revenue, days, revenue.shape[1], features())
     forecasts[LONG_NAIVE] = long_naive(revenue, days, horizon)
     if model is not None and quick is not None:
         forecasts[STACK] = stack(
@@ -232,12 +236,13 @@ def candidate_forecasts(
     compact = compact and horizon < COMPACT_HORIZON
     small = fit_latest_origin(revenue, days, horizon=horizon, compact=True) if compact else None
     if small is not None:
-        forecasts[COMPACT] = small.predict(revenue, days, revenue.shape[1])
+        forecasts[COMPACT] = small.predict(revenue, days, revenue.shape[1], features())
         if model is not None:
             forecasts[COMPACT_STACK] = stack([forecasts[LEARNED], forecasts[COMPACT]])
+    compared = comparables(revenue)  # once for all candidates
     for name in forecasts:
         if name != NAIVE:
-            forecasts[name] = shrink_new_accounts(np.maximum(forecasts[name], 0.0), revenue)
+            forecasts[name] = shrink_toward(np.maximum(forecasts[name], 0.0), compared)
     return forecasts, model
 
 

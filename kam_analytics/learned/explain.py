@@ -116,7 +116,8 @@ def word_reasons(
     fixed = np.flatnonzero(~by_model)
     chosen[fixed] = _pick(*_default_candidates(features[fixed], facts[fixed]), new[fixed])
     if model is not None and by_model.any():
-        push = model.contributions(revenue[by_model], days[by_model], revenue.shape[1])
+        known = features[by_model] if model.horizon == horizon else None  # the model's own
+        push = model.contributions(revenue[by_model], days[by_model], revenue.shape[1], known)
         learned = np.flatnonzero(by_model)
         chosen[learned] = _pick(
             *_learned_candidates(features[learned], push, facts[learned]), new[learned]

@@ -118,22 +118,43 @@ class LearnedForecaster:
     #: The FEATURE_NAMES columns it was trained on (None: all of them).
     columns: tuple[int, ...] | None = None
 
-    def _features(self, revenue: FloatArray, purchase_days: FloatArray, origin: int) -> FloatArray:
-        features = account_features(revenue, purchase_days, origin, self.horizon)
+    def _features(
+        self,
+        revenue: FloatArray,
+        purchase_days: FloatArray,
+        origin: int,
+        features: FloatArray | None = None,
+    ) -> FloatArray:
+        if features is None:
+            features = account_features(revenue, purchase_days, origin, self.horizon)
         return features if self.columns is None else features[:, list(self.columns)]
 
-    def predict(self, revenue: FloatArray, purchase_days: FloatArray, origin: int) -> FloatArray:
-        features = account_features(revenue, purchase_days, origin, self.horizon)
+    def predict(
+        self,
+        revenue: FloatArray,
+        purchase_days: FloatArray,
+        origin: int,
+        features: FloatArray | None = None,
+    ) -> FloatArray:
+        """The expected revenue of the next `horizon` months from `origin`; `features`: the
+        accounts' `account_features` at `origin` for this horizon, if the caller has them."""
+        if features is None:
+            features = account_features(revenue, purchase_days, origin, self.horizon)
         used = features if self.columns is None else features[:, list(self.columns)]
         share = np.asarray(self.booster.predict(used), dtype=np.float64)  # type: ignore[attr-defined]
         forecast = share * revenue_scale(features, self.horizon) if self.relative else share
         return np.where(has_history(revenue, origin), forecast, 0.0)
 
     def contributions(
-        self, revenue: FloatArray, purchase_days: FloatArray, origin: int
+        self,
+        revenue: FloatArray,
+        purchase_days: FloatArray,
+        origin: int,
+        features: FloatArray | None = None,
     ) -> FloatArray:
-        """Per account and feature, the feature's push on the log of the forecast (SHAP values)."""
-        features = self._features(revenue, purchase_days, origin)
+        """Per account and feature, the feature's push on the log of the forecast (SHAP values);
+        `features` as for `predict`."""
+        features = self._features(revenue, purchase_days, origin, features)
         values = self.booster.predict(features, pred_contrib=True)  # type: ignore[attr-defined]
         return np.asarray(values, dtype=np.float64)[:, :-1]
 

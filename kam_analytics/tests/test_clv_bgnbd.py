@@ -178,3 +178,29 @@ def test_a_population_without_repeat_purchases_is_refused() -> None:
 def test_refusals_are_value_errors() -> None:
     with pytest.raises(ValueError):
         fit_bgnbd([0], [0], [10.0])
+
+
+def test_log_hyp2f1_takes_eulers_transformation_only_where_the_series_overflows() -> None:
+    from scipy.special import hyp2f1
+
+    from kam_analytics.clv.bgnbd import _log_hyp2f1
+
+    # Given one argument set whose series overflows (large a and b, z near 1) and two that do not
+    a = np.array([2.0, 400.0, 3.0])
+    b = np.array([1.5, 380.0, 0.5])
+    c = np.array([4.0, 390.0, 5.0])
+    z = np.array([0.3, 0.97, 0.5])
+
+    # When its logarithm is taken
+    result = _log_hyp2f1(a, b, c, z)
+
+    # Then the finite ones are the series' own, the overflowing one Euler's transformation
+    assert not np.isfinite(np.log(hyp2f1(a[1], b[1], c[1], z[1])))
+    euler = np.log(hyp2f1(c - a, c - b, c, z)) + (c - a - b) * np.log1p(-z)
+    assert result[[0, 2]].tolist() == np.log(hyp2f1(a, b, c, z))[[0, 2]].tolist()
+    assert result[1] == euler[1] and np.isfinite(result[1])
+    # and each value is the same whichever others it is computed with
+    finite = [0, 2]
+    assert _log_hyp2f1(a[finite], b[finite], c[finite], z[finite]).tolist() == (
+        result[finite].tolist()
+    )

@@ -104,7 +104,7 @@ def test_the_model_orders_the_reasons_only_of_the_accounts_it_is_asked_to_explai
     monkeypatch.setattr(
         type(choice.model),
         "contributions",
-        lambda self, r, d, o: asked.append(len(r)) or contributions(self, r, d, o),
+        lambda self, r, d, o, f=None: asked.append(len(r)) or contributions(self, r, d, o, f),
     )
     some = forecast_reasons(
         revenue,
@@ -139,3 +139,43 @@ def test_without_the_model_a_season_is_named_only_when_last_years_months_stood_o
     assert all("season_weak" not in c for c in codes)
     assert "season_strong" not in codes[0] + codes[1] + codes[2]
     assert "season_strong" in codes[3]
+
+
+def test_shrinking_with_the_comparables_worked_out_once_is_shrinking_each_forecast():
+    from kam_analytics.learned.adjust import comparables, shrink_toward
+
+    revenue, _days = with_one_invoice_newcomer(*portfolio())
+    compared = comparables(revenue)
+    for forecast in (revenue[:, -12:].sum(axis=1), revenue[:, -3:].sum(axis=1) * 4 + 1):
+        shrunk = shrink_toward(forecast, compared)
+        assert np.array_equal(shrunk, shrink_new_accounts(forecast, revenue))
+    assert shrunk[0] != forecast[0]
+    assert comparables(np.ones((20, 24))) is None  # no new account: nothing to shrink
+
+
+def test_the_reasons_reuse_the_features_only_of_a_model_of_their_horizon(monkeypatch):
+    revenue, days = portfolio(n=300)
+    quarter = choose_forecast(revenue, days, horizon=3)
+    asked = []
+    contributions = type(quarter.model).contributions
+    monkeypatch.setattr(
+        type(quarter.model),
+        "contributions",
+        lambda self, r, d, o, f=None: asked.append(f) or contributions(self, r, d, o, f),
+    )
+    new = quarter.new_account
+
+    reasons = forecast_reasons(revenue, days, horizon=3, new_account=new, model=quarter.model)
+    # a model of another horizon than the reasons' computes its own features
+    forecast_reasons(revenue, days, horizon=12, new_account=new, model=quarter.model)
+
+    assert asked[0] is not None and asked[1] is None
+    asked.clear()
+    monkeypatch.setattr(
+        type(quarter.model),
+        "contributions",
+        lambda self, r, d, o, f=None: contributions(self, r, d, o),  # features of its own
+    )
+    assert forecast_reasons(revenue, days, horizon=3, new_account=new, model=quarter.model) == (
+        reasons
+    )

@@ -50,3 +50,18 @@ def test_candidates_can_be_limited_to_abc_classes():
 
     assert propose_status("none", 55, "C", only_ab) is None
     assert propose_status("none", 55, "B", only_ab).proposed == "candidate"
+
+
+def test_the_forecast_and_the_value_can_share_one_fit_of_the_purchase_models(portfolio_history):
+    from kam_analytics.forecast import fit_purchase_models
+
+    models = fit_purchase_models(portfolio_history)
+
+    shared = forecast_revenue(portfolio_history, models=models)
+    alone = forecast_revenue(portfolio_history)
+    for name in ("expected_revenue", "probability_alive", "expected_purchase_days"):
+        assert np.array_equal(getattr(shared, name), getattr(alone, name))
+    assert np.array_equal(
+        model_lifetime_value(portfolio_history, models=models),
+        model_lifetime_value(portfolio_history),
+    )
