@@ -140,7 +140,7 @@ class LearnedForecaster:
         accounts' `account_features` at `origin` for this horizon, if the caller has them."""
         if features is None:
             features = account_features(revenue, purchase_days, origin, self.horizon)
-        used = features if self.columns is None else features[:, list(self.columns)]
+        used = self._features(revenue, purchase_days, origin, features)
         share = np.asarray(self.booster.predict(used), dtype=np.float64)  # type: ignore[attr-defined]
         forecast = share * revenue_scale(features, self.horizon) if self.relative else share
         return np.where(has_history(revenue, origin), forecast, 0.0)

@@ -12,8 +12,8 @@ from kam.sales import facts
 from kam.sales import spool as spools
 from kam.sales.importer import import_sales
 from kam.sales.models import MonthlyFact
-from kam.sales.staging_columns import ROW_NAMES
 from kam.sales.tests.facts import facts_from_lines, stored_facts
+from kam.sales.tests.spools import spooled_row
 from kam.sales.tests.test_import import write
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -53,29 +53,12 @@ def test_the_latest_fact_month_is_none_before_the_first_fact():
         assert facts._latest_month(cursor) == facts.NO_MONTH
 
 
-def _row(line: int, customer: str, invoice: str) -> tuple:
-    values = {
-        "invoice_number": invoice,
-        "line_number": 1,
-        "customer_number": customer,
-        "invoice_date": "2025-02-03",
-        "net_revenue_cents": 100,
-        "currency": "EUR",
-        "product_number": "",
-        "product_name": "",
-        "sales_rep": "",
-        "source_line": line,
-        "repeat_candidate": False,
-    }
-    return tuple(values.get(name) for name in ROW_NAMES)
-
-
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="spool tables are PostgreSQL's")
 def test_a_spools_sums_keep_numbers_apart_that_differ_in_case_accents_or_spaces():
     customers = ["k1", "K1", "K1 ", "Ä1", "A1"]
     invoices = ["r1", "R1", "R1 ", "Ä1", "A1", "R1"]  # R1 twice: one invoice
     rows = [
-        _row(line, customer, invoice)
+        spooled_row(line, customer=customer, invoice=invoice)
         for line, (customer, invoice) in enumerate(
             [(customer, invoice) for customer in customers for invoice in invoices], start=2
         )

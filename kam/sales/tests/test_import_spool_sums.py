@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from kam.sales import spool as spools
-from kam.sales.staging_columns import ROW_NAMES
+from kam.sales.tests.spools import spooled_row
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -17,20 +17,7 @@ pytestmark = [
 
 
 def _row(line: int) -> tuple:
-    values = {
-        "invoice_number": f"R{line}",
-        "line_number": 1,
-        "customer_number": "K1",
-        "invoice_date": "2025-02-03",
-        "net_revenue_cents": 100 * line,
-        "currency": "EUR",
-        "product_number": "",
-        "product_name": "",
-        "sales_rep": "",
-        "source_line": line,
-        "repeat_candidate": False,
-    }
-    return tuple(values.get(name) for name in ROW_NAMES)
+    return spooled_row(line, revenue_cents=100 * line)
 
 
 def test_a_finished_chunk_is_ready_once_its_sums_are_stored():
