@@ -94,12 +94,11 @@ def _bound_columns(
         if column[0] is None and column.count(None) == len(column):
             continue
         names.append(name)
-        if name == "repeat_candidate":
-            if column.count(False) == len(column):
+        if name == "repeat_candidate" and set(map(type, column)) == {bool}:
+            if True not in column:
                 zero = name
                 continue
-            if set(map(type, column)) == {bool}:
-                column = list(map(int, column))
+            column = list(map(int, column))
         bound.append(column)
     return tuple(names), zero, bound
 
