@@ -81,8 +81,10 @@ def instrument() -> None:
         (block.BlockConverter, "convert_staged", "reader: validate + convert", False),
         (pipeline.RowSorter, "sort_into", "reader: keys, duplicates, customers", False),
         (spool.ChunkSpool, "append", "reader: write spool (SQLite file)", False),
+        (spool.ChunkSpool, "append_staged", "reader: write spool (SQLite file)", False),
         (spool.ChunkSpool, "finish", "reader: commit spool", False),
-        (spool.TableSpool, "append", "reader: COPY into spool table", False),
+        # append_staged adds each row's line and mark, then calls append.
+        (spool.TableSpool, "append_staged", "reader: COPY into spool table", False),
         (spool.TableSpool, "finish", "reader: end COPY, sums/ANALYZE", False),
         (staging, "attach_spooled", "import: attach the chunk's spool file", False),
         (staging, "load", "import: stage rows (no spool)", False),

@@ -391,7 +391,9 @@ class RowSorter:
     def _spool_rows(self, chunk: SortedChunk, spool: Spool) -> None:
         """Hands the chunk's rows so far to the spool: the chunk keeps none in memory."""
         if chunk.staged:
-            spool.append(self.chunks_spooled, list(chunk.rows_to_stage()))
+            spool.append_staged(
+                self.chunks_spooled, chunk.staged, chunk.lines, chunk.repeat_candidates
+            )
             chunk.staged, chunk.lines, chunk.repeat_candidates = [], [], []
 
     def _finish(self, chunk: SortedChunk, spool: Spool | None) -> SortedChunk:

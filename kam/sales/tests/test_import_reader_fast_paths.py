@@ -226,3 +226,53 @@ def test_a_staged_quantity_keeps_its_written_decimals():
     quantity, day = STAGED_FIELDS.index("quantity"), STAGED_FIELDS.index("invoice_date")
     assert [row[quantity] for row in block.staged] == ["1.5", "1.50", "1.500"]
     assert {row[day] for row in block.staged} == {date(2024, 2, 1).isoformat()}
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    counts=st.lists(st.integers(0, 130), min_size=1, max_size=3),
+    empty_columns=st.sets(st.sampled_from(range(3, 12))),
+    marks=st.sampled_from(["none", "some"]),
+    through_staged=st.booleans(),
+)
+def test_spool_stores_empty_columns_and_marks_as_given(
+    tmp_path_factory, counts, empty_columns, marks, through_staged
+):
+    # Given rows with columns empty (None) in every row, one empty in some rows only, and
+    # repeat marks that are all False or not
+    spool = ChunkSpool(tmp_path_factory.mktemp("spool"))
+    mark = ROW_NAMES.index("repeat_candidate")
+    try:
+        spool.begin(1)
+        written: list[tuple] = []
+        for count in counts:
+            rows = []
+            for i in range(count):
+                number = len(written) + i
+                row = [
+                    None
+                    if n in empty_columns or (n == 2 and number % 7 == 0)
+                    else (f"v{number}-{n}" if n % 3 else number)
+                    for n in range(len(ROW_NAMES))
+                ]
+                row[mark] = marks == "some" and number % 5 == 0
+                rows.append(tuple(row))
+            # When they are appended, as rows or as staged rows with their lines and marks
+            if through_staged:
+                staged = [row[: len(ROW_NAMES) - 2] for row in rows]
+                lines = [row[-2] for row in rows]
+                spool.append_staged(1, staged, lines, [row[-1] for row in rows])
+            else:
+                spool.append(1, rows)
+            written += rows
+        assert spool.finish(1) == len(written)
+        # Then the chunk holds them all, in order: None as NULL, the marks as 0 and 1
+        with sqlite3.connect(spool.path) as opened:
+            stored = opened.execute(f"SELECT {', '.join(ROW_NAMES)} FROM rows_1 ORDER BY rowid")  # noqa: S608
+            assert stored.fetchall() == [
+                (*row[:mark], int(row[mark]), *row[mark + 1 :]) for row in written
+            ]
+            kinds = opened.execute("SELECT DISTINCT typeof(repeat_candidate) FROM rows_1")
+            assert {kind for (kind,) in kinds} <= {"integer"}
+    finally:
+        spool.close()
