@@ -24,7 +24,7 @@ from typing import Protocol
 import numpy as np
 
 from kam.sales.reading import STAGED_FIELDS, SalesFile, StagedBlock
-from kam.sales.spool import Spool
+from kam.sales.spool import Spool, rows_with_marks
 
 #: Records the reader converts between two looks at the gate (a few milliseconds of work).
 READ_STEP = 1_024
@@ -170,8 +170,7 @@ class SortedChunk:
 
     def rows_to_stage(self) -> Iterator[tuple]:
         """The staged rows with their physical lines and repeat marks (ROW_NAMES order)."""
-        extras = zip(self.lines, self.repeat_candidates, strict=True)
-        return map(tuple.__add__, self.staged, extras)
+        return rows_with_marks(self.staged, self.lines, self.repeat_candidates)
 
 
 def _note_months(chunk: SortedChunk, staged: list[tuple]) -> None:

@@ -29,7 +29,7 @@ import sqlite3
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import NamedTuple
@@ -101,6 +101,13 @@ def _bound_columns(
             column = list(map(int, column))
         bound.append(column)
     return tuple(names), zero, bound
+
+
+def rows_with_marks(
+    staged: Sequence[tuple], lines: Sequence[int], candidates: Sequence[bool]
+) -> Iterator[tuple]:
+    """Staged rows with their physical lines and repeat marks appended (ROW_NAMES order)."""
+    return map(tuple.__add__, staged, zip(lines, candidates, strict=True))
 
 
 class ChunkSpool:
@@ -378,7 +385,7 @@ class TableSpool:
     ) -> None:
         """Reader: adds staged rows with their physical lines and repeat marks (see
         ChunkSpool.append_staged)."""
-        self.append(number, list(map(tuple.__add__, staged, zip(lines, candidates, strict=True))))
+        self.append(number, list(rows_with_marks(staged, lines, candidates)))
 
     def finish(self, number: int) -> int:
         """Reader: ends chunk ``number``'s COPY and starts to sum it up or gather statistics
