@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.stats import rankdata
 
 from kam_analytics._arrays import (
     FloatArray,
@@ -56,6 +55,10 @@ def quintile_scores(values: ArrayLike) -> IntArray:
     """Score each value 1–5 by its rank among all values (higher value, higher score)."""
     value = as_float_vector(values, "values")
     require_non_empty(value, "values")
+    # Imported here: scipy.stats takes half a second to import, which every `kam` command
+    # paid at its start (this module is read with the models).
+    from scipy.stats import rankdata
+
     percentile = (rankdata(value, method="average") - 0.5) / len(value)
     return np.clip(np.floor(percentile * 5).astype(np.int64) + 1, 1, 5)
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.stats import rankdata
 
 from kam_analytics._arrays import FloatArray
 from kam_analytics.errors import AnalyticsInputError
@@ -69,6 +68,10 @@ def percentile_ranks(values: ArrayLike) -> FloatArray:
     if count == 1:
         result[known] = 0.5
     elif count > 1:
+        # Imported here: scipy.stats takes half a second to import, which every `kam` command
+        # paid at its start (this module is read with the models).
+        from scipy.stats import rankdata
+
         result[known] = (rankdata(value[known]) - 1) / (count - 1)
     return result
 

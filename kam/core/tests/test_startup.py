@@ -1,0 +1,43 @@
+"""A `kam` command starts without the heavy analytics: the sales import, the worker and every
+other command read all apps' models at start, and those must not pull in scipy.stats or the
+forecast models (0.7 s and 70 MB of every process before this was so)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import kam_analytics
+
+ROOT = Path(__file__).resolve().parents[3]
+HEAVY = ("scipy.stats", "kam_analytics.forecast", "kam_analytics.clv", "lightgbm", "sklearn")
+
+
+def test_a_command_starts_without_the_heavy_analytics(tmp_path) -> None:
+    script = "\n".join(
+        [
+            "import os, sys",
+            "os.environ['DJANGO_SETTINGS_MODULE'] = 'kam.settings.base'",
+            "import django",
+            "django.setup()",
+            "import kam.sales.importer, kam.sales.pipeline",
+            f"print(sorted(name for name in {HEAVY!r} if name in sys.modules))",
+        ]
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "KAM_DATA_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_every_public_name_of_the_analytics_is_there() -> None:
+    for name in kam_analytics.__all__:
+        assert getattr(kam_analytics, name) is not None, name
+    assert kam_analytics.forecast_revenue.__module__ == "kam_analytics.forecast"
