@@ -19,9 +19,10 @@ Timed:
 - ours: `statements_refresh` over the 36 months from the kept facts, set-based: the driver
   facts priced (the rates of each month as a small temporary table) and summed per account and
   month in key order, joined with the sales facts, then only new and changed rows are written
-  (SQLite: one upsert; PostgreSQL: one MERGE; into an emptied table, PostgreSQL fills a new
-  table in parts at once and puts it in the empty one's place, kam.profitability.fill), no row
-  passing through Python;
+  (SQLite: one upsert per range of accounts, written while a second connection computes the
+  next range, kam.profitability.pipelined; PostgreSQL: one MERGE; into an emptied table,
+  PostgreSQL fills a new table in parts at once and puts it in the empty one's place,
+  kam.profitability.fill), no row passing through Python;
 - the incremental update: `activity_create` of one visit and the hook it triggers on commit
   (the driver facts and `statements_refresh_account` of that account and month), median and
   95th percentile of 40, after SQLite's write-ahead log of the recomputations was checkpointed;

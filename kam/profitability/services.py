@@ -25,6 +25,7 @@ from kam.profitability.models import (
     StatementRefresh,
 )
 from kam.profitability.parts import parts_wanted, refresh_in_parts
+from kam.profitability.pipelined import may_pipeline, pipelined_transaction, write_computed
 from kam.profitability.statements import (
     STATEMENT_MONTHS,
     compute_fresh,
@@ -137,6 +138,10 @@ def statements_refresh(
     months and accounts are first rebuilt from the apps' records. All accounts on PostgreSQL:
     in parts at once (kam.profitability.parts), the driver facts rebuilt and committed first."""
     window = {"first_month": first_month, "last_month": last_month}
+    if may_pipeline(account_ids):
+        if rebuild_drivers:
+            _rebuild_drivers(**window)
+        return _refresh_pipelined(**window)
     parts = parts_wanted(account_ids)
     if parts == 1:
         return _refresh(**window, account_ids=account_ids, rebuild_drivers=rebuild_drivers)
@@ -175,6 +180,17 @@ def _refresh(
         stored = store(cursor, fresh, first=first_month, last=last_month, account_ids=account_ids)
         release_temporary(cursor, stored.rows)
     if account_ids is None:
+        _finished(state, first_month, last_month, stored.rows)
+    return stored
+
+
+def _refresh_pipelined(*, first_month: datetime.date, last_month: datetime.date) -> Stored:
+    """SQLite, all accounts: computed on a second connection while this one writes
+    (kam.profitability.pipelined)."""
+    with pipelined_transaction(first=first_month, last=last_month) as computing:
+        state = _locked_state()
+        with connection.cursor() as cursor, mapped_reads(cursor):
+            stored = write_computed(computing, first=first_month, last=last_month)
         _finished(state, first_month, last_month, stored.rows)
     return stored
 

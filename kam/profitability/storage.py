@@ -177,6 +177,37 @@ def _count(cursor, window: tuple[str, list]) -> int:
     return cursor.fetchone()[0]
 
 
+def store_computed(cursor, rows_sql: str, count: int, *, stored_before: bool) -> Stored:
+    """Writes statements computed before (kam.profitability.pipelined) that are new or differ
+    from the stored ones: `rows_sql` selects them (`count` rows) in the order of the table's
+    columns (account, month, VALUES). `stored_before`: whether the months had any statement
+    of any account before the recomputation began. Deletes nothing (`delete_not_computed`)."""
+    query: tuple[str, list] = (rows_sql, [])
+    written = _upsert(cursor, query) if stored_before else _insert_all(cursor, query)
+    return Stored(written=written, deleted=0, rows=count)
+
+
+def delete_not_computed(
+    cursor, computed_sql: str, count: int, *, first: datetime.date, last: datetime.date
+) -> int:
+    """Deletes the stored statements of the months that are not among the `count` computed
+    ones that `computed_sql` selects (looked for only when more are stored)."""
+    window = _window_sql(first, last, None)
+    if _count(cursor, window) <= count:
+        return 0
+    cursor.execute(
+        f"DELETE FROM {_table()} WHERE {window[0]} AND (account_id, month)"  # noqa: S608
+        f" NOT IN (SELECT account_id, month FROM ({computed_sql}) AS computed)",
+        window[1],
+    )
+    return cursor.rowcount
+
+
+def any_stored(cursor, *, first: datetime.date, last: datetime.date) -> bool:
+    """Whether any account has a statement in the months."""
+    return _any_stored(cursor, _window_sql(first, last, None))
+
+
 def store(
     cursor,
     fresh: Fresh,

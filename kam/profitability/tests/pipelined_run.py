@@ -1,0 +1,55 @@
+"""Run in a process of its own on a SQLite file with kam's own settings (WAL, IMMEDIATE
+transactions): ``python -c RUN FIRST LAST [fail]`` recomputes the statements of all accounts in
+the months and prints what it stored, the statements and which path ran, as JSON. With
+``fail``, the computing of the second range of accounts raises."""
+
+import datetime
+import json
+import sys
+
+RUN = (
+    "import django; django.setup()\nfrom kam.profitability.tests.pipelined_run import main\nmain()"
+)
+
+
+def rows() -> list:
+    from kam.profitability.models import AccountStatement
+
+    fields = [f.attname for f in AccountStatement._meta.fields if f.attname != "id"]
+    # As JSON gives them back: lists, the month as text.
+    statements = AccountStatement.objects.values_list(*fields)
+    return sorted([row[0], str(row[1]), *row[2:]] for row in statements)
+
+
+def main() -> None:
+    from kam.profitability import pipelined, services
+
+    first, last = (datetime.date.fromisoformat(arg) for arg in sys.argv[1:3])
+    ranges_written: list[int] = []
+    real_store = pipelined.store_computed
+
+    def recording(cursor, rows_sql, count, **options):
+        ranges_written.append(count)
+        return real_store(cursor, rows_sql, count, **options)
+
+    pipelined.store_computed = recording
+    if sys.argv[3:] == ["fail"]:
+        real_compute = pipelined.compute_fresh
+        calls: list = []
+
+        def failing(cursor, **window):
+            calls.append(window)
+            if len(calls) == 2:
+                raise RuntimeError("computing failed")
+            return real_compute(cursor, **window)
+
+        pipelined.compute_fresh = failing
+    result: dict = {"pipelined": pipelined.may_pipeline(None)}
+    try:
+        stored = services.statements_refresh(first_month=first, last_month=last)
+        result["stored"] = [stored.written, stored.deleted, stored.rows]
+    except RuntimeError as error:
+        result["error"] = str(error)
+    result["ranges_written"] = ranges_written
+    result["rows"] = rows()
+    print(json.dumps(result))

@@ -1,0 +1,132 @@
+"""The full recomputation on SQLite: computed on a second connection, range by range, while
+the refreshing connection writes (kam.profitability.pipelined). On a SQLite file with kam's own
+settings, in a process of its own (the tests' in-memory database has one connection)."""
+
+import contextlib
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+import time_machine
+from django.db import connection
+
+from kam.profitability import pipelined, services
+from kam.profitability.models import AccountStatement
+from kam.profitability.tests.helpers import TODAY
+from kam.profitability.tests.pipelined_run import RUN, rows
+from kam.profitability.tests.test_parts import MARCH, _dataset
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="PostgreSQL recomputes in parts (test_parts)"
+)
+
+
+def _run_on_a_copy(folder, *args: str) -> dict:
+    """The test database copied to a file, recomputed there by `pipelined_run`."""
+    data_dir = folder / "data"
+    data_dir.mkdir(parents=True)
+    connection.ensure_connection()
+    with contextlib.closing(sqlite3.connect(data_dir / "kam.sqlite3")) as copy:
+        connection.connection.backup(copy)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "kam.settings.base",
+        "KAM_DATA_DIR": str(data_dir),
+        "KAM_SECRET_KEY": "test-only",
+    }
+    env.pop("DATABASE_URL", None)
+    first, last = services.statement_window()
+    done = subprocess.run(  # noqa: S603 (our own interpreter and module)
+        [sys.executable, "-c", RUN, first.isoformat(), last.isoformat(), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _computed_in_one_transaction(alice, bob) -> tuple[list, list]:
+    accounts = _dataset(alice, bob)
+    assert not pipelined.may_pipeline(None)  # the tests' database is in memory
+    services.statements_refresh_all(rebuild_drivers=False)
+    whole = rows()
+    assert whole
+    return accounts, whole
+
+
+@pytest.mark.django_db(transaction=True)
+@time_machine.travel(TODAY, tick=False)
+def test_into_an_empty_table_it_stores_what_one_transaction_does(alice, bob, tmp_path):
+    _accounts, whole = _computed_in_one_transaction(alice, bob)
+    AccountStatement.objects.all().delete()
+
+    result = _run_on_a_copy(tmp_path)
+
+    assert result["pipelined"] is True
+    assert result["rows"] == whole
+    assert result["stored"] == [len(whole), 0, len(whole)]
+    # Each range written on its own, every account in one of them.
+    assert len(result["ranges_written"]) == pipelined.PARTS
+    assert sum(result["ranges_written"]) == len(whole)
+
+
+@pytest.mark.django_db(transaction=True)
+@time_machine.travel(TODAY, tick=False)
+def test_it_repairs_missing_wrong_and_gone_statements_and_leaves_current_ones(alice, bob, tmp_path):
+    accounts, whole = _computed_in_one_transaction(alice, bob)
+    AccountStatement.objects.filter(account=accounts[0]).delete()
+    missing = sum(1 for row in whole if row[0] == accounts[0].pk)
+    AccountStatement.objects.filter(account=accounts[3], month=MARCH).update(db4_cents=1)
+    gone = AccountStatement.objects.filter(account=accounts[2]).first()
+    gone.pk, gone.month = None, MARCH.replace(month=1)  # a month with neither sales nor costs
+    gone.save()
+
+    result = _run_on_a_copy(tmp_path / "repair")
+
+    assert result["rows"] == whole
+    assert result["stored"] == [missing + 1, 1, len(whole)]
+
+
+@pytest.mark.django_db(transaction=True)
+@time_machine.travel(TODAY, tick=False)
+def test_statements_that_are_current_are_not_written(alice, bob, tmp_path):
+    _accounts, whole = _computed_in_one_transaction(alice, bob)
+
+    result = _run_on_a_copy(tmp_path)
+
+    assert result["rows"] == whole
+    assert result["stored"] == [0, 0, len(whole)]
+
+
+@pytest.mark.django_db(transaction=True)
+@time_machine.travel(TODAY, tick=False)
+def test_a_range_that_fails_to_compute_leaves_every_statement_as_it_was(alice, bob, tmp_path):
+    accounts, _whole = _computed_in_one_transaction(alice, bob)
+    AccountStatement.objects.filter(account=accounts[0]).update(db4_cents=1)
+    before = rows()
+
+    result = _run_on_a_copy(tmp_path, "fail")
+
+    assert result["error"] == "computing failed"
+    # The first range was written before the second failed: rolled back with the rest.
+    assert result["ranges_written"] and result["rows"] == before
+
+
+def test_what_a_killed_recomputation_left_is_removed_a_day_later(tmp_path):
+    old, new = (tmp_path / f"{pipelined.SCRATCH_PREFIX}{name}" for name in ("old", "new"))
+    for folder in (old, new):
+        folder.mkdir()
+        (folder / "range-0.sqlite3").write_bytes(b"x")
+    day_and_more = time.time() - pipelined.STALE_AFTER_SECONDS - 60
+    os.utime(old, (day_and_more, day_and_more))
+
+    pipelined._remove_stale(tmp_path)
+
+    assert not old.exists() and new.exists()
