@@ -305,29 +305,44 @@ def _dated_file(tmp_path, monkeypatch, months: int):
 
 def test_chunks_of_an_export_sorted_by_date_are_cut_where_a_month_begins(tmp_path, monkeypatch):
     sales_file = _dated_file(tmp_path, monkeypatch, 12)
+    monkeypatch.setattr(pipeline, "RAMP_START", 1)  # all chunks of the full size
 
     chunks = list(pipeline.RowSorter("sorted.csv", set()).chunks(sales_file, 32))
 
-    # Blocks of 4 rows, 10 rows a month. The first chunk (at least 8 rows) ends with the block
-    # that holds February's first days; the others (at least 32, at most 40 rows) with the
-    # blocks that begin May and September; the rest is the last chunk.
-    assert [chunk.rows for chunk in chunks] == [12, 32, 40, 36]
+    # Blocks of 4 rows, 10 rows a month. Each chunk (at least 32, at most 40 rows) ends with
+    # the block that holds the first days of April, July and November; the rest is the last.
+    assert [chunk.rows for chunk in chunks] == [32, 32, 40, 16]
     assert [chunk.staged[-1][3] for chunk in chunks[:3]] == [
-        "2025-02-02",
-        "2025-05-04",
-        "2025-09-04",
+        "2025-04-02",
+        "2025-07-04",
+        "2025-11-04",
+    ]
+
+
+def test_the_first_chunks_ramp_up_to_the_full_size(tmp_path, monkeypatch):
+    sales_file = _dated_file(tmp_path, monkeypatch, 12)
+
+    chunks = list(pipeline.RowSorter("sorted.csv", set()).chunks(sales_file, 32))
+
+    # The first wants 2 rows (a sixteenth of 32) and gets the first block of 4; each next one
+    # wants half as many again as the one before (3, 4, 6, 9, 13, 19, 28), cut after a block
+    # or where a month begins, up to 32; the rest is the last chunk.
+    assert [chunk.rows for chunk in chunks] == [4, 4, 4, 8, 12, 16, 24, 32, 16]
+    assert [row[3] for chunk in chunks for row in chunk.staged] == [
+        f"2025-{month:02d}-{day:02d}" for month in range(1, 13) for day in range(1, 11)
     ]
 
 
 def test_the_last_chunks_get_smaller_when_the_rows_to_come_are_known(tmp_path, monkeypatch):
     sales_file = _dated_file(tmp_path, monkeypatch, 12)
+    monkeypatch.setattr(pipeline, "RAMP_START", 1)
 
     sorter = pipeline.RowSorter("sorted.csv", set())
     chunks = list(sorter.chunks(sales_file, 32, expected_rows=120))
 
-    # As without (12, 32, 40) while 64 rows or more are to come; then half of the rest, at
-    # least 8 rows, each cut where a month begins: the importer's last chunk has 8 rows, not 36.
-    assert [chunk.rows for chunk in chunks] == [12, 32, 40, 20, 8, 8]
+    # As without (32, 32) while 64 rows or more are to come; then half of the rest, at least 8
+    # rows, each cut where a month begins: the importer's last chunk has 8 rows, not 16.
+    assert [chunk.rows for chunk in chunks] == [32, 32, 28, 20, 8]
     assert [row[3] for chunk in chunks for row in chunk.staged] == [
         f"2025-{month:02d}-{day:02d}" for month in range(1, 13) for day in range(1, 11)
     ]
@@ -339,7 +354,8 @@ def test_a_file_of_a_chunk_or_two_is_chunked_as_without_the_rows_to_come(tmp_pat
         sorter = pipeline.RowSorter("sorted.csv", set())
         return [chunk.rows for chunk in sorter.chunks(sales_file, 32, **options)]
 
-    assert sizes(expected_rows=50) == sizes() == [12, 32, 6]
+    # Its chunks never reach the full size while they ramp up: no smaller tail.
+    assert sizes(expected_rows=50) == sizes() == [4, 4, 4, 8, 12, 16, 2]
 
 
 def test_an_import_tells_the_reader_how_many_rows_its_file_has(tmp_path, monkeypatch):
