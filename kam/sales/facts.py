@@ -83,11 +83,13 @@ def resum_totals(totals: str, staged: str, removed: Iterable[tuple]) -> None:
     1.2 s a chunk of 200,000 lines at load 5).
     """
     pairs = sorted({(customer, _month(date)) for customer, date in removed})
+    # A date parameter (SQLite keeps dates as text; its CAST AS date would make a number).
+    mark = "(%s, CAST(%s AS date))" if connection.vendor == "postgresql" else "(%s, %s)"
     month = staging.month_of("invoice_date")
     with connection.cursor() as cursor:
         for start in range(0, len(pairs), staging.INSERT_BATCH):
             batch = pairs[start : start + staging.INSERT_BATCH]
-            marks = ", ".join(["(%s, CAST(%s AS date))"] * len(batch))
+            marks = ", ".join([mark] * len(batch))
             values = [value for pair in batch for value in pair]
             cursor.execute(
                 f"DELETE FROM {totals} WHERE (customer_number, month) IN (VALUES {marks})",  # noqa: S608

@@ -433,11 +433,7 @@ class _ImportRun:
         if merged.inserted + merged.duplicates + len(merged.conflicts) != taken.rows:
             return None  # rows matched stored lines
         if merged.removed:
-            if connection.vendor != "postgresql":
-                # SQLite: the sums lie in the spool's file, which its reader writes meanwhile;
-                # writing there from inside the chunk's transaction could wait on the reader
-                # while another import's chunk waits on this one. The new lines are summed.
-                return None
+            # SQLite: in the chunk's own file, which its reader no longer writes.
             facts.resum_totals(taken.month_totals, taken.table, merged.removed)
         return taken.month_totals
 

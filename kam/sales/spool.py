@@ -119,8 +119,9 @@ class ChunkSpool:
     the importing process's time.
     """
 
-    def __init__(self, folder: Path | None = None) -> None:
+    def __init__(self, folder: Path | None = None, *, sum_up: bool = False) -> None:
         _remove_stale(Path(folder or tempfile.gettempdir()))
+        self._sum_up = sum_up
         # The name carries the process id: the next import removes the folder as soon as the
         # process is gone (kam-import-<pid>-<random>).
         self._folder = tempfile.TemporaryDirectory(prefix=f"{PREFIX}{os.getpid()}-", dir=folder)
@@ -202,9 +203,25 @@ class ChunkSpool:
 
     def finish(self, number: int) -> int:
         """Reader: chunk ``number`` is complete (committed: the importer may take it); returns
-        how many rows it has."""
-        self._connect().commit()
+        how many rows it has. With ``sum_up``, while the importer is busy, its rows summed up by
+        customer and month first, into ``months_N`` (kam.sales.facts.month_totals): the facts
+        of a first import come from there, and the reader's core does the sorting and summing
+        instead of the importer's (1,000,000 lines: 2.4 of the importing process's 7.8 CPU s
+        went to summing them up)."""
+        spool = self._connect()
+        if self._sum_up and self._importer_busy_before(number):
+            totals = facts.month_totals(f"rows_{int(number)}")
+            spool.execute(f"CREATE TABLE months_{int(number)} AS {totals}")
+        spool.commit()
         return self._rows
+
+    def _importer_busy_before(self, number: int) -> bool:
+        """Whether the importer is still at a chunk before the one before ``number``'s: then
+        the reader would wait for it anyway, and sums the chunk up meanwhile. Where the reader
+        is the slower side (an export with many bad rows, its fields quoted) the importer sums
+        the new lines up itself: the reader's sums cost it more (1.6 CPU s a million lines)
+        than they spare the importer (1.1)."""
+        return self._released.value < number - 1
 
     def ready(self, number: int) -> bool:
         """Reader: chunk ``number`` may be handed over as soon as it is finished."""
@@ -218,7 +235,10 @@ class ChunkSpool:
         the connection, whose merge takes its rows from there (``rows``: how many it has)."""
         self._attached = True
         table, counted = staging.attach_spooled(str(self.chunk_path(number)), number)
-        return Taken(table, counted if rows is None else rows, None)
+        totals = f"months_{int(number)}"
+        summed = self._sum_up and staging.spooled_table_exists(totals)
+        totals_table = f"{staging.SPOOL_SCHEMA}.{totals}" if summed else None
+        return Taken(table, counted if rows is None else rows, totals_table)
 
     def release(self, number: int) -> None:
         """Importing side, after the chunk's transaction: chunk ``number`` and those before it
@@ -503,4 +523,4 @@ def for_this_database(folder: Path | None, *, all_rows_new: bool) -> Spool:
     ``all_rows_new`` when no sales lines are stored yet."""
     if connection.vendor == "postgresql":
         return TableSpool(sum_up=all_rows_new)
-    return ChunkSpool(folder)
+    return ChunkSpool(folder, sum_up=all_rows_new)

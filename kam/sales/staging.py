@@ -351,6 +351,16 @@ def attach_spooled(spool_file: str, number: int) -> tuple[str, int]:
     return table, rows
 
 
+def spooled_table_exists(name: str) -> bool:
+    """SQLite: whether the attached chunk file has the table ``name``."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {SPOOL_SCHEMA}.sqlite_master WHERE type = 'table' AND name = %s",  # noqa: S608
+            [name],
+        )
+        return cursor.fetchone() is not None
+
+
 def detach_spooled() -> None:
     """SQLite: detaches the chunk's file that attach_spooled attached."""
     if connection.in_atomic_block:

@@ -1,7 +1,7 @@
-"""PostgreSQL: a first import of a large file stores its lines without the unique key, which it
-builds after them (kam.sales.staging.defer_indexes), and takes the facts from the spool's sums
-even where repeats were sorted out of a chunk (kam.sales.facts.resum_totals); keys and facts
-stay exact."""
+"""A first import takes the facts from the spool's sums (both databases), even where repeats
+were sorted out of a chunk (kam.sales.facts.resum_totals); PostgreSQL: a first import of a
+large file stores its lines without the unique key, which it builds after them
+(kam.sales.staging.defer_indexes). Keys and facts stay exact."""
 
 from __future__ import annotations
 
@@ -9,16 +9,15 @@ import pytest
 from django.db import IntegrityError, connection
 
 from kam.sales import facts, staging
+from kam.sales import spool as spools
 from kam.sales.importer import import_sales
 from kam.sales.models import SalesLine
 from kam.sales.tests.facts import facts_from_lines, stored_facts
 
 HEADER = "Kundennummer;Rechnungsnummer;Position;Rechnungsdatum;Nettoumsatz\n"
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
 
 
 def _line(i: int, cents: int | None = None) -> str:
@@ -66,6 +65,7 @@ def deferring(monkeypatch):
     return seen
 
 
+@postgresql_only
 def test_a_first_import_builds_the_unique_key_after_its_lines_and_sorts_out_repeats(
     tmp_path, deferring
 ):
@@ -87,7 +87,9 @@ def test_a_first_import_builds_the_unique_key_after_its_lines_and_sorts_out_repe
         )
 
 
-def test_the_spool_sums_of_chunks_with_repeats_give_exact_facts(tmp_path, deferring):
+def test_the_spool_sums_of_chunks_with_repeats_give_exact_facts(tmp_path, deferring, monkeypatch):
+    # SQLite's reader sums a chunk up while the importer is busy: here, always.
+    monkeypatch.setattr(spools.ChunkSpool, "_importer_busy_before", lambda _self, _number: True)
     path, _keys, _repeats = _export(tmp_path)
 
     import_sales(paths=[path])
@@ -96,6 +98,31 @@ def test_the_spool_sums_of_chunks_with_repeats_give_exact_facts(tmp_path, deferr
     assert stored_facts() == facts_from_lines()
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's reader sums up or not")
+def test_chunks_the_reader_did_not_sum_up_give_exact_facts_too(tmp_path, deferring, monkeypatch):
+    decisions = iter([True, False] * 100)
+    monkeypatch.setattr(
+        spools.ChunkSpool, "_importer_busy_before", lambda _self, _number: next(decisions)
+    )
+    path, _keys, _repeats = _export(tmp_path)
+
+    import_sales(paths=[path])
+
+    assert deferring["summed_again"]  # the importer summed the new lines of some chunks
+    assert stored_facts() == facts_from_lines()
+
+
+def test_sqlites_reader_sums_a_chunk_up_while_the_importer_is_two_chunks_behind(tmp_path):
+    spool = spools.ChunkSpool(tmp_path, sum_up=True)
+    try:
+        spool._released.value = 3  # the importer has released chunks up to 3
+        assert spool._importer_busy_before(5)  # it is still at chunk 4
+        assert not spool._importer_busy_before(4)  # it waits for chunk 4
+    finally:
+        spool.close()
+
+
+@postgresql_only
 def test_the_next_import_makes_the_key_a_killed_first_import_left_missing(tmp_path, deferring):
     path, _keys, _repeats = _export(tmp_path, rows=600)
     import_sales(paths=[path])
