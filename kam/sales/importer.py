@@ -324,16 +324,20 @@ class _ImportRun:
         if not connection.in_atomic_block:
             spool = spools.for_this_database(_database_folder(), all_rows_new=self.table_was_empty)
         forked = spool is not None and _may_fork()
-        # The last chunks get smaller (RowSorter.chunks): less work after the reader's end.
+        # The last chunks get smaller (RowSorter.chunks): less work after the reader's end; on
+        # SQLite the first ones ramp up.
+        ramp = connection.vendor != "postgresql"
         if forked:
             chunks = read_in_process(
                 lambda stop_sign: sorter.chunks(
-                    sales_file, CHUNK_SIZE, stop_sign, spool, expected_rows=expected_rows
+                    sales_file, CHUNK_SIZE, stop_sign, spool, expected_rows=expected_rows, ramp=ramp
                 )
             )
         else:
             chunks = prefetched(
-                sorter.chunks(sales_file, CHUNK_SIZE, gate, spool, expected_rows=expected_rows),
+                sorter.chunks(
+                    sales_file, CHUNK_SIZE, gate, spool, expected_rows=expected_rows, ramp=ramp
+                ),
                 gate=gate,
             )
         done = 0

@@ -321,6 +321,7 @@ class RowSorter:
         spool: Spool | None = None,
         *,
         expected_rows: int = 0,
+        ramp: bool = True,
     ) -> Iterator[SortedChunk]:
         """Chunks of about ``size`` rows, cut where a new month begins if that comes soon. The
         first ones are smaller (RAMP): the database starts working sooner, and while it imports
@@ -332,9 +333,14 @@ class RowSorter:
         ``expected_rows``: about how many rows the file has at most (0: not known). The last
         chunks then get smaller, down to a quarter of ``size``: what the importer still has to
         do once the reader is done (its last chunk) takes a quarter of the time.
+
+        ``ramp`` False: the first chunk has a quarter of ``size`` rows, the next ones ``size``
+        (PostgreSQL: each chunk costs the importing server a pass over the months it shares with
+        the stored lines and its own statements; ramped, the realistic export took 17.8 instead
+        of 13.9 s and the next one, overlapping two months, 8.0 instead of 5.1 s).
         """
         chunk = self._start(spool)
-        wanted = max(size // RAMP_START, 1)
+        wanted = max(size // (RAMP_START if ramp else 4), 1)
         slack = wanted // 4
         full_seen = False  # a chunk of the full size was finished
         before = 0  # rows in the chunks finished
@@ -366,9 +372,9 @@ class RowSorter:
                     # export into a database that has its history) gains nothing from a smaller
                     # tail, and on PostgreSQL each more chunk of it costs its own pass over
                     # shared months.
-                    full_seen = full_seen or wanted >= size
+                    full_seen = full_seen or (wanted >= size if ramp else before >= size)
                     tail = expected_rows - before if expected_rows and full_seen else 0
-                    wanted, slack = _next_size(size, tail, after=wanted)
+                    wanted, slack = _next_size(size, tail, after=wanted if ramp else size)
             if finished is not None:
                 yield _when_ready(finished, spool)
                 finished = None

@@ -333,6 +333,35 @@ def test_the_first_chunks_ramp_up_to_the_full_size(tmp_path, monkeypatch):
     ]
 
 
+def test_without_the_ramp_the_first_chunk_has_a_quarter_and_the_others_the_full_size(
+    tmp_path, monkeypatch
+):
+    sales_file = _dated_file(tmp_path, monkeypatch, 12)
+
+    sorter = pipeline.RowSorter("sorted.csv", set())
+    chunks = list(sorter.chunks(sales_file, 32, ramp=False))  # as on PostgreSQL
+
+    assert [chunk.rows for chunk in chunks] == [12, 32, 40, 36]
+    sorter = pipeline.RowSorter("sorted.csv", set())
+    sales_file = _dated_file(tmp_path, monkeypatch, 12)
+    with_tail = list(sorter.chunks(sales_file, 32, expected_rows=120, ramp=False))
+    assert [chunk.rows for chunk in with_tail] == [12, 32, 40, 20, 8, 8]
+
+
+def test_an_import_ramps_its_chunks_up_on_sqlite_only(tmp_path, monkeypatch):
+    ramps = []
+    chunks = pipeline.RowSorter.chunks
+
+    def noting(self, *args, ramp=True, **options):
+        ramps.append(ramp)
+        return chunks(self, *args, ramp=ramp, **options)
+
+    monkeypatch.setattr(pipeline.RowSorter, "chunks", noting)
+    import_sales(paths=[write(tmp_path, "export.csv", EXPORT)])
+
+    assert ramps == [connection.vendor == "sqlite"]
+
+
 def test_the_last_chunks_get_smaller_when_the_rows_to_come_are_known(tmp_path, monkeypatch):
     sales_file = _dated_file(tmp_path, monkeypatch, 12)
     monkeypatch.setattr(pipeline, "RAMP_START", 1)
@@ -362,9 +391,9 @@ def test_an_import_tells_the_reader_how_many_rows_its_file_has(tmp_path, monkeyp
     expected = []
     chunks = pipeline.RowSorter.chunks
 
-    def noting(self, sales_file, size, gate=None, spool=None, *, expected_rows=0):
+    def noting(self, sales_file, size, gate=None, spool=None, *, expected_rows=0, **options):
         expected.append(expected_rows)
-        return chunks(self, sales_file, size, gate, spool, expected_rows=expected_rows)
+        return chunks(self, sales_file, size, gate, spool, expected_rows=expected_rows, **options)
 
     monkeypatch.setattr(pipeline.RowSorter, "chunks", noting)
     import_sales(paths=[write(tmp_path, "export.csv", EXPORT)])
