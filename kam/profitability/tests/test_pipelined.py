@@ -2,12 +2,7 @@
 the refreshing connection writes (kam.profitability.pipelined). On a SQLite file with kam's own
 settings, in a process of its own (the tests' in-memory database has one connection)."""
 
-import contextlib
-import json
 import os
-import sqlite3
-import subprocess
-import sys
 import time
 
 import pytest
@@ -19,6 +14,7 @@ from kam.profitability.models import AccountStatement
 from kam.profitability.tests.helpers import TODAY
 from kam.profitability.tests.pipelined_run import RUN, rows
 from kam.profitability.tests.test_parts import MARCH, _dataset
+from kam.testing.sqlite_file import copy_test_database, run_on_file
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "sqlite", reason="PostgreSQL recomputes in parts (test_parts)"
@@ -27,29 +23,9 @@ pytestmark = pytest.mark.skipif(
 
 def _run_on_a_copy(folder, *args: str) -> dict:
     """The test database copied to a file, recomputed there by `pipelined_run`."""
-    data_dir = folder / "data"
-    data_dir.mkdir(parents=True)
-    connection.ensure_connection()
-    with contextlib.closing(sqlite3.connect(data_dir / "kam.sqlite3")) as copy:
-        connection.connection.backup(copy)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "kam.settings.base",
-        "KAM_DATA_DIR": str(data_dir),
-        "KAM_SECRET_KEY": "test-only",
-    }
-    env.pop("DATABASE_URL", None)
+    copy_test_database(folder / "data")
     first, last = services.statement_window()
-    done = subprocess.run(  # noqa: S603 (our own interpreter and module)
-        [sys.executable, "-c", RUN, first.isoformat(), last.isoformat(), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_on_file(folder / "data", RUN, first.isoformat(), last.isoformat(), *args)
 
 
 def _computed_in_one_transaction(alice, bob) -> tuple[list, list]:

@@ -1,11 +1,5 @@
 """Two imports at the same time that bring the same new customers and lines (issue 13, 9)."""
 
-import json
-import os
-import sqlite3
-import subprocess
-import sys
-
 import pytest
 from django.db import connection
 
@@ -16,6 +10,7 @@ from kam.sales.tests.concurrent import (
     state,
     write_exports,
 )
+from kam.testing.sqlite_file import copy_test_database, run_on_file
 
 on_postgres = connection.vendor == "postgresql"
 
@@ -51,28 +46,8 @@ def test_two_imports_together_end_as_one_after_the_other_on_sqlite(tmp_path):
     results = {}
     for mode in ("together", "sequential"):
         data_dir = tmp_path / mode
-        data_dir.mkdir()
-        with sqlite3.connect(data_dir / "kam.sqlite3") as copy:
-            connection.ensure_connection()
-            connection.connection.backup(copy)  # the migrated, empty test database
-        copy.close()
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "kam.settings.base",
-            "KAM_DATA_DIR": str(data_dir),
-            "KAM_SECRET_KEY": "test-only",
-        }
-        env.pop("DATABASE_URL", None)
-        done = subprocess.run(  # noqa: S603 (our own interpreter and module)
-            [sys.executable, "-c", RUN, mode, *map(str, paths)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-        results[mode] = json.loads(done.stdout.strip().splitlines()[-1])
+        copy_test_database(data_dir)  # the migrated, empty test database
+        results[mode] = run_on_file(data_dir, RUN, mode, *map(str, paths))
 
     assert results["together"]["errors"] == []
     assert results["together"]["state"] == results["sequential"]["state"]
