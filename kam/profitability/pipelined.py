@@ -192,9 +192,12 @@ def pipelined_transaction(*, first: datetime.date, last: datetime.date) -> Itera
     """A transaction that holds the database's write lock, with the computing thread working
     ahead of it on the ranges (started once the lock is held: no other writer's commit comes
     between what it reads for one range and for the next); yields the thread."""
-    with _attached_scratch(PARTS) as files, _begun_deferred(), transaction.atomic():
+    # Fewer accounts than PARTS: fewer ranges (each range has its file). The first and the
+    # last range have no bound, so an account added meanwhile falls into one.
+    ranges = account_ranges(PARTS)
+    with _attached_scratch(len(ranges)) as files, _begun_deferred(), transaction.atomic():
         _take_write_lock()
-        computing = _Computing(files, account_ranges(len(files)), (first, last))
+        computing = _Computing(files, ranges, (first, last))
         computing.start()
         try:
             yield computing

@@ -11,9 +11,11 @@ from django.db import connection
 
 from kam.profitability import pipelined, services
 from kam.profitability.models import AccountStatement
-from kam.profitability.tests.helpers import TODAY
+from kam.profitability.tests.helpers import TODAY, fact, only_rates
 from kam.profitability.tests.pipelined_run import RUN, rows
 from kam.profitability.tests.test_parts import MARCH, _dataset
+from kam.profitability.tests.test_statements import FIRST_HALF, SECOND_HALF
+from kam.testing.factories import AccountFactory
 from kam.testing.sqlite_file import copy_test_database, run_on_file
 
 pytestmark = pytest.mark.skipif(
@@ -68,6 +70,23 @@ def test_it_repairs_missing_wrong_and_gone_statements_and_leaves_current_ones(al
 
     assert result["rows"] == whole
     assert result["stored"] == [missing + 1, 1, len(whole)]
+
+
+@pytest.mark.django_db(transaction=True)
+@time_machine.travel(TODAY, tick=False)
+def test_fewer_accounts_than_ranges_are_computed_in_fewer_ranges(alice, tmp_path):
+    only_rates(FIRST_HALF, SECOND_HALF)
+    accounts = AccountFactory.create_batch(pipelined.PARTS - 2, owner=alice)
+    for account in accounts:
+        fact(account, MARCH, revenue="100.00", margin="30.00")
+    services.statements_refresh_all(rebuild_drivers=False)
+    whole = rows()
+    AccountStatement.objects.all().delete()
+
+    result = _run_on_a_copy(tmp_path)
+
+    assert result["rows"] == whole and len(whole) == len(accounts)
+    assert len(result["ranges_written"]) < pipelined.PARTS
 
 
 @pytest.mark.django_db(transaction=True)
