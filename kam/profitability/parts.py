@@ -11,7 +11,8 @@ commit, so an account is never half old and half new; until the last part commit
 accounts show the new and others the old statements (a group's roll-up or the whale curve may
 mix both for those seconds). The caller holds the `StatementRefresh` lock throughout, so an
 incremental update waits for all parts and then recomputes its account from the facts.
-SQLite writes one transaction at a time: it computes all accounts at once, as before.
+SQLite writes one transaction at a time: a database file computes the ranges on a second
+connection while the refreshing transaction writes them (kam.profitability.pipelined).
 """
 
 from __future__ import annotations

@@ -136,7 +136,9 @@ def statements_refresh(
     """Recomputes the statements of the months (of the given accounts, or of all) from the kept
     driver facts and stores what changed; with `rebuild_drivers` the driver facts of those
     months and accounts are first rebuilt from the apps' records. All accounts on PostgreSQL:
-    in parts at once (kam.profitability.parts), the driver facts rebuilt and committed first."""
+    in parts at once (kam.profitability.parts); on a SQLite file: computed on a second
+    connection while this one writes (kam.profitability.pipelined); in both, the driver facts
+    rebuilt and committed first."""
     window = {"first_month": first_month, "last_month": last_month}
     if may_pipeline(account_ids):
         if rebuild_drivers:
