@@ -22,11 +22,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import shutil
 import sqlite3
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,6 +32,7 @@ from pathlib import Path
 from django.db import connection, transaction
 
 from kam.core.db import analyze
+from kam.core.scratch import remove_stale
 from kam.profitability.models import AccountStatement, StatementRefresh
 from kam.profitability.parts import account_ranges
 from kam.profitability.statements import (
@@ -55,8 +54,8 @@ from kam.profitability.storage import (
 #: tables and rates.
 PARTS = 4
 COLUMNS = ("account_id", "month", *VALUES)
+#: The scratch folders; one a killed run left is removed a day later (kam.core.scratch).
 SCRATCH_PREFIX = "kam-statements-"
-STALE_AFTER_SECONDS = 24 * 3600
 
 
 def may_pipeline(account_ids) -> bool:
@@ -73,6 +72,11 @@ def may_pipeline(account_ids) -> bool:
 
 def _schema(number: int) -> str:
     return f"kam_computed_{int(number)}"
+
+
+def _computed(number: int) -> str:
+    """SQL: the statements computed for range ``number``, read from its scratch file."""
+    return f"SELECT * FROM {_schema(number)}.statements"  # noqa: S608
 
 
 class _Computing(threading.Thread):
@@ -135,21 +139,12 @@ class _Computing(threading.Thread):
         return self.rows[number]
 
 
-def _remove_stale(folder: Path) -> None:
-    """Removes what a killed recomputation left (a day old: a recomputation takes seconds)."""
-    cutoff = time.time() - STALE_AFTER_SECONDS
-    for stale in folder.glob(f"{SCRATCH_PREFIX}*"):
-        with contextlib.suppress(OSError):
-            if stale.is_dir() and stale.stat().st_mtime < cutoff:
-                shutil.rmtree(stale, ignore_errors=True)
-
-
 @contextmanager
 def _attached_scratch(parts: int) -> Iterator[list[Path]]:
     """Scratch files for the ranges, each made with its (empty) table and attached to this
     connection, before its transaction (SQLite attaches no file inside one)."""
     beside = Path(str(connection.settings_dict["NAME"])).parent  # on the database's disk
-    _remove_stale(beside)
+    remove_stale(beside, SCRATCH_PREFIX)
     with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, dir=beside) as folder:
         files = [Path(folder) / f"range-{number}.sqlite3" for number in range(parts)]
         for path in files:
@@ -216,13 +211,10 @@ def write_computed(computing: _Computing, *, first: datetime.date, last: datetim
         stored_before = any_stored(cursor, first=first, last=last)
         for number in range(len(computing.ranges)):
             count = computing.wait_for(number)
-            rows_sql = f"SELECT * FROM {_schema(number)}.statements"  # noqa: S608
-            written += store_computed(cursor, rows_sql, count, stored_before=stored_before).written
+            stored = store_computed(cursor, _computed(number), count, stored_before=stored_before)
+            written += stored.written
         rows = sum(computing.rows)
-        everything = " UNION ALL ".join(
-            f"SELECT * FROM {_schema(number)}.statements"  # noqa: S608
-            for number in range(len(computing.ranges))
-        )
+        everything = " UNION ALL ".join(map(_computed, range(len(computing.ranges))))
         deleted = 0
         if stored_before:
             deleted = delete_not_computed(cursor, everything, rows, first=first, last=last)

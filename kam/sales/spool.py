@@ -24,11 +24,9 @@ import functools
 import itertools
 import multiprocessing
 import os
-import shutil
 import sqlite3
 import tempfile
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 from pathlib import Path
@@ -36,13 +34,13 @@ from typing import NamedTuple
 
 from django.db import connection
 
+from kam.core.scratch import remove_stale
 from kam.sales import facts, staging
 from kam.sales.staging_columns import ROW_NAMES, row_columns, row_names
 
+#: The spool folders (kam-import-<pid>-<random>); a killed import's are removed by the next
+#: (kam.core.scratch; folders made before names carried a process id: a day later).
 PREFIX = "kam-import-"
-#: A spool folder without a process id in its name (made before names carried one) this old
-#: belongs to an import that was killed (an import removes its own).
-STALE_AFTER_SECONDS = 24 * 3600
 TABLE_PREFIX = "kam_spool_"
 _SPOOLS = itertools.count(1)  # of this process: several spools may share a connection
 
@@ -120,7 +118,7 @@ class ChunkSpool:
     """
 
     def __init__(self, folder: Path | None = None, *, sum_up: bool = False) -> None:
-        _remove_stale(Path(folder or tempfile.gettempdir()))
+        remove_stale(Path(folder or tempfile.gettempdir()), PREFIX)
         self._sum_up = sum_up
         # The name carries the process id: the next import removes the folder as soon as the
         # process is gone (kam-import-<pid>-<random>).
@@ -269,37 +267,6 @@ class ChunkSpool:
         with contextlib.suppress(Exception):  # a connection that an error left broken
             self._detach()
         self._folder.cleanup()
-
-
-def _remove_stale(folder: Path) -> None:
-    """Removes the spool folders that killed imports left behind: at once where the process
-    named in the folder is gone, after a day where the name has no process id."""
-    cutoff = time.time() - STALE_AFTER_SECONDS
-    for stale in folder.glob(f"{PREFIX}*"):
-        try:
-            if not stale.is_dir():
-                continue
-            pid = _owner_pid(stale.name)
-            dead = not _process_alive(pid) if pid else stale.stat().st_mtime < cutoff
-            if dead:
-                shutil.rmtree(stale, ignore_errors=True)
-        except OSError:
-            continue
-
-
-def _owner_pid(name: str) -> int | None:
-    head = name[len(PREFIX) :].split("-", 1)
-    return int(head[0]) if len(head) == 2 and head[0].isdigit() else None
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # a process of another user has the id
-    return True
 
 
 def _copied_as(columns: Sequence[tuple[str, str]]) -> list[str]:

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.db import connection
 
+from kam.core import scratch
 from kam.profitability import pipelined, services
 from kam.profitability.models import AccountStatement
 from kam.profitability.tests.helpers import TODAY, fact, only_rates
@@ -119,9 +120,9 @@ def test_what_a_killed_recomputation_left_is_removed_a_day_later(tmp_path):
     for folder in (old, new):
         folder.mkdir()
         (folder / "range-0.sqlite3").write_bytes(b"x")
-    day_and_more = time.time() - pipelined.STALE_AFTER_SECONDS - 60
+    day_and_more = time.time() - scratch.STALE_AFTER_SECONDS - 60
     os.utime(old, (day_and_more, day_and_more))
 
-    pipelined._remove_stale(tmp_path)
+    scratch.remove_stale(tmp_path, pipelined.SCRATCH_PREFIX)
 
     assert not old.exists() and new.exists()

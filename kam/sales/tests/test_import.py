@@ -474,12 +474,13 @@ def test_a_spool_folder_left_by_a_killed_import_is_removed_by_the_next(tmp_path)
     import os
     import time
 
+    from kam.core import scratch
     from kam.sales import spool
 
     stale = tmp_path / f"{spool.PREFIX}killed"
     stale.mkdir()
     (stale / "chunks.sqlite3").write_bytes(b"x")
-    old = time.time() - spool.STALE_AFTER_SECONDS - 60
+    old = time.time() - scratch.STALE_AFTER_SECONDS - 60
     os.utime(stale, (old, old))
     recent = tmp_path / f"{spool.PREFIX}running"
     recent.mkdir()
