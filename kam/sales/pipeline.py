@@ -206,11 +206,9 @@ def _next_size(size: int, remaining: int, *, after: int) -> tuple[int, int]:
     begins: half as many again as the chunk ``after`` while the chunks ramp up to ``size``,
     then ``size`` and a quarter of it, or, for the last ``2 * size`` of the ``remaining`` rows
     (0: not known), half of them, down to a quarter of ``size``."""
-    if after < size and (remaining <= 0 or remaining >= 2 * size):
+    if remaining <= 0 or remaining >= 2 * size:
         wanted = min(size, max(after * RAMP_GROWTH // 2, after + 1))
         return wanted, wanted // 4
-    if remaining <= 0 or remaining >= 2 * size:
-        return size, size // 4
     wanted = max(size // 4, remaining // 2, 1)
     return wanted, wanted // 4
 
@@ -372,7 +370,7 @@ class RowSorter:
                     # export into a database that has its history) gains nothing from a smaller
                     # tail, and on PostgreSQL each more chunk of it costs its own pass over
                     # shared months.
-                    full_seen = full_seen or (wanted >= size if ramp else before >= size)
+                    full_seen = full_seen or wanted >= size
                     tail = expected_rows - before if expected_rows and full_seen else 0
                     wanted, slack = _next_size(size, tail, after=wanted if ramp else size)
             if finished is not None:
