@@ -208,9 +208,7 @@ def _rebuild_drivers(*, first_month: datetime.date, last_month: datetime.date) -
 @transaction.atomic
 def _refresh_in_parts(*, first_month: datetime.date, last_month: datetime.date, parts: int):
     state = _locked_state()  # held while the parts run on their own connections
-    stored = None
-    if not AccountStatement.objects.exists():
-        stored = fill_in_parts(first=first_month, last=last_month, parts=parts)
+    stored = fill_in_parts(first=first_month, last=last_month, parts=parts)
     if stored is None:
         stored = refresh_in_parts(first=first_month, last=last_month, parts=parts)
     if stored.written + stored.deleted:

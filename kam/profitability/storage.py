@@ -177,6 +177,26 @@ def _count(cursor, window: tuple[str, list]) -> int:
     return cursor.fetchone()[0]
 
 
+def changed_share(
+    cursor, fresh: Fresh, *, first: datetime.date, last: datetime.date, account_ids: list[int]
+) -> float:
+    """The share of the stored statements of these accounts and months that storing their
+    fresh statements would insert, change or delete (PostgreSQL)."""
+    sql, params = fresh.everything
+    names = ", ".join(("account_id", "month", *VALUES))
+    window, window_params = _window_sql(first, last, account_ids)
+    differs = " OR ".join(f"s.{name} <> f.{name}" for name in VALUES)
+    cursor.execute(
+        "SELECT COUNT(*) FILTER (WHERE s.account_id IS NULL OR f.account_id IS NULL"  # noqa: S608
+        f" OR {differs}), COUNT(s.account_id) FROM ({sql}) AS f ({names})"
+        f" FULL JOIN (SELECT * FROM {_table()} WHERE {window}) AS s"
+        " ON s.account_id = f.account_id AND s.month = f.month",
+        [*params, *window_params],
+    )
+    changed, stored = cursor.fetchone()
+    return changed / stored if stored else float(changed > 0)
+
+
 def store_computed(cursor, rows_sql: str, count: int, *, stored_before: bool) -> Stored:
     """Writes statements computed before (kam.profitability.pipelined) that are new or differ
     from the stored ones: `rows_sql` selects them (`count` rows) in the order of the table's

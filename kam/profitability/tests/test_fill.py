@@ -207,10 +207,10 @@ def test_a_refused_swap_falls_back_to_the_parts_comparison(
     schema = _schema()
     real = fill._swap
 
-    def refused(cursor):
+    def refused(cursor, **kwargs):
         cursor.execute(f"LOCK TABLE {TABLE} IN ACCESS EXCLUSIVE MODE")
         cursor.execute("DROP TABLE kam_no_such_table")
-        return real(cursor)
+        return real(cursor, **kwargs)
 
     monkeypatch.setattr(fill, "_swap", refused)
 
