@@ -237,12 +237,15 @@ def _fill_listed(cursor, drivers: list[plugins.CostDriver]) -> None:
     )
 
 
-def _insert_rows(cursor, table: str, rows: list[tuple]) -> None:
-    """Rows into a temporary table (psycopg sends them in one pipeline, not a round trip
-    each; a statement of many rows cost more to convert than to run)."""
-    if rows:
-        values = ", ".join(["%s"] * len(rows[0]))
-        cursor.executemany(f"INSERT INTO {table} VALUES ({values})", rows)  # noqa: S608
+def _insert_rows(cursor, table: str, rows: list[tuple], batch: int = 500) -> None:
+    """Rows into a temporary table, many per statement (one round trip each in PostgreSQL)."""
+    for start in range(0, len(rows), batch):
+        chunk = rows[start : start + batch]
+        values = ", ".join(["(" + ", ".join(["%s"] * len(chunk[0])) + ")"] * len(chunk))
+        cursor.execute(
+            f"INSERT INTO {table} VALUES {values}",  # noqa: S608
+            [value for row in chunk for value in row],
+        )
 
 
 def _facts_sql(window: dict) -> tuple[str, list]:
