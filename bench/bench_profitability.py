@@ -62,10 +62,14 @@ SEVERITIES = ["low", "medium", "high", "critical"]
 
 
 def _months():
+    """The first and the last of the dataset's months (those of bench_analysis' sales), and how
+    many: the statements' window, over which the activities and complaints are spread too."""
     from bench_analysis import AS_OF, N_MONTHS
 
-    first = datetime.date(AS_OF.year - 3, AS_OF.month % 12 + 1, 1)
-    return first, datetime.date(AS_OF.year, AS_OF.month, 1), N_MONTHS
+    from kam.sales.figures import add_months
+
+    last = datetime.date(AS_OF.year, AS_OF.month, 1)
+    return add_months(last, 1 - N_MONTHS), last, N_MONTHS
 
 
 def create_users() -> tuple[list[int], list[int]]:
