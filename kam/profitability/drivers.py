@@ -69,9 +69,13 @@ def facts_refresh(
     if not queries:
         return 0
     rows, params = union_sql(queries)
+    # All accounts: written in the order of their key, so that the table lies in that order
+    # until the next repair (the pricing's sort of a range of accounts then finds it sorted,
+    # and the key's index is filled page by page).
+    order = " ORDER BY account_id, month, kind, detail, role" if account_ids is None else ""
     cursor.execute(
         f"INSERT INTO {_table()} (account_id, month_index, kind, detail, role, quantity,"  # noqa: S608
-        f" amount_cents) {grouped_sql(rows)}",
+        f" amount_cents) {grouped_sql(rows)}{order}",
         params,
     )
     written = cursor.rowcount

@@ -14,12 +14,6 @@ from kam.profitability.tests.test_parts import MARCH, _dataset
 TABLE = AccountStatement._meta.db_table
 
 
-@pytest.fixture
-def postgresql():
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite fills the table in one transaction")
-
-
 def _rows() -> list[tuple]:
     """Every stored statement with every figure, the ERP's costs included."""
     fields = [f.attname for f in AccountStatement._meta.fields if f.attname != "id"]

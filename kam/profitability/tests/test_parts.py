@@ -44,12 +44,6 @@ def test_fewer_accounts_than_parts_give_one_range(alice):
     assert parts.account_ranges(4) == [AccountRange(None, None)]
 
 
-@pytest.fixture
-def postgresql():
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite writes one transaction at a time: no parts")
-
-
 def _dataset(alice, bob) -> list:
     """Accounts in every range: with sales only, costs only, both, and neither."""
     only_rates(FIRST_HALF, SECOND_HALF)

@@ -12,10 +12,8 @@ from django.db import connection
 from kam.profitability import fill, services
 from kam.profitability.models import AccountStatement, CostRates
 from kam.profitability.tests.helpers import TODAY
-from kam.profitability.tests.test_fill import TABLE, _fill_exists, _rows, _schema, postgresql
+from kam.profitability.tests.test_fill import TABLE, _fill_exists, _rows, _schema
 from kam.profitability.tests.test_parts import _dataset, _wait_for_a_lock_wait
-
-__all__ = ["postgresql"]  # the fixture, used by name
 
 OLD_MONTH = datetime.date(2023, 1, 1)  # before the window of TODAY's full recomputation
 WINDOW_FIRST = datetime.date(2024, 1, 1)
