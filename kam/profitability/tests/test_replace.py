@@ -44,7 +44,12 @@ def _new_rates() -> None:
 def _recorded_parts(monkeypatch) -> list:
     parts: list = []
     real = fill._Part.__call__
-    monkeypatch.setattr(fill._Part, "__call__", lambda self: parts.append(self) or real(self))
+
+    def recording(self):
+        parts.append(self)
+        return real(self)
+
+    monkeypatch.setattr(fill._Part, "__call__", recording)
     return parts
 
 
