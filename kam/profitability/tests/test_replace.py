@@ -30,11 +30,15 @@ def _oid() -> int:
         return cursor.fetchone()[0]
 
 
-def _refresh(parts: int):
-    from django.conf import settings
+@pytest.fixture
+def refresh(settings):
+    """A full recomputation from the kept facts in so many parts."""
 
-    settings.KAM_PROFITABILITY_PARTS = parts
-    return services.statements_refresh_all(rebuild_drivers=False)
+    def run(parts: int):
+        settings.KAM_PROFITABILITY_PARTS = parts
+        return services.statements_refresh_all(rebuild_drivers=False)
+
+    return run
 
 
 def _new_rates() -> None:
@@ -54,17 +58,17 @@ def _recorded_parts(monkeypatch) -> list:
 
 
 @pytest.fixture
-def rates_changed(postgresql, alice, bob, settings, monkeypatch):
+def rates_changed(postgresql, alice, bob, refresh, monkeypatch):
     """The statements under the old rates stored (one also in a month before the window),
     the rates changed; what one transaction computes under the new rates, and the accounts."""
     accounts = _dataset(alice, bob)
     old = list(CostRates.objects.values())
     _new_rates()
-    _refresh(parts=1)
+    refresh(parts=1)
     expected = _rows()
     for values in old:
         CostRates.objects.filter(pk=values["id"]).update(**values)
-    _refresh(parts=1)
+    refresh(parts=1)
     AccountStatement.objects.create(account=accounts[1], month=OLD_MONTH, db4_cents=7)
     _new_rates()
     monkeypatch.setattr(fill, "REPLACE_MIN_STATEMENTS", 0)
@@ -77,7 +81,7 @@ def _old_statement() -> list:
 
 @pytest.mark.django_db(transaction=True)
 @time_machine.travel(TODAY, tick=False)
-def test_a_table_whose_statements_mostly_change_is_replaced(rates_changed, monkeypatch):
+def test_a_table_whose_statements_mostly_change_is_replaced(rates_changed, refresh, monkeypatch):
     # Given stored statements that the new rates change (and one before the window)
     accounts, expected = rates_changed
     assert _in_window(_rows()) != expected
@@ -85,7 +89,7 @@ def test_a_table_whose_statements_mostly_change_is_replaced(rates_changed, monke
     parts = _recorded_parts(monkeypatch)
 
     # When all accounts are recomputed with two parts
-    result = _refresh(parts=2)
+    result = refresh(parts=2)
 
     # Then a new table filled by two parts took the table's place, under its names
     assert len(parts) == 2
@@ -103,14 +107,16 @@ def test_a_table_whose_statements_mostly_change_is_replaced(rates_changed, monke
 
 @pytest.mark.django_db(transaction=True)
 @time_machine.travel(TODAY, tick=False)
-def test_a_table_whose_statements_stay_is_compared_not_replaced(rates_changed, monkeypatch):
+def test_a_table_whose_statements_stay_is_compared_not_replaced(
+    rates_changed, refresh, monkeypatch
+):
     # Given the statements stored under the new rates
     _accounts, expected = rates_changed
-    _refresh(parts=1)
+    refresh(parts=1)
     oid, parts = _oid(), _recorded_parts(monkeypatch)
 
     # When all accounts are recomputed with two parts, then nothing was written or replaced
-    result = _refresh(parts=2)
+    result = refresh(parts=2)
 
     assert (parts, result.written, result.deleted) == ([], 0, 0)
     assert _oid() == oid
@@ -119,7 +125,9 @@ def test_a_table_whose_statements_stay_is_compared_not_replaced(rates_changed, m
 
 @pytest.mark.django_db(transaction=True)
 @time_machine.travel(TODAY, tick=False)
-def test_a_table_mostly_outside_the_window_is_compared_not_replaced(rates_changed, monkeypatch):
+def test_a_table_mostly_outside_the_window_is_compared_not_replaced(
+    rates_changed, refresh, monkeypatch
+):
     # Given as many statements before the window as in it
     accounts, expected = rates_changed
     AccountStatement.objects.bulk_create(
@@ -129,7 +137,7 @@ def test_a_table_mostly_outside_the_window_is_compared_not_replaced(rates_change
     oid, parts = _oid(), _recorded_parts(monkeypatch)
 
     # When all accounts are recomputed, then the table is updated in place
-    result = _refresh(parts=2)
+    result = refresh(parts=2)
 
     assert parts == []
     assert _oid() == oid
@@ -140,7 +148,7 @@ def test_a_table_mostly_outside_the_window_is_compared_not_replaced(rates_change
 @pytest.mark.django_db(transaction=True)
 @time_machine.travel(TODAY, tick=False)
 def test_statements_deleted_during_the_replacement_are_deleted_from_the_new_table(
-    rates_changed, monkeypatch
+    rates_changed, refresh, monkeypatch
 ):
     # Given a replacement held up once its new table is filled
     accounts, expected = rates_changed
@@ -153,7 +161,7 @@ def test_statements_deleted_during_the_replacement_are_deleted_from_the_new_tabl
         return real()
 
     monkeypatch.setattr(fill, "_indexes", held)
-    full = threading.Thread(target=lambda: _run_closed(lambda: _refresh(parts=2)))
+    full = threading.Thread(target=lambda: _run_closed(lambda: refresh(parts=2)))
     full.start()
     assert filled.wait(30)
 
