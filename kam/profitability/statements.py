@@ -238,7 +238,14 @@ def _fill_listed(cursor, drivers: list[plugins.CostDriver]) -> None:
 
 
 def _insert_rows(cursor, table: str, rows: list[tuple], batch: int = 500) -> None:
-    """Rows into a temporary table, many per statement (one round trip each in PostgreSQL)."""
+    """Rows into a temporary table: COPY on PostgreSQL (psycopg parsed a statement of many
+    rows' placeholders anew each time: the rates of one month took about half of an
+    incremental update's queries' time), on SQLite many rows per statement."""
+    if connection.vendor == "postgresql":
+        with cursor.cursor.copy(f"COPY {table} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
     for start in range(0, len(rows), batch):
         chunk = rows[start : start + batch]
         values = ", ".join(["(" + ", ".join(["%s"] * len(chunk[0])) + ")"] * len(chunk))
