@@ -59,6 +59,9 @@ REPLACE_MIN_STATEMENTS = 200_000
 REPLACE_SHARE = 0.2
 OUTSIDE_SHARE = 0.25
 SAMPLE_ACCOUNTS = 200
+#: The statements of months outside the window (its first and last month as parameters).
+OUTSIDE = "month < %s OR month > %s"
+DROP_FILL = f"DROP TABLE IF EXISTS {FILL}"
 logger = logging.getLogger(__name__)
 
 
@@ -193,7 +196,7 @@ def _replacing_pays(cursor, first: datetime.date, last: datetime.date) -> bool:
     total = _estimated_rows(cursor)
     if total < REPLACE_MIN_STATEMENTS:
         return False
-    if _count(cursor, "month < %s OR month > %s", first, last) > OUTSIDE_SHARE * total:
+    if _count(cursor, OUTSIDE, first, last) > OUTSIDE_SHARE * total:
         return False
     sample = _sample(cursor)
     if not sample:
@@ -209,10 +212,20 @@ def _replacing_pays(cursor, first: datetime.date, last: datetime.date) -> bool:
 def _copy_outside(first: datetime.date, last: datetime.date) -> Callable[[], None]:
     """Copies the statements of the months outside the window into the new table."""
     names = ", ".join(("account_id", "month", *VALUES))
-    return _execute(
-        f"INSERT INTO {FILL} ({names}) SELECT {names} FROM {_table()}"  # noqa: S608
-        f" WHERE month < '{first.isoformat()}' OR month > '{last.isoformat()}'"
-    )
+
+    def run() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {FILL} ({names}) SELECT {names} FROM {_table()}"  # noqa: S608
+                f" WHERE {OUTSIDE}",
+                [first, last],
+            )
+
+    return run
+
+
+def _drop_fill() -> None:
+    on_own_connections([_execute(DROP_FILL)])
 
 
 def _created() -> bool:
@@ -224,7 +237,7 @@ def _created() -> bool:
         on_own_connections(
             [
                 _execute(
-                    f"DROP TABLE IF EXISTS {FILL}",
+                    DROP_FILL,
                     f"CREATE TABLE {FILL} (LIKE {table} INCLUDING ALL EXCLUDING INDEXES)",
                     f"ALTER TABLE {FILL} ALTER COLUMN id SET CACHE {ID_BLOCK}",
                 )
@@ -246,7 +259,7 @@ def _filled(first: datetime.date, last: datetime.date, parts: int, *, replacing:
         rows = sum(filled for filled in on_own_connections(work) if filled)
         on_own_connections(_indexes())
     except BaseException:
-        on_own_connections([_execute(f"DROP TABLE IF EXISTS {FILL}")])
+        _drop_fill()
         raise
     return rows
 
@@ -259,7 +272,7 @@ def _filled_and_swapped(
         with connection.cursor() as cursor:
             # Writers wait until the new table is in place (readers read on).
             cursor.execute(f"LOCK TABLE {connection.ops.quote_name(_table())} IN SHARE MODE")
-            inside = _count(cursor, "month >= %s AND month <= %s", first, last)
+            inside = _count(cursor, f"NOT ({OUTSIDE})", first, last)
     if not _created():
         return None
     rows = _filled(first, last, parts, replacing=replacing)
@@ -293,5 +306,5 @@ def fill_in_parts(*, first: datetime.date, last: datetime.date, parts: int) -> S
         if stored is None:
             transaction.set_rollback(True)
     if stored is None:
-        on_own_connections([_execute(f"DROP TABLE IF EXISTS {FILL}")])
+        _drop_fill()
     return stored

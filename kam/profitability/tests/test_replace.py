@@ -15,6 +15,8 @@ from kam.profitability.tests.helpers import TODAY
 from kam.profitability.tests.test_fill import TABLE, _fill_exists, _rows, _schema
 from kam.profitability.tests.test_parts import _dataset, _wait_for_a_lock_wait
 
+pytestmark = pytest.mark.django_db(transaction=True)
+
 OLD_MONTH = datetime.date(2023, 1, 1)  # before the window of TODAY's full recomputation
 WINDOW_FIRST = datetime.date(2024, 1, 1)
 
@@ -28,6 +30,13 @@ def _oid() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT %s::regclass::oid", [TABLE])
         return cursor.fetchone()[0]
+
+
+@pytest.fixture(autouse=True)
+def on_today():
+    """The day of the tests' statement window, for the fixtures as for the tests."""
+    with time_machine.travel(TODAY, tick=False):
+        yield
 
 
 @pytest.fixture
@@ -79,8 +88,6 @@ def _old_statement() -> list:
     return list(AccountStatement.objects.filter(month=OLD_MONTH).values_list("db4_cents"))
 
 
-@pytest.mark.django_db(transaction=True)
-@time_machine.travel(TODAY, tick=False)
 def test_a_table_whose_statements_mostly_change_is_replaced(rates_changed, refresh, monkeypatch):
     # Given stored statements that the new rates change (and one before the window)
     accounts, expected = rates_changed
@@ -105,8 +112,6 @@ def test_a_table_whose_statements_mostly_change_is_replaced(rates_changed, refre
     assert new.id > max(AccountStatement.objects.exclude(pk=new.pk).values_list("id", flat=True))
 
 
-@pytest.mark.django_db(transaction=True)
-@time_machine.travel(TODAY, tick=False)
 def test_a_table_whose_statements_stay_is_compared_not_replaced(
     rates_changed, refresh, monkeypatch
 ):
@@ -123,8 +128,6 @@ def test_a_table_whose_statements_stay_is_compared_not_replaced(
     assert _in_window(_rows()) == expected
 
 
-@pytest.mark.django_db(transaction=True)
-@time_machine.travel(TODAY, tick=False)
 def test_a_table_mostly_outside_the_window_is_compared_not_replaced(
     rates_changed, refresh, monkeypatch
 ):
@@ -145,8 +148,6 @@ def test_a_table_mostly_outside_the_window_is_compared_not_replaced(
     assert _in_window(_rows()) == expected
 
 
-@pytest.mark.django_db(transaction=True)
-@time_machine.travel(TODAY, tick=False)
 def test_statements_deleted_during_the_replacement_are_deleted_from_the_new_table(
     rates_changed, refresh, monkeypatch
 ):
