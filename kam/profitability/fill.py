@@ -4,19 +4,18 @@ accounts): when the table holds no statement at all, or when most of its stateme
 A first computation writes every statement (100,000 accounts: 3.6 million). Into the table
 itself it is one transaction: the truncated table's indexes dropped and built after, one core
 pricing, joining and writing every row and its write-ahead log (25-33 s on the bench machine);
-parts at once inserting into its indexes cost more than they save (every row into three
-indexes). So the parts (kam.profitability.parts' ranges, one connection each) fill a new table
-of the same columns without any index, at once; its indexes are then built, two at once, each
-by one sort; and one short transaction puts the new table in the place of the empty one under
-the same names (table, identity sequence, primary key, unique constraint, index), so that the
-schema stays what the migrations made. Readers see the empty table until that commit, then all
-statements. A fill that fails or is killed leaves the new table behind: the next drops it.
-While it is filled, each part's connection takes ids from the new table's sequence 10,000 at a
-time (its setting is the old table's again before the swap): one at a time, the parts took
-turns at the sequence's page for every row, and it wrote a log record every 32 ids. Writing
-the rows with COPY instead (a SELECT copied out on the part's connection, in on a second one:
-one log record per page) cost more than it saved (measured: more server CPU for the copy out
-and in than for the INSERT, and the rows passing through Python besides).
+parts at once inserting into its indexes cost more than they save (every row into each
+index). So the parts (kam.profitability.parts' ranges, one connection each) fill a new table
+of the same columns without any index, at once; its two indexes (the key by account and month,
+the index by month) are then built at once, each by one sort; and one short transaction puts
+the new table in the place of the empty one under the same names (table, primary key, index),
+so that the schema stays what the migrations made. Readers see the empty table until that
+commit, then all statements. A fill that fails or is killed leaves the new table behind: the
+next drops it. (With an id of their own the statements had a third index to build, 1.2 s of
+the 3 s, and each part took turns at the id sequence.) Writing the rows with COPY instead (a
+SELECT copied out on the part's connection, in on a second one: one log record per page) cost
+more than it saved (measured: more server CPU for the copy out and in than for the INSERT, and
+the rows passing through Python besides).
 
 A table that holds statements is replaced the same way when most of them would change (a change
 of every rate changes every care cost). Updated in place, 1.5 million of 3.6 million statements
@@ -44,14 +43,10 @@ from kam.core.db import planner_without
 from kam.profitability.models import AccountStatement
 from kam.profitability.parts import account_ranges, on_own_connections
 from kam.profitability.statements import AccountRange, compute_fresh, release_temporary
-from kam.profitability.storage import VALUES, Stored, changed_share
+from kam.profitability.storage import VALUES, Stored, changed_share, primary_key
 
 #: The new table while it is filled (a name no migration uses).
 FILL = "profitability_statement_fill"
-#: The ids each part's connection takes from the new table's identity sequence at once while it
-#: fills (then the table's own setting again): one at a time, the parts took turns at the
-#: sequence's page for each of 3.6 million rows.
-ID_BLOCK = 10_000
 #: A table of at least this many statements is replaced when at least REPLACE_SHARE of its
 #: sampled statements (those of SAMPLE_ACCOUNTS accounts) would change and at most
 #: OUTSIDE_SHARE of it lies outside the window. A smaller table is compared and updated.
@@ -103,38 +98,13 @@ class _Part:
         return rows
 
 
-def _names(cursor) -> tuple[str, str]:
-    """The table's primary key constraint and its identity sequence, as they are named now."""
-    table = _table()
-    cursor.execute(
-        "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'p'",
-        [table],
-    )
-    primary = cursor.fetchone()[0]
-    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-    return primary, cursor.fetchone()[0].rsplit(".", 1)[-1]
-
-
-def _id_cache(cursor, table: str) -> int:
-    """How many ids a connection takes from the table's identity sequence at once."""
-    cursor.execute(
-        "SELECT seqcache FROM pg_sequence"
-        " WHERE seqrelid = pg_get_serial_sequence(%s, 'id')::regclass",
-        [table],
-    )
-    return int(cursor.fetchone()[0])
-
-
 def _indexes() -> list[Callable[[], None]]:
-    """The new table's indexes, built two at once (CREATE INDEX lets others build beside it)."""
-    # The columns of the model's unique constraint and index (the tests compare the schema
-    # the migrations made with the one after a fill).
+    """The new table's indexes, built at once (CREATE INDEX lets others build beside it)."""
+    # The columns of the model's key and index (the tests compare the schema the migrations
+    # made with the one after a fill).
     return [
-        _execute(f"CREATE UNIQUE INDEX {FILL}_unique ON {FILL} (account_id, month)"),
-        _execute(
-            f"CREATE UNIQUE INDEX {FILL}_pkey ON {FILL} (id)",
-            f"CREATE INDEX {FILL}_index ON {FILL} (month)",
-        ),
+        _execute(f"CREATE UNIQUE INDEX {FILL}_pkey ON {FILL} (account_id, month)"),
+        _execute(f"CREATE INDEX {FILL}_index ON {FILL} (month)"),
     ]
 
 
@@ -146,21 +116,12 @@ def _swap(cursor, *, replacing: bool) -> bool:
     cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {quote(table)})")  # noqa: S608
     if cursor.fetchone()[0] and not replacing:
         return False
-    primary, sequence = _names(cursor)
-    (index,), (unique,) = AccountStatement._meta.indexes, AccountStatement._meta.constraints
-    cursor.execute(f"SELECT pg_get_serial_sequence('{FILL}', 'id')")
-    fill_sequence = cursor.fetchone()[0]
-    cursor.execute(f"ALTER SEQUENCE {fill_sequence} CACHE {_id_cache(cursor, table)}")
+    primary = primary_key(cursor)
+    (index,) = AccountStatement._meta.indexes
     cursor.execute(f"DROP TABLE {quote(table)}")
     cursor.execute(f"ALTER TABLE {FILL} RENAME TO {quote(table)}")
-    cursor.execute(f"ALTER SEQUENCE {fill_sequence} RENAME TO {quote(sequence)}")
     cursor.execute(
-        f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(primary)}"
-        f" PRIMARY KEY USING INDEX {FILL}_pkey"
-    )
-    cursor.execute(
-        f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(unique.name)}"
-        f" UNIQUE USING INDEX {FILL}_unique"
+        f"ALTER TABLE {quote(table)} ADD CONSTRAINT {primary} PRIMARY KEY USING INDEX {FILL}_pkey"
     )
     cursor.execute(f"ALTER INDEX {FILL}_index RENAME TO {quote(index.name)}")
     return True
@@ -239,7 +200,6 @@ def _created() -> bool:
                 _execute(
                     DROP_FILL,
                     f"CREATE TABLE {FILL} (LIKE {table} INCLUDING ALL EXCLUDING INDEXES)",
-                    f"ALTER TABLE {FILL} ALTER COLUMN id SET CACHE {ID_BLOCK}",
                 )
             ]
         )

@@ -15,7 +15,7 @@ RUN = (
 def rows() -> list:
     from kam.profitability.models import AccountStatement
 
-    fields = [f.attname for f in AccountStatement._meta.fields if f.attname != "id"]
+    fields = [f.attname for f in AccountStatement._meta.concrete_fields]
     # As JSON gives them back: lists, the month as text.
     statements = AccountStatement.objects.values_list(*fields)
     return sorted([row[0], str(row[1]), *row[2:]] for row in statements)
