@@ -6,6 +6,8 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection
+from django.db.migrations.executor import MigrationExecutor
 
 from kam.core import plugins
 from kam.core.plugins import CostDriver
@@ -449,3 +451,25 @@ def test_an_emptied_table_is_filled_afresh_on_postgresql(alice):
     services.statements_refresh_all()
     assert _relfilenode() == kept
     assert set(stored()) == {(first.pk, MARCH), (second.pk, datetime.date(2020, 1, 1))}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_to_the_key_by_account_and_month_keeps_the_statements(alice):
+    account = AccountFactory(owner=alice)
+    executor = MigrationExecutor(connection)
+    before = [("profitability", "0004_statement_erp_cost")]
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps.get_model("profitability", "AccountStatement")
+    old.objects.create(account_id=account.pk, month=datetime.date(2026, 3, 1), db4_cents=-123)
+    old.objects.create(account_id=account.pk, month=datetime.date(2026, 4, 1), erp_cost_cents=9)
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    kept = AccountStatement.objects.filter(account=account).order_by("month")
+    assert [(s.pk, s.db4_cents, s.erp_cost_cents) for s in kept] == [
+        ((account.pk, datetime.date(2026, 3, 1)), -123, 0),
+        ((account.pk, datetime.date(2026, 4, 1)), 0, 9),
+    ]
+    with pytest.raises(IntegrityError):
+        AccountStatement.objects.create(account=account, month=datetime.date(2026, 3, 1))
