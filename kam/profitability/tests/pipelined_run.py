@@ -1,11 +1,14 @@
 """Run in a process of its own on a SQLite file with kam's own settings (WAL, IMMEDIATE
 transactions): ``python -c RUN FIRST LAST [fail]`` recomputes the statements of all accounts in
-the months and prints what it stored, the statements and which path ran, as JSON. With
-``fail``, the computing of the second range of accounts raises."""
+the months and prints what it stored, the statements, which path ran and on how many threads
+the ranges were computed, as JSON. With ``fail``, the computing of the third range of
+accounts raises once a range is written; ``parts=N`` computes in N ranges instead of pipelined.PARTS."""
 
 import datetime
 import json
 import sys
+import threading
+import time
 
 RUN = (
     "import django; django.setup()\nfrom kam.profitability.tests.pipelined_run import main\nmain()"
@@ -33,17 +36,26 @@ def main() -> None:
         return real_store(cursor, rows_sql, count, **options)
 
     pipelined.store_computed = recording
-    if sys.argv[3:] == ["fail"]:
-        real_compute = pipelined.compute_fresh
-        calls: list = []
+    options = sys.argv[3:]
+    for option in options:
+        if option.startswith("parts="):
+            pipelined.PARTS = int(option.removeprefix("parts="))
+    real_compute = pipelined.compute_fresh
+    threads: set[int] = set()
+    calls: list = []
 
-        def failing(cursor, **window):
-            calls.append(window)
-            if len(calls) == 2:
-                raise RuntimeError("computing failed")
-            return real_compute(cursor, **window)
+    def computing(cursor, **window):
+        threads.add(threading.get_ident())
+        calls.append(window)
+        if "fail" in options and len(calls) == 3:
+            # A range after each thread's first, once the first range is written.
+            deadline = time.monotonic() + 30
+            while not ranges_written and time.monotonic() < deadline:
+                time.sleep(0.01)
+            raise RuntimeError("computing failed")
+        return real_compute(cursor, **window)
 
-        pipelined.compute_fresh = failing
+    pipelined.compute_fresh = computing
     result: dict = {"pipelined": pipelined.may_pipeline(None)}
     try:
         stored = services.statements_refresh(first_month=first, last_month=last)
@@ -51,5 +63,6 @@ def main() -> None:
     except RuntimeError as error:
         result["error"] = str(error)
     result["ranges_written"] = ranges_written
+    result["computing_threads"] = len(threads)
     result["rows"] = rows()
     print(json.dumps(result))

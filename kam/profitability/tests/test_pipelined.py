@@ -1,4 +1,4 @@
-"""The full recomputation on SQLite: computed on a second connection, range by range, while
+"""The full recomputation on SQLite: computed on two more connections, range by range, while
 the refreshing connection writes (kam.profitability.pipelined). On a SQLite file with kam's own
 settings, in a process of its own (the tests' in-memory database has one connection)."""
 
@@ -46,14 +46,15 @@ def test_into_an_empty_table_it_stores_what_one_transaction_does(alice, bob, tmp
     _accounts, whole = _computed_in_one_transaction(alice, bob)
     AccountStatement.objects.all().delete()
 
-    result = _run_on_a_copy(tmp_path)
+    result = _run_on_a_copy(tmp_path, "parts=4")
 
     assert result["pipelined"] is True
     assert result["rows"] == whole
     assert result["stored"] == [len(whole), 0, len(whole)]
-    # Each range written on its own, every account in one of them.
-    assert len(result["ranges_written"]) == pipelined.PARTS
+    # Each range written on its own, every account in one of them, computed two at once.
+    assert len(result["ranges_written"]) == 4
     assert sum(result["ranges_written"]) == len(whole)
+    assert result["computing_threads"] == pipelined.COMPUTING_THREADS == 2
 
 
 @pytest.mark.django_db(transaction=True)
@@ -108,10 +109,10 @@ def test_a_range_that_fails_to_compute_leaves_every_statement_as_it_was(alice, b
     AccountStatement.objects.filter(account=accounts[0]).update(db4_cents=1)
     before = rows()
 
-    result = _run_on_a_copy(tmp_path, "fail")
+    result = _run_on_a_copy(tmp_path, "fail", "parts=4")
 
     assert result["error"] == "computing failed"
-    # The first range was written before the second failed: rolled back with the rest.
+    # The first range was written before the third failed: rolled back with the rest.
     assert result["ranges_written"] and result["rows"] == before
 
 
