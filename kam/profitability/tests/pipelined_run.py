@@ -2,7 +2,8 @@
 transactions): ``python -c RUN FIRST LAST [fail]`` recomputes the statements of all accounts in
 the months and prints what it stored, the statements, which path ran and on how many threads
 the ranges were computed, as JSON. With ``fail``, the computing of the third range of
-accounts raises once a range is written; ``parts=N`` computes in N ranges instead of pipelined.PARTS."""
+accounts raises once a range is written; ``parts=N`` computes in N ranges instead of
+pipelined.PARTS."""
 
 import datetime
 import json
