@@ -20,16 +20,21 @@ def _postgresql(schema_editor) -> None:
         schema_editor.execute(sql)
 
 
-def _sqlite(apps, schema_editor) -> None:
-    statement = apps.get_model("profitability", "AccountStatement")
+def _sqlite_rebuilt(schema_editor, statement, create) -> None:
+    """SQLite: the table made anew by `create` (with its index), its statements copied over."""
     columns = ", ".join(field.column for field in statement._meta.local_concrete_fields)
     schema_editor.execute("DROP INDEX statement_month")
     schema_editor.execute(f"ALTER TABLE {TABLE} RENAME TO {OLD_TABLE}")
-    schema_editor.create_model(statement)
+    create()
     schema_editor.execute(
         f"INSERT INTO {TABLE} ({columns}) SELECT {columns} FROM {OLD_TABLE}"  # noqa: S608
     )
     schema_editor.execute(f"DROP TABLE {OLD_TABLE}")
+
+
+def _sqlite(apps, schema_editor) -> None:
+    statement = apps.get_model("profitability", "AccountStatement")
+    _sqlite_rebuilt(schema_editor, statement, lambda: schema_editor.create_model(statement))
 
 
 def key_by_account_and_month(apps, schema_editor) -> None:
@@ -46,22 +51,19 @@ _UNIQUE = "CONSTRAINT one_statement_per_account_month UNIQUE (account_id, month)
 
 def _sqlite_back(apps, schema_editor) -> None:
     statement = apps.get_model("profitability", "AccountStatement")
-    fields = statement._meta.local_concrete_fields
-    columns = ", ".join(field.column for field in fields)
     definitions = ", ".join(
-        f"{field.column} {schema_editor.column_sql(statement, field)[0]}" for field in fields
+        f"{field.column} {schema_editor.column_sql(statement, field)[0]}"
+        for field in statement._meta.local_concrete_fields
     )
-    schema_editor.execute("DROP INDEX statement_month")
-    schema_editor.execute(f"ALTER TABLE {TABLE} RENAME TO {OLD_TABLE}")
-    schema_editor.execute(
-        f"CREATE TABLE {TABLE} (id integer NOT NULL PRIMARY KEY AUTOINCREMENT, {definitions},"
-        f" {_UNIQUE})"
-    )
-    schema_editor.execute(
-        f"INSERT INTO {TABLE} ({columns}) SELECT {columns} FROM {OLD_TABLE}"  # noqa: S608
-    )
-    schema_editor.execute(f"DROP TABLE {OLD_TABLE}")
-    schema_editor.execute(f"CREATE INDEX statement_month ON {TABLE} (month)")
+
+    def create() -> None:
+        schema_editor.execute(
+            f"CREATE TABLE {TABLE} (id integer NOT NULL PRIMARY KEY AUTOINCREMENT,"
+            f" {definitions}, {_UNIQUE})"
+        )
+        schema_editor.execute(f"CREATE INDEX statement_month ON {TABLE} (month)")
+
+    _sqlite_rebuilt(schema_editor, statement, create)
 
 
 def key_by_id(apps, schema_editor) -> None:
