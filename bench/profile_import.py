@@ -32,6 +32,9 @@ sys.path.insert(0, str(ROOT))
 
 STAGES: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])  # cpu, wall, calls
 MAIN_PID = os.getpid()
+#: ``--trace``: (label, start, wall seconds) of every call of the importing process's stages.
+TRACE: list[tuple[str, float, float]] | None = None
+START = time.perf_counter()
 _ACTIVE = threading.local()
 
 
@@ -46,6 +49,8 @@ def _stage(label: str):
         stage[0] += time.thread_time() - cpu
         stage[1] += time.perf_counter() - wall
         stage[2] += 1
+        if TRACE is not None and os.getpid() == MAIN_PID:
+            TRACE.append((label, wall - START, time.perf_counter() - wall))
 
 
 def _timed(label: str, function):
@@ -216,7 +221,12 @@ def main() -> None:
     parser.add_argument("--memory", action="store_true")
     parser.add_argument("--tracemalloc", action="store_true")
     parser.add_argument("--no-stages", action="store_true")
+    parser.add_argument(
+        "--trace", action="store_true", help="every call of the importing side's stages, in order"
+    )
     args = parser.parse_args()
+    global TRACE, START  # noqa: PLW0603 (set once, before the import)
+    TRACE = [] if args.trace else None
     scratch = tempfile.TemporaryDirectory()
     os.environ["KAM_DATA_DIR"] = scratch.name
     os.environ.pop("DJANGO_SETTINGS_MODULE", None)
@@ -241,6 +251,9 @@ def main() -> None:
 
     for path in args.files:
         STAGES.clear()
+        START = time.perf_counter()
+        if TRACE is not None:
+            TRACE.clear()
         server = _server_pid() if args.postgres else None
         server_cpu = _backend_cpu(server) if server else 0.0
         cpu, wall = time.process_time(), time.perf_counter()
@@ -272,6 +285,8 @@ def main() -> None:
             print(f"  {'stage':44} {'CPU s':>7} {'wall s':>7} {'calls':>7}")
             for label, (stage_cpu, stage_wall, calls) in STAGES.items():
                 print(f"  {label:44} {stage_cpu:7.2f} {stage_wall:7.2f} {calls:7}")
+        for label, start, seconds in TRACE or ():
+            print(f"  {start:7.2f} s  {seconds:6.2f} s  {label}")
     snapshots = [snapshot for *_, snapshot in marks if snapshot is not None]
     if len(snapshots) >= 3:
         print("  grew most from the second chunk to the last:")

@@ -1,13 +1,15 @@
-"""PostgreSQL: a first import of a large file builds the lines' index by account after its
-lines (kam.sales.staging.defer_account_index); the facts stay exact meanwhile."""
+"""PostgreSQL: a first import of a large file builds the lines' index by account, and the facts'
+key and index by month, after its lines (kam.sales.staging.defer_indexes); the facts stay exact
+meanwhile."""
 
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 
 from kam.sales import staging
 from kam.sales.importer import import_sales
+from kam.sales.models import MonthlyFact
 from kam.sales.tests.facts import facts_from_lines, stored_facts
 
 HEADER = "Kundennummer;Rechnungsnummer;Rechnungsdatum;Nettoumsatz\n"
@@ -47,6 +49,26 @@ def deferring(monkeypatch):
     return seen
 
 
+@pytest.fixture
+def fact_keys(monkeypatch):
+    """Whether the facts' key was there, each time the import asked."""
+    seen = []
+    exists = staging.fact_key_exists
+
+    def noting():
+        seen.append(exists())
+        return seen[-1]
+
+    monkeypatch.setattr(staging, "fact_key_exists", noting)
+    return seen
+
+
+def _fact_month_index_exists() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", [staging.FACT_MONTH_INDEX])
+        return cursor.fetchone() is not None
+
+
 def test_a_first_import_builds_the_index_after_its_lines_with_exact_facts(tmp_path, deferring):
     report, _ = import_sales(paths=[_file(tmp_path, "first.csv", 3_000)])
 
@@ -54,6 +76,19 @@ def test_a_first_import_builds_the_index_after_its_lines_with_exact_facts(tmp_pa
     assert False in deferring  # chunks ran without the index
     assert staging.account_index_exists()
     assert stored_facts() == facts_from_lines()
+
+
+def test_a_first_import_builds_the_facts_key_after_its_facts(tmp_path, deferring, fact_keys):
+    import_sales(paths=[_file(tmp_path, "first.csv", 3_000)])
+
+    # Chunks ran without the facts' key: months shared by chunks were replaced, not upserted.
+    assert False in fact_keys
+    assert stored_facts() == facts_from_lines()
+    assert staging.fact_key_exists()
+    assert _fact_month_index_exists()
+    fact = MonthlyFact.objects.values().first()
+    with pytest.raises(IntegrityError):
+        MonthlyFact.objects.create(**{**fact, "id": None})
 
 
 def test_a_large_file_builds_the_index_on_the_way(tmp_path, deferring, monkeypatch):
@@ -74,6 +109,23 @@ def test_the_next_import_makes_the_index_a_killed_first_import_left_missing(tmp_
 
     assert report.imported == 1_000
     assert staging.account_index_exists()
+    assert stored_facts() == facts_from_lines()
+
+
+def test_the_next_import_makes_the_facts_key_a_killed_first_import_left_missing(
+    tmp_path, deferring
+):
+    import_sales(paths=[_file(tmp_path, "first.csv", 1_000)])
+    with connection.cursor() as cursor:  # what a first import killed on the way leaves
+        cursor.execute(
+            f"ALTER TABLE sales_monthlyfact DROP CONSTRAINT {staging.FACT_KEY_CONSTRAINT}"
+        )
+        cursor.execute(f"DROP INDEX {staging.FACT_MONTH_INDEX}")
+
+    import_sales(paths=[_file(tmp_path, "next.csv", 1_000, prefix="S")])
+
+    assert staging.fact_key_exists()
+    assert _fact_month_index_exists()
     assert stored_facts() == facts_from_lines()
 
 
