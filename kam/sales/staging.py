@@ -206,9 +206,7 @@ def key_index_exists() -> bool:
 
 def fact_key_exists() -> bool:
     """Whether the facts' unique key (account, month) is there (always on SQLite)."""
-    return not _on_postgres() or _exists(
-        MonthlyFact, _constraint(MonthlyFact, FACT_KEY_CONSTRAINT)
-    )
+    return not _on_postgres() or _exists(MonthlyFact, _constraint(MonthlyFact, FACT_KEY_CONSTRAINT))
 
 
 def defer_indexes() -> bool:
