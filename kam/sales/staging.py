@@ -9,6 +9,7 @@ transaction, set by set, and releases the GIL meanwhile, so the reader thread re
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -250,9 +251,18 @@ def defer_indexes() -> bool:
 def build_deferred_indexes() -> None:
     """PostgreSQL: makes the lines' index by account and unique key, and the facts' key and
     index by month, where they are missing (after a first import that deferred them, or one
-    that was killed meanwhile)."""
+    that was killed meanwhile).
+
+    Two builds at once: the keys' unique indexes on a connection of their own while this one
+    builds the other indexes, then the keys from their indexes here (a moment each). Each
+    build sorts with the server's parallel workers already, yet the four took 1.3-1.5 s one
+    after the other at the end of a first import of 1,000,000 lines, and 0.9-1.0 s two at once.
+    """
     if not _on_postgres():
         return
+    # Inside an outer transaction (which may hold the tables' locks) one after the other.
+    at_once = not connection.in_atomic_block
+    _drop_orphaned_key_indexes()
     with transaction.atomic():
         lock_imports()
         missing = [(model, made) for model, made in _deferrable() if not _exists(model, made)]
@@ -261,12 +271,79 @@ def build_deferred_indexes() -> None:
         with connection.cursor() as cursor:
             # One sort of all lines each: memory for it in this transaction only.
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        with connection.schema_editor(atomic=False) as editor:
-            for model, index_or_key in missing:
-                if isinstance(index_or_key, Index):
-                    editor.add_index(model, index_or_key)
-                else:
-                    editor.add_constraint(model, index_or_key)
+        keys = [(model, key) for model, key in missing if isinstance(key, UniqueConstraint)]
+        beside = [_unique_index_sql(model, key) for model, key in keys] if at_once else []
+        with _Beside(beside), connection.schema_editor(atomic=False) as editor:
+            for model, made in missing:
+                if isinstance(made, Index):
+                    editor.add_index(model, made)
+                elif not at_once:
+                    editor.add_constraint(model, made)
+        if not at_once:
+            return
+        with connection.cursor() as cursor:
+            for model, key in keys:
+                name = _quote(key.name)
+                cursor.execute(
+                    f"ALTER TABLE {_quote(model._meta.db_table)} "
+                    f"ADD CONSTRAINT {name} UNIQUE USING INDEX {name}"
+                )
+
+
+def _unique_index_sql(model, key: UniqueConstraint) -> str:
+    columns = ", ".join(_quote(model._meta.get_field(name).column) for name in key.fields)
+    return f"CREATE UNIQUE INDEX {_quote(key.name)} ON {_quote(model._meta.db_table)} ({columns})"
+
+
+def _drop_orphaned_key_indexes() -> None:
+    """Drops a key's unique index whose key was not made from it (a build killed between the
+    two), in a transaction of its own: dropped inside the build's, its lock on the table would
+    keep the second connection's build waiting for that transaction's end."""
+    with transaction.atomic():
+        lock_imports()
+        with connection.cursor() as cursor:
+            for model, key in _deferrable():
+                if isinstance(key, UniqueConstraint) and not _exists(model, key):
+                    cursor.execute(f"DROP INDEX IF EXISTS {_quote(key.name)}")
+
+
+class _Beside:
+    """Runs statements on a connection of its own, in a thread, while the block runs; raises
+    what went wrong there after the block (its own error first)."""
+
+    def __init__(self, statements: list[str]) -> None:
+        self._statements = statements
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="kam-index-build", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            with connection.wrap_database_errors:  # Django's errors, as on its connections
+                self._run_statements()
+        except BaseException as error:  # noqa: BLE001 (raised in the caller's thread)
+            self._error = error
+
+    def _run_statements(self) -> None:
+        opened = connection.get_new_connection(connection.get_connection_params())
+        try:
+            opened.autocommit = True
+            with opened.cursor() as cursor:
+                cursor.execute("SET maintenance_work_mem = '256MB'")
+                for statement in self._statements:
+                    cursor.execute(statement)
+        finally:
+            opened.close()
+
+    def __enter__(self) -> _Beside:
+        if self._statements:
+            self._thread.start()
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        if self._statements:
+            self._thread.join()
+        if kind is None and self._error is not None:
+            raise self._error
 
 
 def _columns(columns: Sequence[tuple[str, str]]) -> str:

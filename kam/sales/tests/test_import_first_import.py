@@ -133,3 +133,37 @@ def test_the_next_import_makes_the_key_a_killed_first_import_left_missing(tmp_pa
 
     assert report.imported == 0
     assert staging.key_index_exists()
+
+
+@postgresql_only
+def test_the_next_import_drops_a_key_index_a_killed_build_left_without_its_key(tmp_path, deferring):
+    path, _keys, _repeats = _export(tmp_path, rows=600)
+    import_sales(paths=[path])
+    with connection.cursor() as cursor:  # a build killed after the key's index, before the key
+        cursor.execute(f"ALTER TABLE sales_salesline DROP CONSTRAINT {staging.KEY_CONSTRAINT}")
+        cursor.execute(
+            f"CREATE UNIQUE INDEX {staging.KEY_CONSTRAINT} "
+            "ON sales_salesline (invoice_number, line_number)"
+        )
+
+    report, _ = import_sales(paths=[path])
+
+    assert report.imported == 0
+    assert staging.key_index_exists()
+
+
+@postgresql_only
+def test_a_key_that_cannot_be_built_fails_the_build_which_leaves_no_index(tmp_path, deferring):
+    path, _keys, _repeats = _export(tmp_path, rows=600)
+    import_sales(paths=[path])
+    with connection.cursor() as cursor:  # the key and index missing, a key twice
+        cursor.execute(f"ALTER TABLE sales_salesline DROP CONSTRAINT {staging.KEY_CONSTRAINT}")
+        cursor.execute(f"DROP INDEX {staging.ACCOUNT_INDEX}")
+    line = SalesLine.objects.values().first()
+    SalesLine.objects.create(**{**line, "id": None})
+
+    with pytest.raises(IntegrityError):
+        staging.build_deferred_indexes()
+
+    assert not staging.key_index_exists()
+    assert not staging.account_index_exists()  # built beside the key, rolled back with it
