@@ -297,9 +297,11 @@ def main() -> None:
         f"({files[3]:,} lines); load {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores",
         flush=True,
     )
-    base_env = {
-        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
-    }
+    # kam as installed: its modules compiled once. An environment that forbids writing the
+    # bytecode (PYTHONDONTWRITEBYTECODE, set on some build machines) would have each `kam`
+    # process compile its 170 modules again, 0.1 s of every import measured.
+    unset = ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "PYTHONDONTWRITEBYTECODE")
+    base_env = {k: v for k, v in os.environ.items() if k not in unset}
     rates = {}
     with tempfile.TemporaryDirectory() as scratch:
         big = increment = None
