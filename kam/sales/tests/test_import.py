@@ -319,6 +319,19 @@ def test_chunks_of_an_export_sorted_by_date_are_cut_where_a_month_begins(tmp_pat
     ]
 
 
+def test_a_chunk_handed_over_leaves_its_keys_behind_unless_the_whole_file_is_kept(
+    tmp_path, monkeypatch
+):
+    # Freed before the reader process's collection after each chunk, which walked them again.
+    sorter = pipeline.RowSorter("sorted.csv", set())
+    next(sorter.chunks(_dated_file(tmp_path, monkeypatch, 3), 8))
+    assert sorter.seen == {}
+
+    dry_run = pipeline.RowSorter("sorted.csv", set(), whole_file=True)
+    first = next(dry_run.chunks(_dated_file(tmp_path, monkeypatch, 3), 8))
+    assert len(dry_run.seen) == first.rows
+
+
 def test_the_first_chunks_ramp_up_to_the_full_size(tmp_path, monkeypatch):
     sales_file = _dated_file(tmp_path, monkeypatch, 12)
 

@@ -2,6 +2,7 @@
 
 import multiprocessing
 import pickle
+import sys
 
 import pytest
 
@@ -66,6 +67,26 @@ def test_an_error_in_the_reader_process_surfaces_in_the_importing_one():
     with pytest.raises(ValueError, match="kaputt"):
         next(chunks)
     assert not _readers()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the pipe's size is Linux's")
+def test_the_reader_reads_on_while_the_importer_has_not_taken_a_large_chunk_yet():
+    # Half a megabyte: a chunk's rejected rows and new customers in a realistic export.
+    read_on = multiprocessing.get_context("fork").Event()
+
+    def chunks():
+        yield ["small"]
+        yield ["x" * 500_000]
+        read_on.set()  # the large one is on its way: the reader reads the next chunk
+        yield ["next"]
+
+    chunks_read = reader_process.read_in_process(lambda stop_sign: chunks())
+    assert next(chunks_read) == ["small"]
+
+    assert read_on.wait(timeout=10)  # before the importer takes the large one
+    assert len(next(chunks_read)[0]) == 500_000
+    assert next(chunks_read) == ["next"]
+    chunks_read.close()
 
 
 def _readers() -> list:
