@@ -349,14 +349,11 @@ class RowSorter:
             for block in sales_file.iter_staged(min(READ_STEP, size)):
                 if gate:
                     gate.checkpoint()
-                self.sort_into(chunk, block)
-                _note_months(chunk, block.staged)
-                if spool is not None:
-                    self._spool_rows(chunk, spool)
+                block, new_month, month_begins = self._split_at_new_month(block)
+                self._take(chunk, block, spool)
                 if finished is not None and _ready(finished, spool):
                     yield finished
                     finished = None
-                month_begins = self._month_begins(block)
                 if chunk.rows >= wanted and (month_begins or chunk.rows >= wanted + slack):
                     if finished is not None:
                         yield _when_ready(finished, spool)
@@ -373,6 +370,8 @@ class RowSorter:
                     full_seen = full_seen or wanted >= size
                     tail = expected_rows - before if expected_rows and full_seen else 0
                     wanted, slack = _next_size(size, tail, after=wanted if ramp else size)
+                if new_month:
+                    self._take(chunk, new_month, spool)
             if finished is not None:
                 yield _when_ready(finished, spool)
                 finished = None
@@ -388,12 +387,44 @@ class RowSorter:
                 with contextlib.suppress(Exception):
                     spool.wait()
 
-    def _month_begins(self, block: StagedBlock) -> bool:
-        """Whether the block's rows end in another month than the rows before them."""
-        if not block.staged:
-            return False
-        month, self._month = self._month, block.staged[-1][_DATE][:7]  # ISO dates
-        return month is not None and month != self._month
+    def _take(self, chunk: SortedChunk, block: StagedBlock, spool: Spool | None) -> None:
+        """Sorts the block's rows into the chunk (with a spool: hands them over to it)."""
+        self.sort_into(chunk, block)
+        _note_months(chunk, block.staged)
+        if spool is not None:
+            self._spool_rows(chunk, spool)
+
+    def _split_at_new_month(
+        self, block: StagedBlock
+    ) -> tuple[StagedBlock, StagedBlock | None, bool]:
+        """Whether a new month begins in the block (its last row's month is another than the
+        one of the rows before the block), with the block split where it begins if the block
+        goes from the month before straight to the new one: its rows of the month before and
+        those of the new month (else the block and None).
+
+        A chunk of an export sorted by date is cut between the two: it ends where a month
+        ends, and no month's lines are split between two chunks (cut after the block, the
+        new month's first rows in it had to be summed up again with the next chunk's: their
+        facts recomputed from all the month's lines). Other exports are cut after the block.
+        """
+        staged = block.staged
+        if not staged:
+            return block, None, False
+        month, self._month = self._month, staged[-1][_DATE][:7]  # ISO dates
+        if month is None or month == self._month:
+            return block, None, False
+        start = len(staged) - 1
+        while start and staged[start - 1][_DATE][:7] == self._month:
+            start -= 1
+        if any(row[_DATE][:7] != month for row in islice(staged, start)):
+            return block, None, True
+        cut = block.lines[start]
+        before, after = [], []
+        for rejected in block.rejected:
+            (before if rejected.line < cut else after).append(rejected)
+        head = StagedBlock(block.lines[:start], staged[:start], block.names[:start], before)
+        new = StagedBlock(block.lines[start:], staged[start:], block.names[start:], after)
+        return head, new, True
 
     def _start(self, spool: Spool | None) -> SortedChunk:
         """A new chunk; with a spool, its rows go there block by block (``spooled``)."""

@@ -309,14 +309,33 @@ def test_chunks_of_an_export_sorted_by_date_are_cut_where_a_month_begins(tmp_pat
 
     chunks = list(pipeline.RowSorter("sorted.csv", set()).chunks(sales_file, 32))
 
-    # Blocks of 4 rows, 10 rows a month. Each chunk (at least 32, at most 40 rows) ends with
-    # the block that holds the first days of April, July and November; the rest is the last.
-    assert [chunk.rows for chunk in chunks] == [32, 32, 40, 16]
-    assert [chunk.staged[-1][3] for chunk in chunks[:3]] == [
-        "2025-04-02",
-        "2025-07-04",
-        "2025-11-04",
-    ]
+    # Blocks of 4 rows, 10 rows a month. Each chunk (at least 32, at most 40 rows) ends
+    # where a month ends, inside a block: no month's rows are split between two chunks.
+    assert [chunk.rows for chunk in chunks] == [40, 40, 40]
+    assert [chunk.staged[-1][3] for chunk in chunks] == ["2025-04-10", "2025-08-10", "2025-12-10"]
+    chunks = list(pipeline.RowSorter("sorted.csv", set()).chunks(sales_file, 25))
+    assert [chunk.rows for chunk in chunks] == [30, 30, 30, 30]  # at least 25, at most 31
+
+
+def test_a_chunk_cut_inside_a_block_takes_the_rejected_rows_of_its_part(tmp_path, monkeypatch):
+    from kam.sales.reading import open_sales_file
+
+    body = "".join(
+        f"10001;Kunde;R-{month}-{day};1;{day:02d}.{month:02d}.2025;A;1;"
+        f"{'kaputt' if (month, day) in ((1, 10), (2, 2)) else '1,00'};0,10\n"
+        for month in (1, 2)
+        for day in range(1, 11)
+    )
+    monkeypatch.setattr(pipeline, "READ_STEP", 4)
+    monkeypatch.setattr(pipeline, "RAMP_START", 1)
+    sales_file = open_sales_file(write(tmp_path, "sorted.csv", body))
+
+    chunks = list(pipeline.RowSorter("sorted.csv", set()).chunks(sales_file, 8))
+
+    # The block of lines 10-13 holds January's last two days and February's first two.
+    assert [chunk.rows for chunk in chunks] == [10, 10]
+    assert [[row["line"] for row in chunk.rejected] for chunk in chunks] == [[11], [13]]
+    assert {row[3][:7] for row in chunks[1].staged} == {"2025-02"}
 
 
 def test_a_chunk_handed_over_leaves_its_keys_behind_unless_the_whole_file_is_kept(
@@ -339,8 +358,8 @@ def test_the_first_chunks_ramp_up_to_the_full_size(tmp_path, monkeypatch):
 
     # The first wants 2 rows (a sixteenth of 32) and gets the first block of 4; each next one
     # wants half as many again as the one before (3, 4, 6, 9, 13, 19, 28), cut after a block
-    # or where a month begins, up to 32; the rest is the last chunk.
-    assert [chunk.rows for chunk in chunks] == [4, 4, 4, 8, 12, 16, 24, 32, 16]
+    # or where a month ends, up to 32; the rest is the last chunk.
+    assert [chunk.rows for chunk in chunks] == [4, 4, 8, 12, 12, 16, 24, 30, 10]
     assert [row[3] for chunk in chunks for row in chunk.staged] == [
         f"2025-{month:02d}-{day:02d}" for month in range(1, 13) for day in range(1, 11)
     ]
@@ -354,11 +373,11 @@ def test_without_the_ramp_the_first_chunk_has_a_quarter_and_the_others_the_full_
     sorter = pipeline.RowSorter("sorted.csv", set())
     chunks = list(sorter.chunks(sales_file, 32, ramp=False))  # as on PostgreSQL
 
-    assert [chunk.rows for chunk in chunks] == [12, 32, 40, 36]
+    assert [chunk.rows for chunk in chunks] == [10, 40, 40, 30]
     sorter = pipeline.RowSorter("sorted.csv", set())
     sales_file = _dated_file(tmp_path, monkeypatch, 12)
     with_tail = list(sorter.chunks(sales_file, 32, expected_rows=120, ramp=False))
-    assert [chunk.rows for chunk in with_tail] == [12, 32, 40, 20, 8, 8]
+    assert [chunk.rows for chunk in with_tail] == [10, 40, 40, 18, 12]
 
 
 def test_an_import_ramps_its_chunks_up_on_sqlite_only(tmp_path, monkeypatch):
@@ -382,9 +401,9 @@ def test_the_last_chunks_get_smaller_when_the_rows_to_come_are_known(tmp_path, m
     sorter = pipeline.RowSorter("sorted.csv", set())
     chunks = list(sorter.chunks(sales_file, 32, expected_rows=120))
 
-    # As without (32, 32) while 64 rows or more are to come; then half of the rest, at least 8
-    # rows, each cut where a month begins: the importer's last chunk has 8 rows, not 16.
-    assert [chunk.rows for chunk in chunks] == [32, 32, 28, 20, 8]
+    # As without (40, 40) while 64 rows or more are to come; then half of the rest, at least 8
+    # rows, each cut where a month ends: the importer's last chunk has 10 rows, not 40.
+    assert [chunk.rows for chunk in chunks] == [40, 40, 20, 10, 10]
     assert [row[3] for chunk in chunks for row in chunk.staged] == [
         f"2025-{month:02d}-{day:02d}" for month in range(1, 13) for day in range(1, 11)
     ]
@@ -397,7 +416,7 @@ def test_a_file_of_a_chunk_or_two_is_chunked_as_without_the_rows_to_come(tmp_pat
         return [chunk.rows for chunk in sorter.chunks(sales_file, 32, **options)]
 
     # Its chunks never reach the full size while they ramp up: no smaller tail.
-    assert sizes(expected_rows=50) == sizes() == [4, 4, 4, 8, 12, 16, 2]
+    assert sizes(expected_rows=50) == sizes() == [4, 4, 8, 12, 12, 10]
 
 
 def test_an_import_tells_the_reader_how_many_rows_its_file_has(tmp_path, monkeypatch):

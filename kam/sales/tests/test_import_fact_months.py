@@ -118,7 +118,10 @@ def _first_import_in_small_chunks(tmp_path, monkeypatch, dates: list[str]) -> li
 def test_months_that_chunks_of_an_export_sorted_by_date_share_are_summed_from_all_lines(
     tmp_path, monkeypatch
 ):
-    seen = _first_import_in_small_chunks(tmp_path, monkeypatch, _dates(list(range(1, 13))))
+    # Months of 40 lines, chunks of 24 to 30: a chunk ends where a month ends only when one
+    # ends in time (kam.sales.pipeline.RowSorter.chunks), else inside a month.
+    dates = [f"{1 + n // 2:02d}.{month:02d}.2025" for month in range(1, 13) for n in range(40)]
+    seen = _first_import_in_small_chunks(tmp_path, monkeypatch, dates)
 
     assert stored_facts() == facts_from_lines()
     # Later chunks read only the lines from the chunk before on.
