@@ -433,6 +433,8 @@ class _ImportRun:
             return None
         if merged.inserted + merged.duplicates + len(merged.conflicts) != taken.rows:
             return None  # rows matched stored lines
+        if not spools.totals_ready(taken):
+            return None
         if merged.removed:
             # SQLite: in the chunk's own file, which its reader no longer writes.
             facts.resum_totals(taken.month_totals, taken.table, merged.removed)

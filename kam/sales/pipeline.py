@@ -196,8 +196,8 @@ def _ready(chunk: SortedChunk, spool: Spool | None) -> bool:
 
 
 def _when_ready(chunk: SortedChunk, spool: Spool | None) -> SortedChunk:
-    if spool is not None:
-        spool.wait()
+    if not _ready(chunk, spool):
+        spool.wait()  # type: ignore[union-attr]
     return chunk
 
 

@@ -57,6 +57,23 @@ class Taken(NamedTuple):
     rows: int
     # Its rows summed up by customer and month (kam.sales.facts.month_totals), if the spool did.
     month_totals: str | None
+    # PostgreSQL: the advisory lock the spool holds while it sums the chunk up (totals_ready).
+    summing: tuple[int, int] | None = None
+
+
+def totals_ready(taken: Taken) -> bool:
+    """Importing side, in the chunk's transaction: waits until the spool has summed the chunk
+    up; whether its totals are there (not if the sums failed: the reader reports why, and the
+    importer sums the new lines up itself)."""
+    if taken.month_totals is None:
+        return False
+    if taken.summing is None:
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", list(taken.summing))
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [taken.month_totals])
+        (there,) = cursor.fetchone()
+    return bool(there)
 
 
 #: Rows a statement inserts into a SQLite spool, as far as SQLite's limit on the variables of
@@ -298,6 +315,7 @@ class TableSpool:
             _drop_orphans(cursor)
             cursor.execute("SELECT pg_backend_pid()")
             (pid,) = cursor.fetchone()
+        self._pid = int(pid)
         self._prefix = f"{TABLE_PREFIX}{pid}_{next(_SPOOLS)}_"
         self._rows: dict[int, int] = {}
         self._written: list[int] = []
@@ -383,6 +401,11 @@ class TableSpool:
         """
         self._end_copy()
         self.wait()  # the chunk before
+        if self._sum_up:
+            # Held until the sums are there: the importer takes the chunk at once and waits
+            # for them only when it needs them, after its lines are in (totals_ready).
+            with self._finishing_cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_lock(%s, %s)", self._summing(number))
         self._finishing = threading.Thread(
             target=self._sum_up_or_analyze, args=(number,), name="kam-spool-sums", daemon=True
         )
@@ -391,8 +414,11 @@ class TableSpool:
         return self._copied
 
     def ready(self, number: int) -> bool:
-        """Reader: whether chunk ``number`` is summed up (or analyzed): it may be handed over.
+        """Reader: whether chunk ``number`` may be handed over: at once when it is summed up
+        (the importer waits for the sums itself, totals_ready), else once it is analyzed.
         Raises what went wrong there."""
+        if self._sum_up:
+            return True
         finishing = self._finishing
         if finishing is not None and finishing.is_alive():
             return False
@@ -408,19 +434,30 @@ class TableSpool:
         if error is not None:
             raise error
 
+    def _finishing_cursor(self):
+        if self._finishing_connection is None:
+            self._finishing_connection = self._open_connection()
+        return self._finishing_connection.cursor()
+
+    def _summing(self, number: int) -> tuple[int, int]:
+        """The advisory lock held while chunk ``number`` is summed up: the importing
+        connection's process id (its spool's tables carry it too) and the chunk's number."""
+        return self._pid, int(number)
+
     def _sum_up_or_analyze(self, number: int) -> None:
         table = self.table(number)
         try:
-            opened = self._finishing_connection or self._open_connection()
-            self._finishing_connection = opened
-            with opened.cursor() as cursor:
-                if self._sum_up:
-                    totals = self._month_totals.replace("{chunk}", table)
-                    cursor.execute(f"CREATE UNLOGGED TABLE {table}_months AS {totals}")
-                else:
+            with self._finishing_cursor() as cursor:
+                if not self._sum_up:
                     # Statistics for the plans that match rows with stored lines (a fresh table
                     # has none; in a first import nothing is matched).
                     cursor.execute(f"ANALYZE {table}")
+                    return
+                try:
+                    totals = self._month_totals.replace("{chunk}", table)
+                    cursor.execute(f"CREATE UNLOGGED TABLE {table}_months AS {totals}")
+                finally:
+                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", self._summing(number))
         except BaseException as error:  # noqa: BLE001 (raised in the reader by wait)
             self._error = error
 
@@ -430,8 +467,11 @@ class TableSpool:
         staging.prepare()
         if rows is None:
             rows = self._rows[number]
-        totals = f"{self.table(number)}_months" if self._sum_up else None
-        return Taken(self.table(number), rows, totals)
+        if not self._sum_up:
+            return Taken(self.table(number), rows, None)
+        return Taken(
+            self.table(number), rows, f"{self.table(number)}_months", self._summing(number)
+        )
 
     def release(self, number: int) -> None:
         """Importing side, after the chunk's transaction (its locks are gone)."""

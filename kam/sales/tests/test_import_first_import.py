@@ -167,3 +167,41 @@ def test_a_key_that_cannot_be_built_fails_the_build_which_leaves_no_index(tmp_pa
 
     assert not staging.key_index_exists()
     assert not staging.account_index_exists()  # built beside the key, rolled back with it
+
+
+@postgresql_only
+def test_the_importer_takes_a_chunk_before_its_sums_and_waits_for_them(
+    tmp_path, deferring, monkeypatch
+):
+    import multiprocessing
+
+    from django.db import connection as importing
+
+    # The first chunk's sums wait until the importer has come to need them.
+    needed = multiprocessing.get_context("fork").Event()
+    sum_up = spools.TableSpool._sum_up_or_analyze
+
+    def late(self, number):
+        if number == 1:
+            needed.wait(timeout=10)
+        sum_up(self, number)
+
+    monkeypatch.setattr(spools.TableSpool, "_sum_up_or_analyze", late)
+    early = []
+    ready = spools.totals_ready
+
+    def noting(taken):
+        with importing.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock_shared(%s, %s)", list(taken.summing))
+            early.append(not cursor.fetchone()[0])  # the spool was still summing it up
+        needed.set()
+        return ready(taken)
+
+    monkeypatch.setattr(spools, "totals_ready", noting)
+    path, _keys, _repeats = _export(tmp_path)
+
+    import_sales(paths=[path])
+
+    assert early[0] is True
+    assert deferring["summed_again"] == []  # the facts came from the spool's sums all the same
+    assert stored_facts() == facts_from_lines()
