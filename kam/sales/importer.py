@@ -305,7 +305,9 @@ class _ImportRun:
 
     def _import_chunks(self, sales_file: SalesFile, name: str, expected_rows: int) -> None:
         # A dry run stores no lines that later chunks could find their keys in.
-        sorter = RowSorter(name, self.known_customers, whole_file=self.dry_run)
+        sorter = RowSorter(
+            name, self.known_customers, whole_file=self.dry_run, expected_keys=expected_rows
+        )
         self.file_name = name
         self.chunk_months = []
         staging.start_file()
