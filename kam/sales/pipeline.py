@@ -217,26 +217,16 @@ class KeyFilter:
     """Which natural keys a file may have brought before: a Bloom filter of fixed size.
 
     It never says "not before" for a key that came before; of the keys that did not, a few say
-    "maybe" (two bits a key in 2**29 bits, 64 MB: about 0.001 % of a 1,000,000-line file's keys,
-    0.15 % of a 10,000,000-line file's). The database checks the "maybe" ones
+    "maybe" (two bits a key in 2**27 bits, 16 MB: about 0.02 % of a 1,000,000-line file's keys,
+    2 % of a 10,000,000-line file's). The database checks the "maybe" ones
     (kam.sales.staging.merge), so the file's keys need no memory that grows with the file.
+    Its pages are touched the first time a key falls in them: at 2**29 bits, 64 MB, that took
+    0.3 s of the reader for a file of 1,000,000 lines.
     """
 
-    BITS = 29
-    #: A file of known size gets a filter of at least this many bits a line (at most 2**BITS):
-    #: 0.02 % of its keys say "maybe" wrongly. Its pages are touched the first time a key
-    #: falls in them: the 64 MB for a file of 1,000,000 lines took 0.3 s of the reader.
-    BITS_A_KEY = 128
-
-    @classmethod
-    def for_keys(cls, keys: int) -> KeyFilter:
-        """A filter for a file of about ``keys`` lines (0: not known, the largest)."""
-        if keys <= 0:
-            return cls()
-        return cls(min(cls.BITS, max(20, (keys * cls.BITS_A_KEY - 1).bit_length())))
+    BITS = 27
 
     def __init__(self, bits: int = BITS) -> None:
-        self.bits = bits
         self._bits = np.zeros(1 << (bits - 3), dtype=np.uint8)  # pages appear as they are used
         self._shift = np.uint64(bits)
         self._mask = np.uint64((1 << bits) - 1)
@@ -311,7 +301,6 @@ class RowSorter:
         known_customers: KnownCustomers | set[str],
         *,
         whole_file: bool = False,
-        expected_keys: int = 0,
     ) -> None:
         self.file_name = file_name
         if isinstance(known_customers, set):
@@ -319,7 +308,7 @@ class RowSorter:
         self.known_customers = known_customers
         self.whole_file = whole_file
         self.seen: dict[tuple[str, int], tuple[int, int]] = {}  # key → first line, value hash
-        self.key_filter = None if whole_file else KeyFilter.for_keys(expected_keys)
+        self.key_filter = None if whole_file else KeyFilter()
         self.chunks_spooled = 0
         self._chunk_hashes: list[np.ndarray] = []  # of the keys of the chunk being sorted
         self._month: str | None = None  # of the last row sorted

@@ -52,23 +52,13 @@ def test_forgotten_customers_are_not_created_twice(tmp_path, monkeypatch):
     assert Account.objects.count() == 5
 
 
-def test_the_key_filter_is_sized_to_the_file_within_its_bounds():
-    from kam.sales.pipeline import KeyFilter
-
-    assert KeyFilter.for_keys(0).bits == KeyFilter.BITS  # a file of unknown size: the largest
-    assert KeyFilter.for_keys(10).bits == 20
-    million = KeyFilter.for_keys(1_000_000)
-    assert 1_000_000 * KeyFilter.BITS_A_KEY <= 2**million.bits < 2_000_000 * KeyFilter.BITS_A_KEY
-    assert KeyFilter.for_keys(100_000_000).bits == KeyFilter.BITS
-
-
-def test_a_small_key_filter_keeps_its_wrong_maybes_rare():
+def test_the_key_filter_keeps_its_wrong_maybes_rare():
     import random
 
     from kam.sales.pipeline import KeyFilter
 
     keys = [(f"R{i}", 1) for i in range(200_000)]
-    key_filter = KeyFilter.for_keys(len(keys) * 2)
+    key_filter = KeyFilter()
     key_filter.add(KeyFilter.hashes(keys))
     others = [(f"S{random.randrange(10**9)}", 1) for _ in range(200_000)]
 
