@@ -52,6 +52,31 @@ def test_forgotten_customers_are_not_created_twice(tmp_path, monkeypatch):
     assert Account.objects.count() == 5
 
 
+@pytest.mark.django_db
+def test_new_accounts_are_created_in_batches_each_once(tmp_path, monkeypatch):
+    from kam.sales import importer
+
+    monkeypatch.setattr(importer, "ACCOUNT_BATCH", 2)
+    Account.objects.create(customer_number="K3", name="Bestand")
+    path = tmp_path / "export.csv"
+    rows = [f"K{k % 7};Kunde {k % 7};RE{k:04d};1;0{1 + k % 9}.03.2024;100,00" for k in range(40)]
+    path.write_text(
+        "Kundennummer;Kundenname;Rechnungsnummer;Position;Rechnungsdatum;Nettoumsatz\n"
+        + "\n".join(rows)
+        + "\n",
+        encoding="utf-8",
+    )
+
+    report, _ = import_sales(paths=[path])
+
+    assert report.accounts_created == 6
+    assert sorted(Account.objects.values_list("customer_number", "name")) == [
+        *((f"K{k}", f"Kunde {k}") for k in range(3)),
+        ("K3", "Bestand"),
+        *((f"K{k}", f"Kunde {k}") for k in range(4, 7)),
+    ]
+
+
 def test_the_key_filter_keeps_its_wrong_maybes_rare():
     import random
 
