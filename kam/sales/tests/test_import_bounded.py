@@ -37,14 +37,7 @@ def test_known_customers_forget_beyond_their_limit():
 def test_forgotten_customers_are_not_created_twice(tmp_path, monkeypatch):
     monkeypatch.setattr(KnownCustomers, "LIMIT", 2)
     Account.objects.create(customer_number="K1", name="Bestand")
-    path = tmp_path / "export.csv"
-    rows = [f"K{k % 5};Kunde {k % 5};RE{k:04d};1;0{1 + k % 9}.03.2024;100,00" for k in range(40)]
-    path.write_text(
-        "Kundennummer;Kundenname;Rechnungsnummer;Position;Rechnungsdatum;Nettoumsatz\n"
-        + "\n".join(rows)
-        + "\n",
-        encoding="utf-8",
-    )
+    path = _export(tmp_path, customers=5)
     dry, _ = import_sales(paths=[path], dry_run=True)
     report, _ = import_sales(paths=[path])
     assert dry.accounts_created == report.accounts_created == 4
@@ -58,16 +51,8 @@ def test_new_accounts_are_created_in_batches_each_once(tmp_path, monkeypatch):
 
     monkeypatch.setattr(importer, "ACCOUNT_BATCH", 2)
     Account.objects.create(customer_number="K3", name="Bestand")
-    path = tmp_path / "export.csv"
-    rows = [f"K{k % 7};Kunde {k % 7};RE{k:04d};1;0{1 + k % 9}.03.2024;100,00" for k in range(40)]
-    path.write_text(
-        "Kundennummer;Kundenname;Rechnungsnummer;Position;Rechnungsdatum;Nettoumsatz\n"
-        + "\n".join(rows)
-        + "\n",
-        encoding="utf-8",
-    )
 
-    report, _ = import_sales(paths=[path])
+    report, _ = import_sales(paths=[_export(tmp_path, customers=7)])
 
     assert report.accounts_created == 6
     assert sorted(Account.objects.values_list("customer_number", "name")) == [
@@ -75,6 +60,22 @@ def test_new_accounts_are_created_in_batches_each_once(tmp_path, monkeypatch):
         ("K3", "Bestand"),
         *((f"K{k}", f"Kunde {k}") for k in range(4, 7)),
     ]
+
+
+def _export(tmp_path, *, customers: int):
+    """40 lines of customers K0, K1, ... in turn, each named "Kunde <n>"."""
+    rows = [
+        f"K{k % customers};Kunde {k % customers};RE{k:04d};1;0{1 + k % 9}.03.2024;100,00"
+        for k in range(40)
+    ]
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "Kundennummer;Kundenname;Rechnungsnummer;Position;Rechnungsdatum;Nettoumsatz\n"
+        + "\n".join(rows)
+        + "\n",
+        encoding="utf-8",
+    )
+    return path
 
 
 def test_the_key_filter_keeps_its_wrong_maybes_rare():
