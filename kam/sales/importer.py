@@ -694,9 +694,8 @@ def _store_rejections(sales_import: SalesImport, rejected: list[dict]) -> None:
     if not rejected:
         return
     meta = ImportRejection._meta
-    columns = [
-        connection.ops.quote_name(str(meta.get_field(name).column)) for name in _REJECTION_FIELDS
-    ]
+    fields = {field.name: field for field in meta.concrete_fields}
+    columns = [connection.ops.quote_name(str(fields[name].column)) for name in _REJECTION_FIELDS]
     rows = [
         (
             sales_import.pk,

@@ -23,7 +23,7 @@ from typing import Protocol
 
 import numpy as np
 
-from kam.sales.reading import STAGED_FIELDS, SalesFile, StagedBlock
+from kam.sales.reading import STAGED_FIELDS, RejectedRow, SalesFile, StagedBlock
 from kam.sales.spool import Spool, rows_with_marks
 
 #: Records the reader converts between two looks at the gate (a few milliseconds of work).
@@ -421,7 +421,8 @@ class RowSorter:
         if any(row[_DATE][:7] != month for row in islice(staged, start)):
             return block, None, True
         cut = block.lines[start]
-        before, after = [], []
+        before: list[RejectedRow] = []
+        after: list[RejectedRow] = []
         for rejected in block.rejected:
             (before if rejected.line < cut else after).append(rejected)
         head = StagedBlock(block.lines[:start], staged[:start], block.names[:start], before)
