@@ -263,11 +263,12 @@ def build_deferred_indexes() -> None:
         return
     # Inside an outer transaction (which may hold the tables' locks) one after the other.
     at_once = not connection.in_atomic_block
-    _drop_orphaned_key_indexes()
+    if not _missing_without_leftovers():
+        return
     with transaction.atomic():
         lock_imports()
         missing = [(model, made) for model, made in _deferrable() if not _exists(model, made)]
-        if not missing:
+        if not missing:  # another import built them meanwhile
             return
         with connection.cursor() as cursor:
             # One sort of all lines each: memory for it in this transaction only.
@@ -296,16 +297,19 @@ def _unique_index_sql(model, key: UniqueConstraint) -> str:
     return f"CREATE UNIQUE INDEX {_quote(key.name)} ON {_quote(model._meta.db_table)} ({columns})"
 
 
-def _drop_orphaned_key_indexes() -> None:
-    """Drops a key's unique index whose key was not made from it (a build killed between the
-    two), in a transaction of its own: dropped inside the build's, its lock on the table would
-    keep the second connection's build waiting for that transaction's end."""
+def _missing_without_leftovers() -> bool:
+    """Whether an index or key is missing; drops a missing key's unique index that a build
+    killed between the index and the key left behind. In a transaction of its own: dropped
+    inside the build's, its lock on the table would keep the second connection's build
+    waiting for that transaction's end."""
     with transaction.atomic():
         lock_imports()
+        missing = [(model, made) for model, made in _deferrable() if not _exists(model, made)]
         with connection.cursor() as cursor:
-            for model, key in _deferrable():
-                if isinstance(key, UniqueConstraint) and not _exists(model, key):
+            for _model, key in missing:
+                if isinstance(key, UniqueConstraint):
                     cursor.execute(f"DROP INDEX IF EXISTS {_quote(key.name)}")
+    return bool(missing)
 
 
 class _Beside:
