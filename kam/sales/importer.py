@@ -362,7 +362,7 @@ class _ImportRun:
                 gc.collect(1)  # what came since the last chunk, not the whole heap
                 done += chunk_rows
                 if deferred and done >= staging.DEFER_INDEX_MAX_LINES:
-                    staging.build_deferred_indexes()
+                    staging.build_deferred_indexes(then=facts.refresh_put_off)
                     deferred = False
                 if self.progress:
                     self.progress(name, done, 0)
@@ -379,16 +379,16 @@ class _ImportRun:
         """After a file that deferred the indexes; after a failure, as far as the connection
         still works (the next import makes them otherwise), without hiding the failure."""
         if not failed:
-            staging.build_deferred_indexes()
+            staging.build_deferred_indexes(then=facts.refresh_put_off)
             return
         with contextlib.suppress(Exception):
-            staging.build_deferred_indexes()
+            staging.build_deferred_indexes(then=facts.refresh_put_off)
 
     def _defer_indexes(self, sales_file: SalesFile) -> bool:
         """PostgreSQL: whether this file's lines go in without the index by account and the
         unique key, which are built after them (staging.defer_indexes): a large file into an
         empty table, outside an outer transaction. Any other import first makes them again if
-        a killed first import left them missing."""
+        a killed first import left them missing, and the facts with them."""
         if self.dry_run:
             return False
         if (
@@ -397,7 +397,9 @@ class _ImportRun:
             and sales_file.path.stat().st_size >= staging.DEFER_INDEX_MIN_BYTES
         ):
             return staging.defer_indexes()
-        staging.build_deferred_indexes()
+        # Missing here, they were left by a first import that was killed, maybe with facts it
+        # put off (facts.refresh_touched): all are recomputed with them.
+        staging.build_deferred_indexes(then=facts.refresh_all)
         return False
 
     def _import_chunk(

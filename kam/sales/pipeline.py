@@ -48,6 +48,11 @@ _CUSTOMER = itemgetter(2)
 _DATE = STAGED_FIELDS.index("invoice_date")
 
 
+def _account_month(row: tuple) -> tuple[str, str]:
+    """Of a staged row: the customer number and the month of its invoice date (ISO)."""
+    return row[2], row[_DATE][:7]
+
+
 def _repeated(keys: list[tuple]) -> set[tuple]:
     """The keys that occur more than once: those not at the last place of their key (in C)."""
     last = dict(zip(keys, range(len(keys)), strict=True))
@@ -213,6 +218,58 @@ def _next_size(size: int, remaining: int, *, after: int) -> tuple[int, int]:
     return wanted, wanted // 4
 
 
+def _ends_chunk(rows: int, wanted: int, slack: int, month_begins: bool) -> bool:
+    """Whether a chunk of ``rows`` rows is cut here: once it has the rows it wants, where a
+    month begins, or up to ``slack`` rows later."""
+    return rows >= wanted and (month_begins or rows >= wanted + slack)
+
+
+def _rows(block: StagedBlock) -> int:
+    return len(block.staged) + len(block.rejected)
+
+
+def _split_block(block: StagedBlock, start: int) -> tuple[StagedBlock, StagedBlock]:
+    """The block's staged rows before ``start`` and from it on, each with its rejected rows."""
+    cut = block.lines[start]
+    before: list[RejectedRow] = []
+    after: list[RejectedRow] = []
+    for rejected in block.rejected:
+        (before if rejected.line < cut else after).append(rejected)
+    head = StagedBlock(block.lines[:start], block.staged[:start], block.names[:start], before)
+    tail = StagedBlock(block.lines[start:], block.staged[start:], block.names[start:], after)
+    return head, tail
+
+
+def _grouped_by_customer(staged: list[tuple]) -> bool:
+    """Whether each customer's rows come one after the other (an export sorted by customer;
+    by number or by text alike)."""
+    customers = list(map(_CUSTOMER, staged))
+    runs = 1 + sum(map(ne, customers, islice(customers, 1, None)))
+    return runs == len(set(customers))
+
+
+def _split_at_last_account_month(block: StagedBlock) -> tuple[StagedBlock, StagedBlock | None]:
+    """The block split where the rows of its last customer and month begin (else the block
+    and None).
+
+    A chunk that ends after the block would share that customer's month with the next chunk,
+    which, in an export sorted by customer, brings the month's other rows: the second chunk
+    would recompute the month's facts from all its lines (PostgreSQL's first import, without
+    the index by account: a scan of every line stored, 0.1-0.2 s a chunk). Cut here, no
+    customer's month is split between two chunks.
+    """
+    staged = block.staged
+    if not staged or not _grouped_by_customer(staged):
+        return block, None
+    last = _account_month(staged[-1])
+    start = len(staged) - 1
+    while start and _account_month(staged[start - 1]) == last:
+        start -= 1
+    if not start:
+        return block, None
+    return _split_block(block, start)
+
+
 class KeyFilter:
     """Which natural keys a file may have brought before: a Bloom filter of fixed size.
 
@@ -352,11 +409,18 @@ class RowSorter:
                 if gate:
                     gate.checkpoint()
                 block, new_month, month_begins = self._split_at_new_month(block)
+                if new_month is None and _ends_chunk(
+                    chunk.rows + _rows(block), wanted, slack, month_begins
+                ):
+                    head, new_pair = _split_at_last_account_month(block)
+                    ends = _ends_chunk(chunk.rows + _rows(head), wanted, slack, month_begins)
+                    if new_pair is not None and ends:
+                        block, new_month = head, new_pair
                 self._take(chunk, block, spool)
                 if finished is not None and _ready(finished, spool):
                     yield finished
                     finished = None
-                if chunk.rows >= wanted and (month_begins or chunk.rows >= wanted + slack):
+                if _ends_chunk(chunk.rows, wanted, slack, month_begins):
                     if finished is not None:
                         yield _when_ready(finished, spool)
                     before += chunk.rows
@@ -420,13 +484,7 @@ class RowSorter:
             start -= 1
         if any(row[_DATE][:7] != month for row in islice(staged, start)):
             return block, None, True
-        cut = block.lines[start]
-        before: list[RejectedRow] = []
-        after: list[RejectedRow] = []
-        for rejected in block.rejected:
-            (before if rejected.line < cut else after).append(rejected)
-        head = StagedBlock(block.lines[:start], staged[:start], block.names[:start], before)
-        new = StagedBlock(block.lines[start:], staged[start:], block.names[start:], after)
+        head, new = _split_block(block, start)
         return head, new, True
 
     def _start(self, spool: Spool | None) -> SortedChunk:

@@ -10,7 +10,7 @@ transaction, set by set, and releases the GIL meanwhile, so the reader thread re
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -27,6 +27,8 @@ TOUCHED = "kam_sales_touched"
 NEW_MONTHS = "kam_sales_new_months"
 #: Stored lines that the file being imported matched so far, with the file's line of each.
 FILE_LINES = "kam_sales_file_lines"
+#: Months whose facts a first import recomputes after its indexes (kam.sales.facts).
+PUT_OFF = "kam_sales_put_off"
 IMPORT_LOCK = 0x6B616D  # "kam"
 
 #: The values of a line that an ERP correction can change, in storage order.
@@ -137,9 +139,9 @@ def lock_imports() -> None:
 #: index by account and their unique key after its lines instead of keeping them current line
 #: by line (defer_indexes).
 DEFER_INDEX_MIN_BYTES = 10_000_000
-#: ... and builds them once the file has stored this many lines: without them, the facts of
-#: months that chunks share are recomputed, and the keys that may repeat are looked up, by
-#: scanning the file's lines.
+#: ... and builds them once the file has stored this many lines: without them, the keys that
+#: may repeat are looked up by scanning the file's lines, and the facts of months that chunks
+#: share wait for the index to be recomputed.
 DEFER_INDEX_MAX_LINES = 2_000_000
 
 
@@ -225,11 +227,12 @@ def defer_indexes() -> bool:
     0.57-0.59 s without, 0.25 s to build both after them); the importer inserts a fact only
     for an account and month that has none (kam.sales.facts.add_new_lines).
 
-    Until build_deferred_indexes runs, the facts of touched months are recomputed by a scan of
-    the lines (kam.sales.facts.refresh_touched asks account_index_exists) and replaced instead
-    of upserted (fact_key_exists), and so are the keys of rows that may repeat an earlier
-    chunk's looked up (_match_existing). Every import makes them all again first if a killed
-    one left them missing.
+    Until build_deferred_indexes runs, the facts of touched months are recomputed with the
+    index once it is there (kam.sales.facts.refresh_touched asks account_index_exists) and
+    facts are inserted without a key to upsert by (fact_key_exists); the keys of rows that may
+    repeat an earlier chunk's are looked up by a scan of the lines (_match_existing). Every
+    import makes them all again first if a killed one left them missing, and then recomputes
+    all facts.
     """
     if not _on_postgres():
         return False
@@ -248,10 +251,10 @@ def defer_indexes() -> bool:
     return True
 
 
-def build_deferred_indexes() -> None:
+def build_deferred_indexes(then: Callable[[], object] | None = None) -> None:
     """PostgreSQL: makes the lines' index by account and unique key, and the facts' key and
     index by month, where they are missing (after a first import that deferred them, or one
-    that was killed meanwhile).
+    that was killed meanwhile); ``then`` runs in the transaction that builds them, with them.
 
     Two builds at once: the keys' unique indexes on a connection of their own while this one
     builds the other indexes, then the keys from their indexes here (a moment each). Each
@@ -281,15 +284,16 @@ def build_deferred_indexes() -> None:
                     editor.add_index(model, made)
                 elif not at_once:
                     editor.add_constraint(model, made)
-        if not at_once:
-            return
-        with connection.cursor() as cursor:
-            for model, key in keys:
-                name = _quote(key.name)
-                cursor.execute(
-                    f"ALTER TABLE {_quote(model._meta.db_table)} "
-                    f"ADD CONSTRAINT {name} UNIQUE USING INDEX {name}"
-                )
+        if at_once:
+            with connection.cursor() as cursor:
+                for model, key in keys:
+                    name = _quote(key.name)
+                    cursor.execute(
+                        f"ALTER TABLE {_quote(model._meta.db_table)} "
+                        f"ADD CONSTRAINT {name} UNIQUE USING INDEX {name}"
+                    )
+        if then is not None:
+            then()
 
 
 def _unique_index_sql(model, key: UniqueConstraint) -> str:
@@ -413,7 +417,8 @@ def temporary_files_on_disk() -> Iterator[None]:
 
 
 def start_file() -> None:
-    """Forgets the lines the previous file matched (the connection's FILE_LINES table)."""
+    """Forgets the lines the previous file matched (the connection's FILE_LINES table) and the
+    months whose facts it put off (PUT_OFF, recomputed at its end)."""
     empty = "TRUNCATE" if _on_postgres() else "DELETE FROM"
     line_id = "bigint" if _on_postgres() else "INTEGER"
     with connection.cursor() as cursor:
@@ -421,7 +426,12 @@ def start_file() -> None:
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {FILE_LINES} "
             f"(line_id {line_id} PRIMARY KEY, first_line integer)"
         )
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {PUT_OFF} "
+            "(account_id bigint, month date, PRIMARY KEY (account_id, month))"
+        )
         cursor.execute(f"{empty} {FILE_LINES}")
+        cursor.execute(f"{empty} {PUT_OFF}")
 
 
 def load(rows: Sequence[tuple], *, will_match: bool) -> int:

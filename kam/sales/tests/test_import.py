@@ -338,6 +338,34 @@ def test_a_chunk_cut_inside_a_block_takes_the_rejected_rows_of_its_part(tmp_path
     assert {row[3][:7] for row in chunks[1].staged} == {"2025-02"}
 
 
+def test_chunks_of_an_export_sorted_by_customer_are_cut_where_a_customer_begins(
+    tmp_path, monkeypatch
+):
+    from kam.sales.reading import open_sales_file
+
+    body = "".join(
+        f"1000{customer};Kunde {customer};R-{customer}-{day};1;{day:02d}.01.2025;A;1;1,00;0,10\n"
+        for customer in range(1, 5)
+        for day in range(1, 11)
+    )
+    monkeypatch.setattr(pipeline, "READ_STEP", 4)
+    monkeypatch.setattr(pipeline, "RAMP_START", 1)
+    sales_file = open_sales_file(write(tmp_path, "by-customer.csv", body))
+
+    chunks = list(pipeline.RowSorter("by-customer.csv", set()).chunks(sales_file, 8))
+
+    # Blocks of 4 rows, 10 rows a customer, all in one month. Each chunk (at least 8, at most
+    # 10 rows) ends where a customer's rows end, inside a block: no customer's months are
+    # shared by two chunks (cut after the block, the chunks had 12, 12, 12 and 4 rows).
+    assert [chunk.rows for chunk in chunks] == [10, 10, 10, 10]
+    assert [{row[2] for row in chunk.staged} for chunk in chunks] == [
+        {"10001"},
+        {"10002"},
+        {"10003"},
+        {"10004"},
+    ]
+
+
 def test_a_chunk_handed_over_leaves_its_keys_behind_unless_the_whole_file_is_kept(
     tmp_path, monkeypatch
 ):

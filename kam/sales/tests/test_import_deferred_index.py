@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, connection
 
-from kam.sales import staging
+from kam.sales import facts, staging
 from kam.sales.importer import import_sales
 from kam.sales.models import MonthlyFact
 from kam.sales.tests.facts import facts_from_lines, stored_facts
@@ -89,6 +89,43 @@ def test_a_first_import_builds_the_facts_key_after_its_facts(tmp_path, deferring
     fact = MonthlyFact.objects.values().first()
     with pytest.raises(IntegrityError):
         MonthlyFact.objects.create(**{**fact, "id": None})
+
+
+def test_a_first_import_recomputes_the_facts_of_shared_months_once_its_index_is_there(
+    tmp_path, deferring, monkeypatch
+):
+    put_off = []
+    put_off_touched = facts._put_off_touched
+
+    def noting():  # each chunk's pairs, while the lines have no index by account
+        put_off_touched()
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM {staging.PUT_OFF}")  # noqa: S608
+            put_off.append((staging.account_index_exists(), cursor.fetchone()[0]))
+
+    monkeypatch.setattr(facts, "_put_off_touched", noting)
+    import_sales(paths=[_file(tmp_path, "first.csv", 3_000)])
+
+    # The chunks share months: each chunk's touched pairs wait for the index (instead of a
+    # scan of all lines a chunk) and are recomputed with it, at the import's end.
+    assert put_off and not any(indexed for indexed, _ in put_off) and put_off[-1][1] > 0
+    assert stored_facts() == facts_from_lines()
+
+
+def test_the_next_import_recomputes_the_facts_a_killed_first_import_put_off(
+    tmp_path, deferring, monkeypatch
+):
+    build = staging.build_deferred_indexes
+    monkeypatch.setattr(staging, "build_deferred_indexes", lambda then=None: None)
+    import_sales(paths=[_file(tmp_path, "first.csv", 3_000)])  # killed before its indexes
+    assert not staging.account_index_exists()
+    assert stored_facts() != facts_from_lines()  # months its chunks share, put off
+
+    monkeypatch.setattr(staging, "build_deferred_indexes", build)
+    import_sales(paths=[_file(tmp_path, "next.csv", 1_000, prefix="S")])
+
+    assert staging.account_index_exists()
+    assert stored_facts() == facts_from_lines()
 
 
 def test_a_large_file_builds_the_index_on_the_way(tmp_path, deferring, monkeypatch):
