@@ -366,6 +366,26 @@ def test_chunks_of_an_export_sorted_by_customer_are_cut_where_a_customer_begins(
     ]
 
 
+def test_a_chunk_ends_after_the_block_that_brings_it_enough_new_customers(tmp_path, monkeypatch):
+    from kam.sales.reading import open_sales_file
+
+    body = "".join(
+        f"{20000 + row};Kunde {row};R-{row};1;{1 + row % 28:02d}.01.2025;A;1;1,00;0,10\n"
+        for row in range(40)
+    )
+    monkeypatch.setattr(pipeline, "READ_STEP", 4)
+    monkeypatch.setattr(pipeline, "RAMP_START", 1)
+    monkeypatch.setattr(pipeline, "NEW_CUSTOMERS_PER_CHUNK", 6)
+    sales_file = open_sales_file(write(tmp_path, "new-customers.csv", body))
+
+    chunks = list(pipeline.RowSorter("new-customers.csv", {"20000"}).chunks(sales_file, 32))
+
+    # A new customer in every row (but the first, known): the numbers and names a chunk takes
+    # along stay few, whatever the file.
+    assert [chunk.rows for chunk in chunks] == [8] + [8] * 4
+    assert [len(chunk.new_customers) for chunk in chunks] == [7, 8, 8, 8, 8]
+
+
 def test_a_chunk_handed_over_leaves_its_keys_behind_unless_the_whole_file_is_kept(
     tmp_path, monkeypatch
 ):
