@@ -321,27 +321,46 @@ class KnownCustomers:
     numbers costs a few needless lookups, never a wrong account. When full it forgets all it
     knew: a file with a million customers does not grow the import's memory by them.
     ``limit`` None: no limit (a dry run, which counts the accounts it would create from this).
+
+    The numbers are kept in a sorted array (numpy's memory), those added lately in a set that
+    joins it every ``MERGE_AT`` numbers. In a set alone, each number stayed where the reader had
+    made it, among the short-lived values of its block, and kept their memory from going back:
+    a file with 200,000 customers grew the reader by 100 MB, 600 bytes a customer.
     """
 
-    LIMIT = 250_000  # about 25 MB of numbers
+    LIMIT = 250_000  # 1-2 MB of numbers a 100,000
+    MERGE_AT = 16_384
 
     def __init__(self, numbers: Iterable[str] = (), *, limit: int | None = LIMIT) -> None:
         self.limit = limit
-        self._numbers: set[str] = set(islice(numbers, limit))
+        self._recent: set[str] = set()
+        self._sorted = np.unique(np.array(list(islice(numbers, limit)), dtype=str))
 
     def __contains__(self, number: object) -> bool:
-        return number in self._numbers
+        return number in self._recent or (isinstance(number, str) and bool(self._stored([number])))
 
     def __len__(self) -> int:
-        return len(self._numbers)
+        return len(self._recent) + len(self._sorted)
 
     def unknown(self, numbers: Iterable[str]) -> set[str]:
-        return set(numbers).difference(self._numbers)
+        numbers = set(numbers).difference(self._recent)
+        if not numbers or not len(self._sorted):
+            return numbers
+        return numbers.difference(self._stored(list(numbers)))
+
+    def _stored(self, numbers: list[str]) -> list[str]:
+        """Those of the numbers in the sorted array."""
+        wanted = np.array(numbers, dtype=str)
+        at = np.minimum(np.searchsorted(self._sorted, wanted), len(self._sorted) - 1)
+        return list(compress(numbers, (self._sorted[at] == wanted).tolist()))
 
     def add(self, numbers: set[str]) -> None:
-        if self.limit is not None and len(self._numbers) + len(numbers) > self.limit:
-            self._numbers = set()
-        self._numbers |= numbers
+        if self.limit is not None and len(self) + len(numbers) > self.limit:
+            self._recent, self._sorted = set(), self._sorted[:0]
+        self._recent |= numbers
+        if len(self._recent) >= self.MERGE_AT:
+            recent = np.array(list(self._recent), dtype=str)
+            self._sorted, self._recent = np.union1d(self._sorted, recent), set()
 
 
 class RowSorter:
