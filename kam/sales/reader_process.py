@@ -17,6 +17,7 @@ as every forked multiprocessing child does, so it closes none of them either.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import multiprocessing
 import os
@@ -135,6 +136,7 @@ def _read(
 ) -> None:
     """The reader process: sends each chunk, then ("done", None), or ("error", exception)."""
     receiver.close()  # the parent's end
+    _large_blocks_go_back()
     try:
         for chunk in chunks:
             if not _send(sender, may_send, stop_sign, parent, ("chunk", chunk)):
@@ -150,6 +152,26 @@ def _read(
         _send(sender, may_send, stop_sign, parent, ("error", error))
     finally:
         sender.close()
+
+
+#: glibc's mallopt parameter for the size from which a block gets memory of its own (mmap).
+_M_MMAP_THRESHOLD = -3
+#: glibc's initial value of it, kept from then on.
+_MMAP_THRESHOLD = 128 * 1024
+
+
+def _large_blocks_go_back() -> None:
+    """glibc: blocks of 128 KB and more (a chunk's lists and dicts) get memory of their own,
+    given back to the system when they are freed.
+
+    By default glibc raises that size to the largest block freed so far, and the next chunk's
+    large blocks come from the heap instead, among the small ones that stay: the reader of a
+    file with 200,000 customers kept 30 MB more than that of the bench file, its peak 196
+    against 170 MB; with the size fixed, 186 against 166 MB (reading alone, no database).
+    Elsewhere (another C library) nothing changes.
+    """
+    with contextlib.suppress(OSError, AttributeError):  # the process's own C library
+        ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
 
 
 def _send(sender, may_send, stop_sign: StopSign, parent: int, message: tuple) -> bool:
