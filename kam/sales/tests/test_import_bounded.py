@@ -33,6 +33,19 @@ def test_known_customers_forget_beyond_their_limit():
     assert known.unknown(["1", "4"]) == {"1"}
 
 
+def test_known_customers_stay_known_once_they_join_the_sorted_ones(monkeypatch):
+    monkeypatch.setattr(KnownCustomers, "MERGE_AT", 2)
+    known = KnownCustomers(["K10", "K2"], limit=6)
+    known.add({"K1"})
+    known.add({"K30", "K4"})  # the latest three join the sorted ones
+
+    assert len(known) == 5
+    assert known.unknown(["K1", "K2", "K3", "K30", "K4", "K5", "K10"]) == {"K3", "K5"}
+    assert "K30" in known and "K3" not in known and 30 not in known
+    known.add({"K5", "K6"})  # over the limit: all forgotten but these
+    assert known.unknown(["K1", "K5", "K6"]) == {"K1"}
+
+
 @pytest.mark.django_db
 def test_forgotten_customers_are_not_created_twice(tmp_path, monkeypatch):
     monkeypatch.setattr(KnownCustomers, "LIMIT", 2)
