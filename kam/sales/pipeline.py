@@ -344,12 +344,12 @@ class KnownCustomers:
 
     def unknown(self, numbers: Iterable[str]) -> set[str]:
         numbers = set(numbers).difference(self._recent)
-        if not numbers or not len(self._sorted):
-            return numbers
-        return numbers.difference(self._stored(list(numbers)))
+        return numbers.difference(self._stored(list(numbers))) if numbers else numbers
 
     def _stored(self, numbers: list[str]) -> list[str]:
         """Those of the numbers in the sorted array."""
+        if not len(self._sorted):
+            return []
         wanted = np.array(numbers, dtype=str)
         at = np.minimum(np.searchsorted(self._sorted, wanted), len(self._sorted) - 1)
         return list(compress(numbers, (self._sorted[at] == wanted).tolist()))

@@ -653,8 +653,10 @@ def _match_existing(
         # Each staged row looks its key up in the key's index. The planner hashed the staged
         # rows and read all lines instead, for every chunk: the realistic next export (164,998
         # rows against 1,000,000 lines) took 0.92-0.98 s for this instead of 0.39-0.50 s, the
-        # re-import of the bench file 6.4 instead of 4.2 s.
-        with planner_without(cursor, "hashjoin", "mergejoin"):
+        # re-import of the bench file 6.4 instead of 4.2 s. (Without the key, while another
+        # import's first file defers it, a row would read all lines: the planner decides.)
+        off = ("hashjoin", "mergejoin") if key_index_exists() else ()
+        with planner_without(cursor, *off):
             cursor.execute(
                 f"UPDATE {table} s SET line_id = l.id FROM {lines} l "  # noqa: S608
                 "WHERE l.invoice_number = s.invoice_number AND l.line_number = s.line_number "

@@ -35,6 +35,7 @@ def test_known_customers_forget_beyond_their_limit():
 
 def test_known_customers_stay_known_once_they_join_the_sorted_ones(monkeypatch):
     monkeypatch.setattr(KnownCustomers, "MERGE_AT", 2)
+    assert "K1" not in KnownCustomers() and KnownCustomers().unknown(["K1"]) == {"K1"}
     known = KnownCustomers(["K10", "K2"], limit=6)
     known.add({"K1"})
     known.add({"K30", "K4"})  # the latest three join the sorted ones
