@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import compress, islice
@@ -55,7 +55,21 @@ _DATE = STAGED_FIELDS.index("invoice_date")
 
 def _account_month(row: tuple) -> tuple[str, str]:
     """Of a staged row: the customer number and the month of its invoice date (ISO)."""
-    return row[2], row[_DATE][:7]
+    return _CUSTOMER(row), _month(row)
+
+
+def _month(row: tuple) -> str:
+    """Of a staged row: the month of its invoice date (ISO)."""
+    return row[_DATE][:7]
+
+
+def _last_run(staged: list[tuple], key: Callable[[tuple], object]) -> int:
+    """Where the rows that share the last row's ``key`` begin, at the end of ``staged``."""
+    last = key(staged[-1])
+    start = len(staged) - 1
+    while start and key(staged[start - 1]) == last:
+        start -= 1
+    return start
 
 
 def _repeated(keys: list[tuple]) -> set[tuple]:
@@ -265,10 +279,7 @@ def _split_at_last_account_month(block: StagedBlock) -> tuple[StagedBlock, Stage
     staged = block.staged
     if not staged or not _grouped_by_customer(staged):
         return block, None
-    last = _account_month(staged[-1])
-    start = len(staged) - 1
-    while start and _account_month(staged[start - 1]) == last:
-        start -= 1
+    start = _last_run(staged, _account_month)
     if not start:
         return block, None
     return _split_block(block, start)
@@ -506,13 +517,11 @@ class RowSorter:
         staged = block.staged
         if not staged:
             return block, None, False
-        month, self._month = self._month, staged[-1][_DATE][:7]  # ISO dates
+        month, self._month = self._month, _month(staged[-1])
         if month is None or month == self._month:
             return block, None, False
-        start = len(staged) - 1
-        while start and staged[start - 1][_DATE][:7] == self._month:
-            start -= 1
-        if any(row[_DATE][:7] != month for row in islice(staged, start)):
+        start = _last_run(staged, _month)
+        if any(_month(row) != month for row in islice(staged, start)):
             return block, None, True
         head, new = _split_block(block, start)
         return head, new, True

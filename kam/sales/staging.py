@@ -177,6 +177,11 @@ def _deferrable() -> list[tuple[type[SalesLine] | type[MonthlyFact], Index | Uni
     ]
 
 
+def _missing() -> list[tuple[type[SalesLine] | type[MonthlyFact], Index | UniqueConstraint]]:
+    """The deferrable indexes and keys that are not there (PostgreSQL)."""
+    return [(model, made) for model, made in _deferrable() if not _exists(model, made)]
+
+
 def _exists(model, index_or_key: Index | UniqueConstraint) -> bool:
     """PostgreSQL: whether the table has the index or key."""
     table = model._meta.db_table
@@ -270,7 +275,7 @@ def build_deferred_indexes(then: Callable[[], object] | None = None) -> None:
         return
     with transaction.atomic():
         lock_imports()
-        missing = [(model, made) for model, made in _deferrable() if not _exists(model, made)]
+        missing = _missing()
         if not missing:  # another import built them meanwhile
             return
         with connection.cursor() as cursor:
@@ -308,7 +313,7 @@ def _missing_without_leftovers() -> bool:
     waiting for that transaction's end."""
     with transaction.atomic():
         lock_imports()
-        missing = [(model, made) for model, made in _deferrable() if not _exists(model, made)]
+        missing = _missing()
         with connection.cursor() as cursor:
             for _model, key in missing:
                 if isinstance(key, UniqueConstraint):
