@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .block import line_breaks
+from .encoding import reading_encoding
 from .model import FileRefused
 from .numbers import NumberStyle
 
@@ -63,7 +64,8 @@ class CsvSource:
         self.raw_headings: list[str] = header
 
     def _open(self) -> IO[str]:
-        return self.path.open("r", encoding=self.encoding, errors="strict", newline="")
+        encoding = reading_encoding(self.encoding)
+        return self.path.open("r", encoding=encoding, errors="strict", newline="")
 
     def _reader(self, file: IO[str]) -> Any:
         return csv.reader(file, delimiter=self.delimiter)

@@ -307,6 +307,24 @@ def test_euro_sign_in_cp1252(tmp_path):
     assert read(path)[0].net_revenue_cents == 500
 
 
+def test_names_with_every_cp1252_character_read_as_written(tmp_path):
+    """Windows-1252 files are decoded as Latin-1 where a piece of them has no byte on which the
+    two differ (reading_encoding): names with those characters (€, „“, …) come out right too,
+    and so do the rows of pieces without any."""
+    defined = bytes(b for b in range(0xA0, 0x100)) + bytes(
+        b for b in range(0x80, 0xA0) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+    )
+    names = [defined.decode("cp1252").replace(";", "")] + [
+        f"Müller {i} Öl & Söhne" for i in range(3000)
+    ]
+    body = "".join(f"{i};R{i};01.02.2025;1;{name}\n" for i, name in enumerate(names))
+    path = write(tmp_path, f"{HEADER};Kundenname\n{body}", encoding="cp1252")
+
+    rows = read(path)
+
+    assert [row.customer_name for row in rows] == [name.strip() for name in names]
+
+
 def test_byte_undefined_in_cp1252_refuses_the_file_naming_the_offset(tmp_path):
     data = f"{HEADER}\n1;R1;01.02.2025;1;Müller\n".encode("cp1252")
     offset = len(data)
