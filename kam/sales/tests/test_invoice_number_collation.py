@@ -52,8 +52,9 @@ def test_the_lines_compare_invoice_numbers_bytewise():
 @pytest.mark.parametrize("collation", ["C", "default"])
 def test_staged_invoice_numbers_find_their_line_through_the_key(collation):
     """Whatever collation the column has: a comparison takes a column's own collation over the
-    database's, so the key's index is used for both of its columns. (Staged in a collation
-    other than the column's, only the line number was looked up, the invoice number filtered.)"""
+    database's, so the key's index is used for both of its columns. (Staged invoice numbers of
+    "C" against a column of the database's collation were filtered, not looked up: only the
+    line number was.)"""
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(
