@@ -635,6 +635,13 @@ def merge(
     )
 
 
+def has_rows(cursor, table: str, where: str = "") -> bool:
+    """Whether ``table`` has a row (``where``: one that meets this SQL condition)."""
+    condition = f" WHERE {where}" if where else ""
+    cursor.execute(f"SELECT 1 FROM {table}{condition} LIMIT 1")  # noqa: S608
+    return cursor.fetchone() is not None
+
+
 def _match_existing(
     cursor, table: str, lines: str, last_id: int, *, candidates_only: bool = False
 ) -> None:
@@ -643,8 +650,7 @@ def _match_existing(
         # A first import that deferred the unique key: one scan of the lines with a hash of
         # the few rows that may repeat, never a scan per row; none at all where the chunk has
         # no such row (the bench file: no repeats, a few of the Bloom filter's false "maybe").
-        cursor.execute(f"SELECT 1 FROM {table} WHERE repeat_candidate LIMIT 1")  # noqa: S608
-        if cursor.fetchone() is None:
+        if not has_rows(cursor, table, "repeat_candidate"):
             return
         with planner_without(cursor, "nestloop", "mergejoin"):
             cursor.execute(
