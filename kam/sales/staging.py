@@ -690,12 +690,17 @@ def _sort_out_repeats(
     """Takes the rows whose key came earlier in the file out of the table; returns how many had
     the same values as the key's line, the others (line, invoice, position, first line) and
     the (customer number, invoice date) of all of them."""
+    # Only a key the reader marked may have come in an earlier chunk of the file (its filter
+    # says "maybe" for every key it has seen, kam.sales.pipeline.KeyFilter; a dry run's reader
+    # sorts out every repeat itself): the other matched rows, a next export's lines of the
+    # months it shares with the stored ones, are not looked up twice more (PostgreSQL: 90 ms
+    # of the realistic next export's 38,000 matched rows).
     cursor.execute(
         f"UPDATE {table} SET first_line = COALESCE("  # noqa: S608
         f"(SELECT m.first_line FROM {FILE_LINES} m WHERE m.line_id = {table}.line_id), "
         f"(SELECT l.source_line FROM {lines} l WHERE l.id = {table}.line_id "
         "AND l.id > %s AND l.sales_import_id = %s)) "
-        "WHERE line_id IS NOT NULL",
+        "WHERE line_id IS NOT NULL AND repeat_candidate",
         [file_first_id, -1 if sales_import_id is None else sales_import_id],
     )
     if not cursor.rowcount:
