@@ -674,6 +674,10 @@ def _match_existing(
                 "AND l.id <= %s",
                 [last_id],
             )
+        # The statistics the spool gathered had no row matched yet: the corrections' search
+        # (_changed) was planned for one matched row, with each row's account looked for by a
+        # scan of the accounts; 20,000 lines of the last customers into a million took 6.3 s.
+        cursor.execute(f"ANALYZE {table} (line_id)")
         return
     cursor.execute(
         f"UPDATE {table} SET line_id = (SELECT l.id FROM {lines} l "  # noqa: S608
