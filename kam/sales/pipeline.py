@@ -229,11 +229,12 @@ def _next_size(size: int, remaining: int, *, after: int) -> tuple[int, int]:
     """The rows the next chunk wants and how many more it may take to end where a month
     begins: half as many again as the chunk ``after`` while the chunks ramp up to ``size``,
     then ``size`` and a quarter of it, or, for the last ``2 * size`` of the ``remaining`` rows
-    (0: not known), half of them, down to a quarter of ``size``."""
+    (0: not known), half of them, down to a quarter of ``size`` (and not more than the ramp
+    has reached)."""
+    grown = min(size, max(after * RAMP_GROWTH // 2, after + 1))
     if remaining <= 0 or remaining >= 2 * size:
-        wanted = min(size, max(after * RAMP_GROWTH // 2, after + 1))
-        return wanted, wanted // 4
-    wanted = max(size // 4, remaining // 2, 1)
+        return grown, grown // 4
+    wanted = min(grown, max(size // 4, remaining // 2, 1))
     return wanted, wanted // 4
 
 
@@ -475,7 +476,11 @@ class RowSorter:
                     # tail, and on PostgreSQL each more chunk of it costs its own pass over
                     # shared months.
                     full_seen = full_seen or wanted >= size
-                    tail = expected_rows - before if expected_rows and full_seen else 0
+                    # Ramped, the file's end is near from the start: the last chunk of a file
+                    # that never reached ``size`` was its largest, and the importer worked on it
+                    # alone after the reader's end (SQLite, the realistic next export of
+                    # 164,998 lines: 0.44 of its 1.9 s).
+                    tail = expected_rows - before if expected_rows and (full_seen or ramp) else 0
                     wanted, slack = _next_size(size, tail, after=wanted if ramp else size)
                 if new_month:
                     self._take(chunk, new_month, spool)

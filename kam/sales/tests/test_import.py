@@ -461,10 +461,24 @@ def test_a_file_of_a_chunk_or_two_is_chunked_as_without_the_rows_to_come(tmp_pat
     def sizes(**options):
         sales_file = _dated_file(tmp_path, monkeypatch, 5)
         sorter = pipeline.RowSorter("sorted.csv", set())
-        return [chunk.rows for chunk in sorter.chunks(sales_file, 32, **options)]
+        return [chunk.rows for chunk in sorter.chunks(sales_file, 32, ramp=False, **options)]
 
-    # Its chunks never reach the full size while they ramp up: no smaller tail.
-    assert sizes(expected_rows=50) == sizes() == [4, 4, 8, 12, 12, 10]
+    # Without the ramp (PostgreSQL) its chunks never reach the full size: no smaller tail.
+    assert sizes(expected_rows=50) == sizes() == [10, 40]
+
+
+def test_a_ramped_file_gets_smaller_last_chunks_before_it_reaches_the_full_size(
+    tmp_path, monkeypatch
+):
+    def sizes(**options):
+        sales_file = _dated_file(tmp_path, monkeypatch, 24)
+        sorter = pipeline.RowSorter("sorted.csv", set())
+        return [chunk.rows for chunk in sorter.chunks(sales_file, 160, **options)]
+
+    # Ramped up from 10 rows, its last chunk was its largest, which the importer works on
+    # alone after the reader's end; knowing the rows to come, the chunks get smaller again.
+    assert sizes() == [10, 18, 22, 40, 62, 88]
+    assert sizes(expected_rows=240) == [10, 18, 22, 40, 62, 56, 32]
 
 
 def test_an_import_tells_the_reader_how_many_rows_its_file_has(tmp_path, monkeypatch):
