@@ -9,6 +9,7 @@ transaction, set by set, and releases the GIL meanwhile, so the reader thread re
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -678,6 +679,14 @@ def _match_existing(
         # (_changed) was planned for one matched row, with each row's account looked for by a
         # scan of the accounts; 20,000 lines of the last customers into a million took 6.3 s.
         cursor.execute(f"ANALYZE {table} (line_id)")
+        return
+    if sqlite3.sqlite_version_info >= (3, 33):
+        cursor.execute(
+            f"UPDATE {table} AS s SET line_id = l.id FROM {lines} l "  # noqa: S608
+            "WHERE l.invoice_number = s.invoice_number AND l.line_number = s.line_number "
+            "AND l.id <= %s" + (" AND s.repeat_candidate" if candidates_only else ""),
+            [last_id],
+        )
         return
     cursor.execute(
         f"UPDATE {table} SET line_id = (SELECT l.id FROM {lines} l "  # noqa: S608
