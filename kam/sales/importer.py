@@ -25,7 +25,6 @@ from django.utils import timezone
 
 from kam.accounts.models import Account
 from kam.core.audit import Source, audit_source
-from kam.core.checkpoints import BackgroundCheckpoints
 from kam.core.plugins import hooks_call
 from kam.core.services import bulk_event_record
 from kam.sales import facts, staging
@@ -349,7 +348,6 @@ class _ImportRun:
             )
         done = 0
         failed = True
-        checkpoints: BackgroundCheckpoints | None = None
         try:
             for chunk in chunks:
                 if forked and self.more_files:
@@ -357,11 +355,7 @@ class _ImportRun:
                     # kept for none: 200,000 numbers are 20 MB of a 10,000,000-line import).
                     self.known_customers.add(set(chunk.new_customers))
                 chunk_rows = chunk.rows
-                # Started with the first chunk: the reader process is forked by then.
-                checkpoints = checkpoints or self._background_checkpoints()
                 self._import_chunk(chunk, gate, spool)
-                if checkpoints is not None:
-                    checkpoints.committed()
                 # The collector is off during the file (see import_file): what a chunk left
                 # in reference cycles is freed here, so that it does not pile up chunk by chunk.
                 del chunk
@@ -374,22 +368,11 @@ class _ImportRun:
                     self.progress(name, done, 0)
             failed = False
         finally:
-            if checkpoints is not None:
-                checkpoints.stop()
             chunks.close()  # the reader stops writing into the spool before it is removed
             if spool is not None:
                 spool.close()
             if deferred:
                 self._build_deferred_indexes(failed=failed)
-
-    def _background_checkpoints(self) -> BackgroundCheckpoints | None:
-        """SQLite, a database file: the chunks' committed pages are copied back into it by a
-        thread (kam.core.checkpoints), not by the commits."""
-        if connection.vendor != "sqlite" or self.dry_run or connection.in_atomic_block:
-            return None
-        if _database_folder() is None:
-            return None
-        return BackgroundCheckpoints(Path(str(connection.settings_dict["NAME"])), connection)
 
     @staticmethod
     def _build_deferred_indexes(*, failed: bool) -> None:
