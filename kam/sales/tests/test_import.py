@@ -93,6 +93,23 @@ def test_an_overlapping_export_adds_only_the_new_lines(tmp_path):
     assert stored_facts() == facts_from_lines()
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite only")
+def test_sqlite_before_3_33_matches_the_stored_lines_without_update_from(tmp_path, monkeypatch):
+    """SQLite 3.31 and 3.32, which Django 5.2 still runs on, have no UPDATE ... FROM."""
+    from kam.sales import staging
+
+    import_sales(paths=[write(tmp_path, "jan.csv", EXPORT)])
+    monkeypatch.setattr(staging.sqlite3, "sqlite_version_info", (3, 31, 1))
+    corrected = "10001;Müller GmbH;R-1;1;31.12.2025;A1;2;1.300,00;250,00\n"
+    overlap = EXPORT.splitlines(keepends=True)[2] + corrected
+
+    report, _ = import_sales(paths=[write(tmp_path, "feb.csv", overlap)])
+
+    assert (report.imported, report.unchanged, report.updated) == (0, 1, 1)
+    assert SalesLine.objects.get(invoice_number="R-1", line_number=1).net_revenue_cents == 130000
+    assert stored_facts() == facts_from_lines()
+
+
 def test_a_correction_updates_the_line_and_keeps_the_change(tmp_path):
     import_sales(paths=[write(tmp_path, "a.csv", EXPORT)])
     corrected = "10001;Müller GmbH;R-1;1;31.12.2025;A1;2;1.300,00;250,00\n"
