@@ -680,7 +680,10 @@ def _match_existing(
         # scan of the accounts; 20,000 lines of the last customers into a million took 6.3 s.
         cursor.execute(f"ANALYZE {table} (line_id)")
         return
-    if sqlite3.sqlite_version_info >= (3, 33):
+    if not _on_postgres() and sqlite3.sqlite_version_info >= (3, 33):
+        # Only the matched rows are written, not every row (the realistic next export: 0.14
+        # instead of 0.19 s). PostgreSQL keeps the subquery for the few marked rows of a first
+        # import: joined instead, its planner may hash all lines.
         cursor.execute(
             f"UPDATE {table} AS s SET line_id = l.id FROM {lines} l "  # noqa: S608
             "WHERE l.invoice_number = s.invoice_number AND l.line_number = s.line_number "
