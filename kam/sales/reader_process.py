@@ -151,7 +151,19 @@ def _read(
     except BaseException as error:  # handed over to the importing process
         _send(sender, may_send, stop_sign, parent, ("error", error))
     finally:
+        _close(chunks)
         sender.close()
+
+
+def _close(chunks: Iterator[SortedChunk]) -> None:
+    """Ends the reading where it stopped, before the process ends: what the reader still has
+    running in the spool (PostgreSQL: a thread summing a chunk up) ends first. Cut off by the
+    process's end, a statement went on in the server and made its table after the importing
+    side had removed the spool's."""
+    close = getattr(chunks, "close", None)
+    if close is not None:
+        with contextlib.suppress(Exception):
+            close()
 
 
 #: glibc's mallopt parameter for the size from which a block gets memory of its own (mmap).

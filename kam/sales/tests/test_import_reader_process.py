@@ -5,8 +5,9 @@ import pickle
 import sys
 
 import pytest
+from django.db import connection
 
-from kam.sales import reader_process
+from kam.sales import facts, reader_process
 from kam.sales.importer import ImportRefused, import_sales
 from kam.sales.models import SalesLine
 from kam.sales.reading import FileRefused
@@ -87,6 +88,40 @@ def test_the_reader_reads_on_while_the_importer_has_not_taken_a_large_chunk_yet(
     assert len(next(chunks_read)[0]) == 500_000
     assert next(chunks_read) == ["next"]
     chunks_read.close()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's spool sums in a thread")
+def test_a_spool_statement_running_when_the_import_stops_ends_before_the_spool_is_removed(
+    tmp_path, monkeypatch
+):
+    """The reader process's thread that sums a chunk up in the spool was still running its
+    statement when the process ended: the server finished it, and made a table, after the
+    importing side had removed the spool's (the kill-and-rerun test failed 1 run in 8)."""
+    spools = record_spools(monkeypatch)
+    real_totals = facts.month_totals
+    monkeypatch.setattr(  # each chunk's sums take the server a while
+        facts,
+        "month_totals",
+        lambda table: (
+            f"SELECT t.* FROM ({real_totals(table)}) t CROSS JOIN "  # noqa: S608
+            "(SELECT pg_sleep(0.4)) slow"
+        ),
+    )
+    monkeypatch.setattr("kam.sales.importer.CHUNK_SIZE", 40)
+    path = tmp_path / "export.csv"
+    rows = "".join(f"{i % 5};R{i};{1 + i % 28:02d}.02.2025;{i}\n" for i in range(400))
+    path.write_text(HEADER + rows, encoding="utf-8")
+
+    def killed(**kwargs):
+        raise KeyboardInterrupt  # while the reader's thread sums up a later chunk
+
+    monkeypatch.setattr("kam.sales.importer.facts.refresh_touched", killed)
+    with pytest.raises(KeyboardInterrupt):
+        import_sales(paths=[path])
+
+    assert not _readers()
+    assert len(spools) == 1 and not spool_left(spools[0])
 
 
 def _readers() -> list:
