@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from django.db import connection
@@ -26,8 +26,10 @@ def planner_without(cursor, *methods: str) -> Iterator[None]:
         cursor.execute(f"SET LOCAL enable_{method} = on")
 
 
-def analyze(cursor, table: str) -> None:
+def analyze(cursor, table: str, columns: Sequence[str] = ()) -> None:
     """PostgreSQL: fresh statistics of a table that a bulk write has just filled or rewritten
-    (autovacuum comes later, or is off); other databases: nothing."""
+    (autovacuum comes later, or is off), of ``columns`` only where given; other databases:
+    nothing."""
     if connection.vendor == "postgresql":
-        cursor.execute(f"ANALYZE {table}")
+        only = f" ({', '.join(columns)})" if columns else ""
+        cursor.execute(f"ANALYZE {table}{only}")

@@ -170,9 +170,7 @@ def _mark_months_with_facts(cursor, latest: datetime.date | str) -> None:
     with planner_without(cursor, "hashjoin", "mergejoin"):
         cursor.execute(
             f"UPDATE {staging.NEW_MONTHS} SET has_fact = true "  # noqa: S608
-            f"WHERE month <= %s AND EXISTS (SELECT 1 FROM {MonthlyFact._meta.db_table} f "
-            f"WHERE f.account_id = {staging.NEW_MONTHS}.account_id "
-            f"AND f.month = {staging.NEW_MONTHS}.month)",
+            f"WHERE {_has_fact(f'{staging.NEW_MONTHS}.account_id', f'{staging.NEW_MONTHS}.month')}",
             [latest],
         )
 

@@ -471,15 +471,15 @@ class RowSorter:
                         yield finished
                         finished = None
                     chunk = self._start(spool)
-                    # Only after a chunk of the full size: a file of a chunk or two (a month's
-                    # export into a database that has its history) gains nothing from a smaller
-                    # tail, and on PostgreSQL each more chunk of it costs its own pass over
-                    # shared months.
+                    # The chunks get smaller towards the file's end once one had the full size,
+                    # or from the start when they ramp. Not ramped, a file of a chunk or two (a
+                    # month's export into a database that has its history) gains nothing from a
+                    # smaller tail, and on PostgreSQL each more chunk costs its own pass over
+                    # shared months. Ramped, the last chunk of a file that never reached
+                    # ``size`` was its largest, and the importer worked on it alone after the
+                    # reader's end (SQLite, the realistic next export of 164,998 lines: 0.44
+                    # of its 1.9 s).
                     full_seen = full_seen or wanted >= size
-                    # Ramped, the file's end is near from the start: the last chunk of a file
-                    # that never reached ``size`` was its largest, and the importer worked on it
-                    # alone after the reader's end (SQLite, the realistic next export of
-                    # 164,998 lines: 0.44 of its 1.9 s).
                     tail = expected_rows - before if expected_rows and (full_seen or ramp) else 0
                     wanted, slack = _next_size(size, tail, after=wanted if ramp else size)
                 if new_month:

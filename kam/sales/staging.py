@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.db.models import Index, UniqueConstraint
 
 from kam.accounts.models import Account
-from kam.core.db import planner_without
+from kam.core.db import analyze, planner_without
 from kam.sales.models import MonthlyFact, SalesLine
 from kam.sales.staging_columns import ROW_COLUMNS, STAGED_NAMES, row_names
 
@@ -654,12 +654,7 @@ def _match_existing(
         if not has_rows(cursor, table, "repeat_candidate"):
             return
         with planner_without(cursor, "nestloop", "mergejoin"):
-            cursor.execute(
-                f"UPDATE {table} s SET line_id = l.id FROM {lines} l "  # noqa: S608
-                "WHERE s.repeat_candidate AND l.invoice_number = s.invoice_number "
-                "AND l.line_number = s.line_number AND l.id <= %s",
-                [last_id],
-            )
+            _match_joined(cursor, table, lines, last_id, candidates_only=True)
         return
     if _on_postgres() and not candidates_only:
         # Each staged row looks its key up in the key's index. The planner hashed the staged
@@ -669,33 +664,34 @@ def _match_existing(
         # import's first file defers it, a row would read all lines: the planner decides.)
         off = ("hashjoin", "mergejoin") if key_index_exists() else ()
         with planner_without(cursor, *off):
-            cursor.execute(
-                f"UPDATE {table} s SET line_id = l.id FROM {lines} l "  # noqa: S608
-                "WHERE l.invoice_number = s.invoice_number AND l.line_number = s.line_number "
-                "AND l.id <= %s",
-                [last_id],
-            )
+            _match_joined(cursor, table, lines, last_id, candidates_only=False)
         # The statistics the spool gathered had no row matched yet: the corrections' search
         # (_changed) was planned for one matched row, with each row's account looked for by a
         # scan of the accounts; 20,000 lines of the last customers into a million took 6.3 s.
-        cursor.execute(f"ANALYZE {table} (line_id)")
+        analyze(cursor, table, ["line_id"])
         return
     if not _on_postgres() and sqlite3.sqlite_version_info >= (3, 33):
         # Only the matched rows are written, not every row (the realistic next export: 0.14
         # instead of 0.19 s). PostgreSQL keeps the subquery for the few marked rows of a first
         # import: joined instead, its planner may hash all lines.
-        cursor.execute(
-            f"UPDATE {table} AS s SET line_id = l.id FROM {lines} l "  # noqa: S608
-            "WHERE l.invoice_number = s.invoice_number AND l.line_number = s.line_number "
-            "AND l.id <= %s" + (" AND s.repeat_candidate" if candidates_only else ""),
-            [last_id],
-        )
+        _match_joined(cursor, table, lines, last_id, candidates_only=candidates_only)
         return
     cursor.execute(
         f"UPDATE {table} SET line_id = (SELECT l.id FROM {lines} l "  # noqa: S608
         f"WHERE l.invoice_number = {table}.invoice_number "
         f"AND l.line_number = {table}.line_number AND l.id <= %s)"
         + (" WHERE repeat_candidate" if candidates_only else ""),
+        [last_id],
+    )
+
+
+def _match_joined(cursor, table: str, lines: str, last_id: int, *, candidates_only: bool) -> None:
+    """Gives each staged row (``candidates_only``: each the reader marked) whose key a line up
+    to ``last_id`` has that line's id, by a join (an UPDATE ... FROM)."""
+    cursor.execute(
+        f"UPDATE {table} AS s SET line_id = l.id FROM {lines} l "  # noqa: S608
+        "WHERE l.invoice_number = s.invoice_number AND l.line_number = s.line_number "
+        "AND l.id <= %s" + (" AND s.repeat_candidate" if candidates_only else ""),
         [last_id],
     )
 
