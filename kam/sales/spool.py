@@ -42,6 +42,11 @@ from kam.sales.staging_columns import ROW_NAMES, row_columns, row_names
 #: (kam.core.scratch; folders made before names carried a process id: a day later).
 PREFIX = "kam-import-"
 TABLE_PREFIX = "kam_spool_"
+#: The columns of a spooled chunk whose statistics the merge's plans use (kam.sales.staging:
+#: its rows' keys, accounts and marks; the table's size comes with any of them). Those of all
+#: columns took the realistic next export's last chunk 155 ms before the importer could take
+#: it, and the import 0.08 s more.
+PLANNED_COLUMNS = ("invoice_number", "line_number", "customer_number", "repeat_candidate")
 _SPOOLS = itertools.count(1)  # of this process: several spools may share a connection
 
 
@@ -451,7 +456,7 @@ class TableSpool:
                 if not self._sum_up:
                     # Statistics for the plans that match rows with stored lines (a fresh table
                     # has none; in a first import nothing is matched).
-                    cursor.execute(f"ANALYZE {table}")
+                    cursor.execute(f"ANALYZE {table} ({', '.join(PLANNED_COLUMNS)})")
                     return
                 try:
                     totals = self._month_totals.replace("{chunk}", table)
