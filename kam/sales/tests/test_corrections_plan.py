@@ -8,15 +8,12 @@ the bench file took 9.3-9.5 s instead of 8.6 s (kam.sales.staging._changed).
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
 from django.db import connection, transaction
 
-from kam.accounts.models import Account
 from kam.sales import staging
 from kam.sales.models import SalesLine
-from kam.sales.tests.test_match_statistics import _row
+from kam.sales.tests.stored import staged_row, store_lines
 
 pytestmark = [
     pytest.mark.django_db,
@@ -26,31 +23,13 @@ pytestmark = [
 LINES = SalesLine._meta.db_table
 
 
-def _stored_lines(count: int) -> None:
-    account = Account.objects.create(customer_number="K-1", name="Kunde")
-    SalesLine.objects.bulk_create(
-        SalesLine(
-            account=account,
-            invoice_number=f"R-{i}",
-            line_number=1,
-            invoice_date=datetime.date(2025, 3, 15),
-            invoice_month=datetime.date(2025, 3, 1),
-            product_number=f"P-{i % 50}",
-            product_name=f"Schraube {i}, mit einem langen Namen, " + "wie ihn ERPs haben " * 8,
-            net_revenue_cents=10000,
-            currency="EUR",
-        )
-        for i in range(count)
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {LINES}")  # noqa: S608
-
-
 def test_the_corrections_search_looks_the_matched_lines_up_by_id():
     # Enough lines to be read in parallel (min_parallel_table_scan_size), a tenth matched.
-    _stored_lines(50_000)
-    rows = [_row(f"R-{i}", "K-1") for i in range(0, 50_000, 10)]  # 5,000 stored
-    rows += [_row(f"N-{i}", "K-1") for i in range(5_000)]  # and new ones
+    store_lines(50_000, product_name="Schraube mit einem langen Namen, " + "wie ERPs ihn haben" * 8)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {LINES}")  # noqa: S608
+    rows = [staged_row(f"R-{i}", "K-1") for i in range(0, 50_000, 10)]  # 5,000 stored
+    rows += [staged_row(f"N-{i}", "K-1") for i in range(5_000)]  # and new ones
     plans: list[str] = []
 
     def explained(execute, sql, params, many, context):

@@ -8,25 +8,16 @@ customers of an export into a database of 1,000,000 took 6.3 s instead of 1.0 s.
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
 from django.db import connection, transaction
 
-from kam.accounts.models import Account
 from kam.sales import staging
-from kam.sales.models import SalesLine
+from kam.sales.tests.stored import staged_row, store_lines
 
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only"),
 ]
-
-
-def _row(invoice: str, customer: str) -> tuple:
-    """A staged row (ROW_COLUMNS order): 100 EUR of one piece on 15.03.2025."""
-    staged = (invoice, 1, customer, "2025-03-15", "P-1", "Schraube", "1", 10000, 2000)
-    return (*staged, None, "EUR", "", None, None, None, 1, False)
 
 
 def _matched_share() -> float:
@@ -41,19 +32,8 @@ def _matched_share() -> float:
 
 
 def test_the_statistics_count_the_rows_matched_with_stored_lines():
-    account = Account.objects.create(customer_number="K-1", name="Kunde")
-    SalesLine.objects.bulk_create(
-        SalesLine(
-            account=account,
-            invoice_number=f"R-{i}",
-            line_number=1,
-            invoice_date=datetime.date(2025, 3, 15),
-            invoice_month=datetime.date(2025, 3, 1),
-            net_revenue_cents=10000,
-        )
-        for i in range(30)
-    )
-    rows = [_row(f"R-{i}", "K-1") for i in range(40)]  # 30 stored, 10 new
+    store_lines(30)
+    rows = [staged_row(f"R-{i}", "K-1") for i in range(40)]  # 30 stored, 10 new
     with transaction.atomic():
         staging.start_file()
         staging.load(rows, will_match=True)  # analyzed here, before any row is matched
