@@ -21,11 +21,13 @@ pytestmark = [
 ]
 
 LINES = SalesLine._meta.db_table
+#: A product name as long as ERPs write them: lines as wide as the bench's.
+LONG_NAME = "Schraube mit einem langen Namen, " + "wie ERPs ihn haben, " * 7
 
 
 def test_the_corrections_search_looks_the_matched_lines_up_by_id():
     # Enough lines to be read in parallel (min_parallel_table_scan_size), a tenth matched.
-    store_lines(50_000, product_name="Schraube mit einem langen Namen, " + "wie ERPs ihn haben" * 8)
+    store_lines(50_000, product_name=LONG_NAME)
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {LINES}")  # noqa: S608
     rows = [staged_row(f"R-{i}", "K-1") for i in range(0, 50_000, 10)]  # 5,000 stored

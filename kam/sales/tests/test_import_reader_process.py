@@ -97,7 +97,8 @@ def test_a_spool_statement_running_when_the_import_stops_ends_before_the_spool_i
 ):
     """The reader process's thread that sums a chunk up in the spool was still running its
     statement when the process ended: the server finished it, and made a table, after the
-    importing side had removed the spool's (the kill-and-rerun test failed 1 run in 8)."""
+    importing side had removed the spool's (test_killed_and_run_again_outside_a_transaction
+    failed 2 runs in 6)."""
     spools = record_spools(monkeypatch)
     real_totals = facts.month_totals
     monkeypatch.setattr(  # each chunk's sums take the server a while
