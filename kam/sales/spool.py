@@ -34,6 +34,7 @@ from typing import NamedTuple
 
 from django.db import connection
 
+from kam.core.db import analyze
 from kam.core.scratch import remove_stale
 from kam.sales import facts, staging
 from kam.sales.staging_columns import ROW_NAMES, row_columns, row_names
@@ -456,7 +457,7 @@ class TableSpool:
                 if not self._sum_up:
                     # Statistics for the plans that match rows with stored lines (a fresh table
                     # has none; in a first import nothing is matched).
-                    cursor.execute(f"ANALYZE {table} ({', '.join(PLANNED_COLUMNS)})")
+                    analyze(cursor, table, PLANNED_COLUMNS)
                     return
                 try:
                     totals = self._month_totals.replace("{chunk}", table)

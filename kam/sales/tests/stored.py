@@ -6,9 +6,9 @@ from kam.accounts.models import Account
 from kam.sales.models import SalesLine
 
 
-def store_lines(count: int, **values) -> None:
+def store_lines(count: int) -> None:
     """``count`` lines of customer K-1, invoices R-0, R-1, … (position 1) of 15.03.2025 over
-    100 EUR; ``values``: more fields of every line."""
+    100 EUR."""
     account = Account.objects.create(customer_number="K-1", name="Kunde")
     SalesLine.objects.bulk_create(
         SalesLine(
@@ -18,7 +18,6 @@ def store_lines(count: int, **values) -> None:
             invoice_date=datetime.date(2025, 3, 15),
             invoice_month=datetime.date(2025, 3, 1),
             net_revenue_cents=10000,
-            **values,
         )
         for i in range(count)
     )
