@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import IO, overload
 
@@ -70,6 +70,9 @@ class RejectedRows(Sequence[dict]):
     An import that stores them (ImportRejection, with each chunk) keeps only the first ``KEPT``
     in memory and reads the others back when asked: a file with a million bad rows does not
     grow the import's memory. A dry run stores nothing and keeps them all.
+
+    Rows come in file order, but for those added ``late`` (a first import's rows set aside,
+    merged at the end of their file): from then on the rows are put in order of file and line.
     """
 
     KEPT = 1_000
@@ -78,14 +81,26 @@ class RejectedRows(Sequence[dict]):
         self._kept: list[dict] = list(rows)
         self._count = len(self._kept)
         self._stored_by: int | None = None  # the import that stores them
+        self._files: dict[str, int] = {}  # file name → its place among the files
+        self._late = False
 
-    def add(self, rows: list[dict], *, stored_by: int | None) -> None:
-        if stored_by is None:
+    def add(self, rows: list[dict], *, stored_by: int | None, late: bool = False) -> None:
+        if stored_by is not None:
+            self._stored_by = stored_by
+        self._count += len(rows)
+        for name in dict.fromkeys(row["file"] for row in rows):
+            self._files.setdefault(name, len(self._files))
+        self._late |= late and bool(rows)
+        if self._late:
+            kept = sorted(self._kept + rows, key=self._place)
+            self._kept = kept if stored_by is None else kept[: self.KEPT]
+        elif stored_by is None:
             self._kept += rows
         else:
-            self._stored_by = stored_by
             self._kept += rows[: max(self.KEPT - len(self._kept), 0)]
-        self._count += len(rows)
+
+    def _place(self, row: dict) -> tuple[int, int]:
+        return self._files[row["file"]], row["line"]
 
     def __len__(self) -> int:
         return self._count
@@ -94,8 +109,16 @@ class RejectedRows(Sequence[dict]):
         yield from self._kept
         if self._stored_by is None or self._count == len(self._kept):
             return
-        stored = ImportRejection.objects.filter(sales_import_id=self._stored_by).order_by("id")
-        for rejection in stored[len(self._kept) :].iterator(chunk_size=2_000):
+        stored = ImportRejection.objects.filter(sales_import_id=self._stored_by)
+        more: Iterator[ImportRejection]
+        if self._late:  # in order of file and line
+            more = chain.from_iterable(
+                stored.filter(file=name).order_by("line", "id").iterator(chunk_size=2_000)
+                for name in self._files
+            )
+        else:
+            more = stored.order_by("id").iterator(chunk_size=2_000)
+        for rejection in islice(more, len(self._kept), None):
             yield {
                 "file": rejection.file,
                 "line": rejection.line,
@@ -289,6 +312,10 @@ class _ImportRun:
         self.file_name = ""
         self.more_files = True  # another file of the import comes after the one being imported
         self.file_first_id = 0  # the newest line before the file being imported
+        # The file's lines go in without their unique key (staging.defer_indexes): rows that
+        # may repeat an earlier chunk's are set aside until it is there (staging.merge).
+        self.keys_deferred = False
+        self.rows_set_aside = False
         # While only this run stores lines in a table that was empty: per chunk of the file, the
         # newest line before its lines, and its first and last month (facts.refresh_touched).
         self.chunk_months: list[tuple[int, str, str]] = []
@@ -319,7 +346,8 @@ class _ImportRun:
         self.chunk_months = []
         staging.start_file()
         self.file_first_id = staging.last_line_id()
-        deferred = self._defer_indexes(sales_file)
+        deferred = self.keys_deferred = self._defer_indexes(sales_file)
+        self.rows_set_aside = False
         gate = ReaderGate()
         # The reader stages the chunks itself, in a spool (kam.sales.spool), between the
         # importing connection's transactions: inside an outer one, SQLite cannot attach the
@@ -363,7 +391,8 @@ class _ImportRun:
                 done += chunk_rows
                 if deferred and done >= staging.DEFER_INDEX_MAX_LINES:
                     staging.build_deferred_indexes(then=facts.refresh_put_off)
-                    deferred = False
+                    deferred = self.keys_deferred = False
+                    self._merge_set_aside(gate)
                 if self.progress:
                     self.progress(name, done, 0)
             failed = False
@@ -373,6 +402,34 @@ class _ImportRun:
                 spool.close()
             if deferred:
                 self._build_deferred_indexes(failed=failed)
+            self.keys_deferred = False
+        self._merge_set_aside(gate)
+
+    def _merge_set_aside(self, gate: ReaderGate) -> None:
+        """Merges the rows set aside while the unique key was missing, in a transaction of
+        their own, once it is there."""
+        if not self.rows_set_aside:
+            return
+        with transaction.atomic():
+            staging.lock_imports()
+            self._merge_set_aside_in_transaction(gate)
+
+    def _merge_set_aside_in_transaction(self, gate: ReaderGate) -> None:
+        """The rows set aside, merged as one more chunk: their keys are looked up in the key,
+        repeats of the file sorted out in the order of their lines, their conflicts reported
+        among the file's rejected rows in that order (RejectedRows), their facts made."""
+        self.rows_set_aside = False
+        rows = staging.set_aside_rows()
+        if not rows:
+            return
+        staging.prepare()  # the months and facts' tables of the chunk before
+        merged = self._merge(spools.Taken(staging.SET_ASIDE, rows, None), candidates=rows)
+        rejected = self._rejected([], merged, late=True)
+        if self.table_was_empty:
+            self.own_last_line_id = staging.last_line_id()
+        self._write(merged, rejected, gate, None)
+        staging.forget_set_aside()
+        staging.prepare()  # for the chunk that may come next in this transaction
 
     @staticmethod
     def _build_deferred_indexes(*, failed: bool) -> None:
@@ -411,6 +468,10 @@ class _ImportRun:
         # One transaction a chunk: its new accounts, lines, facts and the import's counters.
         with transaction.atomic():
             staging.lock_imports()  # other imports' chunks wait (SQLite: its write lock)
+            if self.rows_set_aside and staging.key_index_exists():
+                # Another import made the key meanwhile (build_deferred_indexes): the rows set
+                # aside go in before rows of later lines can match them.
+                self._merge_set_aside_in_transaction(gate)
             self._count_sorted(chunk)
             self._check_still_alone()
             if self.dry_run:
@@ -425,9 +486,10 @@ class _ImportRun:
                     )
                 taken = spools.Taken(staging.STAGING, rows, None)
             merged = self._merge(taken, chunk.candidates)
+            self.rows_set_aside |= merged.set_aside > 0
             if self.table_was_empty and chunk.months is not None:
                 self.chunk_months.append((merged.last_id_before, *chunk.months))
-            rejected = self._rejected(chunk, merged)
+            rejected = self._rejected(chunk.rejected, merged)
             if self.table_was_empty and not self.dry_run:
                 self.own_last_line_id = staging.last_line_id()
             if self.dry_run:
@@ -443,7 +505,8 @@ class _ImportRun:
         is a new line or a repeat of the file, whose months are summed again without it."""
         if taken.month_totals is None:
             return None
-        if merged.inserted + merged.duplicates + len(merged.conflicts) != taken.rows:
+        sorted_out = merged.duplicates + len(merged.conflicts) + merged.set_aside
+        if merged.inserted + sorted_out != taken.rows:
             return None  # rows matched stored lines
         if not spools.totals_ready(taken):
             return None
@@ -478,17 +541,19 @@ class _ImportRun:
         self.report.rows += chunk.rows
         self.report.duplicates_in_file += chunk.duplicates
 
-    def _rejected(self, chunk: SortedChunk, merged: staging.Merged) -> list[dict]:
-        """The chunk's rejected rows in file order: the reader's and the rows whose key came
-        in an earlier chunk with other values."""
+    def _rejected(
+        self, rejected: list[dict], merged: staging.Merged, *, late: bool = False
+    ) -> list[dict]:
+        """The merged rows' rejected rows in file order: the reader's (``rejected``) and the
+        rows whose key came in an earlier chunk with other values. ``late``: their lines may
+        come before those of rows rejected before (the rows set aside)."""
         self.report.duplicates_in_file += merged.duplicates
-        rejected = chunk.rejected
         if merged.conflicts:
             rejected = sorted(
                 rejected + [self._conflict(*conflict) for conflict in merged.conflicts],
                 key=lambda row: row["line"],
             )
-        self.report.rejected.add(rejected, stored_by=self._import_id())
+        self.report.rejected.add(rejected, stored_by=self._import_id(), late=late)
         return rejected
 
     def _conflict(self, line: int, invoice: str, position: int, first: int) -> dict:
@@ -520,6 +585,7 @@ class _ImportRun:
             table=taken.table,
             file_first_id=self.file_first_id,
             repeat_candidates=candidates,
+            set_aside=self.keys_deferred,
         )
         changed = [
             (line_id, _normalised(old), _normalised(new)) for line_id, old, new in merged.changed

@@ -10,8 +10,9 @@ from django.db import IntegrityError, connection
 
 from kam.sales import facts, staging
 from kam.sales import spool as spools
-from kam.sales.importer import import_sales
+from kam.sales.importer import RejectedRows, import_sales
 from kam.sales.models import SalesLine
+from kam.sales.pipeline import KeyFilter
 from kam.sales.tests.facts import facts_from_lines, stored_facts
 
 HEADER = "Kundennummer;Rechnungsnummer;Position;Rechnungsdatum;Nettoumsatz\n"
@@ -26,11 +27,15 @@ def _line(i: int, cents: int | None = None) -> str:
     return f"{i // 40};R{i // 3};{1 + i % 3};{1 + i % 28:02d}.{1 + i % 3:02d}.2025;{amount}\n"
 
 
-def _export(tmp_path, rows: int = 3_000):
+def _export(tmp_path, rows: int = 3_000, *, bad_every: int = 0):
     """Sorted by customer; every 50th line repeats one 700 lines before (an earlier chunk) or
-    the line before (the same chunk), every 170th one repeats a key with another amount."""
+    the line before (the same chunk), every 170th one repeats a key with another amount (1
+    cent, which no first line has); ``bad_every``: every so many keys a line of no amount
+    before the key's."""
     lines = []
     for i in range(rows):
+        if bad_every and i % bad_every == 0:
+            lines.append(_line(i).replace(";R", ";X").rsplit(";", 1)[0] + ";kein Betrag\n")
         lines.append(_line(i))
         if i % 50 == 49:
             lines.append(_line(i - 700 if i >= 700 and i % 100 == 99 else i - 1))
@@ -43,24 +48,29 @@ def _export(tmp_path, rows: int = 3_000):
 
 @pytest.fixture
 def deferring(monkeypatch):
-    """Every first import defers the indexes; small chunks; notes whether the key was there
-    for each chunk and whether the facts summed the new lines up again."""
+    """Every first import defers the indexes; small chunks; notes for each merge whether the
+    key was there and how many rows it set aside, and whether the facts summed a chunk's new
+    lines up again (the rows set aside are summed up when they are merged, after the chunks)."""
     monkeypatch.setattr(staging, "DEFER_INDEX_MIN_BYTES", 0)
     monkeypatch.setattr("kam.sales.importer.CHUNK_SIZE", 400)
-    seen: dict[str, list] = {"key": [], "summed_again": []}
-    match = staging._match_existing
+    seen: dict[str, list] = {"key": [], "set_aside": [], "summed_again": []}
+    merge = staging.merge
 
     def noting_key(*args, **kwargs):
         seen["key"].append(staging.key_index_exists())
-        return match(*args, **kwargs)
+        seen["set_aside_merged"] = kwargs.get("table") == staging.SET_ASIDE
+        merged = merge(*args, **kwargs)
+        seen["set_aside"].append(merged.set_aside)
+        return merged
 
     sum_new_lines = facts._sum_new_lines
 
     def noting_sums(*args, **kwargs):
-        seen["summed_again"].append(True)
+        if not seen.get("set_aside_merged"):
+            seen["summed_again"].append(True)
         return sum_new_lines(*args, **kwargs)
 
-    monkeypatch.setattr(staging, "_match_existing", noting_key)
+    monkeypatch.setattr(staging, "merge", noting_key)
     monkeypatch.setattr(facts, "_sum_new_lines", noting_sums)
     return seen
 
@@ -77,6 +87,8 @@ def test_a_first_import_builds_the_unique_key_after_its_lines_and_sorts_out_repe
     assert report.duplicates_in_file + len(report.rejected) == repeats
     assert {row["code"] for row in report.rejected} == {"duplicate_conflict"}
     assert False in deferring["key"]  # chunks ran without the key
+    assert sum(deferring["set_aside"]) > 0  # their rows that may repeat were set aside
+    assert deferring["key"][-1]  # and merged with the key
     assert staging.key_index_exists()
     with pytest.raises(IntegrityError):
         SalesLine.objects.create(
@@ -85,6 +97,72 @@ def test_a_first_import_builds_the_unique_key_after_its_lines_and_sorts_out_repe
                 "id": None,
             }
         )
+
+
+@postgresql_only
+def test_the_conflicts_of_rows_set_aside_are_reported_in_file_order(
+    tmp_path, deferring, monkeypatch
+):
+    monkeypatch.setattr(RejectedRows, "KEPT", 7)  # most of them read back from the database
+    path, _keys, _repeats = _export(tmp_path, bad_every=90)
+
+    report, record = import_sales(paths=[path])
+
+    lines = [row["line"] for row in report.rejected]
+    codes = {row["code"] for row in report.rejected}
+    assert sum(deferring["set_aside"]) > 0
+    assert codes == {"duplicate_conflict", "number_not_numeric"}
+    assert lines == sorted(lines)
+    assert len(lines) == len(report.rejected) == record.rejected_count
+    assert [rejection.line for rejection in record.rejections.all()] == lines
+
+
+@postgresql_only
+@pytest.mark.parametrize("build_on_the_way", [False, True])
+def test_a_first_import_whose_rows_may_all_repeat_keeps_the_first_row_of_each_key(
+    tmp_path, deferring, monkeypatch, build_on_the_way
+):
+    # The reader's filter says "maybe" for every key: every row is set aside until the key is
+    # there (at the file's end, or on the way after 1,000 lines).
+    monkeypatch.setattr(KeyFilter, "check", lambda _self, hashes: [True] * len(hashes))
+    if build_on_the_way:
+        monkeypatch.setattr(staging, "DEFER_INDEX_MAX_LINES", 1_000)
+    path, keys, repeats = _export(tmp_path)
+
+    report, _ = import_sales(paths=[path])
+
+    assert report.imported == keys == SalesLine.objects.count()
+    assert report.duplicates_in_file + len(report.rejected) == repeats
+    assert not SalesLine.objects.filter(net_revenue_cents=1).exists()  # the first rows kept
+    assert stored_facts() == facts_from_lines()
+    assert staging.key_index_exists()
+
+
+@postgresql_only
+def test_rows_set_aside_by_a_failed_first_import_are_stored_when_it_runs_again(
+    tmp_path, deferring, monkeypatch
+):
+    path, keys, _repeats = _export(tmp_path)
+    merge = staging.merge
+    merges = []
+
+    def failing(*args, **kwargs):
+        merges.append(1)
+        if len(merges) == 5:
+            raise RuntimeError("the connection broke")
+        return merge(*args, **kwargs)
+
+    monkeypatch.setattr(staging, "merge", failing)
+    with pytest.raises(RuntimeError):
+        import_sales(paths=[path])
+    monkeypatch.setattr(staging, "merge", merge)
+    assert 0 < SalesLine.objects.count() < keys
+
+    import_sales(paths=[path])
+
+    assert SalesLine.objects.count() == keys
+    assert not SalesLine.objects.filter(net_revenue_cents=1).exists()
+    assert stored_facts() == facts_from_lines()
 
 
 def test_the_spool_sums_of_chunks_with_repeats_give_exact_facts(tmp_path, deferring, monkeypatch):
