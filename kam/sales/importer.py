@@ -406,29 +406,29 @@ class _ImportRun:
         self._merge_set_aside(gate)
 
     def _merge_set_aside(self, gate: ReaderGate) -> None:
-        """Merges the rows set aside while the unique key was missing, in a transaction of
-        their own, once it is there."""
-        if not self.rows_set_aside:
-            return
-        with transaction.atomic():
-            staging.lock_imports()
-            self._merge_set_aside_in_transaction(gate)
+        """Merges the rows set aside while the unique key was missing, once it is there, in
+        pieces of a chunk's size, a transaction each."""
+        while self.rows_set_aside:
+            with transaction.atomic():
+                staging.lock_imports()
+                self._merge_set_aside_piece(gate)
 
-    def _merge_set_aside_in_transaction(self, gate: ReaderGate) -> None:
-        """The rows set aside, merged as one more chunk: their keys are looked up in the key,
-        repeats of the file sorted out in the order of their lines, their conflicts reported
-        among the file's rejected rows in that order (RejectedRows), their facts made."""
-        self.rows_set_aside = False
-        rows = staging.set_aside_rows()
+    def _merge_set_aside_piece(self, gate: ReaderGate) -> None:
+        """The next rows set aside, in the order of their lines, merged as one more chunk:
+        their keys are looked up in the key, repeats of the file sorted out, their conflicts
+        reported among the file's rejected rows in the order of their lines (RejectedRows),
+        their facts made."""
+        staging.prepare()  # the months and facts' tables of the chunk before
+        rows = staging.take_set_aside(CHUNK_SIZE)
+        self.rows_set_aside = rows == CHUNK_SIZE  # maybe more
         if not rows:
             return
-        staging.prepare()  # the months and facts' tables of the chunk before
-        merged = self._merge(spools.Taken(staging.SET_ASIDE, rows, None), candidates=rows)
+        taken = spools.Taken(staging.SET_ASIDE_PIECE, rows, None)
+        merged = self._merge(taken, candidates=rows)
         rejected = self._rejected([], merged, late=True)
         if self.table_was_empty:
             self.own_last_line_id = staging.last_line_id()
         self._write(merged, rejected, gate, None)
-        staging.forget_set_aside()
         staging.prepare()  # for the chunk that may come next in this transaction
 
     @staticmethod
@@ -471,7 +471,8 @@ class _ImportRun:
             if self.rows_set_aside and staging.key_index_exists():
                 # Another import made the key meanwhile (build_deferred_indexes): the rows set
                 # aside go in before rows of later lines can match them.
-                self._merge_set_aside_in_transaction(gate)
+                while self.rows_set_aside:
+                    self._merge_set_aside_piece(gate)
             self._count_sorted(chunk)
             self._check_still_alone()
             if self.dry_run:

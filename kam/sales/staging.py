@@ -33,6 +33,8 @@ PUT_OFF = "kam_sales_put_off"
 #: Staged rows of a first import that may repeat an earlier chunk's, merged once the lines'
 #: unique key is there (set_aside).
 SET_ASIDE = "kam_sales_set_aside"
+#: The set-aside rows being merged (take_set_aside).
+SET_ASIDE_PIECE = "kam_sales_set_aside_piece"
 IMPORT_LOCK = 0x6B616D  # "kam"
 
 #: The values of a line that an ERP correction can change, in storage order.
@@ -434,8 +436,9 @@ def start_file() -> None:
     empty = "TRUNCATE" if _on_postgres() else "DELETE FROM"
     line_id = "bigint" if _on_postgres() else "INTEGER"
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {SET_ASIDE} ({staging_columns()})")
-        cursor.execute(f"{empty} {SET_ASIDE}")
+        for table in (SET_ASIDE, SET_ASIDE_PIECE):
+            cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} ({staging_columns()})")
+            cursor.execute(f"{empty} {table}")
         cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {FILE_LINES} "
             f"(line_id {line_id} PRIMARY KEY, first_line integer)"
@@ -673,17 +676,28 @@ def _set_aside(cursor, table: str) -> tuple[int, list[tuple]]:
     return len(removed), removed
 
 
-def set_aside_rows() -> int:
-    """How many rows the file has set aside (merge's ``set_aside``) and not merged yet."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM {SET_ASIDE}")  # noqa: S608
-        return cursor.fetchone()[0]
+def take_set_aside(rows: int) -> int:
+    """Moves the first ``rows`` rows set aside, in the order of their lines, to
+    SET_ASIDE_PIECE, which the merge takes them from; returns how many.
 
-
-def forget_set_aside() -> None:
-    """Empties SET_ASIDE (after its rows were merged)."""
+    A piece at a time, as the file's chunks: a file that repeats itself (an export written twice
+    into one file) sets aside half of its lines, up to DEFER_INDEX_MAX_LINES, and the merge reads
+    a chunk's repeats into memory. A later piece finds the rows of an earlier one among the
+    file's lines, as a chunk finds those of the chunks before it.
+    """
+    names = ", ".join(ROW_NAMES)
+    moved = ", ".join(f"s.{name}" for name in ROW_NAMES)
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {SET_ASIDE}")  # noqa: S608
+        cursor.execute(f"DELETE FROM {SET_ASIDE_PIECE}")  # noqa: S608
+        cursor.execute(
+            f"WITH first AS (SELECT source_line FROM {SET_ASIDE} "  # noqa: S608
+            "ORDER BY source_line LIMIT %s), "
+            f"moved AS (DELETE FROM {SET_ASIDE} s USING first f "
+            f"WHERE s.source_line = f.source_line RETURNING {moved}) "
+            f"INSERT INTO {SET_ASIDE_PIECE} ({names}) SELECT {names} FROM moved",
+            [rows],
+        )
+        return cursor.rowcount
 
 
 def has_rows(cursor, table: str, where: str = "") -> bool:

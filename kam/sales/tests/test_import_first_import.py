@@ -58,7 +58,7 @@ def deferring(monkeypatch):
 
     def noting_key(*args, **kwargs):
         seen["key"].append(staging.key_index_exists())
-        seen["set_aside_merged"] = kwargs.get("table") == staging.SET_ASIDE
+        seen["set_aside_merged"] = kwargs.get("table") == staging.SET_ASIDE_PIECE
         merged = merge(*args, **kwargs)
         seen["set_aside"].append(merged.set_aside)
         return merged
@@ -136,6 +136,31 @@ def test_a_first_import_whose_rows_may_all_repeat_keeps_the_first_row_of_each_ke
     assert not SalesLine.objects.filter(net_revenue_cents=1).exists()  # the first rows kept
     assert stored_facts() == facts_from_lines()
     assert staging.key_index_exists()
+
+
+@postgresql_only
+def test_a_file_written_twice_merges_its_rows_set_aside_a_chunk_at_a_time(
+    tmp_path, deferring, monkeypatch
+):
+    path, keys, repeats = _export(tmp_path, rows=1_500)
+    header, body = path.read_text(encoding="utf-8").split("\n", 1)
+    path.write_text(f"{header}\n{body}{body}", encoding="utf-8")  # every key again
+    take = staging.take_set_aside
+    pieces = []
+
+    def noting(rows):
+        pieces.append(take(rows))
+        return pieces[-1]
+
+    monkeypatch.setattr(staging, "take_set_aside", noting)
+
+    report, _ = import_sales(paths=[path])
+
+    assert report.imported == keys == SalesLine.objects.count()
+    assert report.duplicates_in_file + len(report.rejected) == repeats + keys + repeats
+    assert len(pieces) > 2 and max(pieces) == 400  # the importer's chunk size here
+    assert not SalesLine.objects.filter(net_revenue_cents=1).exists()
+    assert stored_facts() == facts_from_lines()
 
 
 @postgresql_only
