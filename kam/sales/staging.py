@@ -657,7 +657,7 @@ def merge(
 
 def _set_aside(cursor, table: str) -> tuple[int, list[tuple]]:
     """Moves the rows the reader marked (keys that may have come in an earlier chunk) from
-    ``table`` to SET_ASIDE; returns how many and the (customer number, invoice date) of each.
+    ``table`` to SET_ASIDE; returns how many and their (customer number, invoice date) pairs.
 
     Without the unique key, looking them up took a scan of every line the file had stored so
     far, for each chunk, and several passes over the chunk (PostgreSQL, the realistic export of
@@ -670,10 +670,10 @@ def _set_aside(cursor, table: str) -> tuple[int, list[tuple]]:
     cursor.execute(
         f"WITH moved AS (DELETE FROM {table} WHERE repeat_candidate RETURNING {names}), "  # noqa: S608
         f"kept AS (INSERT INTO {SET_ASIDE} ({names}) SELECT {names} FROM moved) "
-        "SELECT customer_number, invoice_date FROM moved"
+        "SELECT customer_number, invoice_date, COUNT(*) FROM moved GROUP BY 1, 2"
     )
-    removed = cursor.fetchall()
-    return len(removed), removed
+    pairs = cursor.fetchall()
+    return sum(count for *_, count in pairs), [(customer, date) for customer, date, _ in pairs]
 
 
 def take_set_aside(rows: int) -> int:

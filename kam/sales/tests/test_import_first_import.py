@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, connection
 
-from kam.sales import facts, staging
+from kam.sales import facts, importer, staging
 from kam.sales import spool as spools
 from kam.sales.importer import RejectedRows, import_sales
 from kam.sales.models import SalesLine
@@ -159,6 +159,32 @@ def test_a_file_written_twice_merges_its_rows_set_aside_a_chunk_at_a_time(
     assert report.imported == keys == SalesLine.objects.count()
     assert report.duplicates_in_file + len(report.rejected) == repeats + keys + repeats
     assert len(pieces) > 2 and max(pieces) == 400  # the importer's chunk size here
+    assert not SalesLine.objects.filter(net_revenue_cents=1).exists()
+    assert stored_facts() == facts_from_lines()
+
+
+@postgresql_only
+def test_rows_set_aside_go_in_before_the_next_chunk_when_another_import_made_the_key(
+    tmp_path, deferring, monkeypatch
+):
+    monkeypatch.setattr(KeyFilter, "check", lambda _self, hashes: [True] * len(hashes))
+    import_chunk = importer._ImportRun._import_chunk
+    chunks = []
+
+    def another_import_between(run, *args, **kwargs):
+        chunks.append(run.rows_set_aside)
+        if len(chunks) == 3:  # what another import does first (_defer_indexes)
+            staging.build_deferred_indexes(then=facts.refresh_all)
+        return import_chunk(run, *args, **kwargs)
+
+    monkeypatch.setattr(importer._ImportRun, "_import_chunk", another_import_between)
+    path, keys, repeats = _export(tmp_path)
+
+    report, _ = import_sales(paths=[path])
+
+    assert chunks[2] is True  # rows were set aside when the key came
+    assert report.imported == keys == SalesLine.objects.count()
+    assert report.duplicates_in_file + len(report.rejected) == repeats
     assert not SalesLine.objects.filter(net_revenue_cents=1).exists()
     assert stored_facts() == facts_from_lines()
 
