@@ -346,7 +346,7 @@ class _ImportRun:
         self.chunk_months = []
         staging.start_file()
         self.file_first_id = staging.last_line_id()
-        deferred = self.keys_deferred = self._defer_indexes(sales_file)
+        self.keys_deferred = self._defer_indexes(sales_file)
         self.rows_set_aside = False
         gate = ReaderGate()
         # The reader stages the chunks itself, in a spool (kam.sales.spool), between the
@@ -389,9 +389,9 @@ class _ImportRun:
                 del chunk
                 gc.collect(1)  # what came since the last chunk, not the whole heap
                 done += chunk_rows
-                if deferred and done >= staging.DEFER_INDEX_MAX_LINES:
+                if self.keys_deferred and done >= staging.DEFER_INDEX_MAX_LINES:
                     staging.build_deferred_indexes(then=facts.refresh_put_off)
-                    deferred = self.keys_deferred = False
+                    self.keys_deferred = False
                     self._merge_set_aside(gate)
                 if self.progress:
                     self.progress(name, done, 0)
@@ -400,9 +400,9 @@ class _ImportRun:
             chunks.close()  # the reader stops writing into the spool before it is removed
             if spool is not None:
                 spool.close()
-            if deferred:
+            if self.keys_deferred:
                 self._build_deferred_indexes(failed=failed)
-            self.keys_deferred = False
+                self.keys_deferred = False
         self._merge_set_aside(gate)
 
     def _merge_set_aside(self, gate: ReaderGate) -> None:

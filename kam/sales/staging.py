@@ -436,7 +436,7 @@ def start_file() -> None:
     empty = "TRUNCATE" if _on_postgres() else "DELETE FROM"
     line_id = "bigint" if _on_postgres() else "INTEGER"
     with connection.cursor() as cursor:
-        for table in (SET_ASIDE, SET_ASIDE_PIECE):
+        for table in (SET_ASIDE, SET_ASIDE_PIECE) if _on_postgres() else ():
             cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} ({staging_columns()})")
             cursor.execute(f"{empty} {table}")
         cursor.execute(
@@ -666,11 +666,9 @@ def _set_aside(cursor, table: str) -> tuple[int, list[tuple]]:
     marked row's key came first in an earlier chunk, in this one or in no row at all, and
     every later row of its key is marked too (the reader's filter forgets no key).
     """
-    names = ", ".join(ROW_NAMES)
     cursor.execute(
-        f"WITH moved AS (DELETE FROM {table} WHERE repeat_candidate RETURNING {names}), "  # noqa: S608
-        f"kept AS (INSERT INTO {SET_ASIDE} ({names}) SELECT {names} FROM moved) "
-        "SELECT customer_number, invoice_date, COUNT(*) FROM moved GROUP BY 1, 2"
+        _moving(table, "s.repeat_candidate", SET_ASIDE)  # noqa: S608
+        + "SELECT customer_number, invoice_date, COUNT(*) FROM moved GROUP BY 1, 2"
     )
     pairs = cursor.fetchall()
     return sum(count for *_, count in pairs), [(customer, date) for customer, date, _ in pairs]
@@ -685,19 +683,24 @@ def take_set_aside(rows: int) -> int:
     a chunk's repeats into memory. A later piece finds the rows of an earlier one among the
     file's lines, as a chunk finds those of the chunks before it.
     """
-    names = ", ".join(ROW_NAMES)
-    moved = ", ".join(f"s.{name}" for name in ROW_NAMES)
+    first = f"s.source_line IN (SELECT source_line FROM {SET_ASIDE} ORDER BY source_line LIMIT %s)"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {SET_ASIDE_PIECE}")  # noqa: S608
         cursor.execute(
-            f"WITH first AS (SELECT source_line FROM {SET_ASIDE} "  # noqa: S608
-            "ORDER BY source_line LIMIT %s), "
-            f"moved AS (DELETE FROM {SET_ASIDE} s USING first f "
-            f"WHERE s.source_line = f.source_line RETURNING {moved}) "
-            f"INSERT INTO {SET_ASIDE_PIECE} ({names}) SELECT {names} FROM moved",
+            _moving(SET_ASIDE, first, SET_ASIDE_PIECE) + "SELECT COUNT(*) FROM moved",  # noqa: S608
             [rows],
         )
-        return cursor.rowcount
+        return cursor.fetchone()[0]
+
+
+def _moving(source: str, condition: str, target: str) -> str:
+    """SQL: a WITH clause that moves the staged rows ``s`` of ``source`` that meet
+    ``condition`` to ``target``; the statement that follows it reads them as ``moved``."""
+    names = ", ".join(ROW_NAMES)
+    return (
+        f"WITH moved AS (DELETE FROM {source} s WHERE {condition} RETURNING {names}), "  # noqa: S608
+        f"kept AS (INSERT INTO {target} ({names}) SELECT {names} FROM moved) "
+    )
 
 
 def has_rows(cursor, table: str, where: str = "") -> bool:
