@@ -29,6 +29,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,6 +149,9 @@ class Run:
 
 
 def run_kam(args: list[str], env: dict) -> Run:
+    """Runs `kam ARGS`; the wall time ends when the process does (the memory is sampled by a
+    thread: a loop that sampled and slept 0.1 s between looks at the process counted up to
+    0.1 s more, a twentieth of the next export's time)."""
     with tempfile.NamedTemporaryFile("r") as measured:
         started = time.perf_counter()
         process = subprocess.Popen(
@@ -155,16 +159,33 @@ def run_kam(args: list[str], env: dict) -> Run:
             env=env,
             stdout=subprocess.DEVNULL,
         )
-        together = 0
-        while process.poll() is None:
-            together = max(together, _tree_pss_kb(process.pid))
-            time.sleep(0.1)
+        ended = threading.Event()
+        sampler = _PeakSampler(process.pid, ended)
+        sampler.start()
+        process.wait()
         seconds = time.perf_counter() - started
+        ended.set()
+        sampler.join()
         if process.returncode:
             raise subprocess.CalledProcessError(process.returncode, process.args)
         peak_kb, user, system = measured.read().split()[-3:]
     cpu = float(user) + float(system)
-    return Run(seconds, cpu, int(peak_kb) / 1024, os.getloadavg()[0], together / 1024)
+    return Run(seconds, cpu, int(peak_kb) / 1024, os.getloadavg()[0], sampler.peak_kb / 1024)
+
+
+class _PeakSampler(threading.Thread):
+    """The largest proportional set size of a process tree, sampled every 0.1 s until
+    ``ended`` is set."""
+
+    def __init__(self, pid: int, ended: threading.Event) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.ended, self.peak_kb = pid, ended, 0
+
+    def run(self) -> None:
+        while True:
+            self.peak_kb = max(self.peak_kb, _tree_pss_kb(self.pid))
+            if self.ended.wait(0.1):
+                return
 
 
 def _tree_pss_kb(pid: int) -> int:
