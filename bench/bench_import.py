@@ -252,6 +252,19 @@ def big_file(path: Path, lines: int, increment: Path, env: dict, bench_peak: flo
     )
 
 
+def _machine_speed() -> str:
+    """How fast this machine runs Python now: the same import took up to 1.5 times as long
+    from one minute to the next on shared machines (sessions 20, 23 and 24), and the load
+    average did not show it. Runs compare where this loop took about as long (0.29 s on
+    session 25's machine in its fast minutes; a loop at a module's level, as the speeds in
+    bench/HISTORY.md were taken, takes about twice as long)."""
+    started = time.perf_counter()
+    total = 0
+    for number in range(10_000_000):
+        total += number
+    return f"a pure-Python loop of 10,000,000 additions took {time.perf_counter() - started:.2f} s"
+
+
 def _verdict(met: bool) -> str:
     return "met" if met else "NOT met"
 
@@ -345,8 +358,9 @@ def main() -> None:
                 invoice_prefix="RM",
             )
         for database in args.databases.split(","):
-            print(f"{database}:", flush=True)
+            print(f"{database}: {_machine_speed()}", flush=True)
             rates[database] = _legs(database, args, base_env, path, files, big, increment)
+        print(f"after the imports: {_machine_speed()}", flush=True)
         with tempfile.TemporaryDirectory() as peer_dir:
             peer = peer_rate(path, {**base_env, "KAM_DATA_DIR": peer_dir})
     for database, rate in rates.items():
