@@ -12,10 +12,11 @@ class _Utility(ManagementUtility):
 
     Start-up makes some hundred thousand objects (settings, apps, models, the command's
     modules) that live as long as the process; the collector's passes over them found almost
-    nothing to free and took about a tenth of a `kam import-sales` start-up. Once the command
-    is loaded they are frozen: the collector leaves them out of its passes, a forked reader
-    or server worker does not write to their pages, and the full collection at the
-    interpreter's exit does not walk them. Then the collector runs again."""
+    nothing to free (`kam import-sales --help`: 0.43-0.67 s with them, 0.34-0.41 s without,
+    11 % fewer instructions). Once the command is loaded they are frozen: the collector
+    leaves them out of its passes (in a forked reader or server worker too, so it does not
+    write to their pages there), and the full collection at the interpreter's exit does not
+    walk them. Then the collector runs again."""
 
     def fetch_command(self, subcommand: str):
         try:

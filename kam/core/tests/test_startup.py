@@ -45,7 +45,7 @@ def test_every_public_name_of_the_analytics_is_there() -> None:
 
 def test_a_command_runs_with_the_collector_on_and_its_start_up_frozen(tmp_path) -> None:
     """`kam` pauses the garbage collector while Django and the command load, then freezes
-    what they made (kam.cli): a third less start-up for `kam import-sales`, with the
+    what they made (kam.cli): a quarter less start-up for `kam import-sales`, with the
     collector back on for the command itself."""
     script = "import gc; print(gc.isenabled(), gc.get_freeze_count())"
     result = subprocess.run(
