@@ -25,16 +25,7 @@ def test_a_command_starts_without_the_heavy_analytics(tmp_path) -> None:
             f"print(sorted(name for name in {HEAVY!r} if name in sys.modules))",
         ]
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin", "KAM_DATA_DIR": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    assert _python(tmp_path, "-c", script).strip() == "[]"
 
 
 def test_every_public_name_of_the_analytics_is_there() -> None:
@@ -48,15 +39,22 @@ def test_a_command_runs_with_the_collector_on_and_its_start_up_frozen(tmp_path) 
     what they made (kam.cli): a quarter less start-up for `kam import-sales`, with the
     collector back on for the command itself."""
     script = "import gc; print(gc.isenabled(), gc.get_freeze_count())"
+    enabled, frozen = _python(
+        tmp_path, "-m", "kam.cli", "shell", "--no-imports", "-c", script
+    ).split()
+    assert enabled == "True"
+    assert int(frozen) > 50_000  # the settings', apps' and models' objects
+
+
+def _python(data_dir, *args: str) -> str:
+    """What ``python ARGS`` prints, run from the checkout with a data folder of its own."""
     result = subprocess.run(
-        [sys.executable, "-m", "kam.cli", "shell", "--no-imports", "-c", script],
+        [sys.executable, *args],
         cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin", "KAM_DATA_DIR": str(tmp_path)},
+        env={"PATH": "/usr/bin:/bin", "KAM_DATA_DIR": str(data_dir)},
         capture_output=True,
         text=True,
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    enabled, frozen = result.stdout.split()
-    assert enabled == "True"
-    assert int(frozen) > 50_000  # the settings', apps' and models' objects
+    return result.stdout
