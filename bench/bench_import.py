@@ -253,11 +253,11 @@ def big_file(path: Path, lines: int, increment: Path, env: dict, bench_peak: flo
 
 
 def _machine_speed() -> str:
-    """How fast this machine runs Python now: the same import took up to 1.5 times as long
-    from one minute to the next on shared machines (sessions 20, 23 and 24), and the load
-    average did not show it. Runs compare where this loop took about as long (0.29 s on
-    session 25's machine in its fast minutes; a loop at a module's level, as the speeds in
-    bench/HISTORY.md were taken, takes about twice as long)."""
+    """How fast this machine runs Python now: the same import took up to 2.5 times as long
+    from one minute to the next on the shared machines of sessions 20-25, and the load average
+    did not show it. Runs compare where this loop took about as long (0.22-0.24 s in session
+    25's fast minutes, 0.36-0.40 s in its slow ones; a loop at a module's level, as the speeds
+    in bench/HISTORY.md were taken, takes about twice as long)."""
     started = time.perf_counter()
     total = 0
     for number in range(10_000_000):
